@@ -1,0 +1,41 @@
+"""Pure data types of PM Bridge: individuals, phenotypes, diseases, variants, samples, datasets."""
+
+from pmbridge.model._dataset import DEFAULT_RELEASE_CAPS, Dataset
+from pmbridge.model._enums import (
+    AccessLevel,
+    Granularity,
+    Interpretation,
+    Jurisdiction,
+    Sex,
+    Zygosity,
+)
+from pmbridge.model._records import (
+    Biosample,
+    Disease,
+    Individual,
+    PatientRecord,
+    PhenotypicFeature,
+    Variant,
+)
+from pmbridge.model._terms import DISEASE_PREFIXES, TermId, is_disease_id, is_hpo_id
+
+__all__ = [
+    "DEFAULT_RELEASE_CAPS",
+    "DISEASE_PREFIXES",
+    "AccessLevel",
+    "Biosample",
+    "Dataset",
+    "Disease",
+    "Granularity",
+    "Individual",
+    "Interpretation",
+    "Jurisdiction",
+    "PatientRecord",
+    "PhenotypicFeature",
+    "Sex",
+    "TermId",
+    "Variant",
+    "Zygosity",
+    "is_disease_id",
+    "is_hpo_id",
+]
