@@ -1,0 +1,97 @@
+"""The hub's registry of nodes, read from TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmbridge.errors import ConfigError
+from pmbridge.model import Jurisdiction
+
+
+@dataclass(frozen=True, slots=True)
+class NodeEntry:
+    """One node as the hub knows it."""
+
+    id: str
+    url: str
+    jurisdiction: Jurisdiction
+    country: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HubConfig:
+    id: str
+    name: str
+    deadline_seconds: float
+    max_reply_bytes: int
+    nodes: tuple[NodeEntry, ...]
+
+
+def load_hub_config(path: Path) -> HubConfig:
+    """Read the hub's TOML (``[hub]`` settings and ``[[nodes]]``)."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"hub registry {path} not found", hint="see docs/configuration.md") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"hub registry {path} is not valid TOML: {exc}") from None
+    return parse_hub_config(doc, where=str(path))
+
+
+def parse_hub_config(doc: Mapping[str, object], *, where: str) -> HubConfig:
+    hub = doc.get("hub", {})
+    if not isinstance(hub, Mapping):
+        raise ConfigError(f"{where}: [hub] must be a table")
+    nodes = doc.get("nodes", [])
+    if not isinstance(nodes, list):
+        raise ConfigError(f"{where}: nodes must be an array of tables ([[nodes]])")
+    entries = tuple(_node(n, where) for n in nodes)
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.id in seen:
+            raise ConfigError(
+                f"{where}: node id {entry.id!r} is listed twice", hint="give every node its own id"
+            )
+        seen.add(entry.id)
+    deadline = hub.get("deadline_seconds", 5.0)
+    max_bytes = hub.get("max_reply_bytes", 5_000_000)
+    if not isinstance(deadline, int | float) or deadline <= 0:
+        raise ConfigError(f"{where}: hub.deadline_seconds must be a positive number")
+    if not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise ConfigError(f"{where}: hub.max_reply_bytes must be a positive integer")
+    return HubConfig(
+        id=str(hub.get("id", "pmbridge-hub")),
+        name=str(hub.get("name", "PM Bridge network")),
+        deadline_seconds=float(deadline),
+        max_reply_bytes=max_bytes,
+        nodes=entries,
+    )
+
+
+def _node(doc: object, where: str) -> NodeEntry:
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{where}: each [[nodes]] entry must be a table")
+    missing = [k for k in ("id", "url", "jurisdiction", "country") if not str(doc.get(k, "")).strip()]
+    if missing:
+        raise ConfigError(
+            f"{where}: a [[nodes]] entry lacks {', '.join(missing)}",
+            hint="each node needs id, url, jurisdiction and country",
+        )
+    url = str(doc["url"]).rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: node url {url!r} must start with http:// or https://")
+    try:
+        jurisdiction = Jurisdiction(str(doc["jurisdiction"]).upper())
+    except ValueError:
+        raise ConfigError(f"{where}: node {doc['id']!r} jurisdiction must be 'EU' or 'CN'") from None
+    return NodeEntry(
+        id=str(doc["id"]),
+        url=url,
+        jurisdiction=jurisdiction,
+        country=str(doc["country"]).upper(),
+        name=str(doc.get("name", "")),
+    )

@@ -1,0 +1,24 @@
+"""The node's FastAPI app factory: wires routers and error handling, nothing else."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pmbridge import __version__
+from pmbridge.beacon import install_error_handlers
+from pmbridge.node import _routes_individuals, _routes_info
+from pmbridge.node._context import NodeContext
+
+
+def create_node_app(context: NodeContext) -> FastAPI:
+    """A node serving ``context``'s store under the Beacon v2 API."""
+    app = FastAPI(
+        title=f"PM Bridge node {context.config.id}",
+        version=__version__,
+        description="GA4GH Beacon v2 node of a PM Bridge network.",
+    )
+    app.state.node = context
+    install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")
+    app.include_router(_routes_info.router)
+    app.include_router(_routes_individuals.router)
+    return app

@@ -1,0 +1,16 @@
+"""A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
+
+from pmbridge.store._compile import CompiledQuery, count_by_dataset, where_clause
+from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
+from pmbridge.store._store import RECORD_TABLES, NodeStore
+
+__all__ = [
+    "LATEST_VERSION",
+    "MIGRATIONS",
+    "RECORD_TABLES",
+    "CompiledQuery",
+    "Migration",
+    "NodeStore",
+    "count_by_dataset",
+    "where_clause",
+]

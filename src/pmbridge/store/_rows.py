@@ -1,0 +1,106 @@
+"""Patient records to column-oriented Arrow tables, one per store table, for bulk loads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from pmbridge.model import PatientRecord
+
+_STR = pa.string()
+_STRS = pa.list_(pa.string())
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "individuals": pa.schema(
+        [
+            ("ind", pa.int64()),
+            ("id", _STR),
+            ("dataset_id", _STR),
+            ("sex", _STR),
+            ("age_years", pa.float64()),
+            ("year_of_birth", pa.int32()),
+            ("country", _STR),
+        ]
+    ),
+    "phenotypes": pa.schema([("ind", pa.int64()), ("term", _STR), ("excluded", pa.bool_()), ("onset", _STR)]),
+    "diseases": pa.schema([("ind", pa.int64()), ("term", _STR), ("label", _STR), ("excluded", pa.bool_())]),
+    "variants": pa.schema(
+        [
+            ("ind", pa.int64()),
+            ("assembly", _STR),
+            ("chromosome", _STR),
+            ("position", pa.int64()),
+            ("reference", _STR),
+            ("alternate", _STR),
+            ("gene", _STR),
+            ("hgvs", _STRS),
+            ("zygosity", _STR),
+            ("interpretation", _STR),
+        ]
+    ),
+    "biosamples": pa.schema(
+        [
+            ("ind", pa.int64()),
+            ("id", _STR),
+            ("material_type", _STR),
+            ("tissue", _STR),
+            ("collection_date", pa.date32()),
+        ]
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTables:
+    """One Arrow table per store table, ready for ``INSERT … SELECT``."""
+
+    tables: dict[str, pa.Table]
+
+
+def to_tables(records: Sequence[PatientRecord], *, first_ind: int) -> RecordTables:
+    """Columns for ``records``, numbering individuals from ``first_ind`` in order."""
+    cols: dict[str, dict[str, list[object]]] = {
+        name: {field.name: [] for field in schema} for name, schema in SCHEMAS.items()
+    }
+    ind_cols, ph, dz, va, bs = (cols[n] for n in SCHEMAS)
+    for offset, record in enumerate(records):
+        ind = first_ind + offset
+        person = record.individual
+        for key, value in (
+            ("ind", ind),
+            ("id", person.id),
+            ("dataset_id", record.dataset_id),
+            ("sex", person.sex.value),
+            ("age_years", person.age_years),
+            ("year_of_birth", person.year_of_birth),
+            ("country", person.country),
+        ):
+            ind_cols[key].append(value)
+        for feature in record.phenotypic_features:
+            _append(ph, ind, feature.term, feature.excluded, feature.onset)
+        for disease in record.diseases:
+            _append(dz, ind, disease.term, disease.label, disease.excluded)
+        for v in record.variants:
+            _append(
+                va,
+                ind,
+                v.assembly,
+                v.chromosome,
+                v.position,
+                v.reference,
+                v.alternate,
+                v.gene_symbol,
+                list(v.hgvs),
+                v.zygosity.value,
+                v.interpretation.value,
+            )
+        for sample in record.biosamples:
+            _append(bs, ind, sample.id, sample.material_type, sample.tissue, sample.collection_date)
+    return RecordTables({name: pa.table(cols[name], schema=schema) for name, schema in SCHEMAS.items()})
+
+
+def _append(columns: dict[str, list[object]], *values: object) -> None:
+    for column, value in zip(columns.values(), values, strict=True):
+        column.append(value)

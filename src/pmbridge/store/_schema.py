@@ -1,0 +1,92 @@
+"""The node store's versioned schema: an ordered list of migrations applied in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pmbridge.errors import SchemaTooNew, StoreError
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One step from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "individuals, phenotypes, diseases, variants, biosamples, datasets, HPO closure",
+        (
+            "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+            """CREATE TABLE datasets (
+                id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, description VARCHAR NOT NULL,
+                duo_codes VARCHAR[] NOT NULL, jurisdiction VARCHAR NOT NULL,
+                cap_public VARCHAR NOT NULL, cap_registered VARCHAR NOT NULL,
+                cap_controlled VARCHAR NOT NULL)""",
+            # `ind` is the store's surrogate key; (dataset_id, id) is the caller's identity.
+            """CREATE TABLE individuals (
+                ind BIGINT NOT NULL, id VARCHAR NOT NULL, dataset_id VARCHAR NOT NULL,
+                sex VARCHAR NOT NULL, age_years DOUBLE, year_of_birth INTEGER, country VARCHAR)""",
+            """CREATE TABLE phenotypes (
+                ind BIGINT NOT NULL, term VARCHAR NOT NULL, excluded BOOLEAN NOT NULL,
+                onset VARCHAR)""",
+            """CREATE TABLE diseases (
+                ind BIGINT NOT NULL, term VARCHAR NOT NULL, label VARCHAR,
+                excluded BOOLEAN NOT NULL)""",
+            """CREATE TABLE variants (
+                ind BIGINT NOT NULL, assembly VARCHAR, chromosome VARCHAR, position BIGINT,
+                reference VARCHAR, alternate VARCHAR, gene VARCHAR, hgvs VARCHAR[] NOT NULL,
+                zygosity VARCHAR NOT NULL, interpretation VARCHAR NOT NULL)""",
+            """CREATE TABLE biosamples (
+                ind BIGINT NOT NULL, id VARCHAR NOT NULL, material_type VARCHAR, tissue VARCHAR,
+                collection_date DATE)""",
+            "CREATE TABLE hpo_closure (term VARCHAR NOT NULL, ancestor VARCHAR NOT NULL)",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version recorded in the file; 0 for a new, empty file."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()
+    if not has_meta or has_meta[0] == 0:
+        return 0
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, path: str) -> int:
+    """Bring the file up to :data:`LATEST_VERSION`; every pending step commits together or not at all."""
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise SchemaTooNew(
+            f"{path} has schema version {current}, newer than this PM Bridge understands ({LATEST_VERSION})",
+            hint="upgrade PM Bridge on this node, or restore a store written by this version",
+        )
+    pending = [m for m in MIGRATIONS if m.version > current]
+    if not pending:
+        return current
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for migration in pending:
+            for statement in migration.statements:
+                con.execute(statement)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(migration.version)])
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(
+            f"migrating {path} to schema version {LATEST_VERSION} failed: {exc}",
+            hint="the file is unchanged; report this with the file's schema version",
+        ) from exc
+    return LATEST_VERSION

@@ -1,0 +1,184 @@
+"""A node's store: one DuckDB file holding its datasets, patient records and the HPO closure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pyarrow as pa
+
+from pmbridge.errors import StoreError
+from pmbridge.model import AccessLevel, Dataset, Granularity, IndividualQuery, Jurisdiction, PatientRecord
+from pmbridge.store._closure import rebuild_closure
+from pmbridge.store._compile import count_by_dataset
+from pmbridge.store._rows import to_tables
+from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
+
+RECORD_TABLES = ("individuals", "phenotypes", "diseases", "variants", "biosamples")
+
+
+class NodeStore:
+    """Open with :meth:`open`; every write happens inside :meth:`transaction`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, path: Path, read_only: bool) -> None:
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False) -> NodeStore:
+        """Open (creating and migrating when writable) the store at ``path``."""
+        if read_only and not path.exists():
+            raise StoreError(
+                f"no node store at {path}",
+                hint="create it with `pmbridge ingest --store PATH FILES…` or check the path",
+            )
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"cannot open node store {path}: {exc}",
+                hint="another process (a running node or ingest) may hold it; stop it and retry",
+            ) from exc
+        if read_only:
+            found = schema_version(con)
+            if found != LATEST_VERSION:
+                con.close()
+                raise StoreError(
+                    f"{path} has schema version {found}, this PM Bridge needs {LATEST_VERSION}",
+                    hint="open it once read-write (e.g. `pmbridge ingest`) to migrate it",
+                )
+        else:
+            migrate(con, path=str(path))
+        return cls(con, path=path, read_only=read_only)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> NodeStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw connection, for benchmarks and read-only analyses registered in code."""
+        return self._con
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together; any exception (Ctrl-C included) rolls them back."""
+        self._con.begin()
+        try:
+            yield
+        except BaseException:
+            self._con.rollback()
+            raise
+        self._con.commit()
+
+    def meta(self, key: str) -> str | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    @property
+    def hpo_release(self) -> str | None:
+        """The HPO release the closure table was built from."""
+        return self.meta("hpo_release")
+
+    def sync_closure(self, pairs: Iterable[tuple[str, str]], *, release: str) -> bool:
+        """Rebuild the HPO closure when ``release`` differs from the stored one; True if rebuilt."""
+        if self.hpo_release == release:
+            return False
+        rebuild_closure(self._con, pairs, release=release)
+        return True
+
+    def put_datasets(self, datasets: Sequence[Dataset]) -> None:
+        for ds in datasets:
+            self._con.execute(
+                "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    ds.id,
+                    ds.name,
+                    ds.description,
+                    list(ds.duo_codes),
+                    ds.jurisdiction.value,
+                    ds.max_granularity(AccessLevel.PUBLIC).value,
+                    ds.max_granularity(AccessLevel.REGISTERED).value,
+                    ds.max_granularity(AccessLevel.CONTROLLED).value,
+                ],
+            )
+
+    def datasets(self) -> list[Dataset]:
+        rows = self._con.execute("SELECT * FROM datasets ORDER BY id").fetchall()
+        return [
+            Dataset(
+                id=r[0],
+                name=r[1],
+                description=r[2],
+                duo_codes=tuple(r[3]),
+                jurisdiction=Jurisdiction(r[4]),
+                release_caps={
+                    AccessLevel.PUBLIC: Granularity(r[5]),
+                    AccessLevel.REGISTERED: Granularity(r[6]),
+                    AccessLevel.CONTROLLED: Granularity(r[7]),
+                },
+            )
+            for r in rows
+        ]
+
+    def write_records(self, records: Sequence[PatientRecord]) -> int:
+        """Insert ``records``, replacing any stored individual with the same (dataset, id).
+
+        Returns how many stored individuals were replaced. Call inside :meth:`transaction`.
+        """
+        latest = {(r.dataset_id, r.individual.id): r for r in records}
+        keys = pa.table(
+            {"dataset_id": [k[0] for k in latest], "id": [k[1] for k in latest]},
+        )
+        con = self._con
+        con.register("incoming_keys", keys)
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE stale AS SELECT i.ind FROM individuals i "
+                "JOIN incoming_keys k ON i.dataset_id = k.dataset_id AND i.id = k.id"
+            )
+        finally:
+            con.unregister("incoming_keys")
+        replaced = _scalar(con, "SELECT count(*) FROM stale")
+        if replaced:
+            for table in RECORD_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale)")
+        first_ind = _scalar(con, "SELECT coalesce(max(ind), 0) + 1 FROM individuals")
+        for name, table in to_tables(list(latest.values()), first_ind=first_ind).tables.items():
+            con.register("incoming", table)
+            try:
+                con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
+            finally:
+                con.unregister("incoming")
+        return replaced
+
+    def count_individuals(self, query: IndividualQuery) -> dict[str, int]:
+        """Individuals matching ``query`` per dataset (datasets with none are absent)."""
+        compiled = count_by_dataset(query)
+        # A cursor per call: DuckDB connections must not be shared across server threads.
+        with self._con.cursor() as cursor:
+            rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+        return {str(ds): int(n) for ds, n in rows}
+
+    def table_counts(self) -> dict[str, int]:
+        """Row counts of every record table, for status pages and tests."""
+        return {t: _scalar(self._con, f"SELECT count(*) FROM {t}") for t in RECORD_TABLES}
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
