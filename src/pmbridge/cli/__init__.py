@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import sys
+
+from rich.console import Console
+
 # Command modules register themselves on import.
-from pmbridge.cli import _app
+from pmbridge.cli import _app, _generate, _ingest, _query, _serve, _vocab  # noqa: F401
+from pmbridge.errors import PMBridgeError
 
 __all__ = ["main"]
 
 
 def main() -> None:
-    """Entry point of the ``pmbridge`` console script."""
-    _app.app()
+    """Entry point of the ``pmbridge`` console script: errors print their fix, not a traceback."""
+    try:
+        _app.app(standalone_mode=True)
+    except PMBridgeError as exc:
+        console = Console(stderr=True)
+        console.print(f"[red]error[/] [{exc.code}]: {exc.message}", highlight=False)
+        if exc.hint:
+            console.print(f"hint: {exc.hint}", highlight=False)
+        sys.exit(1)

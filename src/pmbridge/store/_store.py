@@ -86,8 +86,9 @@ class NodeStore:
         self._con.commit()
 
     def meta(self, key: str) -> str | None:
-        row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        # fetchall, not fetchone: DuckDB refuses new work while a result is unfinished.
+        rows = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     @property
     def hpo_release(self) -> str | None:
@@ -180,5 +181,5 @@ class NodeStore:
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
+    rows = con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows else 0

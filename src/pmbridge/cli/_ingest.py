@@ -1,0 +1,121 @@
+"""``pmbridge ingest``: load phenopackets into a node's store, with a report and a quarantine."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+from pmbridge.cli._app import app
+from pmbridge.errors import ConfigError
+from pmbridge.ingest import IngestReport, ingest
+from pmbridge.model import Dataset
+from pmbridge.node import load_node_config
+from pmbridge.store import NodeStore
+from pmbridge.vocab import Hpo, locate_data_dir
+
+EXIT_QUARANTINED = 3
+console = Console(stderr=True)
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Phenopacket JSON files, folders of them, or JSON-lines files.")
+    ],
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset id to load into (default: the config's only one).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Node config (TOML): gives the store and datasets.")
+    ] = None,
+    store: Annotated[Path | None, typer.Option(help="Store file, when no --config is given.")] = None,
+    quarantine: Annotated[Path | None, typer.Option(help="Where bad records go (JSON lines).")] = None,
+    report_json: Annotated[Path | None, typer.Option(help="Also write the full report as JSON here.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Reference-data directory (HPO release).")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Ingest GA4GH Phenopacket v2 files in one atomic run.
+
+    Good records load; bad ones are listed (file, JSON path, reason) and kept in a quarantine file.
+    Exit status: 0 all loaded, 3 loaded with some records quarantined, 1 nothing written.
+    """
+    store_path, target = _target(dataset=dataset, config=config, store=store)
+    started = time.perf_counter()
+    hpo = Hpo.load(locate_data_dir(data_dir or (load_node_config(config).data_dir if config else None)))
+    quarantine_path = quarantine or store_path.with_name(
+        f"{store_path.stem}.quarantine-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
+    )
+    with NodeStore.open(store_path) as node_store, _progress(quiet) as progress:
+        task = progress.add_task(f"ingest → {target.id}", total=None)
+        report = ingest(
+            paths,
+            store=node_store,
+            dataset=target,
+            canonical_hpo=hpo.canonical_id,
+            hpo_release=hpo.release,
+            closure=hpo.closure(),
+            quarantine_path=quarantine_path,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    report.seconds = time.perf_counter() - started
+    _print(report)
+    if report_json is not None:
+        report_json.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    if report.quarantined:
+        raise typer.Exit(EXIT_QUARANTINED)
+
+
+def _target(*, dataset: str | None, config: Path | None, store: Path | None) -> tuple[Path, Dataset]:
+    if config is not None:
+        node = load_node_config(config)
+        known = {d.id: d for d in node.datasets}
+        if dataset is None and len(known) == 1:
+            return node.store, next(iter(known.values()))
+        if dataset not in known:
+            raise ConfigError(
+                f"dataset {dataset!r} is not declared in {config}",
+                hint=f"pass --dataset with one of: {', '.join(sorted(known))}",
+            )
+        return node.store, known[dataset]
+    if store is None or dataset is None:
+        raise ConfigError(
+            "ingest needs --config, or --store together with --dataset",
+            hint="e.g. pmbridge ingest --store node.duckdb --dataset demo FILES…",
+        )
+    return store, Dataset(id=dataset, name=dataset)
+
+
+def _progress(quiet: bool) -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    )
+
+
+def _print(report: IngestReport) -> None:
+    for problem in report.problems[:200]:
+        style = "red" if problem.level.value == "error" else "yellow"
+        console.print(f"[{style}]{problem}[/]", markup=True, highlight=False, soft_wrap=True)
+    if len(report.problems) > 200:
+        console.print(f"… and {len(report.problems) - 200} more problems (see --report-json)")
+    rate = report.read / report.seconds if report.seconds else 0.0
+    console.print(
+        f"dataset {report.dataset_id}: read {report.read}, loaded {report.loaded} "
+        f"({report.replaced} replaced existing), quarantined {report.quarantined}, "
+        f"{len(report.warnings)} warnings; {report.seconds:.1f} s ({rate:,.0f} records/s); "
+        f"HPO release {report.hpo_release}"
+    )
+    if report.quarantine_file:
+        console.print(f"quarantined records: {report.quarantine_file}")

@@ -1,0 +1,45 @@
+"""``pmbridge node serve`` and ``pmbridge hub serve``: run a node or the hub on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pmbridge.cli._app import app
+from pmbridge.hub import create_hub_app, load_hub_config
+from pmbridge.node import create_node_app, load_node_config, open_node
+from pmbridge.service import serve
+
+node_app = typer.Typer(help="Run and manage a node.", no_args_is_help=True)
+hub_app = typer.Typer(help="Run and manage the hub.", no_args_is_help=True)
+app.add_typer(node_app, name="node")
+app.add_typer(hub_app, name="hub")
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")]
+ReadyFile = Annotated[Path | None, typer.Option(help="Write {url, pid} here once listening.")]
+
+
+@node_app.command("serve")
+def node_serve(
+    config: Annotated[Path, typer.Option(help="Node config (TOML).")],
+    host: Host = "127.0.0.1",
+    port: Port = 0,
+    ready_file: ReadyFile = None,
+) -> None:
+    """Serve a node's Beacon API from its store (opened read-only)."""
+    context = open_node(load_node_config(config))
+    serve(create_node_app(context), host=host, port=port, ready_file=ready_file)
+
+
+@hub_app.command("serve")
+def hub_serve(
+    config: Annotated[Path, typer.Option(help="Hub config with the node registry (TOML).")],
+    host: Host = "127.0.0.1",
+    port: Port = 0,
+    ready_file: ReadyFile = None,
+) -> None:
+    """Serve the network Beacon, fanning out to the registered nodes."""
+    serve(create_hub_app(load_hub_config(config)), host=host, port=port, ready_file=ready_file)

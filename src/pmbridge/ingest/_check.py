@@ -1,0 +1,67 @@
+"""One candidate phenopacket to a patient record, or to the list of reasons it cannot be one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from pmbridge.ingest._convert import to_patient_record
+from pmbridge.ingest._report import Level, RecordProblem
+from pmbridge.ingest._sources import RawItem
+from pmbridge.ingest._validator import parse_phenopacket
+from pmbridge.model import PatientRecord, PhenotypicFeature
+
+CanonicalHpo = Callable[[str], "str | None"]
+
+
+def check_item(
+    item: RawItem, *, dataset_id: str, canonical_hpo: CanonicalHpo
+) -> tuple[PatientRecord | None, list[RecordProblem]]:
+    """Validate, convert and vet HPO ids; errors mean quarantine, warnings mean loaded-with-notes."""
+    doc, problems = parse_phenopacket(item.raw)
+    found = [RecordProblem(item.source, p.path, p.reason) for p in problems]
+    if doc is None or found:
+        return None, found
+    record = to_patient_record(doc, dataset_id=dataset_id, source=item.source)
+    if not record.individual.id:
+        return None, [
+            RecordProblem(
+                item.source,
+                "$.subject.id",
+                "the phenopacket has neither subject.id nor id; give the individual a stable id",
+            )
+        ]
+    features, term_problems = _vet_terms(record.phenotypic_features, item.source, canonical_hpo)
+    if any(p.level is Level.ERROR for p in term_problems):
+        return None, term_problems
+    if features != record.phenotypic_features:
+        record = replace(record, phenotypic_features=features)
+    return record, term_problems
+
+
+def _vet_terms(
+    features: tuple[PhenotypicFeature, ...], source: str, canonical_hpo: CanonicalHpo
+) -> tuple[tuple[PhenotypicFeature, ...], list[RecordProblem]]:
+    problems: list[RecordProblem] = []
+    vetted: list[PhenotypicFeature] = []
+    for index, feature in enumerate(features):
+        where = f"$.phenotypicFeatures[{index}].type.id"
+        current = canonical_hpo(feature.term)
+        if current is None:
+            problems.append(
+                RecordProblem(
+                    source,
+                    where,
+                    f"{feature.term!r} is not a term of the loaded HPO release; correct the id "
+                    "(`pmbridge vocab search WORD`) or load a newer release (`pmbridge vocab fetch`)",
+                )
+            )
+            continue
+        if current != feature.term:
+            problems.append(
+                RecordProblem(
+                    source, where, f"obsolete HPO id {feature.term} replaced by {current}", Level.WARNING
+                )
+            )
+        vetted.append(feature if current == feature.term else replace(feature, term=current))
+    return tuple(vetted), problems

@@ -1,0 +1,60 @@
+"""Quarantine: bad records kept aside, verbatim, with their problems, for a steward to fix and re-ingest."""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+import orjson
+
+from pmbridge.ingest._report import RecordProblem
+
+
+class Quarantine:
+    """JSON lines written to a temp file, moved into place only by :meth:`commit`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        self._tmp = Path(tmp)
+        self._handle = os.fdopen(fd, "wb")
+
+    def put(self, source: str, raw: bytes, problems: list[RecordProblem]) -> None:
+        try:
+            text: dict[str, str] = {"text": raw.decode("utf-8")}
+        except UnicodeDecodeError:
+            text = {"base64": base64.b64encode(raw).decode("ascii")}
+        entry = {
+            "source": source,
+            "problems": [{"path": p.path, "reason": p.reason} for p in problems],
+            **text,
+        }
+        self._handle.write(orjson.dumps(entry) + b"\n")
+        self.count += 1
+
+    def commit(self) -> Path | None:
+        """Keep the file when anything was quarantined; returns its path."""
+        self._handle.close()
+        if self.count == 0:
+            self._tmp.unlink(missing_ok=True)
+            return None
+        self._tmp.replace(self.path)
+        return self.path
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> Quarantine:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if not self._handle.closed:
+            self.discard()
