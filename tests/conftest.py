@@ -20,3 +20,9 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"reference data not found at {SHARED_DATA}; tests need ../shared/data")
     return SHARED_DATA
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (marked ``anyio``) run on asyncio, like the servers."""
+    return "asyncio"

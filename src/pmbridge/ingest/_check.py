@@ -15,7 +15,7 @@ CanonicalHpo = Callable[[str], "str | None"]
 
 
 def check_item(
-    item: RawItem, *, dataset_id: str, canonical_hpo: CanonicalHpo
+    item: RawItem, *, dataset_id: str, canonical_hpo: CanonicalHpo, hpo_release: str
 ) -> tuple[PatientRecord | None, list[RecordProblem]]:
     """Validate, convert and vet HPO ids; errors mean quarantine, warnings mean loaded-with-notes."""
     doc, problems = parse_phenopacket(item.raw)
@@ -31,16 +31,14 @@ def check_item(
                 "the phenopacket has neither subject.id nor id; give the individual a stable id",
             )
         ]
-    features, term_problems = _vet_terms(record.phenotypic_features, item.source, canonical_hpo)
-    if any(p.level is Level.ERROR for p in term_problems):
-        return None, term_problems
+    features, term_problems = _vet_terms(record.phenotypic_features, item.source, canonical_hpo, hpo_release)
     if features != record.phenotypic_features:
         record = replace(record, phenotypic_features=features)
     return record, term_problems
 
 
 def _vet_terms(
-    features: tuple[PhenotypicFeature, ...], source: str, canonical_hpo: CanonicalHpo
+    features: tuple[PhenotypicFeature, ...], source: str, canonical_hpo: CanonicalHpo, release: str
 ) -> tuple[tuple[PhenotypicFeature, ...], list[RecordProblem]]:
     problems: list[RecordProblem] = []
     vetted: list[PhenotypicFeature] = []
@@ -48,14 +46,19 @@ def _vet_terms(
         where = f"$.phenotypicFeatures[{index}].type.id"
         current = canonical_hpo(feature.term)
         if current is None:
+            # Real cases use terms newer than the loaded release: keep them (a later release makes
+            # them queryable by ancestor) and say so, rather than lose clinical data.
             problems.append(
                 RecordProblem(
                     source,
                     where,
-                    f"{feature.term!r} is not a term of the loaded HPO release; correct the id "
-                    "(`pmbridge vocab search WORD`) or load a newer release (`pmbridge vocab fetch`)",
+                    f"{feature.term!r} is not a term of HPO release {release}; kept as given, but "
+                    "ancestor queries will not find it until a release that knows it is loaded "
+                    "(`pmbridge vocab fetch`); if it is a typo, correct it (`pmbridge vocab search WORD`)",
+                    Level.WARNING,
                 )
             )
+            vetted.append(feature)
             continue
         if current != feature.term:
             problems.append(

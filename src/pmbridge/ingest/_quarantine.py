@@ -12,15 +12,22 @@ import orjson
 
 from pmbridge.ingest._report import RecordProblem
 
+TEMP_PREFIX = ".pmbridge-quarantine-"
+
 
 class Quarantine:
-    """JSON lines written to a temp file, moved into place only by :meth:`commit`."""
+    """JSON lines written to a temp file, moved into place only by :meth:`commit`.
+
+    A killed run cannot clean up after itself, so each run first removes the temp files of runs
+    whose process is gone (their pid is in the name).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.count = 0
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        remove_stale_temp_files(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=path.parent)
         self._tmp = Path(tmp)
         self._handle = os.fdopen(fd, "wb")
 
@@ -58,3 +65,24 @@ class Quarantine:
     ) -> None:
         if not self._handle.closed:
             self.discard()
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete quarantine temp files left by processes that no longer run; returns them."""
+    removed: list[Path] = []
+    for candidate in folder.glob(f"{TEMP_PREFIX}*.tmp"):
+        pid_text = candidate.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -50,7 +50,9 @@ def ingest(
                 if not item.source:
                     continue
                 report.read += 1
-                record, problems = check_item(item, dataset_id=dataset.id, canonical_hpo=canonical_hpo)
+                record, problems = check_item(
+                    item, dataset_id=dataset.id, canonical_hpo=canonical_hpo, hpo_release=hpo_release
+                )
                 report.add(problems)
                 if record is None:
                     quarantine.put(item.source, item.raw, problems)

@@ -1,0 +1,89 @@
+"""Real misbehaving HTTP servers on 127.0.0.1 (threads), to prove the hub survives them."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def count_reply(dataset: str, count: int) -> bytes:
+    return json.dumps(
+        {
+            "meta": {"beaconId": "fake", "apiVersion": "v2.0.1", "returnedGranularity": "count"},
+            "responseSummary": {"exists": count > 0, "numTotalResults": count},
+            "response": {
+                "resultSets": [
+                    {
+                        "id": dataset,
+                        "setType": "dataset",
+                        "exists": count > 0,
+                        "resultsCount": count,
+                        "results": [],
+                    }
+                ]
+            },
+        }
+    ).encode()
+
+
+BEHAVIOURS = {
+    "good": lambda: (200, count_reply("good-ds", 7), 0.0),
+    "slow": lambda: (200, count_reply("slow-ds", 5), 3.0),
+    "garbage": lambda: (200, b"<html>not json</html>", 0.0),
+    "huge": lambda: (200, b'{"pad": "' + b"x" * 2_000_000 + b'"}', 0.0),
+    "error": lambda: (500, json.dumps({"error": {"errorCode": 500, "errorMessage": "boom"}}).encode(), 0.0),
+    "liar": lambda: (
+        200,
+        json.dumps({"meta": {"returnedGranularity": "count"}, "response": {}}).encode(),
+        0.0,
+    ),
+}
+
+
+@contextmanager
+def fake_node(behaviour: str) -> Iterator[str]:
+    """Serve ``behaviour`` on an ephemeral loopback port; yields the base URL."""
+    status, payload, delay = BEHAVIOURS[behaviour]()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            self.rfile.read(length)
+            time.sleep(delay)
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the hub gave up on us, as it should
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def dead_url() -> str:
+    """A loopback URL where nothing listens."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}"

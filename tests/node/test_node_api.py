@@ -1,0 +1,134 @@
+"""The node's Beacon API in-process: counts, descendants, caps, and errors in the Beacon shape."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.beacon_schemas import ERROR, RESULTSETS, errors
+from tests.node.conftest import ARACHNODACTYLY, SEIZURE, TONIC_CLONIC
+
+pytestmark = pytest.mark.anyio
+
+
+def body(
+    *filters: dict[str, object], granularity: str = "count", datasets: list[str] | None = None
+) -> dict[str, object]:
+    query: dict[str, object] = {"filters": list(filters), "requestedGranularity": granularity}
+    if datasets:
+        query["requestParameters"] = {"datasets": datasets}
+    return {"meta": {"apiVersion": "v2.0.1"}, "query": query}
+
+
+def counts(doc: dict) -> dict[str, int]:  # type: ignore[type-arg]
+    return {s["id"]: s["resultsCount"] for s in doc["response"]["resultSets"]}
+
+
+async def post(client: httpx.AsyncClient, payload: object) -> httpx.Response:
+    return await client.post("/api/individuals", json=payload)
+
+
+async def test_a_term_matches_its_descendants_by_default(client: httpx.AsyncClient) -> None:
+    reply = await post(client, body({"id": SEIZURE}, datasets=["ds-open"]))
+    assert reply.status_code == 200
+    doc = reply.json()
+    assert errors(doc, RESULTSETS) == []
+    assert doc["meta"]["returnedGranularity"] == "count"
+    assert counts(doc) == {"ds-open": 3}  # p1 (seizure), p2 (tonic-clonic, a descendant), p4
+    assert doc["responseSummary"] == {"exists": True, "numTotalResults": 3}
+
+
+async def test_descendants_can_be_left_out(client: httpx.AsyncClient) -> None:
+    reply = await post(client, body({"id": SEIZURE, "includeDescendantTerms": False}, datasets=["ds-open"]))
+    assert counts(reply.json()) == {"ds-open": 2}
+
+
+async def test_three_filters_combine_with_and(client: httpx.AsyncClient) -> None:
+    payload = body(
+        {"id": ARACHNODACTYLY},
+        {"id": "geneId", "operator": "=", "value": "FBN1"},
+        {"id": "NCIT:C20197"},  # male
+        datasets=["ds-open"],
+    )
+    assert counts((await post(client, payload)).json()) == {"ds-open": 1}
+
+
+async def test_age_and_disease_filters(client: httpx.AsyncClient) -> None:
+    payload = body(
+        {"id": "OMIM:154700"}, {"id": "age", "operator": ">=", "value": "35"}, datasets=["ds-open"]
+    )
+    assert counts((await post(client, payload)).json()) == {"ds-open": 1}
+
+
+async def test_get_with_query_parameters(client: httpx.AsyncClient) -> None:
+    reply = await client.get("/api/individuals", params={"filters": TONIC_CLONIC, "datasets": "ds-open"})
+    assert counts(reply.json()) == {"ds-open": 1}
+
+
+async def test_a_dataset_that_only_says_yes_or_no_caps_the_reply_at_boolean(
+    client: httpx.AsyncClient,
+) -> None:
+    doc = (await post(client, body({"id": SEIZURE}))).json()
+    assert errors(doc, RESULTSETS) == []
+    assert doc["meta"]["returnedGranularity"] == "boolean"
+    assert counts(doc) == {"ds-closed": 1, "ds-open": 1}
+    assert "numTotalResults" not in doc["responseSummary"]
+
+
+async def test_records_are_not_released_yet_and_the_reply_says_so(client: httpx.AsyncClient) -> None:
+    doc = (await post(client, body({"id": SEIZURE}, granularity="record", datasets=["ds-open"]))).json()
+    assert doc["meta"]["returnedGranularity"] == "count"
+    assert doc["meta"]["receivedRequestSummary"]["requestedGranularity"] == "record"
+
+
+async def test_an_obsolete_hpo_id_is_answered_with_its_replacement(client: httpx.AsyncClient) -> None:
+    # HP:0001275 is an alternative (retired) id of Seizure, HP:0001250, in the 2025-01-16 release.
+    doc = (await post(client, body({"id": "HP:0001275"}, datasets=["ds-open"]))).json()
+    assert counts(doc) == {"ds-open": 3}
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        (body({"id": "HP:9999999"}), "unknown term"),
+        (body({"id": "XYZ:1"}), "not supported"),
+        (body({"id": "age", "operator": "~", "value": "3"}), "operator"),
+        (body({"id": "age", "operator": ">", "value": "old"}), "not a number"),
+        (body(granularity="everything"), "requestedGranularity"),
+        (body(datasets=["nope"]), "unknown dataset"),
+        ({"query": {"filters": "HP:0001250"}}, "must be a list"),
+        ({"query": {"filters": [{"operator": "="}]}}, "id must be"),
+        ([1, 2], "must be a JSON object"),
+    ],
+)
+async def test_bad_requests_get_a_beacon_error_with_a_4xx(
+    client: httpx.AsyncClient, payload: object, fragment: str
+) -> None:
+    reply = await post(client, payload)
+    assert reply.status_code == 400
+    doc = reply.json()
+    assert errors(doc, ERROR) == []
+    assert fragment in doc["error"]["errorMessage"]
+
+
+async def test_malformed_json_is_a_400(client: httpx.AsyncClient) -> None:
+    reply = await client.post(
+        "/api/individuals", content=b'{"query": ', headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 400
+    assert errors(reply.json(), ERROR) == []
+
+
+async def test_unknown_paths_are_a_beacon_404(client: httpx.AsyncClient) -> None:
+    reply = await client.get("/api/nowhere")
+    assert reply.status_code == 404
+    assert errors(reply.json(), ERROR) == []
+
+
+async def test_identity_endpoints_name_the_node_and_the_hpo_release(client: httpx.AsyncClient) -> None:
+    health = (await client.get("/health")).json()
+    assert health["node"] == "eu-test" and health["hpoRelease"] == "2025-01-16"
+    info = (await client.get("/api/info")).json()
+    assert info["response"]["info"]["hpoRelease"] == "2025-01-16"
+    service = (await client.get("/api/service-info")).json()
+    assert service["type"]["artifact"] == "beacon"
