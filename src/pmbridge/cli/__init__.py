@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 # Command modules register themselves on import.
-from pmbridge.cli import _app, _generate, _ingest, _query, _serve, _vocab  # noqa: F401
+from pmbridge.cli import _app, _demo, _generate, _ingest, _query, _serve, _vocab  # noqa: F401
 from pmbridge.errors import PMBridgeError
 
 __all__ = ["main"]
@@ -19,7 +20,7 @@ def main() -> None:
         _app.app(standalone_mode=True)
     except PMBridgeError as exc:
         console = Console(stderr=True)
-        console.print(f"[red]error[/] [{exc.code}]: {exc.message}", highlight=False)
+        console.print(f"[red]error[/] \\[{exc.code}]: {escape(exc.message)}", highlight=False)
         if exc.hint:
-            console.print(f"hint: {exc.hint}", highlight=False)
+            console.print(f"hint: {escape(exc.hint)}", highlight=False)
         sys.exit(1)

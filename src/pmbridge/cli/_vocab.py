@@ -88,7 +88,9 @@ def search_command(
     """List HPO terms whose English or Chinese label contains TEXT."""
     hpo = _hpo(data_dir)
     found = hpo.search(text, limit=limit)
-    table = Table(title=f"HPO {hpo.release}: {len(found)} terms matching {text!r}")
+    table = Table(
+        title=f"HPO {hpo.release}: {len(found)} terms matching {text!r}", caption=f"source: {hpo.source}"
+    )
     for column in ("id", "English", "中文"):
         table.add_column(column)
     for term in found:

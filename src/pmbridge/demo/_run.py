@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,7 @@ def run_demo(
 ) -> None:
     """Build (first run only), serve, and block until Ctrl-C or a service dies."""
     paths = DemoPaths(root)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the network as cleanly as Ctrl-C
     build_demo(paths, size=size, workers=workers, data_dir=data_dir, say=say)
     with Supervisor(paths.run_dir) as supervisor:
         urls = start_network(supervisor, paths, hub_port=hub_port, node_ports=node_ports)
@@ -55,3 +57,7 @@ def run_demo(
             say(f"stopping: {dead} exited unexpectedly (logs in {paths.run_dir})")
         except KeyboardInterrupt:
             say("stopping…")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,83 @@
+"""Shared bits of the benchmarks: percentiles, peak memory, and building a synthetic node store."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pmbridge.ingest import ingest
+from pmbridge.model import Dataset
+from pmbridge.store import NodeStore
+from pmbridge.synth import CohortSpec, write_cohort
+from pmbridge.vocab import Hpo, load_disease_annotations, locate_data_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "var" / "bench"
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p95) of ``samples``."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def timed(fn: Callable[[], object], *, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def peak_rss_mb(children: bool = False) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def synthetic_cohort(size: int, *, region: str = "eu-south", seed: int = 7, workers: int = 2) -> Path:
+    """A cached JSON-lines cohort of ``size`` individuals."""
+    path = CACHE / f"cohort-{region}-{seed}-{size}.jsonl"
+    if not path.exists():
+        located = locate_data_dir()
+        hpo = Hpo.load(located)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        write_cohort(
+            CohortSpec(cohort_id=f"bench-{region}", region=region, size=size, seed=seed),
+            path,
+            annotations=load_disease_annotations(located),
+            hpo_release=hpo.release,
+            workers=workers,
+        )
+        print(f"generated {size:,} individuals in {time.perf_counter() - started:.1f} s ({workers} workers)")
+    return path
+
+
+def synthetic_store(size: int) -> Path:
+    """A cached node store holding ``size`` synthetic individuals, built through the ingest path."""
+    store_path = CACHE / f"node-{size}.duckdb"
+    if store_path.exists():
+        return store_path
+    cohort = synthetic_cohort(size)
+    hpo = Hpo.load(locate_data_dir())
+    tmp = store_path.with_suffix(".building")
+    tmp.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with NodeStore.open(tmp) as store:
+        report = ingest(
+            [cohort],
+            store=store,
+            dataset=Dataset("bench", "Benchmark cohort"),
+            canonical_hpo=hpo.canonical_id,
+            hpo_release=hpo.release,
+            closure=hpo.closure(),
+            quarantine_path=CACHE / "quarantine.jsonl",
+        )
+    tmp.rename(store_path)
+    print(f"ingested {report.loaded:,} individuals in {time.perf_counter() - started:.1f} s")
+    return store_path

@@ -1,0 +1,37 @@
+"""Vocabularies of PM Bridge: the HPO (via hpo3), Chinese labels, disease annotations, reference data."""
+
+from pmbridge.vocab._annotations import (
+    AnnotatedPhenotype,
+    DiseaseAnnotation,
+    load_disease_annotations,
+)
+from pmbridge.vocab._datadir import (
+    ENV_VAR,
+    REFERENCE_FILES,
+    DataDir,
+    locate_data_dir,
+    user_data_dir,
+)
+from pmbridge.vocab._fetch import DEFAULT_RELEASE, FetchedFile, fetch_reference_data
+from pmbridge.vocab._frequency import FREQUENCY_TERMS, parse_frequency
+from pmbridge.vocab._hpo import Hpo, HpoTerm
+from pmbridge.vocab._labels_zh import ChineseLabels
+
+__all__ = [
+    "DEFAULT_RELEASE",
+    "ENV_VAR",
+    "FREQUENCY_TERMS",
+    "REFERENCE_FILES",
+    "AnnotatedPhenotype",
+    "ChineseLabels",
+    "DataDir",
+    "DiseaseAnnotation",
+    "FetchedFile",
+    "Hpo",
+    "HpoTerm",
+    "fetch_reference_data",
+    "load_disease_annotations",
+    "locate_data_dir",
+    "parse_frequency",
+    "user_data_dir",
+]
