@@ -12,7 +12,7 @@ from pmbridge.ingest import ingest
 from pmbridge.model import Dataset
 from pmbridge.store import NodeStore
 from pmbridge.synth import CohortSpec, write_cohort
-from pmbridge.vocab import Hpo, load_disease_annotations, locate_data_dir
+from pmbridge.vocab import Hpo, load_disease_annotations, load_hpo_index, locate_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "var" / "bench"
@@ -64,7 +64,7 @@ def synthetic_store(size: int) -> Path:
     if store_path.exists():
         return store_path
     cohort = synthetic_cohort(size)
-    hpo = Hpo.load(locate_data_dir())
+    hpo = load_hpo_index(locate_data_dir())
     tmp = store_path.with_suffix(".building")
     tmp.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -73,9 +73,7 @@ def synthetic_store(size: int) -> Path:
             [cohort],
             store=store,
             dataset=Dataset("bench", "Benchmark cohort"),
-            canonical_hpo=hpo.canonical_id,
-            hpo_release=hpo.release,
-            closure=hpo.closure(),
+            hpo=hpo,
             quarantine_path=CACHE / "quarantine.jsonl",
         )
     tmp.rename(store_path)

@@ -26,3 +26,9 @@ def shared_data() -> Path:
 def anyio_backend() -> str:
     """Async tests (marked ``anyio``) run on asyncio, like the servers."""
     return "asyncio"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Derived caches (the HPO index) go to a fresh folder, never the user's."""
+    os.environ["PMBRIDGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))

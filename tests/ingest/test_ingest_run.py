@@ -12,23 +12,21 @@ from pmbridge.errors import IngestError
 from pmbridge.ingest import IngestReport, ingest
 from pmbridge.model import Dataset, IndividualQuery, PhenotypeFilter
 from pmbridge.store import NodeStore
-from pmbridge.vocab import Hpo, locate_data_dir
+from pmbridge.vocab import HpoIndex, load_hpo_index, locate_data_dir
 
 
 @pytest.fixture(scope="module")
-def hpo() -> Hpo:
-    return Hpo.load(locate_data_dir())
+def hpo() -> HpoIndex:
+    return load_hpo_index(locate_data_dir())
 
 
-def run(paths: list[Path], store_path: Path, hpo: Hpo, dataset: str = "ds") -> IngestReport:
+def run(paths: list[Path], store_path: Path, hpo: HpoIndex, dataset: str = "ds") -> IngestReport:
     with NodeStore.open(store_path) as store:
         return ingest(
             paths,
             store=store,
             dataset=Dataset(dataset, dataset),
-            canonical_hpo=hpo.canonical_id,
-            hpo_release=hpo.release,
-            closure=hpo.closure(),
+            hpo=hpo,
             quarantine_path=store_path.with_suffix(".quarantine.jsonl"),
         )
 
@@ -46,7 +44,7 @@ def example(shared_data: Path) -> dict:  # type: ignore[type-arg]
 
 
 @pytest.mark.slow
-def test_every_development_file_ingests(shared_data: Path, tmp_path: Path, hpo: Hpo) -> None:
+def test_every_development_file_ingests(shared_data: Path, tmp_path: Path, hpo: HpoIndex) -> None:
     folder = shared_data / "phenopackets-dev"
     report = run([folder], tmp_path / "n.duckdb", hpo)
     files = list(folder.rglob("*.json"))
@@ -60,7 +58,9 @@ def test_every_development_file_ingests(shared_data: Path, tmp_path: Path, hpo: 
     assert report.hpo_release == "2025-01-16"
 
 
-def test_every_example_file_ingests_and_again_replaces(shared_data: Path, tmp_path: Path, hpo: Hpo) -> None:
+def test_every_example_file_ingests_and_again_replaces(
+    shared_data: Path, tmp_path: Path, hpo: HpoIndex
+) -> None:
     folder = shared_data / "examples" / "phenopackets"
     first = run([folder], tmp_path / "n.duckdb", hpo)
     assert (first.read, first.quarantined, first.replaced) == (5, 0, 0)
@@ -70,7 +70,7 @@ def test_every_example_file_ingests_and_again_replaces(shared_data: Path, tmp_pa
     assert counts(tmp_path / "n.duckdb") == before
 
 
-def test_descendant_queries_work_on_ingested_data(shared_data: Path, tmp_path: Path, hpo: Hpo) -> None:
+def test_descendant_queries_work_on_ingested_data(shared_data: Path, tmp_path: Path, hpo: HpoIndex) -> None:
     run([shared_data / "examples" / "phenopackets"], tmp_path / "n.duckdb", hpo)
     with NodeStore.open(tmp_path / "n.duckdb", read_only=True) as store:
         # All (HP:0000001) includes every observed term of every individual with one.
@@ -79,7 +79,7 @@ def test_descendant_queries_work_on_ingested_data(shared_data: Path, tmp_path: P
 
 
 def test_bad_records_are_all_reported_in_one_pass_and_good_ones_load(
-    shared_data: Path, tmp_path: Path, hpo: Hpo
+    shared_data: Path, tmp_path: Path, hpo: HpoIndex
 ) -> None:
     good = example(shared_data)
     unknown_term = json.loads(json.dumps(good))
@@ -131,7 +131,7 @@ def test_bad_records_are_all_reported_in_one_pass_and_good_ones_load(
 
 
 def test_the_same_individual_twice_in_one_run_is_loaded_once_with_a_warning(
-    shared_data: Path, tmp_path: Path, hpo: Hpo
+    shared_data: Path, tmp_path: Path, hpo: HpoIndex
 ) -> None:
     line = json.dumps(example(shared_data))
     (tmp_path / "twice.jsonl").write_text(f"{line}\n\n{line}\n")
@@ -141,7 +141,7 @@ def test_the_same_individual_twice_in_one_run_is_loaded_once_with_a_warning(
     assert counts(tmp_path / "n.duckdb")["individuals"] == 1
 
 
-def test_a_50_mb_single_file_loads(shared_data: Path, tmp_path: Path, hpo: Hpo) -> None:
+def test_a_50_mb_single_file_loads(shared_data: Path, tmp_path: Path, hpo: HpoIndex) -> None:
     doc = example(shared_data)
     terms = ["HP:0001166", "HP:0001250", "HP:0000098", "HP:0001083"]
     feature_size = len(orjson.dumps({"type": {"id": terms[0], "label": "x" * 40}})) + 1
@@ -155,7 +155,7 @@ def test_a_50_mb_single_file_loads(shared_data: Path, tmp_path: Path, hpo: Hpo) 
     assert counts(tmp_path / "n.duckdb")["phenotypes"] == n
 
 
-def test_missing_inputs_fail_before_anything_is_written(tmp_path: Path, hpo: Hpo) -> None:
+def test_missing_inputs_fail_before_anything_is_written(tmp_path: Path, hpo: HpoIndex) -> None:
     with pytest.raises(IngestError, match="does not exist"):
         run([tmp_path / "absent.json"], tmp_path / "n.duckdb", hpo)
     (tmp_path / "empty").mkdir()

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from pmbridge.cli._app import app
-from pmbridge.demo import run_demo
 
 
 @app.command("demo")
@@ -33,6 +32,8 @@ def demo_command(
 
     The first run generates and ingests a synthetic cohort per node; later runs reuse the data.
     """
+    from pmbridge.demo import run_demo
+
     if size < 1:
         raise typer.BadParameter("size must be at least 1", param_hint="--size")
     ports = tuple(node_port_base + i for i in range(3)) if node_port_base else ()

@@ -50,9 +50,9 @@ def generate_command(
 ) -> None:
     """Generate a deterministic, realistic synthetic rare-disease cohort as Phenopacket v2.
 
-    Diseases, phenotypes, onsets and genes come from the HPO annotations; demographics and
-    biosamples follow the region profile; variant positions are synthetic (see
-    docs/synthetic-cohorts.md).
+    Diseases, phenotypes and genes follow the HPO annotations; people and samples the region.
+
+    Variant positions are synthetic: see docs/synthetic-cohorts.md.
     """
     if region not in REGIONS:
         raise typer.BadParameter(

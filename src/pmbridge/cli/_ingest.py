@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,11 +13,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from pmbridge.cli._app import app
 from pmbridge.errors import ConfigError
-from pmbridge.ingest import IngestReport, ingest
 from pmbridge.model import Dataset
-from pmbridge.node import load_node_config
-from pmbridge.store import NodeStore
-from pmbridge.vocab import Hpo, locate_data_dir
+
+if TYPE_CHECKING:
+    from pmbridge.ingest import IngestReport
+    from pmbridge.node import NodeConfig
 
 EXIT_QUARANTINED = 3
 console = Console(stderr=True)
@@ -45,9 +45,15 @@ def ingest_command(
     Good records load; bad ones are listed (file, JSON path, reason) and kept in a quarantine file.
     Exit status: 0 all loaded, 3 loaded with some records quarantined, 1 nothing written.
     """
+    # Imported here so that `pmbridge --help` and other commands start fast.
+    from pmbridge.ingest import ingest, plan_sources
+    from pmbridge.store import NodeStore
+    from pmbridge.vocab import load_hpo_index, locate_data_dir
+
     store_path, target = _target(dataset=dataset, config=config, store=store)
     started = time.perf_counter()
-    hpo = Hpo.load(locate_data_dir(data_dir or (load_node_config(config).data_dir if config else None)))
+    plan_sources(paths)  # fail on a missing input before any slow set-up
+    hpo = load_hpo_index(locate_data_dir(data_dir or (_node_config(config).data_dir if config else None)))
     quarantine_path = quarantine or store_path.with_name(
         f"{store_path.stem}.quarantine-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
     )
@@ -57,9 +63,7 @@ def ingest_command(
             paths,
             store=node_store,
             dataset=target,
-            canonical_hpo=hpo.canonical_id,
-            hpo_release=hpo.release,
-            closure=hpo.closure(),
+            hpo=hpo,
             quarantine_path=quarantine_path,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
@@ -73,7 +77,7 @@ def ingest_command(
 
 def _target(*, dataset: str | None, config: Path | None, store: Path | None) -> tuple[Path, Dataset]:
     if config is not None:
-        node = load_node_config(config)
+        node = _node_config(config)
         known = {d.id: d for d in node.datasets}
         if dataset is None and len(known) == 1:
             return node.store, next(iter(known.values()))
@@ -119,3 +123,9 @@ def _print(report: IngestReport) -> None:
     )
     if report.quarantine_file:
         console.print(f"quarantined records: {report.quarantine_file}")
+
+
+def _node_config(path: Path) -> NodeConfig:
+    from pmbridge.node import load_node_config
+
+    return load_node_config(path)

@@ -8,9 +8,6 @@ from typing import Annotated
 import typer
 
 from pmbridge.cli._app import app
-from pmbridge.hub import create_hub_app, load_hub_config
-from pmbridge.node import create_node_app, load_node_config, open_node
-from pmbridge.service import serve
 
 node_app = typer.Typer(help="Run and manage a node.", no_args_is_help=True)
 hub_app = typer.Typer(help="Run and manage the hub.", no_args_is_help=True)
@@ -30,6 +27,9 @@ def node_serve(
     ready_file: ReadyFile = None,
 ) -> None:
     """Serve a node's Beacon API from its store (opened read-only)."""
+    from pmbridge.node import create_node_app, load_node_config, open_node
+    from pmbridge.service import serve
+
     context = open_node(load_node_config(config))
     serve(create_node_app(context), host=host, port=port, ready_file=ready_file)
 
@@ -42,4 +42,7 @@ def hub_serve(
     ready_file: ReadyFile = None,
 ) -> None:
     """Serve the network Beacon, fanning out to the registered nodes."""
+    from pmbridge.hub import create_hub_app, load_hub_config
+    from pmbridge.service import serve
+
     serve(create_hub_app(load_hub_config(config)), host=host, port=port, ready_file=ready_file)

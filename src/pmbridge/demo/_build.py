@@ -10,8 +10,8 @@ from pmbridge.errors import IngestError
 from pmbridge.ingest import ingest
 from pmbridge.node import load_node_config
 from pmbridge.store import NodeStore
-from pmbridge.synth import CohortSpec, write_cohort
-from pmbridge.vocab import Hpo, load_disease_annotations, locate_data_dir
+from pmbridge.synth import CohortSpec, term_labels, write_cohort
+from pmbridge.vocab import Hpo, load_disease_annotations, load_hpo_index, locate_data_dir
 
 Say = Callable[[str], None]
 
@@ -31,14 +31,17 @@ def build_demo(
     if not todo:
         return
     located = locate_data_dir(data_dir)
-    hpo = Hpo.load(located)
+    hpo = load_hpo_index(located)
     annotations = load_disease_annotations(located)
+    labels = term_labels(Hpo.load(located), annotations)
     for node in todo:
         say(f"{node.id}: generating {size:,} synthetic individuals ({node.region})…")
         paths.marker(node).unlink(missing_ok=True)
         cohort = paths.cohort(node)
         spec = CohortSpec(cohort_id=node.id, region=node.region, size=size, seed=node.seed)
-        write_cohort(spec, cohort, annotations=annotations, hpo_release=hpo.release, workers=workers)
+        write_cohort(
+            spec, cohort, annotations=annotations, hpo_release=hpo.release, labels=labels, workers=workers
+        )
         say(f"{node.id}: ingesting into {paths.store(node)}…")
         config = load_node_config(paths.node_config(node))
         paths.store(node).unlink(missing_ok=True)
@@ -47,9 +50,7 @@ def build_demo(
                 [cohort],
                 store=store,
                 dataset=config.datasets[0],
-                canonical_hpo=hpo.canonical_id,
-                hpo_release=hpo.release,
-                closure=hpo.closure(),
+                hpo=hpo,
                 quarantine_path=paths.node_dir(node) / "quarantine.jsonl",
             )
         if report.quarantined:

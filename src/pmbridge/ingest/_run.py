@@ -6,15 +6,16 @@ Atomic: Ctrl-C, an exception or a killed process leaves the store exactly as it 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pmbridge.ingest._check import CanonicalHpo, check_item
+from pmbridge.ingest._check import check_item
 from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
 from pmbridge.ingest._sources import plan_sources, read_items
 from pmbridge.model import Dataset, PatientRecord
 from pmbridge.store import NodeStore
+from pmbridge.vocab import HpoIndex
 
 Progress = Callable[[int, int], None]  # (bytes done, total bytes)
 BATCH_SIZE = 5_000
@@ -25,9 +26,7 @@ def ingest(
     *,
     store: NodeStore,
     dataset: Dataset,
-    canonical_hpo: CanonicalHpo,
-    hpo_release: str,
-    closure: Iterable[tuple[str, str]],
+    hpo: HpoIndex,
     quarantine_path: Path,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
@@ -35,14 +34,14 @@ def ingest(
     """Load every good phenopacket under ``paths`` into ``dataset``; report and quarantine the bad."""
     started = time.perf_counter()
     plan = plan_sources(paths)
-    report = IngestReport(dataset_id=dataset.id, hpo_release=hpo_release)
+    report = IngestReport(dataset_id=dataset.id, hpo_release=hpo.release)
     first_seen: dict[str, str] = {}
     done_bytes = 0
     batch: list[PatientRecord] = []
     with Quarantine(quarantine_path) as quarantine:
         with store.transaction():
             store.put_datasets([dataset])
-            store.sync_closure(closure, release=hpo_release)
+            store.sync_closure(hpo.closure, release=hpo.release)
             for item, size in read_items(plan):
                 done_bytes += size
                 if progress is not None:
@@ -51,7 +50,7 @@ def ingest(
                     continue
                 report.read += 1
                 record, problems = check_item(
-                    item, dataset_id=dataset.id, canonical_hpo=canonical_hpo, hpo_release=hpo_release
+                    item, dataset_id=dataset.id, canonical_hpo=hpo.canonical_id, hpo_release=hpo.release
                 )
                 report.add(problems)
                 if record is None:

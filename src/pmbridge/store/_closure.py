@@ -10,12 +10,15 @@ import pyarrow as pa
 
 def rebuild_closure(con: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, str]], *, release: str) -> int:
     """Replace the closure with ``pairs`` (term, ancestor) and record ``release``; caller commits."""
-    terms: list[str] = []
-    ancestors: list[str] = []
-    for term, ancestor in pairs:
-        terms.append(term)
-        ancestors.append(ancestor)
-    table = pa.table({"term": terms, "ancestor": ancestors})
+    if isinstance(pairs, pa.Table):
+        table = pairs.select(["term", "ancestor"])
+    else:
+        terms: list[str] = []
+        ancestors: list[str] = []
+        for term, ancestor in pairs:
+            terms.append(term)
+            ancestors.append(ancestor)
+        table = pa.table({"term": terms, "ancestor": ancestors})
     con.execute("DELETE FROM hpo_closure")
     con.register("closure_batch", table)
     try:
@@ -23,4 +26,4 @@ def rebuild_closure(con: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, s
     finally:
         con.unregister("closure_batch")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('hpo_release', ?)", [release])
-    return len(terms)
+    return int(table.num_rows)

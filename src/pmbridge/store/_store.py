@@ -95,7 +95,7 @@ class NodeStore:
         """The HPO release the closure table was built from."""
         return self.meta("hpo_release")
 
-    def sync_closure(self, pairs: Iterable[tuple[str, str]], *, release: str) -> bool:
+    def sync_closure(self, pairs: pa.Table | Iterable[tuple[str, str]], *, release: str) -> bool:
         """Rebuild the HPO closure when ``release`` differs from the stored one; True if rebuilt."""
         if self.hpo_release == release:
             return False

@@ -15,9 +15,11 @@ from pmbridge.vocab._datadir import (
 from pmbridge.vocab._fetch import DEFAULT_RELEASE, FetchedFile, fetch_reference_data
 from pmbridge.vocab._frequency import FREQUENCY_TERMS, parse_frequency
 from pmbridge.vocab._hpo import Hpo, HpoTerm
+from pmbridge.vocab._index import CACHE_ENV_VAR, HpoIndex, cache_dir, load_hpo_index
 from pmbridge.vocab._labels_zh import ChineseLabels
 
 __all__ = [
+    "CACHE_ENV_VAR",
     "DEFAULT_RELEASE",
     "ENV_VAR",
     "FREQUENCY_TERMS",
@@ -28,9 +30,12 @@ __all__ = [
     "DiseaseAnnotation",
     "FetchedFile",
     "Hpo",
+    "HpoIndex",
     "HpoTerm",
+    "cache_dir",
     "fetch_reference_data",
     "load_disease_annotations",
+    "load_hpo_index",
     "locate_data_dir",
     "parse_frequency",
     "user_data_dir",

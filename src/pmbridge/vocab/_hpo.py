@@ -151,6 +151,13 @@ class Hpo:
         found = self._descendant_index()[term_id]
         return found if include_self else found - {term_id}
 
+    def id_pairs(self) -> Iterator[tuple[str, str]]:
+        """``(id, current id)`` for every id the release knows: current, alternative, replaced."""
+        for term_id in (*self._entries, *self._alt_ids):
+            current = self.canonical_id(term_id)
+            if current is not None:
+                yield term_id, current
+
     def closure(self) -> Iterator[tuple[str, str]]:
         """``(term, ancestor)`` for every current term, itself included: the store's closure table."""
         for term_id, ancestors in self._ancestors.items():
