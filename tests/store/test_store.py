@@ -112,9 +112,14 @@ def test_an_exception_inside_a_transaction_leaves_the_store_unchanged(store: Nod
     with store.transaction():
         store.write_records([record(1)])
     before = store.table_counts()
-    with pytest.raises(KeyboardInterrupt), store.transaction():
-        store.write_records([record(i) for i in range(2, 50)])
-        raise KeyboardInterrupt
+
+    def interrupted_run() -> None:
+        with store.transaction():
+            store.write_records([record(i) for i in range(2, 50)])
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_run()
     assert store.table_counts() == before
 
 
