@@ -90,6 +90,7 @@ def test_with_one_node_killed_the_hub_still_answers_and_names_it(
     assert statuses == {"eu-rome": "ok", "eu-berlin": "ok", "cn-shanghai": "down"}
     nodes = httpx.get(f"{urls['hub']}/api/nodes", timeout=30).json()["nodes"]
     assert {n["id"]: n["health"] for n in nodes}["cn-shanghai"] == "down"
+    assert {n["id"]: n["hpoRelease"] for n in nodes}["eu-rome"] == "2025-01-16"
 
 
 def test_the_demo_command_reuses_its_data_and_stops_everything_on_ctrl_c(demo_root: Path) -> None:

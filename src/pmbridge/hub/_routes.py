@@ -55,6 +55,7 @@ async def nodes(request: Request) -> dict[str, object]:
                 "health": _health(r.status.value, r.elapsed_ms, slow_ms),
                 "elapsedMs": round(r.elapsed_ms, 1),
                 "datasets": (r.body or {}).get("datasets", []),
+                "hpoRelease": (r.body or {}).get("hpoRelease"),
                 "detail": r.detail,
             }
             for r in replies
