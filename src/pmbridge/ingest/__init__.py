@@ -1,0 +1,28 @@
+"""Ingest: Phenopackets (and later FHIR, VCF, sample sheets) into the model, with problem reports."""
+
+from pmbridge.ingest._check import check_item
+from pmbridge.ingest._convert import to_patient_record
+from pmbridge.ingest._quarantine import Quarantine, remove_stale_temp_files
+from pmbridge.ingest._report import IngestReport, Level, RecordProblem
+from pmbridge.ingest._run import BATCH_SIZE, ingest
+from pmbridge.ingest._sources import RawItem, SourcePlan, plan_sources, read_items
+from pmbridge.ingest._validator import Problem, parse_phenopacket, validate_phenopacket
+
+__all__ = [
+    "BATCH_SIZE",
+    "IngestReport",
+    "Level",
+    "Problem",
+    "Quarantine",
+    "RawItem",
+    "RecordProblem",
+    "SourcePlan",
+    "check_item",
+    "ingest",
+    "parse_phenopacket",
+    "plan_sources",
+    "read_items",
+    "remove_stale_temp_files",
+    "to_patient_record",
+    "validate_phenopacket",
+]
