@@ -111,7 +111,25 @@ def _individual(doc: Mapping[str, object]) -> Individual:
         sex=Sex(sex_name) if sex_name is not None else Sex.UNKNOWN_SEX,
         age_years=iso8601_years(duration) if duration else None,
         year_of_birth=_timestamp_year(_get(subject, "dateOfBirth", "date_of_birth")),
+        country=_country(doc),
     )
+
+
+_COUNTRY_PREFIX = "ISO3166-1:"
+
+
+def _country(doc: Mapping[str, object]) -> str | None:
+    """Phenopackets have no country field; PM Bridge records it as an external reference.
+
+    >>> _country({"metaData": {"externalReferences": [{"id": "ISO3166-1:IT"}]}})
+    'IT'
+    """
+    meta = _message(_get(doc, "metaData", "meta_data"))
+    for ref in _items(_get(meta, "externalReferences", "external_references")):
+        ref_id = _text(_message(ref).get("id"))
+        if ref_id.startswith(_COUNTRY_PREFIX) and len(ref_id) == len(_COUNTRY_PREFIX) + 2:
+            return ref_id[len(_COUNTRY_PREFIX) :].upper()
+    return None
 
 
 def _features(items: Iterable[object]) -> list[PhenotypicFeature]:
