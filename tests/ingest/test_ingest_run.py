@@ -161,3 +161,34 @@ def test_missing_inputs_fail_before_anything_is_written(tmp_path: Path, hpo: Hpo
     (tmp_path / "empty").mkdir()
     with pytest.raises(IngestError, match="no .json"):
         run([tmp_path / "empty"], tmp_path / "n.duckdb", hpo)
+
+
+def test_parallel_checking_stores_exactly_what_a_single_process_stores(
+    shared_data: Path, tmp_path: Path, hpo: HpoIndex
+) -> None:
+    files = sorted((shared_data / "phenopackets-dev").rglob("*.json"))[:900]
+    lines = [orjson.dumps(orjson.loads(p.read_bytes())) for p in files]
+    lines += lines[:50]  # the same individuals again, later in the input
+    lines.insert(300, b"{broken")
+    source = tmp_path / "many.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    contents = []
+    for workers in (1, 3):
+        path = tmp_path / f"w{workers}.duckdb"
+        with NodeStore.open(path) as store:
+            report = ingest(
+                [source],
+                store=store,
+                dataset=Dataset("ds", "ds"),
+                hpo=hpo,
+                quarantine_path=tmp_path / f"q{workers}.jsonl",
+                workers=workers,
+                batch_size=400,
+            )
+            tables = {
+                t: store.connection.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                for t in ("individuals", "phenotypes", "variants", "diseases")
+            }
+        contents.append((report.to_dict() | {"seconds": 0, "quarantineFile": None}, tables))
+    assert contents[0] == contents[1]
+    assert contents[0][0]["quarantined"] == 1

@@ -39,6 +39,9 @@ def ingest_command(
     report_json: Annotated[Path | None, typer.Option(help="Also write the full report as JSON here.")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Reference-data directory (HPO release).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    workers: Annotated[
+        int, typer.Option(help="Processes that check records (default: CPU count, at most 4).")
+    ] = 0,
 ) -> None:
     """Ingest GA4GH Phenopacket v2 files in one atomic run.
 
@@ -46,7 +49,7 @@ def ingest_command(
     Exit status: 0 all loaded, 3 loaded with some records quarantined, 1 nothing written.
     """
     # Imported here so that `pmbridge --help` and other commands start fast.
-    from pmbridge.ingest import ingest, plan_sources
+    from pmbridge.ingest import DEFAULT_WORKERS, ingest, plan_sources
     from pmbridge.store import NodeStore
     from pmbridge.vocab import load_hpo_index, locate_data_dir
 
@@ -64,6 +67,7 @@ def ingest_command(
             store=node_store,
             dataset=target,
             hpo=hpo,
+            workers=workers or DEFAULT_WORKERS,
             quarantine_path=quarantine_path,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )

@@ -1,15 +1,19 @@
 """Ingest: Phenopackets (and later FHIR, VCF, sample sheets) into the model, with problem reports."""
 
 from pmbridge.ingest._check import check_item
+from pmbridge.ingest._chunks import CheckedChunk, check_chunk
 from pmbridge.ingest._convert import to_patient_record
 from pmbridge.ingest._quarantine import Quarantine, remove_stale_temp_files
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
-from pmbridge.ingest._run import BATCH_SIZE, ingest
+from pmbridge.ingest._run import BATCH_SIZE, CHUNK_SIZE, DEFAULT_WORKERS, ingest
 from pmbridge.ingest._sources import RawItem, SourcePlan, plan_sources, read_items
 from pmbridge.ingest._validator import Problem, parse_phenopacket, validate_phenopacket
 
 __all__ = [
     "BATCH_SIZE",
+    "CHUNK_SIZE",
+    "DEFAULT_WORKERS",
+    "CheckedChunk",
     "IngestReport",
     "Level",
     "Problem",
@@ -17,6 +21,7 @@ __all__ = [
     "RawItem",
     "RecordProblem",
     "SourcePlan",
+    "check_chunk",
     "check_item",
     "ingest",
     "parse_phenopacket",

@@ -1,24 +1,31 @@
-"""An ingest run: read, check, load in batches inside one transaction, quarantine the rest.
+"""An ingest run: read, check (in parallel), load in batches inside one transaction, quarantine the rest.
 
 Atomic: Ctrl-C, an exception or a killed process leaves the store exactly as it was.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
-from pmbridge.ingest._check import check_item
+from pmbridge.ingest._chunks import CheckedChunk, check_chunk, check_chunk_in_worker, init_worker
 from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
-from pmbridge.ingest._sources import plan_sources, read_items
-from pmbridge.model import Dataset, PatientRecord
-from pmbridge.store import NodeStore
+from pmbridge.ingest._sources import RawItem, SourcePlan, plan_sources, read_items
+from pmbridge.model import Dataset
+from pmbridge.store import NodeStore, RecordTables
 from pmbridge.vocab import HpoIndex
 
 Progress = Callable[[int, int], None]  # (bytes done, total bytes)
-BATCH_SIZE = 5_000
+BATCH_SIZE = 5_000  # individuals per write to the store
+CHUNK_SIZE = 250  # phenopackets per unit of parallel work
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def ingest(
@@ -30,6 +37,7 @@ def ingest(
     quarantine_path: Path,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int = DEFAULT_WORKERS,
 ) -> IngestReport:
     """Load every good phenopacket under ``paths`` into ``dataset``; report and quarantine the bad."""
     started = time.perf_counter()
@@ -37,34 +45,25 @@ def ingest(
     report = IngestReport(dataset_id=dataset.id, hpo_release=hpo.release)
     first_seen: dict[str, str] = {}
     done_bytes = 0
-    batch: list[PatientRecord] = []
+    pending: list[RecordTables] = []
     with Quarantine(quarantine_path) as quarantine:
-        with store.transaction():
+        with (
+            store.transaction(),
+            checked_chunks(plan, dataset_id=dataset.id, hpo=hpo, workers=workers) as chunks,
+        ):
             store.put_datasets([dataset])
             store.sync_closure(hpo.closure, release=hpo.release)
-            for item, size in read_items(plan):
+            for chunk, size in chunks:
                 done_bytes += size
                 if progress is not None:
                     progress(done_bytes, plan.total_bytes)
-                if not item.source:
-                    continue
-                report.read += 1
-                record, problems = check_item(
-                    item, dataset_id=dataset.id, canonical_hpo=hpo.canonical_id, hpo_release=hpo.release
-                )
-                report.add(problems)
-                if record is None:
-                    quarantine.put(item.source, item.raw, problems)
-                    report.quarantined += 1
-                    continue
-                _note_duplicate(record, item.source, first_seen, report)
-                batch.append(record)
-                report.loaded += 1
-                if len(batch) >= batch_size:
-                    report.replaced += store.write_records(batch)
-                    batch.clear()
-            if batch:
-                report.replaced += store.write_records(batch)
+                _account(chunk, report, quarantine, first_seen)
+                pending.append(chunk.tables)
+                if sum(t.size for t in pending) >= batch_size:
+                    report.replaced += store.write_batch(RecordTables.concat(pending))
+                    pending.clear()
+            if pending:
+                report.replaced += store.write_batch(RecordTables.concat(pending))
         kept = quarantine.commit()
     report.quarantine_file = None if kept is None else str(kept)
     report.committed = True
@@ -72,19 +71,86 @@ def ingest(
     return report
 
 
-def _note_duplicate(
-    record: PatientRecord, source: str, first_seen: dict[str, str], report: IngestReport
-) -> None:
-    key = record.individual.id
-    earlier = first_seen.setdefault(key, source)
-    if earlier != source:
-        report.add(
-            [
-                RecordProblem(
-                    source,
-                    "$.subject.id",
-                    f"individual {key!r} also appears in {earlier}; this later record replaces it",
-                    Level.WARNING,
-                )
-            ]
+@contextmanager
+def checked_chunks(
+    plan: SourcePlan, *, dataset_id: str, hpo: HpoIndex, workers: int
+) -> Iterator[Iterator[tuple[CheckedChunk, int]]]:
+    """Checked chunks in input order with the bytes they cover; ``workers`` > 1 checks in processes."""
+    raw = _chunked(read_items(plan))
+    if workers <= 1:
+        yield (
+            (
+                check_chunk(
+                    items, dataset_id=dataset_id, canonical_hpo=hpo.canonical_id, hpo_release=hpo.release
+                ),
+                n,
+            )
+            for items, n in raw
         )
+        return
+    context = multiprocessing.get_context("fork")
+    pool = context.Pool(
+        workers, initializer=init_worker, initargs=(dataset_id, dict(hpo.current), hpo.release)
+    )
+    try:
+        yield _in_order(pool.apply_async, raw, window=2 * workers)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _in_order(
+    submit: Callable[..., AsyncResult[CheckedChunk]],
+    raw: Iterable[tuple[list[RawItem], int]],
+    *,
+    window: int,
+) -> Iterator[tuple[CheckedChunk, int]]:
+    """Results in submission order, with at most ``window`` chunks in flight (bounded memory)."""
+    in_flight: deque[tuple[AsyncResult[CheckedChunk], int]] = deque()
+    for items, size in raw:
+        in_flight.append((submit(check_chunk_in_worker, (items,)), size))
+        if len(in_flight) >= window:
+            result, done = in_flight.popleft()
+            yield result.get(), done
+    while in_flight:
+        result, done = in_flight.popleft()
+        yield result.get(), done
+
+
+def _chunked(items: Iterable[tuple[RawItem, int]]) -> Iterator[tuple[list[RawItem], int]]:
+    chunk: list[RawItem] = []
+    size = 0
+    for item, n in items:
+        size += n
+        if item.source:
+            chunk.append(item)
+        if len(chunk) >= CHUNK_SIZE:
+            yield chunk, size
+            chunk, size = [], 0
+    if chunk or size:
+        yield chunk, size
+
+
+def _account(
+    chunk: CheckedChunk, report: IngestReport, quarantine: Quarantine, first_seen: dict[str, str]
+) -> None:
+    report.read += len(chunk.loaded) + len(chunk.rejected)
+    report.add(chunk.problems)
+    for rejected in chunk.rejected:
+        quarantine.put(rejected.source, rejected.raw, rejected.problems)
+    report.quarantined += len(chunk.rejected)
+    report.loaded += len(chunk.loaded)
+    for individual_id, source in chunk.loaded:
+        earlier = first_seen.setdefault(individual_id, source)
+        if earlier != source:
+            report.add(
+                [
+                    RecordProblem(
+                        source,
+                        "$.subject.id",
+                        f"individual {individual_id!r} also appears in {earlier}; "
+                        "this later record replaces it",
+                        Level.WARNING,
+                    )
+                ]
+            )

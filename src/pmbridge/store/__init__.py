@@ -1,6 +1,7 @@
 """A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
 
 from pmbridge.store._compile import CompiledQuery, count_by_dataset, where_clause
+from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
 from pmbridge.store._store import RECORD_TABLES, NodeStore
 
@@ -11,6 +12,8 @@ __all__ = [
     "CompiledQuery",
     "Migration",
     "NodeStore",
+    "RecordTables",
     "count_by_dataset",
+    "to_tables",
     "where_clause",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pmbridge.model import PatientRecord
 
@@ -57,6 +58,23 @@ class RecordTables:
     """One Arrow table per store table, ready for ``INSERT … SELECT``."""
 
     tables: dict[str, pa.Table]
+
+    @property
+    def size(self) -> int:
+        """The number of individuals."""
+        return int(self.tables["individuals"].num_rows)
+
+    @classmethod
+    def concat(cls, parts: Sequence[RecordTables]) -> RecordTables:
+        """One batch of ``parts``, renumbering individuals so that their ``ind`` stay distinct."""
+        shifted: dict[str, list[pa.Table]] = {name: [] for name in SCHEMAS}
+        offset = 0
+        for part in parts:
+            for name, table in part.tables.items():
+                column = pc.add(table.column("ind"), pa.scalar(offset, pa.int64()))
+                shifted[name].append(table.set_column(0, "ind", column))
+            offset += part.size
+        return cls({name: pa.concat_tables(tables) for name, tables in shifted.items()})
 
 
 def to_tables(records: Sequence[PatientRecord], *, first_ind: int) -> RecordTables:

@@ -14,7 +14,7 @@ from pmbridge.errors import StoreError
 from pmbridge.model import AccessLevel, Dataset, Granularity, IndividualQuery, Jurisdiction, PatientRecord
 from pmbridge.store._closure import rebuild_closure
 from pmbridge.store._compile import count_by_dataset
-from pmbridge.store._rows import to_tables
+from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
 
 RECORD_TABLES = ("individuals", "phenotypes", "diseases", "variants", "biosamples")
@@ -141,30 +141,43 @@ class NodeStore:
 
         Returns how many stored individuals were replaced. Call inside :meth:`transaction`.
         """
-        latest = {(r.dataset_id, r.individual.id): r for r in records}
-        keys = pa.table(
-            {"dataset_id": [k[0] for k in latest], "id": [k[1] for k in latest]},
-        )
+        return self.write_batch(to_tables(records, first_ind=0))
+
+    def write_batch(self, batch: RecordTables) -> int:
+        """Insert a batch whose ``ind`` column numbers its individuals locally (any distinct ints).
+
+        Within the batch the last record of an individual wins; a stored individual with the same
+        (dataset, id) is replaced. Returns how many stored individuals were replaced.
+        """
         con = self._con
-        con.register("incoming_keys", keys)
+        names = [f"incoming_{name}" for name in batch.tables]
+        for name, table in zip(names, batch.tables.values(), strict=True):
+            con.register(name, table)
         try:
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE stale AS SELECT i.ind FROM individuals i "
-                "JOIN incoming_keys k ON i.dataset_id = k.dataset_id AND i.id = k.id"
+                "CREATE OR REPLACE TEMP TABLE keep AS SELECT max(ind) AS ind "
+                "FROM incoming_individuals GROUP BY dataset_id, id"
             )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE stale AS SELECT i.ind FROM individuals i "
+                "JOIN (SELECT DISTINCT dataset_id, id FROM incoming_individuals) k "
+                "ON i.dataset_id = k.dataset_id AND i.id = k.id"
+            )
+            replaced = _scalar(con, "SELECT count(*) FROM stale")
+            if replaced:
+                for table in RECORD_TABLES:
+                    con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale)")
+            base = _scalar(con, "SELECT coalesce(max(ind), 0) + 1 FROM individuals")
+            offset = base - _scalar(con, "SELECT coalesce(min(ind), 0) FROM incoming_individuals")
+            for table, name in zip(batch.tables, names, strict=True):
+                con.execute(
+                    f"INSERT INTO {table} SELECT * REPLACE (ind + ? AS ind) FROM {name} "
+                    "WHERE ind IN (SELECT ind FROM keep)",
+                    [offset],
+                )
         finally:
-            con.unregister("incoming_keys")
-        replaced = _scalar(con, "SELECT count(*) FROM stale")
-        if replaced:
-            for table in RECORD_TABLES:
-                con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale)")
-        first_ind = _scalar(con, "SELECT coalesce(max(ind), 0) + 1 FROM individuals")
-        for name, table in to_tables(list(latest.values()), first_ind=first_ind).tables.items():
-            con.register("incoming", table)
-            try:
-                con.execute(f"INSERT INTO {name} SELECT * FROM incoming")
-            finally:
-                con.unregister("incoming")
+            for name in names:
+                con.unregister(name)
         return replaced
 
     def count_individuals(self, query: IndividualQuery) -> dict[str, int]:

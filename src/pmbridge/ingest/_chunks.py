@@ -1,0 +1,88 @@
+"""Check a chunk of candidate phenopackets into Arrow tables: the part of ingest that runs in parallel.
+
+Worker processes return column tables, not model objects: Arrow crosses a process boundary
+cheaply, while pickling frozen dataclasses would cost more than checking them.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pmbridge.ingest._check import check_item
+from pmbridge.ingest._report import RecordProblem
+from pmbridge.ingest._sources import RawItem
+from pmbridge.model import PatientRecord
+from pmbridge.store import RecordTables, to_tables
+
+CanonicalHpo = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that goes to quarantine, with its bytes."""
+
+    source: str
+    raw: bytes
+    problems: list[RecordProblem]
+
+
+@dataclass(slots=True)
+class CheckedChunk:
+    """What one chunk gave: loadable tables (in input order), the loaded ids and every problem."""
+
+    tables: RecordTables
+    loaded: list[tuple[str, str]] = field(default_factory=list)  # (individual id, source)
+    rejected: list[Rejected] = field(default_factory=list)
+    problems: list[RecordProblem] = field(default_factory=list)
+    size_bytes: int = 0
+
+
+def check_chunk(
+    items: Sequence[RawItem], *, dataset_id: str, canonical_hpo: CanonicalHpo, hpo_release: str
+) -> CheckedChunk:
+    """Check every item; good ones become table rows numbered from 0 in input order."""
+    records: list[PatientRecord] = []
+    loaded: list[tuple[str, str]] = []
+    rejected: list[Rejected] = []
+    problems: list[RecordProblem] = []
+    for item in items:
+        record, found = check_item(
+            item, dataset_id=dataset_id, canonical_hpo=canonical_hpo, hpo_release=hpo_release
+        )
+        problems.extend(found)
+        if record is None:
+            rejected.append(Rejected(item.source, item.raw, found))
+        else:
+            records.append(record)
+            loaded.append((record.individual.id, item.source))
+    return CheckedChunk(
+        tables=to_tables(records, first_ind=0),
+        loaded=loaded,
+        rejected=rejected,
+        problems=problems,
+        size_bytes=sum(len(item.raw) for item in items),
+    )
+
+
+# -- worker-process side: the HPO id map is handed over once, when the pool starts -------------
+
+_WORKER: dict[str, object] = {}
+
+
+def init_worker(dataset_id: str, canonical: dict[str, str], hpo_release: str) -> None:
+    """Pool initializer: remember what every chunk needs; leave Ctrl-C to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(dataset_id=dataset_id, canonical=canonical, hpo_release=hpo_release)
+
+
+def check_chunk_in_worker(items: Sequence[RawItem]) -> CheckedChunk:
+    canonical = _WORKER["canonical"]
+    assert isinstance(canonical, dict)
+    return check_chunk(
+        items,
+        dataset_id=str(_WORKER["dataset_id"]),
+        canonical_hpo=canonical.get,
+        hpo_release=str(_WORKER["hpo_release"]),
+    )
