@@ -50,11 +50,10 @@ def test_every_development_file_ingests(shared_data: Path, tmp_path: Path, hpo: 
     files = list(folder.rglob("*.json"))
     assert report.read == len(files) == 4844
     assert report.quarantined == 0, report.errors[:5]
-    ids = {
-        json.loads(p.read_bytes()).get("subject", {}).get("id") or json.loads(p.read_bytes())["id"]
-        for p in files
-    }
-    assert counts(tmp_path / "n.duckdb")["individuals"] == len(ids)
+    assert report.warnings  # terms newer than the release, noted and kept
+    # Phenopacket ids are unique, although subject ids like "Patient 1" repeat across papers.
+    assert not [p for p in report.warnings if "also appears" in p.reason]
+    assert counts(tmp_path / "n.duckdb")["individuals"] == 4844
     assert report.hpo_release == "2025-01-16"
 
 

@@ -27,8 +27,9 @@ def check_item(
         return None, [
             RecordProblem(
                 item.source,
-                "$.subject.id",
-                "the phenopacket has neither subject.id nor id; give the individual a stable id",
+                "$.id",
+                "the phenopacket has neither an id nor a subject.id; give it a stable id "
+                "(it identifies the individual when the file is ingested again)",
             )
         ]
     features, term_problems = _vet_terms(record.phenotypic_features, item.source, canonical_hpo, hpo_release)

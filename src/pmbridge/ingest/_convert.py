@@ -107,7 +107,8 @@ def _individual(doc: Mapping[str, object]) -> Individual:
     duration = _text(age.get("iso8601duration"))
     sex_name = _enum_name(subject.get("sex"), _SEX)
     return Individual(
-        id=_text(subject.get("id")) or _text(doc.get("id")),
+        # The phenopacket id, not subject.id: published cases reuse "Patient 1" across papers.
+        id=_text(doc.get("id")) or _text(subject.get("id")),
         sex=Sex(sex_name) if sex_name is not None else Sex.UNKNOWN_SEX,
         age_years=iso8601_years(duration) if duration else None,
         year_of_birth=_timestamp_year(_get(subject, "dateOfBirth", "date_of_birth")),

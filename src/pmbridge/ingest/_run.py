@@ -147,7 +147,7 @@ def _account(
                 [
                     RecordProblem(
                         source,
-                        "$.subject.id",
+                        "$.id",
                         f"individual {individual_id!r} also appears in {earlier}; "
                         "this later record replaces it",
                         Level.WARNING,
