@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from pmbridge.cli._app import app
@@ -112,12 +113,19 @@ def _progress(quiet: bool) -> Progress:
     )
 
 
+SHOWN_ERRORS = 200
+SHOWN_WARNINGS = 20
+
+
 def _print(report: IngestReport) -> None:
-    for problem in report.problems[:200]:
-        style = "red" if problem.level.value == "error" else "yellow"
-        console.print(f"[{style}]{problem}[/]", markup=True, highlight=False, soft_wrap=True)
-    if len(report.problems) > 200:
-        console.print(f"… and {len(report.problems) - 200} more problems (see --report-json)")
+    for problems, shown, style, kind in (
+        (report.errors, SHOWN_ERRORS, "red", "errors"),
+        (report.warnings, SHOWN_WARNINGS, "yellow", "warnings"),
+    ):
+        for problem in problems[:shown]:
+            console.print(f"[{style}]{escape(str(problem))}[/]", highlight=False, soft_wrap=True)
+        if len(problems) > shown:
+            console.print(f"… and {len(problems) - shown} more {kind} (see --report-json)")
     rate = report.read / report.seconds if report.seconds else 0.0
     console.print(
         f"dataset {report.dataset_id}: read {report.read}, loaded {report.loaded} "
