@@ -72,8 +72,13 @@ _WORKER: dict[str, object] = {}
 
 
 def init_worker(dataset_id: str, canonical: dict[str, str], hpo_release: str) -> None:
-    """Pool initializer: remember what every chunk needs; leave Ctrl-C to the parent."""
+    """Pool initializer: remember what every chunk needs; leave Ctrl-C to the parent.
+
+    A forked worker inherits its parent's signal handlers (the demo turns SIGTERM into Ctrl-C);
+    the pool stops workers with SIGTERM, which must simply end them.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER.update(dataset_id=dataset_id, canonical=canonical, hpo_release=hpo_release)
 
 
