@@ -1,5 +1,16 @@
 """GA4GH Beacon v2 wire format: request parsing, filter meaning, response documents."""
 
+from pmbridge.beacon._entry_types import (
+    BIOSAMPLE,
+    BY_PATH,
+    COHORT,
+    DATASET,
+    ENTRY_TYPES,
+    GENOMIC_VARIATION,
+    INDIVIDUAL,
+    EntryType,
+    entry_type,
+)
 from pmbridge.beacon._filters import NCIT_SEX, to_filter, to_filters
 from pmbridge.beacon._handlers import install_error_handlers
 from pmbridge.beacon._request import (
@@ -14,10 +25,19 @@ from pmbridge.beacon._response import count_response, error_response, received_s
 
 __all__ = [
     "API_VERSION",
+    "BIOSAMPLE",
+    "BY_PATH",
+    "COHORT",
+    "DATASET",
+    "ENTRY_TYPES",
+    "GENOMIC_VARIATION",
+    "INDIVIDUAL",
     "NCIT_SEX",
     "BeaconRequest",
+    "EntryType",
     "RawFilter",
     "count_response",
+    "entry_type",
     "error_response",
     "install_error_handlers",
     "parse_body",
