@@ -79,3 +79,59 @@ def synthetic_store(size: int) -> Path:
     tmp.rename(store_path)
     print(f"ingested {report.loaded:,} individuals in {time.perf_counter() - started:.1f} s")
     return store_path
+
+
+BACKGROUND_SITES = 500_000
+
+
+def with_background_variants(size: int, *, total_rows: int = 10_000_000) -> Path:
+    """The ``size`` store plus population (non-causal) variants up to ``total_rows`` variant rows.
+
+    The synthetic cohorts carry only causal variants (about 1.3 per person). Benchmarks of variant
+    queries need a genome-scale table, so this adds common variants drawn, with a skewed frequency,
+    from a fixed pool of sites: deterministic, built in SQL, and said to be synthetic.
+    """
+    import shutil
+
+    import duckdb
+
+    target = CACHE / f"node-{size}-variants-{total_rows}.duckdb"
+    if target.exists():
+        return target
+    base = synthetic_store(size)
+    tmp = target.with_suffix(".building")
+    shutil.copyfile(base, tmp)
+    con = duckdb.connect(str(tmp))
+    have = con.execute("SELECT count(*) FROM variants").fetchall()[0][0]
+    per_person = max(1, round((total_rows - have) / size))
+    started = time.perf_counter()
+    con.execute(
+        f"""
+        CREATE TEMP TABLE sites AS
+        SELECT s AS site,
+               'chr' || (1 + hash(s, 'chrom') % 22)::VARCHAR AS chromosome,
+               (10000 + hash(s, 'pos') % 200000000)::BIGINT AS position,
+               ['A','C','G','T'][1 + (hash(s, 'ref') % 4)::INTEGER] AS reference
+        FROM range({BACKGROUND_SITES}) t(s)
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO variants
+        SELECT p.ind, 'GRCh38', s.chromosome, s.position, s.reference,
+               CASE s.reference WHEN 'A' THEN 'G' WHEN 'G' THEN 'A' WHEN 'C' THEN 'T' ELSE 'C' END,
+               NULL, [],
+               CASE WHEN hash(p.ind, p.k, 'zyg') % 4 = 0 THEN 'GENO:0000136' ELSE 'GENO:0000135' END,
+               'BENIGN'
+        FROM (SELECT i.ind, k.k,
+                     floor(pow((hash(i.ind, k.k) % 1000000) / 1000000.0, 3) * {BACKGROUND_SITES})::BIGINT
+                       AS site
+              FROM individuals i CROSS JOIN range({per_person}) k(k)) p
+        JOIN sites s USING (site)
+        """
+    )
+    rows = con.execute("SELECT count(*) FROM variants").fetchall()[0][0]
+    con.close()
+    tmp.rename(target)
+    print(f"added background variants: {rows:,} variant rows in {time.perf_counter() - started:.1f} s")
+    return target
