@@ -76,8 +76,8 @@ def main() -> None:
 class node_process:  # noqa: N801 - used as a context manager
     """A real node process over ``store``; yields its URL."""
 
-    def __init__(self, store: Path, folder: Path) -> None:
-        self.store, self.folder = store, folder
+    def __init__(self, store: Path, folder: Path, *, public: str = "count") -> None:
+        self.store, self.folder, self.public = store, folder, public
 
     def __enter__(self) -> str:
         config = self.folder / "node.toml"
@@ -91,7 +91,7 @@ class node_process:  # noqa: N801 - used as a context manager
                         "country": "IT",
                         "store": str(self.store),
                     },
-                    "datasets": [{"id": "bench", "name": "Bench", "release": {"public": "count"}}],
+                    "datasets": [{"id": "bench", "name": "Bench", "release": {"public": self.public}}],
                 }
             )
         )

@@ -20,6 +20,7 @@ from pmbridge.model import (
 from pmbridge.node import create_node_app, open_node, parse_node_config
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo, locate_data_dir
+from tests.node import records_node
 
 SEIZURE = "HP:0001250"
 TONIC_CLONIC = "HP:0002069"  # a descendant of Seizure
@@ -83,3 +84,20 @@ async def client(node_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 
 __all__ = ["ARACHNODACTYLY", "SEIZURE", "TONIC_CLONIC", "Dataset"]
+
+
+@pytest.fixture(scope="session")
+def records_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("records-node")
+    records_node.build(root, Hpo.load(locate_data_dir()))
+    return root
+
+
+@pytest.fixture
+async def records_client(records_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A node whose dataset ds-rec releases records to the public (ds-count only counts)."""
+    context = open_node(parse_node_config(records_node.CONFIG, base=records_dir, where="test"))
+    app = create_node_app(context)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node") as c:
+        yield c
+    context.store.close()

@@ -75,10 +75,32 @@ async def test_a_dataset_that_only_says_yes_or_no_caps_the_reply_at_boolean(
     assert "numTotalResults" not in doc["responseSummary"]
 
 
-async def test_records_are_not_released_yet_and_the_reply_says_so(client: httpx.AsyncClient) -> None:
+async def test_records_are_capped_at_what_the_dataset_releases_and_the_reply_says_so(
+    client: httpx.AsyncClient,
+) -> None:
     doc = (await post(client, body({"id": SEIZURE}, granularity="record", datasets=["ds-open"]))).json()
+    assert errors(doc, RESULTSETS) == []
     assert doc["meta"]["returnedGranularity"] == "count"
     assert doc["meta"]["receivedRequestSummary"]["requestedGranularity"] == "record"
+    assert [s["results"] for s in doc["response"]["resultSets"]] == [[]]
+
+
+async def test_a_filter_the_node_cannot_apply_is_reported_and_left_out(client: httpx.AsyncClient) -> None:
+    doc = (await post(client, body({"id": "XYZ:1"}, {"id": SEIZURE}, datasets=["ds-open"]))).json()
+    assert errors(doc, RESULTSETS) == []
+    assert counts(doc) == {"ds-open": 3}  # as for Seizure alone
+    assert [f["id"] for f in doc["info"]["unsupportedFilters"]] == ["XYZ:1"]
+    assert "not supported" in doc["info"]["unsupportedFilters"][0]["reason"]
+    assert any("XYZ:1" in w and "computed without it" in w for w in doc["info"]["warnings"])
+
+
+async def test_a_dataset_this_node_does_not_hold_is_reported_not_an_error(client: httpx.AsyncClient) -> None:
+    doc = (await post(client, body({"id": SEIZURE}, datasets=["ds-open", "nope"]))).json()
+    assert counts(doc) == {"ds-open": 3}
+    assert doc["info"]["unknownDatasets"] == ["nope"]
+    only_unknown = (await post(client, body(datasets=["nope"]))).json()
+    assert errors(only_unknown, RESULTSETS) == []
+    assert only_unknown["responseSummary"] == {"exists": False, "numTotalResults": 0}
 
 
 async def test_an_obsolete_hpo_id_is_answered_with_its_replacement(client: httpx.AsyncClient) -> None:
@@ -91,11 +113,13 @@ async def test_an_obsolete_hpo_id_is_answered_with_its_replacement(client: httpx
     ("payload", "fragment"),
     [
         (body({"id": "HP:9999999"}), "unknown term"),
-        (body({"id": "XYZ:1"}), "not supported"),
+        (body({"id": SEIZURE, "similarity": "somewhat"}), "similarity"),
+        (body({"id": "sex", "operator": ">", "value": "FEMALE"}), "sex filters take"),
         (body({"id": "age", "operator": "~", "value": "3"}), "operator"),
         (body({"id": "age", "operator": ">", "value": "old"}), "not a number"),
         (body(granularity="everything"), "requestedGranularity"),
-        (body(datasets=["nope"]), "unknown dataset"),
+        ({"query": {"pagination": {"limit": -1}}}, "limit"),
+        ({"query": {"includeResultsetResponses": "SOME"}}, "includeResultsetResponses"),
         ({"query": {"filters": "HP:0001250"}}, "must be a list"),
         ({"query": {"filters": [{"operator": "="}]}}, "id must be"),
         ([1, 2], "must be a JSON object"),

@@ -1,5 +1,6 @@
 """GA4GH Beacon v2 wire format: request parsing, filter meaning, response documents."""
 
+from pmbridge.beacon._body import json_body
 from pmbridge.beacon._entry_types import (
     BIOSAMPLE,
     BY_PATH,
@@ -11,7 +12,37 @@ from pmbridge.beacon._entry_types import (
     EntryType,
     entry_type,
 )
-from pmbridge.beacon._filters import NCIT_SEX, to_filter, to_filters
+from pmbridge.beacon._filtering_terms import (
+    RESOURCES,
+    FilteringTerm,
+    OntologyResource,
+    TermPage,
+    TermType,
+    filtering_terms_response,
+    merge_filtering_terms,
+    resources_for,
+    term_page_from_body,
+    term_page_from_query,
+)
+from pmbridge.beacon._filters import (
+    NCIT_SEX,
+    FilterMeaning,
+    SkippedFilter,
+    check_filters,
+    interpret_filters,
+    to_filter,
+)
+from pmbridge.beacon._framework import (
+    FILTERING_TERMS_PATHS,
+    BeaconDescription,
+    configuration_response,
+    entry_type_definition,
+    entry_types_response,
+    info_response,
+    informational_meta,
+    map_response,
+    service_info,
+)
 from pmbridge.beacon._handlers import install_error_handlers
 from pmbridge.beacon._request import (
     API_VERSION,
@@ -21,7 +52,17 @@ from pmbridge.beacon._request import (
     parse_query_string,
     request_body,
 )
-from pmbridge.beacon._response import count_response, error_response, received_summary, response_meta
+from pmbridge.beacon._response import (
+    ResultSet,
+    collections_response,
+    entry_schema,
+    error_response,
+    received_summary,
+    response_meta,
+    resultsets_response,
+)
+from pmbridge.beacon._similarity import similar_anchors
+from pmbridge.beacon._variants import VariantParams, three_letter_change
 
 __all__ = [
     "API_VERSION",
@@ -30,21 +71,50 @@ __all__ = [
     "COHORT",
     "DATASET",
     "ENTRY_TYPES",
+    "FILTERING_TERMS_PATHS",
     "GENOMIC_VARIATION",
     "INDIVIDUAL",
     "NCIT_SEX",
+    "RESOURCES",
+    "BeaconDescription",
     "BeaconRequest",
     "EntryType",
+    "FilterMeaning",
+    "FilteringTerm",
+    "OntologyResource",
     "RawFilter",
-    "count_response",
+    "ResultSet",
+    "SkippedFilter",
+    "TermPage",
+    "TermType",
+    "VariantParams",
+    "check_filters",
+    "collections_response",
+    "configuration_response",
+    "entry_schema",
     "entry_type",
+    "entry_type_definition",
+    "entry_types_response",
     "error_response",
+    "filtering_terms_response",
+    "info_response",
+    "informational_meta",
     "install_error_handlers",
+    "interpret_filters",
+    "json_body",
+    "map_response",
+    "merge_filtering_terms",
     "parse_body",
     "parse_query_string",
     "received_summary",
     "request_body",
+    "resources_for",
     "response_meta",
+    "resultsets_response",
+    "service_info",
+    "similar_anchors",
+    "term_page_from_body",
+    "term_page_from_query",
+    "three_letter_change",
     "to_filter",
-    "to_filters",
 ]

@@ -1,10 +1,16 @@
-"""Give Beacon filters their meaning: HPO, disease, sex, age and gene filters over individuals."""
+"""Give Beacon filters their meaning: HPO, disease, sex, age and gene filters over individuals.
+
+A filter the node cannot apply (an unknown prefix or field) is skipped and reported, and the
+answer says it was computed without it; a malformed filter (bad operator or value) is an error.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pmbridge.beacon._request import RawFilter
+from pmbridge.beacon._similarity import Ancestors, similar_anchors
 from pmbridge.errors import QueryError, UnknownTerm, UnsupportedFilter
 from pmbridge.model import (
     AgeFilter,
@@ -31,18 +37,93 @@ SEX_WORDS = {"female": Sex.FEMALE, "male": Sex.MALE, "other": Sex.OTHER_SEX, "un
 AGE_FIELDS = ("age", "ageYears", "age_years")
 GENE_FIELDS = ("geneId", "gene")
 
+SCOPES = frozenset(
+    {"individual", "individuals", "biosample", "biosamples", "genomicVariation", "genomicVariations"}
+    | {"g_variant", "g_variants", "dataset", "datasets", "cohort", "cohorts"}
+)
+
 CanonicalHpo = Callable[[str], "str | None"]
 
 
-def to_filters(raw: tuple[RawFilter, ...], *, canonical_hpo: CanonicalHpo) -> tuple[Filter, ...]:
-    """Meaningful filters for ``raw``; raises on the first one the node cannot apply.
+@dataclass(frozen=True, slots=True)
+class SkippedFilter:
+    """A filter the node could not apply: left out of the answer and reported with the reason."""
 
-    ``canonical_hpo`` maps an HPO id to its current id (obsolete ids to their replacement).
+    id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilterMeaning:
+    """What a request's filters mean at this node; all parts combine with AND.
+
+    ``phenotype_groups`` come from similarity filters: each is a set of HPO terms, any of which
+    (or a descendant) the individual must have. ``notes`` say how a filter was read when that is
+    not the obvious way (a similarity expanded, or matched exactly).
     """
-    return tuple(to_filter(item, canonical_hpo=canonical_hpo) for item in raw)
+
+    filters: tuple[Filter, ...] = ()
+    phenotype_groups: tuple[tuple[str, ...], ...] = ()
+    skipped: tuple[SkippedFilter, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def interpret_filters(
+    raw: tuple[RawFilter, ...], *, canonical_hpo: CanonicalHpo, ancestors: Ancestors
+) -> FilterMeaning:
+    """The meaning of ``raw``: applied filters, similarity groups, and the filters skipped.
+
+    ``canonical_hpo`` maps an HPO id to its current id (obsolete ids to their replacement);
+    ``ancestors`` gives a current HPO term's ancestors, itself included.
+    """
+    filters: list[Filter] = []
+    groups: list[tuple[str, ...]] = []
+    skipped: list[SkippedFilter] = []
+    notes: list[str] = []
+    for item in raw:
+        if item.scope is not None and item.scope not in SCOPES:
+            skipped.append(SkippedFilter(item.id, f"scope {item.scope!r} is not an entry type of this node"))
+            continue
+        try:
+            meaning = to_filter(item, canonical_hpo=canonical_hpo)
+        except UnsupportedFilter as exc:
+            skipped.append(SkippedFilter(item.id, exc.message))
+            continue
+        similarity = item.similarity or "exact"
+        if similarity == "exact":
+            filters.append(meaning)
+        elif isinstance(meaning, PhenotypeFilter):
+            anchors = similar_anchors(meaning.term, similarity, ancestors=ancestors)
+            groups.append(anchors)
+            notes.append(
+                f"{item.id} with similarity {similarity} matched descendants of {', '.join(anchors)}"
+            )
+        else:
+            filters.append(meaning)
+            notes.append(f"similarity applies to HPO terms only: {item.id} was matched exactly")
+    return FilterMeaning(tuple(filters), tuple(groups), tuple(skipped), tuple(notes))
+
+
+def check_filters(raw: tuple[RawFilter, ...]) -> None:
+    """Raise on the first malformed filter, without an ontology: what the hub checks before asking.
+
+    Filters a node cannot apply pass; they are the node's to report.
+
+    >>> check_filters((RawFilter("XYZ:1"), RawFilter("age", ">=", "18")))
+    >>> check_filters((RawFilter("age", ">", "old"),))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    pmbridge.errors.QueryError: age filter value 'old' is not a number of years ...
+    """
+    for item in raw:
+        try:
+            to_filter(item, canonical_hpo=lambda term: term)
+        except UnsupportedFilter:
+            continue
 
 
 def to_filter(item: RawFilter, *, canonical_hpo: CanonicalHpo) -> Filter:
+    """One filter's meaning; raises UnsupportedFilter for what the node cannot apply, QueryError
+    for a malformed filter and UnknownTerm for an HPO id not in the loaded release."""
     if item.operator is not None:
         return _alphanumeric(item)
     if is_hpo_id(item.id):
@@ -55,6 +136,11 @@ def to_filter(item: RawFilter, *, canonical_hpo: CanonicalHpo) -> Filter:
     if is_disease_id(item.id):
         return DiseaseFilter(item.id)
     term = TermId.parse(item.id)
+    if term is not None and term.prefix == "HGNC" and term.local.isdigit():
+        raise UnsupportedFilter(
+            f"HGNC numeric id {item.id!r} cannot be applied: the store holds gene symbols",
+            hint='use the symbol, e.g. {"id": "gene:FBN1"}',
+        )
     if term is not None and term.prefix in ("HGNC", "gene"):
         return GeneFilter(term.local)
     raise UnsupportedFilter(

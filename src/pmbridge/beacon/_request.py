@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pmbridge.beacon._variants import (
+    PARAMETERS,
+    VariantParams,
+    parse_variant_params,
+    parse_variant_query_string,
+    unknown_parameters,
+)
 from pmbridge.errors import QueryError
 from pmbridge.model import Granularity
 
 API_VERSION = "v2.0.1"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
+SIMILARITIES = ("exact", "high", "medium", "low")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +44,18 @@ class BeaconRequest:
     dataset_ids: tuple[str, ...] = ()
     requested_schemas: tuple[str, ...] = ()
     include_resultset_responses: str = "HIT"
+    variant: VariantParams = field(default_factory=VariantParams)
+    ignored_parameters: tuple[str, ...] = ()  # sent but not used: reported back, never dropped silently
     raw: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    def request_parameters(self) -> dict[str, object]:
+        """``requestParameters`` as the response summary echoes them (each value an object)."""
+        out: dict[str, object] = {}
+        if not self.variant.empty:
+            out["g_variant"] = self.variant.as_json()
+        if self.dataset_ids:
+            out["datasets"] = {"datasetIds": list(self.dataset_ids)}
+        return out
 
 
 def parse_body(body: object) -> BeaconRequest:
@@ -58,29 +77,53 @@ def parse_body(body: object) -> BeaconRequest:
         filters=tuple(_filter(f, f"$.query.filters[{i}]") for i, f in enumerate(_list(query, "filters"))),
         granularity=_granularity(query.get("requestedGranularity", "count")),
         skip=_int(pagination.get("skip", 0), "$.query.pagination.skip", minimum=0),
-        limit=_int(
-            pagination.get("limit", DEFAULT_LIMIT), "$.query.pagination.limit", minimum=0, maximum=MAX_LIMIT
-        ),
-        dataset_ids=_dataset_ids(params.get("datasets", query.get("datasets"))),
-        requested_schemas=tuple(str(s) for s in schemas) if isinstance(schemas, list) else (),
+        limit=_limit(pagination.get("limit", DEFAULT_LIMIT), "$.query.pagination.limit"),
+        dataset_ids=_dataset_ids(params.get("datasets", params.get("datasetIds", query.get("datasets")))),
+        requested_schemas=_schemas(schemas),
         include_resultset_responses=_include(query.get("includeResultsetResponses", "HIT")),
+        variant=parse_variant_params(params, where="$.query.requestParameters"),
+        ignored_parameters=tuple(f"requestParameters.{k}" for k in unknown_parameters(params)),
         raw=doc,
     )
 
 
+GET_PARAMETERS = (
+    "filters",
+    "requestedGranularity",
+    "skip",
+    "limit",
+    "datasets",
+    "datasetIds",
+    "includeResultsetResponses",
+    "requestedSchema",
+    "testMode",
+)
+
+
 def parse_query_string(params: Mapping[str, str]) -> BeaconRequest:
-    """GET parameters (``filters=HP:1,HP:2&requestedGranularity=count&skip=0&limit=10``)."""
+    """GET parameters (``filters=HP:1,HP:2&requestedGranularity=count&skip=0&limit=10``).
+
+    Repeated keys arrive joined with commas; variant parameters follow the spec's GET names.
+
+    >>> parse_query_string({"referenceName": "15", "start": "100,110", "end": "200,210"}).variant.kind
+    'bracket'
+    """
     filters = tuple(
         RawFilter(id=part.strip()) for part in params.get("filters", "").split(",") if part.strip()
     )
-    datasets = params.get("datasets", "")
+    datasets = params.get("datasets", params.get("datasetIds", ""))
+    variant = parse_variant_query_string(params)
+    known = {*GET_PARAMETERS, *PARAMETERS, "geneid", "allele"}
     return BeaconRequest(
         filters=filters,
         granularity=_granularity(params.get("requestedGranularity", "count")),
         skip=_int(params.get("skip", "0"), "skip", minimum=0),
-        limit=_int(params.get("limit", str(DEFAULT_LIMIT)), "limit", minimum=0, maximum=MAX_LIMIT),
+        limit=_limit(params.get("limit", str(DEFAULT_LIMIT)), "limit"),
         dataset_ids=tuple(d.strip() for d in datasets.split(",") if d.strip()),
+        requested_schemas=_schemas([params["requestedSchema"]] if "requestedSchema" in params else []),
         include_resultset_responses=_include(params.get("includeResultsetResponses", "HIT")),
+        variant=variant,
+        ignored_parameters=tuple(sorted(k for k in params if k not in known)),
         raw=dict(params),
     )
 
@@ -103,6 +146,11 @@ def _filter(item: object, where: str) -> RawFilter:
     if not isinstance(include, bool):
         raise QueryError(f"{where}.includeDescendantTerms must be true or false")
     similarity, scope = doc.get("similarity"), doc.get("scope")
+    if similarity is not None and similarity not in SIMILARITIES:
+        raise QueryError(
+            f"{where}.similarity {similarity!r} is not one of exact, high, medium, low",
+            hint='use "exact" (the default), "high", "medium" or "low"',
+        )
     return RawFilter(
         id=term.strip(),
         operator=None if operator is None else str(operator),
@@ -146,24 +194,43 @@ def _include(value: object) -> str:
     return text
 
 
-def _int(value: object, where: str, *, minimum: int, maximum: int | None = None) -> int:
+def _int(value: object, where: str, *, minimum: int) -> int:
     try:
         number = int(str(value)) if not isinstance(value, bool) else None
     except ValueError:
         number = None
     if number is None or number < minimum:
         raise QueryError(f"{where} must be an integer >= {minimum}, got {value!r}")
-    return number if maximum is None else min(number, maximum)
+    return number
+
+
+def _limit(value: object, where: str) -> int:
+    """The page size: Beacon's 0 means "as many as the beacon allows", which is :data:`MAX_LIMIT`."""
+    number = _int(value, where, minimum=0)
+    return MAX_LIMIT if number == 0 else min(number, MAX_LIMIT)
+
+
+def _schemas(value: object) -> tuple[str, ...]:
+    """Requested schema ids, given as strings or as ``{"entityType": …, "schema": …}`` objects."""
+    if not isinstance(value, list):
+        return ()
+    found = [item.get("schema") if isinstance(item, Mapping) else item for item in value]
+    return tuple(str(s) for s in found if isinstance(s, str) and s)
 
 
 def _dataset_ids(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
+    if isinstance(value, Mapping):  # {"datasetIds": [...]}, as the spec's request example has it
+        return _dataset_ids(value.get("datasetIds"))
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise QueryError("datasets must be a dataset id or a list of dataset ids")
+    raise QueryError(
+        'datasets must be a dataset id, a list of dataset ids or {"datasetIds": [...]}',
+        hint='e.g. "requestParameters": {"datasets": {"datasetIds": ["ds1"]}}',
+    )
 
 
 def request_body(request: BeaconRequest) -> dict[str, object]:
@@ -188,6 +255,10 @@ def request_body(request: BeaconRequest) -> dict[str, object]:
         "pagination": {"skip": request.skip, "limit": request.limit},
         "includeResultsetResponses": request.include_resultset_responses,
     }
-    if request.dataset_ids:
-        query["requestParameters"] = {"datasets": list(request.dataset_ids)}
-    return {"meta": {"apiVersion": API_VERSION}, "query": query}
+    parameters = request.request_parameters()
+    if parameters:  # the schema's shape: every value an object ({"g_variant": …, "datasets": …})
+        query["requestParameters"] = parameters
+    meta: dict[str, object] = {"apiVersion": API_VERSION}
+    if request.requested_schemas:
+        meta["requestedSchemas"] = [{"schema": s} for s in request.requested_schemas]
+    return {"meta": meta, "query": query}

@@ -1,72 +1,136 @@
-"""Build Beacon v2 response documents: meta, result sets per dataset, and the error body."""
+"""Build Beacon v2 response documents: meta, result sets per dataset, collections, and the error body."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from pmbridge.beacon._entry_types import INDIVIDUAL, EntryType
 from pmbridge.beacon._request import API_VERSION, BeaconRequest
 from pmbridge.model import Granularity
 
-INDIVIDUAL_SCHEMA = {"entityType": "individual", "schema": "beacon-individual-v2.0.0"}
+Record = Mapping[str, object]
 
 
-def received_summary(request: BeaconRequest) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class ResultSet:
+    """One result set: a dataset's (or, at the hub, a node's dataset's) count and page of records."""
+
+    id: str
+    count: int
+    results: tuple[Record, ...] = ()
+    exists: bool | None = None  # None: exists when count > 0
+    set_type: str = "dataset"
+    info: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def hit(self) -> bool:
+        return self.count > 0 if self.exists is None else self.exists
+
+
+def entry_schema(entry: EntryType) -> dict[str, str]:
+    """The ``{"entityType", "schema"}`` pair naming an entry type's default-model schema."""
+    return {"entityType": entry.id, "schema": entry.schema_id}
+
+
+def received_summary(request: BeaconRequest, *, entry: EntryType = INDIVIDUAL) -> dict[str, object]:
     """The ``receivedRequestSummary`` section: what the beacon understood of the request."""
     summary: dict[str, object] = {
         "apiVersion": API_VERSION,
-        "requestedSchemas": [{"entityType": "individual", "schema": s} for s in request.requested_schemas]
-        or [INDIVIDUAL_SCHEMA],
+        "requestedSchemas": [{"entityType": entry.id, "schema": s} for s in request.requested_schemas]
+        or [entry_schema(entry)],
         "pagination": {"skip": request.skip, "limit": request.limit},
         "requestedGranularity": request.granularity.value,
         "includeResultsetResponses": request.include_resultset_responses,
     }
     if request.filters:
         summary["filters"] = [f.id for f in request.filters]
+    parameters = request.request_parameters()
+    if parameters:
+        summary["requestParameters"] = parameters
     return summary
 
 
-def response_meta(*, beacon_id: str, request: BeaconRequest, granularity: Granularity) -> dict[str, object]:
+def response_meta(
+    *,
+    beacon_id: str,
+    request: BeaconRequest,
+    granularity: Granularity,
+    entry: EntryType = INDIVIDUAL,
+) -> dict[str, object]:
     """The ``meta`` section; ``granularity`` is what is actually returned, which may be less than asked."""
     return {
         "beaconId": beacon_id,
         "apiVersion": API_VERSION,
         "returnedGranularity": granularity.value,
-        "receivedRequestSummary": received_summary(request),
-        "returnedSchemas": [INDIVIDUAL_SCHEMA],
+        "receivedRequestSummary": received_summary(request, entry=entry),
+        "returnedSchemas": [entry_schema(entry)],
     }
 
 
-def count_response(
+def resultsets_response(
     *,
     beacon_id: str,
     request: BeaconRequest,
-    counts: Mapping[str, int],
+    entry: EntryType,
     granularity: Granularity,
+    sets: Sequence[ResultSet],
+    info: Mapping[str, object] | None = None,
+    total: int | None = None,
+    exists: bool | None = None,
+) -> dict[str, object]:
+    """A result-sets response: one result set per dataset, records only at record granularity.
+
+    ``sets`` holds every dataset that was asked (misses included) so that MISS and ALL work; the
+    total counts them all whichever are shown. At boolean granularity counts are 0 or 1 and no
+    total is given. ``total`` and ``exists`` override the sums where the sets are not all there
+    (the hub merges sets that nodes already chose).
+    """
+    boolean = granularity is Granularity.BOOLEAN
+    exists = any(s.hit for s in sets) if exists is None else exists
+    shown = [
+        {
+            "id": s.id,
+            "setType": s.set_type,
+            "exists": s.hit,
+            "resultsCount": int(s.hit) if boolean else s.count,
+            "results": list(s.results) if granularity is Granularity.RECORD else [],
+            **({"info": dict(s.info)} if s.info else {}),
+        }
+        for s in sets
+        if _included(s.hit, request.include_resultset_responses)
+    ]
+    summary: dict[str, object] = {"exists": exists}
+    if not boolean:
+        summary["numTotalResults"] = sum(s.count for s in sets) if total is None else total
+    doc: dict[str, object] = {
+        "meta": response_meta(beacon_id=beacon_id, request=request, granularity=granularity, entry=entry),
+        "responseSummary": summary,
+        "response": {"resultSets": shown},
+    }
+    if info:
+        doc["info"] = dict(info)
+    return doc
+
+
+def collections_response(
+    *,
+    beacon_id: str,
+    request: BeaconRequest,
+    entry: EntryType,
+    granularity: Granularity,
+    total: int,
+    collections: Sequence[Record],
     info: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
-    """A result-sets response with one result set per dataset and no records.
-
-    ``counts`` maps every dataset that was asked to its count (0 included), so MISS / ALL work.
-    """
-    total = sum(counts.values())
-    sets = [
-        {
-            "id": dataset_id,
-            "setType": "dataset",
-            "exists": count > 0,
-            "resultsCount": count if granularity is not Granularity.BOOLEAN else int(count > 0),
-            "results": [],
-        }
-        for dataset_id, count in sorted(counts.items())
-        if _included(count, request.include_resultset_responses)
-    ]
+    """A collections response (``/datasets``, ``/cohorts``): the page of collections at record level."""
     summary: dict[str, object] = {"exists": total > 0}
     if granularity is not Granularity.BOOLEAN:
         summary["numTotalResults"] = total
     doc: dict[str, object] = {
-        "meta": response_meta(beacon_id=beacon_id, request=request, granularity=granularity),
+        "meta": response_meta(beacon_id=beacon_id, request=request, granularity=granularity, entry=entry),
         "responseSummary": summary,
-        "response": {"resultSets": sets},
+        "response": {"collections": list(collections) if granularity is Granularity.RECORD else []},
     }
     if info:
         doc["info"] = dict(info)
@@ -81,5 +145,5 @@ def error_response(*, beacon_id: str, request: BeaconRequest, status: int, messa
     }
 
 
-def _included(count: int, mode: str) -> bool:
-    return mode == "ALL" or (mode == "HIT" and count > 0) or (mode == "MISS" and count == 0)
+def _included(hit: bool, mode: str) -> bool:
+    return mode == "ALL" or (mode == "HIT" and hit) or (mode == "MISS" and not hit)

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from pmbridge import __version__
 from pmbridge.beacon import install_error_handlers
-from pmbridge.hub import _routes
+from pmbridge.hub import _routes, _routes_framework
 from pmbridge.hub._context import HubContext
 from pmbridge.hub._registry import HubConfig
 
@@ -34,5 +34,6 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
         lifespan=lifespan,
     )
     install_error_handlers(app, beacon_id=config.id)
+    app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes.router)
     return app

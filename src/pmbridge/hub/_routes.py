@@ -1,25 +1,35 @@
-"""Hub endpoints: liveness, the node registry with health, and the network Beacon for individuals."""
+"""Hub endpoints: liveness, the node registry with health, and the network Beacon for every entry type.
+
+Entry endpoints forward the request to every node unchanged (as a POST body) and answer with the
+merge (hub/_merge.py): result sets per node and dataset, each saying which node it came from.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 
 from pmbridge import __version__
 from pmbridge.beacon import (
     API_VERSION,
+    ENTRY_TYPES,
     BeaconRequest,
+    ResultSet,
+    check_filters,
+    collections_response,
+    entry_type,
+    json_body,
     parse_body,
     parse_query_string,
     request_body,
-    response_meta,
+    resultsets_response,
 )
 from pmbridge.errors import QueryError
 from pmbridge.hub._context import HubContext, hub_of
-from pmbridge.hub._fanout import fan_out
-from pmbridge.hub._merge import NetworkCount, merge_counts
+from pmbridge.hub._fanout import NodeStatus, fan_out
+from pmbridge.hub._merge import NetworkAnswer, merge_replies
 
 router = APIRouter()
 
@@ -69,64 +79,121 @@ def _health(status: str, elapsed_ms: float, slow_ms: float) -> str:
     return "slow" if elapsed_ms > slow_ms else "up"
 
 
-@router.get("/api/individuals")
-async def individuals_get(request: Request) -> dict[str, object]:
-    return await network_individuals(hub_of(request), parse_query_string(dict(request.query_params)))
-
-
-@router.post("/api/individuals")
-async def individuals_post(request: Request) -> dict[str, object]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw.strip() else None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise QueryError(
-            f"request body is not valid JSON: {exc}", hint="send a Beacon v2 request body"
-        ) from None
-    return await network_individuals(hub_of(request), parse_body(body))
-
-
-async def network_individuals(ctx: HubContext, request: BeaconRequest) -> dict[str, object]:
-    """Fan the request out, merge, and answer in the Beacon result-sets shape."""
+async def network_entries(
+    ctx: HubContext,
+    request: BeaconRequest,
+    *,
+    path: str,
+    entry_id: str | None = None,
+    lookup: str | None = None,
+) -> dict[str, object]:
+    """Fan ``/api/{path}[/{entry_id}[/{lookup}]]`` out to every node, merge, answer as a Beacon."""
+    target = entry_type(lookup or path)
+    check_filters(request.filters)  # a malformed request is a 400 here, not an error at every node
+    url = f"/api/{path}" + (f"/{quote(entry_id, safe='')}" if entry_id is not None else "")
+    url += f"/{lookup}" if lookup else ""
     replies = await fan_out(
         "POST",
-        "/api/individuals",
+        url,
         nodes=ctx.config.nodes,
         json_body=request_body(request),
         deadline=ctx.config.deadline_seconds,
         max_reply_bytes=ctx.config.max_reply_bytes,
         client=ctx.client,
     )
-    merged = merge_counts(replies, requested=request.granularity)
-    return network_response(ctx, request, merged)
+    refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
+    if refused and not any(r.status is NodeStatus.OK for r in replies):
+        raise QueryError(
+            f"every node that answered refused the request: {refused[0].node.id} said {refused[0].detail}",
+            hint="fix the request as that message says",
+        )
+    merged = merge_replies(replies, requested=request.granularity)
+    info = network_info(merged)
+    if target.collection and entry_id is None:
+        return collections_response(
+            beacon_id=ctx.config.id,
+            request=request,
+            entry=target,
+            granularity=merged.granularity,
+            total=merged.total,
+            collections=merged.collections,
+            info=info,
+        )
+    return resultsets_response(
+        beacon_id=ctx.config.id,
+        request=request,
+        entry=target,
+        granularity=merged.granularity,
+        sets=[
+            ResultSet(
+                id=s.dataset,
+                count=s.count,
+                results=s.results,
+                exists=s.exists,
+                set_type=s.set_type,
+                info={"node": s.node},
+            )
+            for s in merged.sets
+        ],
+        info=info,
+        total=merged.total,
+        exists=merged.exists,
+    )
 
 
-def network_response(ctx: HubContext, request: BeaconRequest, merged: NetworkCount) -> dict[str, object]:
-    summary: dict[str, object] = {"exists": merged.exists}
-    if merged.granularity.value != "boolean":
-        summary["numTotalResults"] = merged.total
-    return {
-        "meta": response_meta(beacon_id=ctx.config.id, request=request, granularity=merged.granularity),
-        "responseSummary": summary,
-        "response": {
-            "resultSets": [
-                {
-                    "id": d.dataset,
-                    "setType": "dataset",
-                    "exists": d.exists,
-                    "resultsCount": d.count,
-                    "results": [],
-                    "info": {"node": d.node},
-                }
-                for d in merged.datasets
-            ]
-        },
-        "info": {
-            "apiVersion": API_VERSION,
-            "nodes": [
-                {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(o).items()}
-                for o in merged.nodes
-            ],
-            "missingNodes": list(merged.missing),
-        },
+def network_info(merged: NetworkAnswer) -> dict[str, object]:
+    """Per-node outcomes, the nodes that did not answer, and what any node could not apply."""
+    info: dict[str, object] = {
+        "apiVersion": API_VERSION,
+        "nodes": [
+            {
+                "node": o.node,
+                "status": o.status.value,
+                "elapsed_ms": o.elapsed_ms,
+                "granularity": None if o.granularity is None else o.granularity.value,
+                "count": o.count,
+                "detail": o.detail,
+                **({"warnings": list(o.warnings)} if o.warnings else {}),
+            }
+            for o in merged.nodes
+        ],
+        "missingNodes": list(merged.missing),
     }
+    unsupported = [{**item, "node": o.node} for o in merged.nodes for item in o.unsupported_filters]
+    if unsupported:
+        info["unsupportedFilters"] = unsupported
+    warnings = [f"{o.node}: {w}" for o in merged.nodes for w in o.warnings]
+    if warnings:
+        info["warnings"] = warnings
+    return info
+
+
+def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[dict[str, object]]]:
+    async def endpoint(request: Request) -> dict[str, object]:
+        if request.method == "POST":
+            beacon_request = parse_body(await json_body(request))
+        else:
+            params = request.query_params
+            beacon_request = parse_query_string({k: ",".join(params.getlist(k)) for k in params})
+        return await network_entries(
+            hub_of(request),
+            beacon_request,
+            path=path,
+            entry_id=request.path_params.get("entry_id"),
+            lookup=lookup,
+        )
+
+    return endpoint
+
+
+for _entry in ENTRY_TYPES:
+    router.add_api_route(f"/api/{_entry.path}", _endpoint(_entry.path, None), methods=["GET", "POST"])
+    router.add_api_route(
+        f"/api/{_entry.path}/{{entry_id}}", _endpoint(_entry.path, None), methods=["GET", "POST"]
+    )
+    for _lookup in _entry.lookups:
+        router.add_api_route(
+            f"/api/{_entry.path}/{{entry_id}}/{_lookup}",
+            _endpoint(_entry.path, _lookup),
+            methods=["GET", "POST"],
+        )

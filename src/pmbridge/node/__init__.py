@@ -3,17 +3,23 @@
 from pmbridge.node._app import create_node_app
 from pmbridge.node._config import NodeConfig, load_node_config, parse_node_config
 from pmbridge.node._context import NodeContext, open_node
-from pmbridge.node._release import CountRelease, release_counts
-from pmbridge.node._routes_individuals import answer_individuals
+from pmbridge.node._query import QueryPlan, exact_variant, plan_query, store_variant
+from pmbridge.node._release import Release, granted_granularity, release
+from pmbridge.node._routes_entries import answer_entries
 
 __all__ = [
-    "CountRelease",
     "NodeConfig",
     "NodeContext",
-    "answer_individuals",
+    "QueryPlan",
+    "Release",
+    "answer_entries",
     "create_node_app",
+    "exact_variant",
+    "granted_granularity",
     "load_node_config",
     "open_node",
     "parse_node_config",
-    "release_counts",
+    "plan_query",
+    "release",
+    "store_variant",
 ]

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from pmbridge import __version__
 from pmbridge.beacon import install_error_handlers
-from pmbridge.node import _routes_individuals, _routes_info
+from pmbridge.node import _routes_entries, _routes_framework, _routes_info
 from pmbridge.node._context import NodeContext
 
 
@@ -20,5 +20,6 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.state.node = context
     install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")
     app.include_router(_routes_info.router)
-    app.include_router(_routes_individuals.router)
+    app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
+    app.include_router(_routes_entries.router)
     return app

@@ -1,19 +1,68 @@
 """A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
 
 from pmbridge.store._compile import CompiledQuery, count_by_dataset, where_clause
+from pmbridge.store._entries import CASE_LEVEL_LIMIT, count_entries, individuals_where, page_of
+from pmbridge.store._genome import (
+    assembly_spellings,
+    canonical_assembly,
+    canonical_chromosome,
+    chromosome_spellings,
+    parse_variant_id,
+    refseq_accession,
+    split_accession,
+    variant_id,
+)
+from pmbridge.store._pages import (
+    BiosampleRow,
+    CarrierRow,
+    DiseaseRow,
+    FeatureRow,
+    IndividualRow,
+    Row,
+    VariantRow,
+)
+from pmbridge.store._query import Entry, EntryQuery, VariantQuery
 from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
 from pmbridge.store._store import RECORD_TABLES, NodeStore
+from pmbridge.store._terms import PresentTerm, TermKind, present_terms
+from pmbridge.store._variants import SEQUENCE_TYPES
 
 __all__ = [
+    "CASE_LEVEL_LIMIT",
     "LATEST_VERSION",
     "MIGRATIONS",
     "RECORD_TABLES",
+    "SEQUENCE_TYPES",
+    "BiosampleRow",
+    "CarrierRow",
     "CompiledQuery",
+    "DiseaseRow",
+    "Entry",
+    "EntryQuery",
+    "FeatureRow",
+    "IndividualRow",
     "Migration",
     "NodeStore",
+    "PresentTerm",
     "RecordTables",
+    "Row",
+    "TermKind",
+    "VariantQuery",
+    "VariantRow",
+    "assembly_spellings",
+    "canonical_assembly",
+    "canonical_chromosome",
+    "chromosome_spellings",
     "count_by_dataset",
+    "count_entries",
+    "individuals_where",
+    "page_of",
+    "parse_variant_id",
+    "present_terms",
+    "refseq_accession",
+    "split_accession",
     "to_tables",
+    "variant_id",
     "where_clause",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
@@ -14,6 +15,9 @@ from pmbridge.errors import StoreError
 from pmbridge.model import AccessLevel, Dataset, Granularity, IndividualQuery, Jurisdiction, PatientRecord
 from pmbridge.store._closure import rebuild_closure
 from pmbridge.store._compile import count_by_dataset
+from pmbridge.store._entries import count_entries
+from pmbridge.store._pages import Row, read_page
+from pmbridge.store._query import EntryQuery
 from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
 
@@ -27,6 +31,8 @@ class NodeStore:
         self._con = con
         self.path = path
         self.read_only = read_only
+        self._contents: dict[str, tuple[int, bool]] | None = None
+        self._names: tuple[frozenset[str | None], frozenset[str | None], int] | None = None
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> NodeStore:
@@ -188,9 +194,99 @@ class NodeStore:
             rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
         return {str(ds): int(n) for ds, n in rows}
 
+    def count_entries(self, query: EntryQuery) -> dict[str, int]:
+        """Entries of ``query.entry`` matching ``query`` per dataset (datasets with none are absent)."""
+        compiled = count_entries(self._tuned(query))
+        with self._con.cursor() as cursor:
+            rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+        return {str(ds): int(n) for ds, n in rows}
+
+    def page(self, query: EntryQuery, *, dataset: str) -> list[Row]:
+        """Records ``query.skip`` to ``query.skip + query.limit`` of ``dataset`` for ``query``."""
+        with self._con.cursor() as cursor:
+            return read_page(cursor, self._tuned(query), dataset=dataset)
+
+    def _tuned(self, query: EntryQuery) -> EntryQuery:
+        """``query`` with its variant names cut to the spellings this store holds, and scans bounded.
+
+        Asking for twenty spellings of GRCh38 costs a comparison per row; a store usually holds
+        one, and when every stored value is wanted the condition is dropped altogether.
+        """
+        variant = query.variant
+        if variant.empty:
+            return query
+        assemblies, chromosomes, longest = self._variant_names()
+        return replace(
+            query,
+            variant=replace(
+                variant,
+                assemblies=_held(variant.assemblies, assemblies),
+                chromosomes=_held(variant.chromosomes, chromosomes),
+                longest_reference=longest,
+            ),
+        )
+
+    def _variant_names(self) -> tuple[frozenset[str | None], frozenset[str | None], int]:
+        """The assembly and chromosome spellings stored, and the longest reference allele."""
+        if self._names is not None:
+            return self._names
+        with self._con.cursor() as cursor:
+            assemblies = cursor.execute("SELECT DISTINCT assembly FROM variants").fetchall()
+            chromosomes = cursor.execute("SELECT DISTINCT chromosome FROM variants").fetchall()
+            longest = cursor.execute("SELECT coalesce(max(length(reference)), 1) FROM variants").fetchall()
+        names = (
+            frozenset(row[0] for row in assemblies),
+            frozenset(row[0] for row in chromosomes),
+            int(longest[0][0]),
+        )
+        if self.read_only:
+            self._names = names
+        return names
+
+    def dataset_contents(self) -> dict[str, tuple[int, bool]]:
+        """(individuals, whether any variant call has a position) per dataset, for collection records.
+
+        Cached on a read-only store, whose contents cannot change while it is open.
+        """
+        if self._contents is not None:
+            return self._contents
+        with self._con.cursor() as cursor:
+            sizes = cursor.execute(
+                "SELECT dataset_id, count(*) FROM individuals GROUP BY dataset_id"
+            ).fetchall()
+            genotyped = cursor.execute(
+                "SELECT DISTINCT i.dataset_id FROM individuals i SEMI JOIN variants v "
+                "ON v.ind = i.ind AND v.position IS NOT NULL"
+            ).fetchall()
+        with_variants = {str(row[0]) for row in genotyped}
+        contents = {str(ds): (int(n), str(ds) in with_variants) for ds, n in sizes}
+        if self.read_only:
+            self._contents = contents
+        return contents
+
     def table_counts(self) -> dict[str, int]:
         """Row counts of every record table, for status pages and tests."""
         return {t: _scalar(self._con, f"SELECT count(*) FROM {t}") for t in RECORD_TABLES}
+
+
+def _held(wanted: tuple[str, ...], stored: frozenset[str | None]) -> tuple[str, ...]:
+    """The spellings in ``wanted`` that are stored; none when all stored values are wanted.
+
+    >>> _held(("GRCh38", "hg38"), frozenset({"hg38"}))
+    ()
+    >>> _held(("15", "chr15"), frozenset({"chr15", "chr2"}))
+    ('chr15',)
+    >>> _held(("15",), frozenset({"chr2"}))
+    ('15',)
+    """
+    if not wanted:
+        return ()
+    kept = tuple(w for w in wanted if w in stored)
+    if not kept:
+        return wanted  # nothing stored under these names: the condition keeps matching nothing
+    if None not in stored and stored <= set(kept):
+        return ()
+    return kept
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:

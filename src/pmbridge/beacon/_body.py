@@ -1,0 +1,22 @@
+"""Read a Beacon POST body: empty means "no body", malformed JSON is the caller's error (400)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request
+
+from pmbridge.errors import QueryError
+
+
+async def json_body(request: Request) -> object:
+    """The request's JSON body, or None when it is empty."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise QueryError(
+            f"request body is not valid JSON: {exc}", hint="send a Beacon v2 request body"
+        ) from None

@@ -1,0 +1,215 @@
+"""Beacon entry endpoints of a node: every entry type's root, by-id and lookup URLs, GET and POST.
+
+One query path for all of them: request -> plan (filters, anchors, variants) -> store SQL ->
+release choke point -> Beacon response. The routes come from the entry-type registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from pmbridge.beacon import (
+    ENTRY_TYPES,
+    BeaconRequest,
+    EntryType,
+    ResultSet,
+    collections_response,
+    entry_type,
+    json_body,
+    parse_body,
+    parse_query_string,
+    resultsets_response,
+)
+from pmbridge.model import AccessLevel, Dataset, Granularity
+from pmbridge.node._context import NodeContext
+from pmbridge.node._deps import context_of
+from pmbridge.node._query import QueryPlan, plan_query
+from pmbridge.node._records import (
+    biosample_record,
+    cohort_record,
+    dataset_record,
+    individual_record,
+    variant_record,
+)
+from pmbridge.node._release import Release, granted_granularity, release
+from pmbridge.store import BiosampleRow, IndividualRow, Row
+
+router = APIRouter()
+ACCESS = AccessLevel.PUBLIC  # every request is public until passports arrive (Federation issue)
+Record = Mapping[str, object]
+
+
+def answer_entries(
+    ctx: NodeContext,
+    request: BeaconRequest,
+    *,
+    path: str,
+    entry_id: str | None = None,
+    lookup: str | None = None,
+) -> dict[str, object]:
+    """Answer ``/api/{path}[/{entry_id}[/{lookup}]]``: the node's whole query path."""
+    owner = entry_type(path)
+    target = entry_type(lookup) if lookup else owner
+    plan = plan_query(
+        request, owner=owner, target=target, entry_id=entry_id, datasets=ctx.config.datasets, hpo=ctx.hpo
+    )
+    granted = granted_granularity(plan.datasets, requested=request.granularity, access=ACCESS)
+    counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
+    if target.collection:
+        root = entry_id is None
+        return _collections(ctx, request, plan, target=target, counts=counts, granted=granted, root=root)
+    records: dict[str, list[Record]] = {}
+    if granted is Granularity.RECORD and plan.query is not None:
+        for ds in plan.datasets:
+            if counts.get(ds.id):
+                rows = ctx.store.page(plan.query, dataset=ds.id)
+                records[ds.id] = [_record(ctx, row, plan) for row in rows]
+    released = release(
+        counts, datasets=plan.datasets, requested=request.granularity, access=ACCESS, records=records
+    )
+    return resultsets_response(
+        beacon_id=_beacon_id(ctx),
+        request=request,
+        entry=target,
+        granularity=released.granularity,
+        sets=_sets(released),
+        info=_info(ctx, request, plan),
+    )
+
+
+def _collections(
+    ctx: NodeContext,
+    request: BeaconRequest,
+    plan: QueryPlan,
+    *,
+    target: EntryType,
+    counts: Mapping[str, int],
+    granted: Granularity,
+    root: bool,
+) -> dict[str, object]:
+    """Datasets and cohorts: those holding a matching individual (all of them, unconstrained).
+
+    The root endpoint lists them as collections (paged); ``/datasets/{id}`` answers with result sets.
+    """
+    constrained = plan.query is None or plan.query.constrained
+    matched = {ds.id: int(not constrained or counts.get(ds.id, 0) > 0) for ds in plan.datasets}
+    records: dict[str, list[Record]] = {}
+    if granted is Granularity.RECORD:
+        contents = ctx.store.dataset_contents()
+        records = {
+            ds.id: [_collection_record(ds, target, contents.get(ds.id, (0, False)))]
+            for ds in plan.datasets
+            if matched[ds.id]
+        }
+    released = release(
+        matched, datasets=plan.datasets, requested=request.granularity, access=ACCESS, records=records
+    )
+    info = _info(ctx, request, plan)
+    if root:
+        listed = [r for ds in plan.datasets for r in released.records.get(ds.id, ())]
+        return collections_response(
+            beacon_id=_beacon_id(ctx),
+            request=request,
+            entry=target,
+            granularity=released.granularity,
+            total=sum(released.counts.values()),
+            collections=listed[request.skip : request.skip + request.limit],
+            info=info,
+        )
+    return resultsets_response(
+        beacon_id=_beacon_id(ctx),
+        request=request,
+        entry=target,
+        granularity=released.granularity,
+        sets=_sets(released),
+        info=info,
+    )
+
+
+def _collection_record(dataset: Dataset, target: EntryType, contents: tuple[int, bool]) -> Record:
+    if target.path == "cohorts":
+        size, genotyped = contents
+        return cohort_record(dataset, size=size, genotyped=genotyped)
+    return dataset_record(dataset)
+
+
+def _record(ctx: NodeContext, row: Row, plan: QueryPlan) -> Record:
+    if isinstance(row, IndividualRow):
+        return individual_record(row, label=lambda term: _hpo_label(ctx, term))
+    if isinstance(row, BiosampleRow):
+        return biosample_record(row)
+    return variant_record(row, biosample_id=plan.biosample_id)
+
+
+def _hpo_label(ctx: NodeContext, term: str) -> str | None:
+    current = ctx.hpo.canonical_id(term)
+    return ctx.hpo.term(current).name if current is not None else None
+
+
+def _sets(released: Release) -> list[ResultSet]:
+    return [
+        ResultSet(id=ds, count=count, results=released.records.get(ds, ()))
+        for ds, count in sorted(released.counts.items())
+    ]
+
+
+def _info(ctx: NodeContext, request: BeaconRequest, plan: QueryPlan) -> dict[str, object]:
+    """Who answered, and everything the node did not apply: skipped filters and unused parameters."""
+    info: dict[str, object] = {"node": ctx.config.id, "hpoRelease": ctx.hpo.release}
+    warnings = [
+        f"filter {s.id} was not applied ({s.reason}); the answer is computed without it"
+        for s in plan.meaning.skipped
+    ]
+    warnings += [
+        f"parameter {p} is not used by this node and was ignored" for p in request.ignored_parameters
+    ]
+    if plan.meaning.skipped:
+        info["unsupportedFilters"] = [{"id": s.id, "reason": s.reason} for s in plan.meaning.skipped]
+    if request.ignored_parameters:
+        info["ignoredParameters"] = list(request.ignored_parameters)
+    if plan.unknown_datasets:
+        info["unknownDatasets"] = list(plan.unknown_datasets)
+        held = ", ".join(ds.id for ds in ctx.config.datasets)
+        warnings.append(
+            f"dataset(s) {', '.join(plan.unknown_datasets)} are not held here (this node holds {held})"
+        )
+    if warnings:
+        info["warnings"] = warnings
+    if plan.meaning.notes:
+        info["filterNotes"] = list(plan.meaning.notes)
+    return info
+
+
+def _beacon_id(ctx: NodeContext) -> str:
+    return f"org.pmbridge.node.{ctx.config.id}"
+
+
+def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[dict[str, object]]]:
+    async def endpoint(request: Request) -> dict[str, object]:
+        if request.method == "POST":
+            beacon_request = parse_body(await json_body(request))
+        else:
+            params = request.query_params
+            beacon_request = parse_query_string({k: ",".join(params.getlist(k)) for k in params})
+        entry_id = request.path_params.get("entry_id")
+        return await run_in_threadpool(
+            answer_entries, context_of(request), beacon_request, path=path, entry_id=entry_id, lookup=lookup
+        )
+
+    return endpoint
+
+
+for _entry in ENTRY_TYPES:
+    router.add_api_route(f"/api/{_entry.path}", _endpoint(_entry.path, None), methods=["GET", "POST"])
+    router.add_api_route(
+        f"/api/{_entry.path}/{{entry_id}}", _endpoint(_entry.path, None), methods=["GET", "POST"]
+    )
+    for _lookup in _entry.lookups:
+        router.add_api_route(
+            f"/api/{_entry.path}/{{entry_id}}/{_lookup}",
+            _endpoint(_entry.path, _lookup),
+            methods=["GET", "POST"],
+        )
