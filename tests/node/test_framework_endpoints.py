@@ -51,7 +51,7 @@ async def test_the_map_lists_every_entry_type_with_absolute_urls(client: httpx.A
     lookups = {e["url"]: e["returnedEntryType"] for e in individuals["endpoints"].values()}
     assert lookups == {
         "http://node/api/individuals/{id}/biosamples": "biosample",
-        "http://node/api/individuals/{id}/g_variants": "genomicVariation",
+        "http://node/api/individuals/{id}/g_variants": "genomicVariant",
     }
 
 

@@ -19,7 +19,7 @@ class EntryType:
     path: str  # "individuals"
     name: str
     description: str
-    schema_id: str  # "beacon-individual-v2.0.0"
+    schema_id: str  # "ga4gh-beacon-individual-v2.0.0"
     schema_file: str  # path under shared/spec/beacon-v2
     collection: bool = False  # datasets and cohorts are collections
     lookups: tuple[str, ...] = ()  # paths of the entry types reachable from one entry: /{path}/{id}/{lookup}
@@ -30,7 +30,7 @@ INDIVIDUAL = EntryType(
     "individuals",
     "Individual",
     "A person whose phenotypes, diseases, variants and samples a node holds.",
-    "beacon-individual-v2.0.0",
+    "ga4gh-beacon-individual-v2.0.0",
     f"{MODEL}/individuals/defaultSchema.json",
     lookups=("biosamples", "g_variants"),
 )
@@ -39,16 +39,16 @@ BIOSAMPLE = EntryType(
     "biosamples",
     "Biosample",
     "A sample taken from an individual.",
-    "beacon-biosample-v2.0.0",
+    "ga4gh-beacon-biosample-v2.0.0",
     f"{MODEL}/biosamples/defaultSchema.json",
     lookups=("g_variants",),
 )
 GENOMIC_VARIATION = EntryType(
-    "genomicVariation",
+    "genomicVariant",  # the default model's entry-type id (its schema folder says genomicVariations)
     "g_variants",
     "Genomic variation",
     "A genomic variant, with the individuals who carry it (case-level data).",
-    "beacon-g_variant-v2.0.0",
+    "ga4gh-beacon-variant-v2.0.0",
     f"{MODEL}/genomicVariations/defaultSchema.json",
     lookups=("biosamples", "individuals"),
 )
@@ -57,7 +57,7 @@ DATASET = EntryType(
     "datasets",
     "Dataset",
     "A collection of records with its data-use conditions.",
-    "beacon-dataset-v2.0.0",
+    "ga4gh-beacon-dataset-v2.0.0",
     f"{MODEL}/datasets/defaultSchema.json",
     collection=True,
     lookups=("biosamples", "g_variants", "individuals"),
@@ -67,7 +67,7 @@ COHORT = EntryType(
     "cohorts",
     "Cohort",
     "A study cohort: here, the individuals of one dataset.",
-    "beacon-cohort-v2.0.0",
+    "ga4gh-beacon-cohort-v2.0.0",
     f"{MODEL}/cohorts/defaultSchema.json",
     collection=True,
     lookups=("individuals",),
@@ -81,6 +81,6 @@ def entry_type(path: str) -> EntryType:
     """The entry type served under ``/api/{path}``.
 
     >>> entry_type("g_variants").id
-    'genomicVariation'
+    'genomicVariant'
     """
     return BY_PATH[path]

@@ -38,7 +38,15 @@ AGE_FIELDS = ("age", "ageYears", "age_years")
 GENE_FIELDS = ("geneId", "gene")
 
 SCOPES = frozenset(
-    {"individual", "individuals", "biosample", "biosamples", "genomicVariation", "genomicVariations"}
+    {
+        "individual",
+        "individuals",
+        "biosample",
+        "biosamples",
+        "genomicVariant",
+        "genomicVariation",
+        "genomicVariations",
+    }
     | {"g_variant", "g_variants", "dataset", "datasets", "cohort", "cohorts"}
 )
 

@@ -31,7 +31,7 @@ FILTERING_TERMS_PATHS: Mapping[str, str] = {
 ONTOLOGY_TERM_FOR_TYPE: Mapping[str, tuple[str, str]] = {
     "individual": ("NCIT:C25190", "Person"),
     "biosample": ("NCIT:C70699", "Biospecimen"),
-    "genomicVariation": ("ENSGLOSSARY:0000092", "Variant"),
+    "genomicVariant": ("ENSGLOSSARY:0000092", "Variant"),
     "dataset": ("NCIT:C47824", "Data set"),
     "cohort": ("NCIT:C61512", "Cohort"),
 }
@@ -97,7 +97,7 @@ def map_response(
 
     >>> doc = map_response(beacon_id="b", base_url="http://h:1/")
     >>> sets = doc["response"]["endpointSets"]
-    >>> sets["individualEndpoints"]["endpoints"]["genomicVariationLookup"]["url"]
+    >>> sets["individualEndpoints"]["endpoints"]["genomicVariantLookup"]["url"]
     'http://h:1/api/individuals/{id}/g_variants'
     >>> sets["datasetEndpoints"]["filteringTermsUrl"]
     'http://h:1/api/datasets/{id}/filtering_terms'
