@@ -10,6 +10,7 @@ from pmbridge.beacon._entry_types import (
     GENOMIC_VARIATION,
     INDIVIDUAL,
     EntryType,
+    entry_endpoints,
     entry_type,
 )
 from pmbridge.beacon._filtering_terms import (
@@ -91,6 +92,7 @@ __all__ = [
     "check_filters",
     "collections_response",
     "configuration_response",
+    "entry_endpoints",
     "entry_schema",
     "entry_type",
     "entry_type_definition",

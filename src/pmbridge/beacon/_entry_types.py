@@ -6,6 +6,7 @@ nodes and the hub, so a new entry type is declared here once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MODEL = "models/json/beacon-v2-default-model"
@@ -84,3 +85,16 @@ def entry_type(path: str) -> EntryType:
     'genomicVariant'
     """
     return BY_PATH[path]
+
+
+def entry_endpoints() -> Iterator[tuple[str, EntryType, str | None]]:
+    """Every entry endpoint as (route template, entry type, lookup path or None).
+
+    >>> [template for template, _, _ in entry_endpoints()][:3]
+    ['/api/individuals', '/api/individuals/{entry_id}', '/api/individuals/{entry_id}/biosamples']
+    """
+    for entry in ENTRY_TYPES:
+        yield f"/api/{entry.path}", entry, None
+        yield f"/api/{entry.path}/{{entry_id}}", entry, None
+        for lookup in entry.lookups:
+            yield f"/api/{entry.path}/{{entry_id}}/{lookup}", entry, lookup

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from pmbridge import __version__
 from pmbridge.beacon import (
     API_VERSION,
-    ENTRY_TYPES,
     BeaconRequest,
     ResultSet,
     check_filters,
     collections_response,
+    entry_endpoints,
     entry_type,
     json_body,
     parse_body,
@@ -186,14 +186,5 @@ def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[di
     return endpoint
 
 
-for _entry in ENTRY_TYPES:
-    router.add_api_route(f"/api/{_entry.path}", _endpoint(_entry.path, None), methods=["GET", "POST"])
-    router.add_api_route(
-        f"/api/{_entry.path}/{{entry_id}}", _endpoint(_entry.path, None), methods=["GET", "POST"]
-    )
-    for _lookup in _entry.lookups:
-        router.add_api_route(
-            f"/api/{_entry.path}/{{entry_id}}/{_lookup}",
-            _endpoint(_entry.path, _lookup),
-            methods=["GET", "POST"],
-        )
+for _template, _entry, _lookup in entry_endpoints():
+    router.add_api_route(_template, _endpoint(_entry.path, _lookup), methods=["GET", "POST"])
