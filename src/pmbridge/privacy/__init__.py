@@ -1,0 +1,69 @@
+"""Disclosure control: minimum counts, complementary suppression, noise, budgets, differencing guard."""
+
+from pmbridge.privacy._alleles import (
+    ALLELES_CARRIED,
+    AlleleRelease,
+    allele_count,
+    allele_number,
+    alleles_carried,
+    release_allele_counts,
+)
+from pmbridge.privacy._breakdown import Breakdown, SuppressionPlan, plan_suppression, threshold_breakdown
+from pmbridge.privacy._canonical import canonical_query, query_digest
+from pmbridge.privacy._control import DisclosureControl
+from pmbridge.privacy._differencing import (
+    Cohort,
+    cohort_digest,
+    cohort_distance,
+    differencing_conflict,
+    pack_cohort,
+    unpack_cohort,
+)
+from pmbridge.privacy._ledger import CachedCount, MemoryLedger, NoiseKey, PrivacyLedger
+from pmbridge.privacy._noise import NoiseSource, discrete_laplace, noise_scale, noised_count, noised_release
+from pmbridge.privacy._released import ReleasedCount, ReleaseMethod, refused, suppressed
+from pmbridge.privacy._settings import DISCLOSURE_SETTINGS, DisclosureSettings
+from pmbridge.privacy._sqlite import SqliteLedger
+from pmbridge.privacy._thresholds import below_threshold, fewer_than, round_up_to_floor, threshold_count
+
+__all__ = [
+    "ALLELES_CARRIED",
+    "DISCLOSURE_SETTINGS",
+    "AlleleRelease",
+    "Breakdown",
+    "CachedCount",
+    "Cohort",
+    "DisclosureControl",
+    "DisclosureSettings",
+    "MemoryLedger",
+    "NoiseKey",
+    "NoiseSource",
+    "PrivacyLedger",
+    "ReleaseMethod",
+    "ReleasedCount",
+    "SqliteLedger",
+    "SuppressionPlan",
+    "allele_count",
+    "allele_number",
+    "alleles_carried",
+    "below_threshold",
+    "canonical_query",
+    "cohort_digest",
+    "cohort_distance",
+    "differencing_conflict",
+    "discrete_laplace",
+    "fewer_than",
+    "noise_scale",
+    "noised_count",
+    "noised_release",
+    "pack_cohort",
+    "plan_suppression",
+    "query_digest",
+    "refused",
+    "release_allele_counts",
+    "round_up_to_floor",
+    "suppressed",
+    "threshold_breakdown",
+    "threshold_count",
+    "unpack_cohort",
+]

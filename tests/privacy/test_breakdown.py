@@ -1,0 +1,144 @@
+"""Complementary suppression: no suppressed cell of a breakdown can be worked out from the total.
+
+The attacker here knows the algorithm: it tries every value the hidden cells could have, keeps
+those for which the algorithm would have published exactly what it published, and must be
+left with at least two values for every hidden cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmbridge.privacy import (
+    Breakdown,
+    DisclosureControl,
+    DisclosureSettings,
+    plan_suppression,
+    threshold_breakdown,
+)
+
+breakdowns = st.dictionaries(
+    st.sampled_from(["F", "M", "O", "U", "a", "b"]), st.integers(0, 16), min_size=1, max_size=5
+)
+
+
+def published(b: Breakdown) -> tuple[object, ...]:
+    total = b.total.display if b.total else None
+    return (tuple(sorted((k, c.display, c.rule) for k, c in b.cells.items())), total)
+
+
+def compositions(total: int, parts: int, lo: int) -> Iterator[tuple[int, ...]]:
+    if parts == 0:
+        return
+    if parts == 1:
+        if total >= lo:
+            yield (total,)
+        return
+    for first in range(lo, total - lo * (parts - 1) + 1):
+        for rest in compositions(total - first, parts - 1, lo):
+            yield (first, *rest)
+
+
+def feasible_values(out: Breakdown, *, k: int, release_zero: bool) -> dict[str, set[int]] | None:
+    """What an attacker who knows the algorithm can say about each hidden cell (None: no total)."""
+    if out.total is None or out.total.value is None:
+        return None
+    hidden = [name for name, c in out.cells.items() if c.value is None]
+    shown = {name: c.value for name, c in out.cells.items() if c.value is not None}
+    rest = out.total.value - sum(v for v in shown.values() if v is not None)
+    seen: dict[str, set[int]] = {name: set() for name in hidden}
+    target = published(out)
+    for guess in compositions(rest, len(hidden), 0):
+        candidate: Mapping[str, int] = {**shown, **dict(zip(hidden, guess, strict=True))}
+        again = threshold_breakdown(candidate, total=out.total.value, min_count=k, release_zero=release_zero)
+        if published(again) == target:
+            for name, value in zip(hidden, guess, strict=True):
+                seen[name].add(value)
+            if all(len(v) >= 2 for v in seen.values()):
+                break
+    return seen
+
+
+@settings(max_examples=250, deadline=None)
+@given(cells=breakdowns, k=st.integers(2, 12), release_zero=st.booleans(), with_total=st.booleans())
+def test_no_suppressed_cell_can_be_recovered_by_subtraction(
+    cells: dict[str, int], k: int, release_zero: bool, with_total: bool
+) -> None:
+    total = sum(cells.values()) if with_total else None
+    out = threshold_breakdown(cells, total=total, min_count=k, release_zero=release_zero)
+    released = [c.value for c in [*out.cells.values(), out.total] if c is not None and c.value is not None]
+    assert all(v == 0 or v >= k for v in released)
+    if out.total is not None and out.total.value is not None:
+        hidden = [n for n, c in out.cells.items() if c.value is None]
+        if hidden:
+            assert len(hidden) >= 2
+            assert sum(cells[n] for n in hidden) >= k  # the hidden group is not itself a small cell
+    feasible = feasible_values(out, k=k, release_zero=release_zero)
+    if feasible:
+        for name, values in feasible.items():
+            assert len(values) >= 2, f"{name}={cells[name]} recovered from {out}"
+
+
+def test_the_next_smallest_cell_is_suppressed_too() -> None:
+    plan = plan_suppression({"F": 3, "M": 20, "O": 12, "U": 40}, total=75, min_count=5)
+    assert plan.primary == {"F"} and plan.complementary == {"O"} and not plan.total_suppressed
+    out = threshold_breakdown({"F": 3, "M": 20, "O": 12, "U": 40}, total=75, min_count=5)
+    assert [out.cells[k].value for k in "FMOU"] == [None, 20, None, 40]
+    assert out.total is not None and out.total.value == 75
+    # beside a released total every hidden cell reads alike, so none is narrowed to 1..k-1
+    assert {out.cells["F"].display, out.cells["O"].display} == {"suppressed"}
+
+
+def test_two_small_cells_that_add_up_to_k_protect_each_other() -> None:
+    plan = plan_suppression({"a": 2, "b": 3, "c": 30}, total=35, min_count=5)
+    assert plan.hidden == {"a", "b"} and plan.complementary == frozenset()
+
+
+def test_ones_everywhere_hide_the_total() -> None:
+    plan = plan_suppression({str(i): 1 for i in range(6)}, total=6, min_count=5)
+    assert plan.total_suppressed and plan.total_rule == "complementary"
+
+
+def test_a_small_total_is_hidden_and_its_cells_need_no_complement() -> None:
+    out = threshold_breakdown({"F": 3, "M": 1}, total=4, min_count=5)
+    assert out.total is not None and out.total.display == "fewer than 5"
+    assert [c.display for c in out.cells.values()] == ["fewer than 5", "fewer than 5"]
+
+
+def test_without_a_total_only_small_cells_are_hidden() -> None:
+    out = threshold_breakdown({"F": 3, "M": 20}, total=None, min_count=5)
+    assert out.total is None and out.cells["M"].value == 20 and out.cells["F"].display == "fewer than 5"
+
+
+def test_complementary_suppression_can_be_turned_off() -> None:
+    control = DisclosureControl(settings=DisclosureSettings(noise=False, complementary_suppression=False))
+    out = control.release_breakdown(
+        {"F": 3, "M": 20}, total=23, researcher="r", dataset="ds", query="sex", cross_border=False
+    )
+    assert out.cells["M"].value == 20 and out.total is not None and out.total.value == 23
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=breakdowns, cross_border=st.booleans())
+def test_noised_breakdowns_hide_the_same_cells(cells: dict[str, int], cross_border: bool) -> None:
+    control = DisclosureControl(settings=DisclosureSettings(yearly_epsilon_budget=1e6))
+    total = sum(cells.values())
+    k = 11 if cross_border else 5
+    out = control.release_breakdown(
+        cells, total=total, researcher="r", dataset="ds", query="q", cross_border=cross_border
+    )
+    plain = threshold_breakdown(cells, total=total, min_count=k)
+    assert {n for n, c in out.cells.items() if c.value is None} == {
+        n for n, c in plain.cells.items() if c.value is None
+    }
+    assert out.total is not None and plain.total is not None
+    assert (out.total.value is None) == (plain.total.value is None)
+    for c in [*out.cells.values(), out.total]:
+        assert c.value is None or c.value == 0 or (c.value >= k and c.how.value == "noised")
+    again = control.release_breakdown(
+        cells, total=total, researcher="r", dataset="ds", query="q", cross_border=cross_border
+    )
+    assert again == out
