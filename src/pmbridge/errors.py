@@ -10,7 +10,13 @@
     ├── IngestError               a whole ingest run failed (per-record problems are reports)
     ├── QueryError                a request that cannot be answered as asked (HTTP 400)
     │   └── UnsupportedFilter     a filter the node cannot apply
-    └── UpstreamError             a node or hub did not answer usefully (HTTP 502)
+    ├── UpstreamError             a node or hub did not answer usefully (HTTP 502)
+    ├── SignatureRejected         a signed HTTP message failed verification (HTTP 401), with a reason
+    ├── AuditLogError             the audit log cannot be opened or appended to
+    ├── DisclosureRefused         disclosure control refuses a release (HTTP 403), naming the rule
+    │   └── BudgetExhausted       the researcher's yearly ε budget for a dataset would be exceeded
+    ├── PassportRejected          a GA4GH Passport is forged, expired, untrusted or not for us (HTTP 401)
+    └── PolicyRefused             a cross-border rule (X1–X6 of POLICY.md) refuses a release (HTTP 403)
 
 Each error carries a stable ``code`` (documented in docs/errors.md, checked by a test), the HTTP
 status it maps to, and a ``hint`` that tells the user what to do next.
@@ -21,12 +27,18 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AuditLogError",
+    "BudgetExhausted",
     "ConfigError",
+    "DisclosureRefused",
     "IngestError",
     "PMBridgeError",
+    "PassportRejected",
+    "PolicyRefused",
     "QueryError",
     "ReferenceDataMissing",
     "SchemaTooNew",
+    "SignatureRejected",
     "StoreError",
     "UnknownTerm",
     "UnsupportedFilter",
@@ -107,3 +119,104 @@ class UnsupportedFilter(QueryError):
 class UpstreamError(PMBridgeError):
     code = "upstream_error"
     status = 502
+
+
+class SignatureRejected(PMBridgeError):
+    """A request or reply whose HTTP message signature does not hold; ``reason`` says which check failed.
+
+    Reasons are stable words a caller may branch on: ``unsigned``, ``malformed``, ``unknown_key``,
+    ``unsupported_algorithm``, ``missing_component``, ``wrong_audience``, ``bad_signature``,
+    ``digest_mismatch``, ``stale``, ``replayed``.
+    """
+
+    code = "signature_rejected"
+    status = 401
+
+    def __init__(self, reason: str, message: str, *, key_id: str = "", hint: str = "") -> None:
+        self.reason = reason
+        self.key_id = key_id
+        super().__init__(
+            f"signature rejected ({reason}): {message}",
+            hint=hint or "check that the sender's public key is registered and both clocks are right",
+        )
+
+
+class AuditLogError(PMBridgeError):
+    """The audit log cannot be written: another process holds it, or its last line is damaged."""
+
+    code = "audit_log_error"
+    status = 500
+
+
+class DisclosureRefused(PMBridgeError):
+    """Disclosure control will not release this; ``rule`` names the rule that refused it.
+
+    Rules are stable words a caller may branch on: ``differencing_guard``, ``budget``.
+    """
+
+    code = "disclosure_refused"
+    status = 403
+
+    def __init__(self, rule: str, message: str, *, hint: str = "") -> None:
+        self.rule = rule
+        super().__init__(
+            f"refused by the {rule} rule: {message}",
+            hint=hint or "see docs/privacy.md for the rule and how to ask instead",
+        )
+
+
+class BudgetExhausted(DisclosureRefused):
+    """The researcher's privacy budget (ε) for this dataset and calendar year would be exceeded."""
+
+    code = "budget_exhausted"
+
+    def __init__(
+        self, *, researcher: str, dataset: str, year: int, spent: float, budget: float, requested: float
+    ) -> None:
+        self.researcher = researcher
+        self.dataset = dataset
+        self.year = year
+        self.spent = spent
+        self.budget = budget
+        self.requested = requested
+        super().__init__(
+            "budget",
+            f"{researcher} has spent ε {spent:g} of {budget:g} on dataset {dataset} in {year}; "
+            f"this count needs ε {requested:g} more",
+            hint=f"repeat a query you already asked (cached answers are free), wait until {year + 1}, "
+            "or ask the dataset's steward for a larger budget",
+        )
+
+
+class PassportRejected(PMBridgeError):
+    """A researcher's GA4GH Passport cannot be trusted; ``reason`` says which check failed.
+
+    Reasons are stable words a caller may branch on: ``malformed``, ``wrong_type``,
+    ``unsupported_algorithm``, ``untrusted_issuer``, ``bad_signature``, ``expired``,
+    ``not_yet_valid``, ``wrong_audience``, ``missing_claim``, ``too_large``.
+    """
+
+    code = "passport_rejected"
+    status = 401
+
+    def __init__(self, reason: str, message: str, *, hint: str = "") -> None:
+        self.reason = reason
+        super().__init__(
+            f"passport rejected ({reason}): {message}",
+            hint=hint or "sign in again at the broker to get a fresh passport for this network",
+        )
+
+
+class PolicyRefused(PMBridgeError):
+    """A node's cross-border policy refuses a release; ``rule`` is X1–X6 of POLICY.md."""
+
+    code = "policy_refused"
+    status = 403
+
+    def __init__(self, rule: str, reason: str, *, hint: str = "") -> None:
+        self.rule = rule
+        self.reason = reason
+        super().__init__(
+            f"refused by rule {rule}: {reason}",
+            hint=hint or "see docs/policy.md for the rule and what the node or the request can change",
+        )

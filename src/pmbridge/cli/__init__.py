@@ -8,7 +8,19 @@ from rich.console import Console
 from rich.markup import escape
 
 # Command modules register themselves on import.
-from pmbridge.cli import _app, _demo, _generate, _ingest, _query, _serve, _vocab  # noqa: F401
+from pmbridge.cli import (  # noqa: F401
+    _app,
+    _audit,
+    _demo,
+    _generate,
+    _ingest,
+    _keys,
+    _policy,
+    _query,
+    _rank,
+    _serve,
+    _vocab,
+)
 from pmbridge.errors import PMBridgeError
 
 __all__ = ["main"]
