@@ -51,6 +51,17 @@ HUB_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "hub.max_reply_bytes", 5_000_000, "Largest reply accepted from a node; larger ones are rejected."
     ),
+    Setting(
+        "hub.state_dir",
+        "hub-state",
+        "Folder of the hub's own state (audit log, ledgers, knowledge base), relative to the config file.",
+    ),
+    Setting(
+        "hub.data_dir",
+        None,
+        "Reference-data directory (HPO release, Chinese labels) for the portal and ranking; see "
+        "docs/reference-data.md for the lookup order when unset.",
+    ),
     Setting("nodes[].id", None, "Node identifier, as in the node's own config."),
     Setting("nodes[].url", None, "Base URL of the node, e.g. 'http://127.0.0.1:8101'."),
     Setting("nodes[].jurisdiction", None, "The node's legal area: 'EU' or 'CN'."),

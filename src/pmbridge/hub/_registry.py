@@ -29,6 +29,8 @@ class HubConfig:
     deadline_seconds: float
     max_reply_bytes: int
     nodes: tuple[NodeEntry, ...]
+    state_dir: Path = Path("hub-state")
+    data_dir: Path | None = None
 
 
 def load_hub_config(path: Path) -> HubConfig:
@@ -39,10 +41,11 @@ def load_hub_config(path: Path) -> HubConfig:
         raise ConfigError(f"hub registry {path} not found", hint="see docs/configuration.md") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"hub registry {path} is not valid TOML: {exc}") from None
-    return parse_hub_config(doc, where=str(path))
+    return parse_hub_config(doc, where=str(path), base=path.parent)
 
 
-def parse_hub_config(doc: Mapping[str, object], *, where: str) -> HubConfig:
+def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path()) -> HubConfig:
+    """Check ``doc``; relative paths (``state_dir``, ``data_dir``) are taken from ``base``."""
     hub = doc.get("hub", {})
     if not isinstance(hub, Mapping):
         raise ConfigError(f"{where}: [hub] must be a table")
@@ -69,6 +72,8 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str) -> HubConfig:
         deadline_seconds=float(deadline),
         max_reply_bytes=max_bytes,
         nodes=entries,
+        state_dir=base / str(hub.get("state_dir", "hub-state")),
+        data_dir=None if hub.get("data_dir") is None else base / str(hub.get("data_dir")),
     )
 
 
