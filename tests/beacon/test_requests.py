@@ -18,6 +18,7 @@ from pmbridge.beacon import (
 )
 from pmbridge.errors import QueryError, UnknownTerm
 from pmbridge.model import AgeFilter, Granularity, Operator, PhenotypeFilter
+from pmbridge.similarity import hpo_similar_anchors
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.beacon.walker import COUNT, REQUEST, RESULTSETS
 from tests.beacon_schemas import errors
@@ -113,12 +114,14 @@ def test_filters_are_given_their_meaning_and_the_unusable_ones_set_aside() -> No
         RawFilter("HP:0001166", similarity="high"),
         RawFilter("LOINC:1234-5"),
     )
-    meaning = interpret_filters(raw, canonical_hpo=hpo.canonical_id, ancestors=hpo.ancestors)
+    meaning = interpret_filters(raw, canonical_hpo=hpo.canonical_id, similar=hpo_similar_anchors(hpo))
     assert meaning.filters == (PhenotypeFilter("HP:0001250"), AgeFilter(Operator.GE, 18.0))
     assert meaning.phenotype_groups == (("HP:0001238", "HP:0100807"),)  # Slender finger, Long fingers
     assert [s.id for s in meaning.skipped] == ["LOINC:1234-5"]
     with pytest.raises(UnknownTerm):
-        interpret_filters((RawFilter("HP:9999999"),), canonical_hpo=hpo.canonical_id, ancestors=hpo.ancestors)
+        interpret_filters(
+            (RawFilter("HP:9999999"),), canonical_hpo=hpo.canonical_id, similar=hpo_similar_anchors(hpo)
+        )
 
 
 def test_a_default_request_is_a_count_of_ten() -> None:

@@ -36,7 +36,7 @@ async def test_an_excluded_phenotype_does_not_match(records_client: httpx.AsyncC
     assert found == []
 
 
-async def test_similarity_widens_a_term_by_steps_up_the_hpo_and_says_how(
+async def test_similarity_widens_a_term_to_those_sharing_most_of_its_information_and_says_how(
     records_client: httpx.AsyncClient,
 ) -> None:
     found, info = await ask(records_client, {"id": ARACHNODACTYLY})

@@ -35,9 +35,9 @@ def test_population_ic_is_the_default_and_can_be_replaced(graph: TermGraph, ic: 
 
 
 def test_matches_carry_no_record_fields(graph: TermGraph) -> None:
-    assert [f.name for f in dataclasses.fields(PatientMatch)] == ["id", "score", "rank"]
+    assert [f.name for f in dataclasses.fields(PatientMatch)] == ["id", "score", "rank", "dataset"]
     for match in PatientIndex(PATIENTS, graph=graph).rank(["seizure"], top=5):
-        assert set(dataclasses.asdict(match)) == {"id", "score", "rank"}
+        assert set(dataclasses.asdict(match)) == {"id", "score", "rank", "dataset"}
 
 
 def test_ties_rank_pessimistically_in_id_order(graph: TermGraph) -> None:

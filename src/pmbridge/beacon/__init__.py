@@ -62,7 +62,7 @@ from pmbridge.beacon._response import (
     response_meta,
     resultsets_response,
 )
-from pmbridge.beacon._similarity import similar_anchors
+from pmbridge.beacon._similarity import SimilarAnchors
 from pmbridge.beacon._variants import VariantParams, three_letter_change
 
 __all__ = [
@@ -85,6 +85,7 @@ __all__ = [
     "OntologyResource",
     "RawFilter",
     "ResultSet",
+    "SimilarAnchors",
     "SkippedFilter",
     "TermPage",
     "TermType",
@@ -114,7 +115,6 @@ __all__ = [
     "response_meta",
     "resultsets_response",
     "service_info",
-    "similar_anchors",
     "term_page_from_body",
     "term_page_from_query",
     "three_letter_change",

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pmbridge.beacon._request import RawFilter
-from pmbridge.beacon._similarity import Ancestors, similar_anchors
+from pmbridge.beacon._similarity import SimilarAnchors
 from pmbridge.errors import QueryError, UnknownTerm, UnsupportedFilter
 from pmbridge.model import (
     AgeFilter,
@@ -77,12 +77,13 @@ class FilterMeaning:
 
 
 def interpret_filters(
-    raw: tuple[RawFilter, ...], *, canonical_hpo: CanonicalHpo, ancestors: Ancestors
+    raw: tuple[RawFilter, ...], *, canonical_hpo: CanonicalHpo, similar: SimilarAnchors
 ) -> FilterMeaning:
     """The meaning of ``raw``: applied filters, similarity groups, and the filters skipped.
 
     ``canonical_hpo`` maps an HPO id to its current id (obsolete ids to their replacement);
-    ``ancestors`` gives a current HPO term's ancestors, itself included.
+    ``similar`` gives, for a current HPO term and a similarity level, the anchor terms whose
+    descendants count as similar (``pmbridge.similarity.hpo_similar_anchors``).
     """
     filters: list[Filter] = []
     groups: list[tuple[str, ...]] = []
@@ -101,7 +102,7 @@ def interpret_filters(
         if similarity == "exact":
             filters.append(meaning)
         elif isinstance(meaning, PhenotypeFilter):
-            anchors = similar_anchors(meaning.term, similarity, ancestors=ancestors)
+            anchors = similar(meaning.term, similarity)
             groups.append(anchors)
             notes.append(
                 f"{item.id} with similarity {similarity} matched descendants of {', '.join(anchors)}"

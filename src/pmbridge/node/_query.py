@@ -13,6 +13,7 @@ from pmbridge.beacon import BeaconRequest, EntryType, FilterMeaning, VariantPara
 from pmbridge.beacon import three_letter_change as protein_change
 from pmbridge.errors import QueryError
 from pmbridge.model import Dataset
+from pmbridge.similarity import hpo_similar_anchors
 from pmbridge.store import (
     EntryQuery,
     VariantQuery,
@@ -59,7 +60,9 @@ def plan_query(
     selected = (
         [known[d] for d in request.dataset_ids if d in known] if request.dataset_ids else list(datasets)
     )
-    meaning = interpret_filters(request.filters, canonical_hpo=hpo.canonical_id, ancestors=hpo.ancestors)
+    meaning = interpret_filters(
+        request.filters, canonical_hpo=hpo.canonical_id, similar=hpo_similar_anchors(hpo)
+    )
     variant = store_variant(request.variant)
     individual_id = biosample_id = None
     if entry_id is not None:

@@ -18,11 +18,13 @@ from pmbridge.similarity._termsets import TermSetIndex
 
 @dataclass(frozen=True, slots=True)
 class PatientMatch:
-    """One matching patient: the id the caller gave it, its score, and its rank (ties pessimistic)."""
+    """One matching patient: the id the caller gave it, its score, its rank (ties pessimistic), and
+    the dataset it belongs to when the index knows datasets."""
 
     id: str
     score: float
     rank: int
+    dataset: str = ""
 
 
 class PatientIndex:
