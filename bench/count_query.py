@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/count_query.py [--size 1000000] [--repeat 50]
 
-The node runs as a real process (uvicorn) over the store; the baseline runs the same hand-written
-SQL directly in DuckDB in this process, on the same file, in the same run. Prints p50 / p95 and
-the ratio API / raw.
+The node runs as a real process (uvicorn) over the store, answering unsigned requests
+(``node.require_signatures = false``; bench/signing.py measures what signatures cost); the
+baseline runs the same hand-written SQL directly in DuckDB in this process, on the same file, in
+the same run. Prints p50 / p95 and the ratio API / raw.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import httpx
 import tomli_w
 
 from bench._common import percentiles, synthetic_store, timed
+from pmbridge.signing import VerifyingKey, generate_key_pair, save_key_pair
 
 HAND_WRITTEN = """
 SELECT count(*) FROM individuals i
@@ -74,28 +76,52 @@ def main() -> None:
 
 
 class node_process:  # noqa: N801 - used as a context manager
-    """A real node process over ``store``; yields its URL."""
+    """A real node process over ``store``; yields its URL.
 
-    def __init__(self, store: Path, folder: Path, *, public: str = "count") -> None:
-        self.store, self.folder, self.public = store, folder, public
+    It signs its replies with its own key (``self.key``) and checks that requests are signed with
+    ``hub_key``; without one it answers unsigned requests (``node.require_signatures = false``).
+    """
+
+    def __init__(
+        self,
+        store: Path,
+        folder: Path,
+        *,
+        public: str = "count",
+        node_id: str = "bench",
+        hub_key: VerifyingKey | None = None,
+    ) -> None:
+        self.store, self.folder, self.public, self.node_id = store, folder, public, node_id
+        self.key = generate_key_pair()
+        self.hub_key = hub_key
 
     def __enter__(self) -> str:
-        config = self.folder / "node.toml"
+        config = self.folder / f"{self.node_id}.toml"
+        save_key_pair(self.key, directory=self.folder / "keys", name=self.node_id, overwrite=True)
+        trust: dict[str, object] = {
+            "private_key": f"keys/{self.node_id}.key",
+            "audit_log": f"{self.node_id}-audit.jsonl",
+        }
+        if self.hub_key is None:
+            trust["require_signatures"] = False
+        else:
+            trust["hub_public_key"] = self.hub_key.text
         config.write_text(
             tomli_w.dumps(
                 {
                     "node": {
-                        "id": "bench",
+                        "id": self.node_id,
                         "name": "Bench",
                         "jurisdiction": "EU",
                         "country": "IT",
                         "store": str(self.store),
+                        **trust,
                     },
                     "datasets": [{"id": "bench", "name": "Bench", "release": {"public": self.public}}],
                 }
             )
         )
-        ready = self.folder / "ready.json"
+        ready = self.folder / f"{self.node_id}.ready.json"
         command = [
             sys.executable,
             "-m",

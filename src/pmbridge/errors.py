@@ -9,14 +9,19 @@
     │   └── SchemaTooNew          the file was written by a newer PM Bridge
     ├── IngestError               a whole ingest run failed (per-record problems are reports)
     ├── QueryError                a request that cannot be answered as asked (HTTP 400)
-    │   └── UnsupportedFilter     a filter the node cannot apply
+    │   ├── UnsupportedFilter     a filter the node cannot apply
+    │   └── UnknownMatch          a match id the node never gave out for that dataset (HTTP 404)
     ├── UpstreamError             a node or hub did not answer usefully (HTTP 502)
     ├── SignatureRejected         a signed HTTP message failed verification (HTTP 401), with a reason
     ├── AuditLogError             the audit log cannot be opened or appended to
     ├── DisclosureRefused         disclosure control refuses a release (HTTP 403), naming the rule
     │   └── BudgetExhausted       the researcher's yearly ε budget for a dataset would be exceeded
     ├── PassportRejected          a GA4GH Passport is forged, expired, untrusted or not for us (HTTP 401)
-    └── PolicyRefused             a cross-border rule (X1–X6 of POLICY.md) refuses a release (HTTP 403)
+    ├── PolicyRefused             a cross-border rule (X1–X6 of POLICY.md) refuses a release (HTTP 403)
+    └── KnowledgeError            the hub's knowledge base cannot do what was asked (HTTP 400)
+        ├── KnowledgeImportRejected  an import with problems: lists every one, wrote nothing
+        ├── UnknownEntry          no knowledge-base entry has this id (HTTP 404)
+        └── StewardRequired       a change needs the knowledge-base steward token (HTTP 401)
 
 Each error carries a stable ``code`` (documented in docs/errors.md, checked by a test), the HTTP
 status it maps to, and a ``hint`` that tells the user what to do next.
@@ -32,6 +37,8 @@ __all__ = [
     "ConfigError",
     "DisclosureRefused",
     "IngestError",
+    "KnowledgeError",
+    "KnowledgeImportRejected",
     "PMBridgeError",
     "PassportRejected",
     "PolicyRefused",
@@ -39,7 +46,10 @@ __all__ = [
     "ReferenceDataMissing",
     "SchemaTooNew",
     "SignatureRejected",
+    "StewardRequired",
     "StoreError",
+    "UnknownEntry",
+    "UnknownMatch",
     "UnknownTerm",
     "UnsupportedFilter",
     "UpstreamError",
@@ -114,6 +124,13 @@ class QueryError(PMBridgeError):
 
 class UnsupportedFilter(QueryError):
     code = "unsupported_filter"
+
+
+class UnknownMatch(QueryError):
+    """A contact request names a match id that this node never gave out for that dataset."""
+
+    code = "unknown_match"
+    status = 404
 
 
 class UpstreamError(PMBridgeError):
@@ -220,3 +237,44 @@ class PolicyRefused(PMBridgeError):
             f"refused by rule {rule}: {reason}",
             hint=hint or "see docs/policy.md for the rule and what the node or the request can change",
         )
+
+
+class KnowledgeError(PMBridgeError):
+    """The hub's knowledge base cannot do what was asked (a bad status, a store it cannot open)."""
+
+    code = "knowledge_error"
+    status = 400
+
+
+class KnowledgeImportRejected(KnowledgeError):
+    """An import with problems; ``problems`` lists every one as text, and nothing was written."""
+
+    code = "kb_import_rejected"
+
+    def __init__(self, problems: list[str], *, source: str = "") -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:5]) + (f"; … {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(
+            f"import{' of ' + source if source else ''} rejected, nothing written: "
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}: {shown}",
+            hint="fix every listed problem (`pmbridge kb import --check FILE` lists them all), import again",
+        )
+
+
+class UnknownEntry(KnowledgeError):
+    code = "kb_unknown_entry"
+    status = 404
+
+    def __init__(self, entry: str, *, hint: str = "") -> None:
+        self.entry = entry
+        super().__init__(
+            f"no knowledge-base entry {entry!r}",
+            hint=hint or "ids look like 'policy:gdpr'; `pmbridge kb search WORDS` finds them",
+        )
+
+
+class StewardRequired(KnowledgeError):
+    """A change to the knowledge base without a valid steward token."""
+
+    code = "kb_steward_required"
+    status = 401

@@ -1,6 +1,9 @@
 """Every configuration setting of a node and a hub, declared once: name, default and help.
 
 Config files are TOML; docs/configuration.md documents each setting (a test keeps them in step).
+The release tables a node and the hub also read ([policy], [privacy], [passports]) are declared
+beside the code that reads them: pmbridge.policy.POLICY_SETTINGS and PASSPORT_SETTINGS,
+pmbridge.privacy.DISCLOSURE_SETTINGS (documented in the same file, checked by tests/node).
 """
 
 from __future__ import annotations
@@ -30,6 +33,37 @@ NODE_SETTINGS: tuple[Setting, ...] = (
         None,
         "Reference-data directory (HPO release, Chinese labels); see docs/reference-data.md for the "
         "lookup order when unset.",
+    ),
+    Setting(
+        "node.private_key",
+        None,
+        "Path of the node's Ed25519 private key (PEM, mode 600; `pmbridge keys generate`), relative "
+        "to the config file. It signs every reply and every audit entry; required to serve.",
+    ),
+    Setting(
+        "node.hub_public_key",
+        None,
+        "The hub's public key as `pmbridge keys show hub.pub` prints it ('ed25519:...'). Every "
+        "request under /api must be signed with it; required to serve unless "
+        "node.require_signatures = false.",
+    ),
+    Setting(
+        "node.require_signatures",
+        True,
+        "Refuse requests under /api that the hub did not sign (HTTP 401). Set false only for local "
+        "development: the node then answers anyone and does not check signatures at all.",
+    ),
+    Setting(
+        "node.max_clock_skew_seconds",
+        30.0,
+        "How far a signed request's time may be from the node's clock, either way; older requests are "
+        "refused as stale, and nonces are remembered this long to refuse replays.",
+    ),
+    Setting(
+        "node.audit_log",
+        "audit.jsonl",
+        "The node's hash-chained, signed audit log (JSON lines), relative to the config file; one "
+        "entry per request under /api and per release. Check it with `pmbridge audit verify`.",
     ),
     Setting("datasets[].id", None, "Dataset identifier; records are ingested into a dataset."),
     Setting("datasets[].name", None, "Dataset name shown in catalogues."),
@@ -62,9 +96,46 @@ HUB_SETTINGS: tuple[Setting, ...] = (
         "Reference-data directory (HPO release, Chinese labels) for the portal and ranking; see "
         "docs/reference-data.md for the lookup order when unset.",
     ),
+    Setting(
+        "hub.private_key",
+        None,
+        "Path of the hub's Ed25519 private key (PEM, mode 600; `pmbridge keys generate`), relative to "
+        "the config file. It signs every request to a node and every entry of the hub's audit log "
+        "(`audit.jsonl` in hub.state_dir); required to serve.",
+    ),
+    Setting(
+        "hub.max_clock_skew_seconds",
+        30.0,
+        "How far a node's signed reply time may be from the hub's clock before the reply is refused.",
+    ),
+    Setting(
+        "knowledge.steward_token",
+        "",
+        "Bearer token of knowledge-base stewards, who may change a roadmap action's status "
+        "(POST /api/kb/actions/{id}/status); at least 16 characters. Empty: status changes are off.",
+    ),
+    Setting(
+        "knowledge.seed",
+        True,
+        "Load the knowledge-base seed shipped with PM Bridge into a new hub's knowledge base "
+        "(knowledge.sqlite in hub.state_dir), once.",
+    ),
+    Setting(
+        "hub.demo_broker",
+        False,
+        "Demo mode: the hub is the passport broker of the demo users (GET /api/auth/users, POST "
+        "/api/auth/token), signing with an ES256 key it keeps in hub.state_dir (broker-es256.pem; "
+        "nodes trust broker-es256.pub.pem). Never on in a real network.",
+    ),
     Setting("nodes[].id", None, "Node identifier, as in the node's own config."),
     Setting("nodes[].url", None, "Base URL of the node, e.g. 'http://127.0.0.1:8101'."),
     Setting("nodes[].jurisdiction", None, "The node's legal area: 'EU' or 'CN'."),
     Setting("nodes[].country", None, "ISO 3166-1 alpha-2 country code of the node."),
     Setting("nodes[].name", "", "Human-readable node name."),
+    Setting(
+        "nodes[].public_key",
+        None,
+        "The node's public key ('ed25519:...', as `pmbridge keys show NODE.pub` prints it). Only a "
+        "reply signed with it counts; any other reply makes the node an error outcome.",
+    ),
 )

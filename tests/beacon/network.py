@@ -17,6 +17,8 @@ from pmbridge.node import load_node_config
 from pmbridge.store import NodeStore
 from pmbridge.synth import CohortSpec, term_labels, write_cohort
 from pmbridge.vocab import Hpo, load_disease_annotations, load_hpo_index, locate_data_dir
+from tests.release import OPEN_POLICY
+from tests.trust import hub_key_file, node_key, trusted
 
 NODE_ID = "eu-conformance"
 COHORTS = (("conf-rome", "eu-south", 24, 11), ("conf-shanghai", "cn", 12, 12))  # dataset, region, size, seed
@@ -39,8 +41,13 @@ def build_node(root: Path) -> Path:
             {"id": ds, "name": f"Synthetic {region} cohort", "release": RECORD_RELEASE}
             for ds, region, _, _ in COHORTS
         ],
+        # Records leave under a named route (anonymous callers count as abroad); disclosure control
+        # keeps its defaults except the differencing guard, since the walk asks for the same cohort
+        # at every endpoint (a conflict by design), and the budget, since it asks many questions.
+        "policy": dict(OPEN_POLICY["EU"]),
+        "privacy": {"differencing_guard": False, "yearly_epsilon_budget": 10_000.0},
     }
-    config_path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+    config_path.write_text(tomli_w.dumps(trusted(doc, root)), encoding="utf-8")
     config = load_node_config(config_path)
     located = locate_data_dir()
     hpo = load_hpo_index(located)
@@ -67,8 +74,18 @@ def start_network(supervisor: Supervisor, root: Path) -> Network:
             "id": "org.pmbridge.conformance-hub",
             "name": "Conformance network",
             "deadline_seconds": 20.0,
+            "private_key": str(hub_key_file(root)),
         },
-        "nodes": [{"id": NODE_ID, "url": node.url, "jurisdiction": "EU", "country": "IT", "name": "Node"}],
+        "nodes": [
+            {
+                "id": NODE_ID,
+                "url": node.url,
+                "jurisdiction": "EU",
+                "country": "IT",
+                "name": "Node",
+                "public_key": node_key(root / "node", NODE_ID).verifying_key.text,
+            }
+        ],
     }
     hub_config.write_text(tomli_w.dumps(doc), encoding="utf-8")
     hub = supervisor.start("hub", ["hub", "serve", "--config", str(hub_config)])

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from pmbridge.demo import Supervisor
-from tests.beacon.network import Network, start_network
+from tests.beacon.network import NODE_ID, Network, start_network
 from tests.beacon.walker import GRANULARITIES, REQUEST, Walk, request_for, walk
 from tests.beacon_schemas import errors
+from tests.trust import as_hub
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e]
 
@@ -31,6 +32,13 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+@pytest.fixture
+async def node_client() -> AsyncIterator[httpx.AsyncClient]:
+    """A client that signs each request as the hub does: the node answers nothing else under /api."""
+    async with httpx.AsyncClient(timeout=60, auth=as_hub(NODE_ID)) as c:
+        yield c
+
+
 def assert_conforms(seen: Walk) -> None:
     assert seen.problems == [], seen.report()
     entry_requests = [r for r in seen.requests if "filtering_terms" not in r]
@@ -38,9 +46,9 @@ def assert_conforms(seen: Walk) -> None:
 
 
 async def test_the_node_conforms_at_every_endpoint_and_granularity(
-    network: Network, client: httpx.AsyncClient
+    network: Network, node_client: httpx.AsyncClient
 ) -> None:
-    assert_conforms(await walk(client, network.node))
+    assert_conforms(await walk(node_client, network.node))
 
 
 async def test_the_hub_conforms_at_every_endpoint_and_granularity(
@@ -92,7 +100,7 @@ async def test_the_walk_reports_invalid_documents_and_missing_endpoints(network:
         "/api/individuals": lie_about_granularity,
         "/api/cohorts": not_served,
     }
-    async with httpx.AsyncClient(transport=Tamper(edits), timeout=60) as tampered:
+    async with httpx.AsyncClient(transport=Tamper(edits), timeout=60, auth=as_hub(NODE_ID)) as tampered:
         seen = await walk(
             tampered, network.node, granularities=["count"], entry_types={"individual", "cohort"}
         )

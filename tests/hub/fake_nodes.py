@@ -1,4 +1,8 @@
-"""Real misbehaving HTTP servers on 127.0.0.1 (threads), to prove the hub survives them."""
+"""Real misbehaving HTTP servers on 127.0.0.1 (threads), to prove the hub survives them.
+
+Each signs its replies with its own key (``NODE_KEYS``), as a node does, except ``unsigned``, which
+does not sign, and ``forger``, which signs a good answer with a key the hub does not know for it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from pmbridge.signing import Message, generate_key_pair, sign_response
 
 
 def count_reply(dataset: str, count: int) -> bytes:
@@ -42,7 +48,12 @@ BEHAVIOURS = {
         json.dumps({"meta": {"returnedGranularity": "count"}, "response": {}}).encode(),
         0.0,
     ),
+    "unsigned": lambda: (200, count_reply("unsigned-ds", 3), 0.0),
+    "forger": lambda: (200, count_reply("forger-ds", 4), 0.0),
 }
+NODE_KEYS = {behaviour: generate_key_pair() for behaviour in BEHAVIOURS}
+"""The key each fake node signs with; the hub's registry lists these public keys."""
+FORGER_KEY = generate_key_pair()
 
 
 @contextmanager
@@ -55,9 +66,14 @@ def fake_node(behaviour: str) -> Iterator[str]:
             length = int(self.headers.get("content-length") or 0)
             self.rfile.read(length)
             time.sleep(delay)
+            asked = Message.request(self.command, self.path, self.headers.items())
+            key = FORGER_KEY if behaviour == "forger" else NODE_KEYS[behaviour]
+            signature = sign_response(status=status, body=payload, key=key, request=asked)
             try:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
+                for name, value in signature.items() if behaviour != "unsigned" else ():
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
 
-from pmbridge.hub import HubConfig, NodeEntry, create_hub_app
+from pmbridge.audit import read_audit_log
+from pmbridge.hub import NodeEntry, create_hub_app
 from pmbridge.model import Jurisdiction
 from tests.beacon_schemas import RESULTSETS, errors
-from tests.hub.fake_nodes import dead_url, fake_node
+from tests.hub.fake_nodes import NODE_KEYS, dead_url, fake_node
+from tests.trust import hub_config
 
 pytestmark = pytest.mark.anyio
 
@@ -19,15 +22,16 @@ DEADLINE = 0.5
 
 
 def entry(name: str, url: str) -> NodeEntry:
-    return NodeEntry(id=name, url=url, jurisdiction=Jurisdiction.EU, country="IT")
+    key = NODE_KEYS[name].verifying_key if name in NODE_KEYS else None
+    return NodeEntry(id=name, url=url, jurisdiction=Jurisdiction.EU, country="IT", public_key=key)
 
 
-async def test_the_hub_answers_with_whatever_healthy_nodes_said() -> None:
-    behaviours = ["good", "slow", "garbage", "huge", "error", "liar"]
+async def test_the_hub_answers_with_whatever_healthy_nodes_said(tmp_path: Path) -> None:
+    behaviours = ["good", "slow", "garbage", "huge", "error", "liar", "unsigned", "forger"]
     with ExitStack() as stack:
         nodes = [entry(b, stack.enter_context(fake_node(b))) for b in behaviours]
         nodes.append(entry("down", dead_url()))
-        config = HubConfig("hub", "Test hub", DEADLINE, 100_000, tuple(nodes))
+        config = hub_config(nodes, tmp_path, id="hub", deadline=DEADLINE, max_reply_bytes=100_000)
         app = create_hub_app(config)
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
@@ -50,14 +54,31 @@ async def test_the_hub_answers_with_whatever_healthy_nodes_said() -> None:
         "huge": "error",
         "error": "error",
         "liar": "error",
+        "unsigned": "error",
+        "forger": "error",
         "down": "down",
     }
     assert sorted(doc["info"]["missingNodes"]) == sorted(set([*behaviours, "down"]) - {"good"})
+    detail = {n["node"]: n["detail"] for n in doc["info"]["nodes"]}
+    assert detail["unsigned"].startswith("reply signature invalid: signature rejected (unsigned)")
+    assert detail["forger"].startswith("reply signature invalid: signature rejected (unknown_key)")
+    refusals = {
+        (e.actor, e.rule)
+        for e in (line.entry for line in read_audit_log(config.audit_log))
+        if e and e.action == "refusal"
+    }
+    assert refusals == {("unsigned", "signature:unsigned"), ("forger", "signature:unknown_key")}
 
 
-async def test_the_network_page_reports_health() -> None:
+async def test_the_network_page_reports_health(tmp_path: Path) -> None:
     with fake_node("good") as good, fake_node("slow") as slow:
-        config = HubConfig("hub", "Test hub", DEADLINE, 100_000, (entry("good", good), entry("slow", slow)))
+        config = hub_config(
+            [entry("good", good), entry("slow", slow)],
+            tmp_path,
+            id="hub",
+            deadline=DEADLINE,
+            max_reply_bytes=100_000,
+        )
         app = create_hub_app(config)
         async with (
             app.router.lifespan_context(app),

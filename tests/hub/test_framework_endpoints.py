@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,13 +10,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pmbridge.hub import HubConfig, NodeEntry, create_hub_app
+from pmbridge.hub import NodeEntry, create_hub_app
 from pmbridge.model import Individual, Jurisdiction, PatientRecord, PhenotypicFeature, Sex, Variant
 from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_config
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.beacon.walker import CONFIGURATION, ERROR, FILTERING_TERMS, INFO, MAP, SERVICE_INFO
 from tests.beacon_schemas import errors
+from tests.release import exact_release
+from tests.trust import hub_config, node_public_key, trusted
 
 pytestmark = pytest.mark.anyio
 
@@ -31,10 +34,12 @@ NODES = {
 
 def node_config(node: str, root: Path) -> Mapping[str, object]:
     dataset, public, _ = NODES[node]
-    return {
-        "node": {"id": node, "name": f"Node {node}", "jurisdiction": "EU", "country": "IT"},
-        "datasets": [{"id": dataset, "name": dataset.upper(), "release": {"public": public}}],
-    }
+    return exact_release(  # query-logic tests: every count exact (tests/release.py)
+        {
+            "node": {"id": node, "name": f"Node {node}", "jurisdiction": "EU", "country": "IT"},
+            "datasets": [{"id": dataset, "name": dataset.upper(), "release": {"public": public}}],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def node_contexts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     contexts: dict[str, NodeContext] = {}
     for node, (dataset, _, people) in NODES.items():
         root = tmp_path_factory.mktemp(node)
-        config = parse_node_config(node_config(node, root), base=root, where="test")
+        config = parse_node_config(trusted(node_config(node, root), root), base=root, where="test")
         records = [
             PatientRecord(
                 Individual(pid, sex, age_years=10),
@@ -60,7 +65,7 @@ def node_contexts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         contexts[node] = open_node(config)
     yield contexts
     for context in contexts.values():
-        context.store.close()
+        context.close()
 
 
 class Nodes(httpx.AsyncBaseTransport):
@@ -78,15 +83,21 @@ class Nodes(httpx.AsyncBaseTransport):
 
 @asynccontextmanager
 async def hub_over(nodes: list[str], contexts: Mapping[str, NodeContext]) -> AsyncIterator[httpx.AsyncClient]:
-    entries = tuple(NodeEntry(n, f"http://{n}", Jurisdiction.EU, "IT", name=f"Node {n}") for n in nodes)
-    config = HubConfig("org.example.hub", "Example network", 5.0, 5_000_000, entries)
-    app = create_hub_app(config, transport=Nodes(contexts))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://hub") as client,
-    ):
-        yield client
+    entries = [
+        NodeEntry(
+            n, f"http://{n}", Jurisdiction.EU, "IT", name=f"Node {n}", public_key=node_public_key(contexts, n)
+        )
+        for n in nodes
+    ]
+    with tempfile.TemporaryDirectory() as home:
+        config = hub_config(entries, Path(home), name="Example network")
+        app = create_hub_app(config, transport=Nodes(contexts))
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://hub") as client,
+        ):
+            yield client
 
 
 @pytest.fixture

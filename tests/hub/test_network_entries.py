@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import tempfile
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
 from pmbridge.beacon import ENTRY_TYPES
-from pmbridge.hub import HubConfig, NodeEntry, create_hub_app
+from pmbridge.hub import NodeEntry, create_hub_app
 from pmbridge.model import Individual, Jurisdiction, PatientRecord, PhenotypicFeature, Sex, Variant
 from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_config
 from pmbridge.store import NodeStore
@@ -19,6 +21,8 @@ from tests.beacon.walker import BOOLEAN, COLLECTIONS, COUNT, ERROR, RESULTSETS, 
 from tests.beacon_schemas import errors
 from tests.node import records_node
 from tests.node.records_node import ARACHNODACTYLY, SEIZURE, SNV_ID, SNV_POS
+from tests.release import exact_release
+from tests.trust import hub_config, node_public_key, trusted
 
 pytestmark = pytest.mark.anyio
 
@@ -31,10 +35,12 @@ OTHERS = {
 
 def config_of(node: str) -> Mapping[str, object]:
     dataset, public, _ = OTHERS[node]
-    return {
-        "node": {"id": node, "name": f"Node {node}", "jurisdiction": "CN", "country": "CN"},
-        "datasets": [{"id": dataset, "name": dataset.upper(), "release": {"public": public}}],
-    }
+    return exact_release(  # query-logic tests: every count exact (tests/release.py)
+        {
+            "node": {"id": node, "name": f"Node {node}", "jurisdiction": "CN", "country": "CN"},
+            "datasets": [{"id": dataset, "name": dataset.upper(), "release": {"public": public}}],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +48,17 @@ def contexts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Nod
     hpo = Hpo.load(locate_data_dir())
     root = tmp_path_factory.mktemp("eu-rec")
     records_node.build(root, hpo)
-    opened = {"eu-rec": open_node(parse_node_config(records_node.CONFIG, base=root, where="test"))}
+    opened = {
+        "eu-rec": open_node(parse_node_config(trusted(records_node.CONFIG, root), base=root, where="test"))
+    }
     open_config = copy.deepcopy(records_node.CONFIG)
     for dataset in open_config["datasets"]:  # type: ignore[attr-defined]
         dataset["release"] = {"public": "record"}
+    open_config = trusted(open_config, root, node_id="eu-open")
     opened["eu-open"] = open_node(parse_node_config(open_config, base=root, where="test"))
     for node, (dataset, _, people) in OTHERS.items():
         home = tmp_path_factory.mktemp(node)
-        config = parse_node_config(config_of(node), base=home, where="test")
+        config = parse_node_config(trusted(config_of(node), home), base=home, where="test")
         with NodeStore.open(config.store) as store, store.transaction():
             store.put_datasets(list(config.datasets))
             store.sync_closure(hpo.closure(), release=hpo.release)
@@ -64,7 +73,7 @@ def contexts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Nod
         opened[node] = open_node(config)
     yield opened
     for context in opened.values():
-        context.store.close()
+        context.close()
 
 
 class Nodes(httpx.AsyncBaseTransport):
@@ -82,15 +91,17 @@ class Nodes(httpx.AsyncBaseTransport):
 
 @asynccontextmanager
 async def hub_over(nodes: list[str], contexts: Mapping[str, NodeContext]) -> AsyncIterator[httpx.AsyncClient]:
-    entries = tuple(NodeEntry(n, f"http://{n}", Jurisdiction.EU, "IT") for n in nodes)
-    app = create_hub_app(
-        HubConfig("org.example.hub", "Network", 5.0, 5_000_000, entries), transport=Nodes(contexts)
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
-    ):
-        yield client
+    entries = [
+        NodeEntry(n, f"http://{n}", Jurisdiction.EU, "IT", public_key=node_public_key(contexts, n))
+        for n in nodes
+    ]
+    with tempfile.TemporaryDirectory() as home:
+        app = create_hub_app(hub_config(entries, Path(home)), transport=Nodes(contexts))
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
+        ):
+            yield client
 
 
 def body(granularity: str, *filters: dict[str, object], **parameters: object) -> dict[str, object]:

@@ -21,6 +21,8 @@ from pmbridge.node import create_node_app, open_node, parse_node_config
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.node import records_node
+from tests.release import exact_release
+from tests.trust import as_hub, trusted
 
 SEIZURE = "HP:0001250"
 TONIC_CLONIC = "HP:0002069"  # a descendant of Seizure
@@ -47,19 +49,21 @@ RECORDS = [
     person(5, Sex.FEMALE, 12, (TONIC_CLONIC,), "SCN1A", dataset="ds-closed"),
 ]
 
-CONFIG = {
-    "node": {
-        "id": "eu-test",
-        "name": "Test node",
-        "jurisdiction": "EU",
-        "country": "IT",
-        "store": "store.duckdb",
-    },
-    "datasets": [
-        {"id": "ds-open", "name": "Open", "release": {"public": "count"}},
-        {"id": "ds-closed", "name": "Closed", "release": {"public": "boolean"}},
-    ],
-}
+CONFIG = exact_release(
+    {  # query-logic tests: every count exact (tests/release.py)
+        "node": {
+            "id": "eu-test",
+            "name": "Test node",
+            "jurisdiction": "EU",
+            "country": "IT",
+            "store": "store.duckdb",
+        },
+        "datasets": [
+            {"id": "ds-open", "name": "Open", "release": {"public": "count"}},
+            {"id": "ds-closed", "name": "Closed", "release": {"public": "boolean"}},
+        ],
+    }
+)
 
 
 @pytest.fixture(scope="session")
@@ -76,11 +80,12 @@ def node_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def client(node_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
-    context = open_node(parse_node_config(CONFIG, base=node_dir, where="test"))
+    context = open_node(parse_node_config(trusted(CONFIG, node_dir), base=node_dir, where="test"))
     app = create_node_app(context)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node") as c:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://node", auth=as_hub("eu-test")) as c:
         yield c
-    context.store.close()
+    context.close()
 
 
 __all__ = ["ARACHNODACTYLY", "SEIZURE", "TONIC_CLONIC", "Dataset"]
@@ -96,8 +101,10 @@ def records_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 async def records_client(records_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A node whose dataset ds-rec releases records to the public (ds-count only counts)."""
-    context = open_node(parse_node_config(records_node.CONFIG, base=records_dir, where="test"))
+    config = parse_node_config(trusted(records_node.CONFIG, records_dir), base=records_dir, where="test")
+    context = open_node(config)
     app = create_node_app(context)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node") as c:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://node", auth=as_hub("eu-rec")) as c:
         yield c
-    context.store.close()
+    context.close()

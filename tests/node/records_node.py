@@ -23,6 +23,7 @@ from pmbridge.model import (
 from pmbridge.node import parse_node_config
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo
+from tests.release import exact_release
 
 ARACHNODACTYLY = "HP:0001166"
 LONG_FINGERS = "HP:0100807"  # a parent of Arachnodactyly
@@ -91,19 +92,21 @@ RECORDS = [
     ),
 ]
 
-CONFIG = {
-    "node": {"id": "eu-rec", "name": "Records node", "jurisdiction": "EU", "country": "IT"},
-    "datasets": [
-        {
-            "id": "ds-rec",
-            "name": "Records",
-            "description": "Released as records to everyone",
-            "duo": ["DUO:0000042", "DUO:0000019"],
-            "release": {"public": "record"},
-        },
-        {"id": "ds-count", "name": "Counts", "release": {"public": "count"}},
-    ],
-}
+CONFIG = exact_release(
+    {  # query-logic tests: every count exact (tests/release.py)
+        "node": {"id": "eu-rec", "name": "Records node", "jurisdiction": "EU", "country": "IT"},
+        "datasets": [
+            {
+                "id": "ds-rec",
+                "name": "Records",
+                "description": "Released as records to everyone",
+                "duo": ["DUO:0000042", "DUO:0000019"],
+                "release": {"public": "record"},
+            },
+            {"id": "ds-count", "name": "Counts", "release": {"public": "count"}},
+        ],
+    }
+)
 
 
 def build(root: Path, hpo: Hpo) -> None:

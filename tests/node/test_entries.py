@@ -15,6 +15,7 @@ from tests.beacon.walker import BOOLEAN, COLLECTIONS, COUNT, RESULTSETS, walk
 from tests.beacon_schemas import errors
 from tests.node import records_node
 from tests.node.records_node import ARACHNODACTYLY, SNV_ID
+from tests.trust import as_hub, trusted
 
 pytestmark = pytest.mark.anyio
 
@@ -251,11 +252,12 @@ async def open_client(records_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
     config = copy.deepcopy(records_node.CONFIG)
     for dataset in config["datasets"]:  # type: ignore[attr-defined]
         dataset["release"] = {"public": "record"}
-    context = open_node(parse_node_config(config, base=records_dir, where="test"))
+    context = open_node(parse_node_config(trusted(config, records_dir), base=records_dir, where="test"))
     app = create_node_app(context)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://node") as c:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://node", auth=as_hub("eu-rec")) as c:
         yield c
-    context.store.close()
+    context.close()
 
 
 async def test_a_verifier_walk_of_every_mapped_endpoint_finds_nothing_wrong(

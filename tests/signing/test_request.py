@@ -173,6 +173,26 @@ def test_audience_binds_a_request_to_one_node(hub_key: SigningKey, hub_ring: Key
     assert reason(hub_ring, signed(hub_key), audience="eu-rome") == "missing_component"
 
 
+CALLER = {"Authorization": "Bearer passport-of-alice", "PMBridge-Purpose": "research"}
+
+
+def test_the_researchers_passport_and_purpose_are_covered(hub_key: SigningKey, hub_ring: KeyRing) -> None:
+    headers = signed(hub_key, caller=CALLER | {"Accept": "application/json"})
+    assert '"authorization" "pmbridge-purpose");' in headers["Signature-Input"]
+    assert "Authorization" not in headers  # the caller's headers travel as they are; only covered
+    check(hub_ring, headers | CALLER)
+    swapped = headers | CALLER | {"Authorization": "Bearer passport-of-mallory"}
+    assert reason(hub_ring, swapped) == "bad_signature"
+    assert reason(hub_ring, headers | CALLER | {"PMBridge-Purpose": "insurance"}) == "bad_signature"
+    assert reason(hub_ring, headers) == "missing_component"  # covered headers must arrive
+
+
+def test_a_passport_added_after_signing_is_refused(hub_key: SigningKey, hub_ring: KeyRing) -> None:
+    headers = signed(hub_key)
+    assert reason(hub_ring, headers | {"Authorization": "Bearer passport-of-mallory"}) == "missing_component"
+    assert reason(hub_ring, headers | {"pmbridge-purpose": "advertising"}) == "missing_component"
+
+
 def test_signature_that_skips_a_component_is_refused(hub_key: SigningKey, hub_ring: KeyRing) -> None:
     from pmbridge.signing._base import Message
     from pmbridge.signing._profile import add_signature

@@ -212,3 +212,13 @@ def test_counts_equal_a_reference_evaluation(
         if all(matches(person, f) for f in query_filters):
             expected[person[5]] = expected.get(person[5], 0) + 1
     assert got == expected
+
+
+def test_metadata_reads_are_safe_from_many_threads(store: NodeStore) -> None:
+    """A node answers requests concurrently over one connection: /api/info reads meta and datasets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = (store.hpo_release, store.datasets())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seen = list(pool.map(lambda _: (store.hpo_release, store.datasets()), range(400)))
+    assert all(s == expected for s in seen)

@@ -11,9 +11,11 @@ from rich.markup import escape
 from pmbridge.cli import (  # noqa: F401
     _app,
     _audit,
+    _contacts,
     _demo,
     _generate,
     _ingest,
+    _kb,
     _keys,
     _policy,
     _query,

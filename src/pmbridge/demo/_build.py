@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pmbridge.demo._keys import ensure_demo_keys
 from pmbridge.demo._layout import DEMO_NODES, DemoNode, DemoPaths, write_node_config
+from pmbridge.demo._release import ensure_broker_key
 from pmbridge.errors import IngestError
 from pmbridge.ingest import ingest
 from pmbridge.node import load_node_config
@@ -24,8 +26,14 @@ def is_built(paths: DemoPaths, node: DemoNode, *, size: int) -> bool:
 def build_demo(
     paths: DemoPaths, *, size: int, workers: int, data_dir: Path | None = None, say: Say = print
 ) -> None:
-    """Generate and ingest every node that is not built yet at this size; built ones are reused."""
+    """Generate and ingest every node that is not built yet at this size; built ones are reused.
+
+    Key pairs (hub and nodes) are made on the first build and reused, and every node's config names
+    its own key and the hub's public key, so the demo runs with signatures on.
+    """
     todo = [n for n in DEMO_NODES if not is_built(paths, n, size=size)]
+    ensure_demo_keys(paths)
+    ensure_broker_key(paths)  # nodes' [passports] name its public key
     for node in DEMO_NODES:
         write_node_config(paths, node)
     if not todo:

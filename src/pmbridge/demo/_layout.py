@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import tomli_w
 
+from pmbridge.demo._release import release_tables
 from pmbridge.model import Jurisdiction
+from pmbridge.signing import load_verifying_key
+
+HUB_KEY_NAME = "hub"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,17 @@ class DemoPaths:
         return self.node_dir(node) / "READY"
 
     @property
+    def keys_dir(self) -> Path:
+        return self.root / "keys"
+
+    def private_key(self, name: str) -> Path:
+        """``keys/NAME.key``: the hub's (``hub``) or a node's (its id) private key."""
+        return self.keys_dir / f"{name}.key"
+
+    def public_key(self, name: str) -> Path:
+        return self.keys_dir / f"{name}.pub"
+
+    @property
     def hub_config(self) -> Path:
         return self.root / "hub.toml"
 
@@ -98,6 +114,8 @@ def write_node_config(paths: DemoPaths, node: DemoNode) -> Path:
             "jurisdiction": node.jurisdiction.value,
             "country": node.country,
             "store": "store.duckdb",
+            "private_key": _relative(paths.private_key(node.id), paths.node_dir(node)),
+            "hub_public_key": load_verifying_key(paths.public_key(HUB_KEY_NAME)).text,
         },
         "datasets": [
             {
@@ -108,6 +126,7 @@ def write_node_config(paths: DemoPaths, node: DemoNode) -> Path:
                 "release": {"public": "count", "registered": "count", "controlled": "record"},
             }
         ],
+        **release_tables(paths, node),  # passports from the hub's broker, policy, privacy
     }
     path = paths.node_config(node)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,6 +141,8 @@ def write_hub_config(paths: DemoPaths, urls: dict[str, str], *, deadline_seconds
             "id": "pmbridge-demo-hub",
             "name": "PM Bridge demo network",
             "deadline_seconds": deadline_seconds,
+            "demo_broker": True,  # the hub signs the demo users' passports
+            "private_key": _relative(paths.private_key(HUB_KEY_NAME), paths.root),
         },
         "nodes": [
             {
@@ -130,6 +151,7 @@ def write_hub_config(paths: DemoPaths, urls: dict[str, str], *, deadline_seconds
                 "url": urls[node.id],
                 "jurisdiction": node.jurisdiction.value,
                 "country": node.country,
+                "public_key": load_verifying_key(paths.public_key(node.id)).text,
             }
             for node in DEMO_NODES
             if node.id in urls
@@ -137,3 +159,8 @@ def write_hub_config(paths: DemoPaths, urls: dict[str, str], *, deadline_seconds
     }
     paths.hub_config.write_text(tomli_w.dumps(doc), encoding="utf-8")
     return paths.hub_config
+
+
+def _relative(path: Path, start: Path) -> str:
+    # Relative to the config file, so a demo folder keeps working when moved.
+    return os.path.relpath(path, start)

@@ -1,20 +1,26 @@
 """The hub: node registry, concurrent deadline-bound fan-out, merging, and the network Beacon."""
 
 from pmbridge.hub._app import create_hub_app
-from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
+from pmbridge.hub._broker import BROKER_PUBLIC_KEY, load_broker_key
+from pmbridge.hub._fanout import NodeReply, NodeRequestSigner, NodeStatus, fan_out
 from pmbridge.hub._merge import NetworkAnswer, NodeOutcome, NodeSet, merge_replies
 from pmbridge.hub._registry import HubConfig, NodeEntry, load_hub_config, parse_hub_config
+from pmbridge.hub._release_settings import HubReleaseSettings
 
 __all__ = [
+    "BROKER_PUBLIC_KEY",
     "HubConfig",
+    "HubReleaseSettings",
     "NetworkAnswer",
     "NodeEntry",
     "NodeOutcome",
     "NodeReply",
+    "NodeRequestSigner",
     "NodeSet",
     "NodeStatus",
     "create_hub_app",
     "fan_out",
+    "load_broker_key",
     "load_hub_config",
     "merge_replies",
     "parse_hub_config",

@@ -9,23 +9,43 @@ import httpx
 from fastapi import FastAPI
 
 from pmbridge import __version__
+from pmbridge.audit import AuditLog
 from pmbridge.beacon import install_error_handlers
-from pmbridge.hub import _routes, _routes_framework
-from pmbridge.hub._context import HubContext
+from pmbridge.hub import (
+    _routes,
+    _routes_framework,
+    _routes_knowledge,
+    _routes_match,
+    _routes_rank,
+    _routes_release,
+)
+from pmbridge.hub._audit import AuditedRequests
+from pmbridge.hub._context import HubContext, load_hub_key
+from pmbridge.hub._fanout import NodeRequestSigner
 from pmbridge.hub._registry import HubConfig
+from pmbridge.hub._release_settings import open_hub_release
 
 
 def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """A hub over ``config.nodes``; ``transport`` lets tests route fan-out in-process."""
+    key = load_hub_key(config)  # before serving: a hub that cannot sign must not start
+    release = open_hub_release(config.release, state_dir=config.state_dir)  # passports, privacy ledger
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limits = httpx.Limits(max_connections=max(10, 4 * len(config.nodes)))
-        async with httpx.AsyncClient(
-            transport=transport, limits=limits, timeout=config.deadline_seconds
-        ) as client:
-            app.state.hub = HubContext(config=config, client=client)
-            yield
+        with AuditLog(config.audit_log, key=key) as audit:
+            async with httpx.AsyncClient(
+                transport=transport,
+                limits=limits,
+                timeout=config.deadline_seconds,
+                auth=NodeRequestSigner(key),
+            ) as client:
+                app.state.hub = HubContext(
+                    config=config, client=client, key=key, audit=audit, release=release
+                )
+                yield
+                release.close()
 
     app = FastAPI(
         title=f"PM Bridge hub {config.id}",
@@ -36,4 +56,18 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     install_error_handlers(app, beacon_id=config.id)
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes.router)
+    app.include_router(_routes_release.router)  # auth, aggregates, budget
+    app.include_router(_routes_match.router)  # /api/match, /api/match/contact
+    app.include_router(_routes_rank.router)  # /api/rank
+    app.include_router(_routes_knowledge.router)
+    from pmbridge.portal import install_portal  # late: the portal imports the hub
+
+    install_portal(app, config)  # the web portal at /
+    app.add_middleware(AuditedRequests, audit_log=lambda: _context(app).audit, hub_id=config.id)
     return app
+
+
+def _context(app: FastAPI) -> HubContext:
+    ctx = app.state.hub
+    assert isinstance(ctx, HubContext)
+    return ctx

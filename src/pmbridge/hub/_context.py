@@ -1,4 +1,5 @@
-"""What a running hub holds: its registry and one shared HTTP client for fan-out."""
+"""What a running hub holds: its registry, one shared HTTP client for fan-out (which signs every
+request with the hub's key), the key itself and the hub's audit log."""
 
 from __future__ import annotations
 
@@ -7,16 +8,33 @@ from dataclasses import dataclass
 import httpx
 from fastapi import Request
 
+from pmbridge.audit import AuditLog
+from pmbridge.errors import ConfigError
 from pmbridge.hub._registry import HubConfig
+from pmbridge.hub._release_settings import HubRelease
+from pmbridge.signing import SigningKey, load_signing_key
 
 
 @dataclass(frozen=True, slots=True)
 class HubContext:
     config: HubConfig
     client: httpx.AsyncClient
+    key: SigningKey
+    audit: AuditLog
+    release: HubRelease
 
 
 def hub_of(request: Request) -> HubContext:
     ctx = request.app.state.hub
     assert isinstance(ctx, HubContext)
     return ctx
+
+
+def load_hub_key(config: HubConfig) -> SigningKey:
+    """The hub's private key, or a ``ConfigError`` naming ``hub.private_key`` when it is not set."""
+    if config.private_key is None:
+        raise ConfigError(
+            f"hub {config.id}: hub.private_key is not set, so the hub cannot sign its requests to nodes",
+            hint='pmbridge keys generate --out keys --name hub, then set hub.private_key = "keys/hub.key"',
+        )
+    return load_signing_key(config.private_key)

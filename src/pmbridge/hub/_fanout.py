@@ -1,17 +1,33 @@
-"""Concurrent, deadline-bound fan-out of one request to every node; no node can block the answer."""
+"""Concurrent, deadline-bound fan-out of one request to every node; no node can block the answer.
+
+Every request is signed for the one node it goes to (the client's ``NodeRequestSigner``, which
+``create_hub_app`` installs with the hub's key), and a reply counts only when it is signed with
+that node's registered key: any other reply is an error outcome, never part of the answer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import httpx
 import orjson
 
+from pmbridge.audit import AuditEvent, AuditLog, describe_request
+from pmbridge.errors import SignatureRejected
 from pmbridge.hub._registry import NodeEntry
+from pmbridge.signing import (
+    AUDIENCE_HEADER,
+    DEFAULT_MAX_SKEW,
+    KeyRing,
+    SigningKey,
+    VerifiedSignature,
+    sign_request,
+    verify_reply,
+)
 
 
 class NodeStatus(StrEnum):
@@ -31,6 +47,30 @@ class NodeReply:
     body: dict[str, object] | None = None
     http_status: int | None = None
     detail: str = ""
+    signature: VerifiedSignature | None = None  # the node's verified signature on this reply
+
+
+class NodeRequestSigner(httpx.Auth):
+    """Signs every request of the hub's client with the hub key, for the node named in its
+    ``PMBridge-Audience`` header (``fan_out`` sets it), so no call to a node can go unsigned."""
+
+    requires_request_body = True
+
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(
+            sign_request(
+                method=request.method,
+                target=request.url.raw_path.decode("ascii"),
+                body=request.content,
+                key=self.key,
+                audience=request.headers.get(AUDIENCE_HEADER),
+                caller=request.headers,
+            )
+        )
+        yield request
 
 
 async def fan_out(
@@ -42,26 +82,36 @@ async def fan_out(
     deadline: float,
     max_reply_bytes: int,
     client: httpx.AsyncClient,
+    headers: Mapping[str, str] | None = None,
+    max_skew: float = DEFAULT_MAX_SKEW,
+    audit: AuditLog | None = None,
 ) -> list[NodeReply]:
-    """Send the request to all ``nodes`` at once; every reply is in by ``deadline`` seconds."""
-    tasks = [
-        _ask(node, method, path, json_body=json_body, deadline=deadline, limit=max_reply_bytes, client=client)
-        for node in nodes
-    ]
+    """Send the request to all ``nodes`` at once; every reply is in by ``deadline`` seconds.
+
+    ``headers`` go to every node as they are (e.g. the researcher's passport in ``Authorization``).
+    A reply whose signature does not verify against its node's key within ``max_skew`` seconds is
+    an error outcome, and a ``refusal`` entry in ``audit`` when given.
+    """
+    asked = _Asked(method, path, json_body, dict(headers or {}), max_skew, audit)
+    tasks = [_ask(node, asked, deadline=deadline, limit=max_reply_bytes, client=client) for node in nodes]
     return list(await asyncio.gather(*tasks))
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    method: str
+    path: str
+    json_body: object
+    headers: dict[str, str]
+    max_skew: float
+    audit: AuditLog | None
+
+
 async def _ask(
-    node: NodeEntry,
-    method: str,
-    path: str,
-    *,
-    json_body: object,
-    deadline: float,
-    limit: int,
-    client: httpx.AsyncClient,
+    node: NodeEntry, asked: _Asked, *, deadline: float, limit: int, client: httpx.AsyncClient
 ) -> NodeReply:
     started = time.perf_counter()
+    method, path, json_body = asked.method, asked.path, asked.json_body
 
     def done(status: NodeStatus, **kw: object) -> NodeReply:
         return NodeReply(node, status, (time.perf_counter() - started) * 1000, **kw)  # type: ignore[arg-type]
@@ -69,7 +119,9 @@ async def _ask(
     try:
         async with asyncio.timeout(deadline):
             content = None if json_body is None else orjson.dumps(json_body)
-            headers = {"content-type": "application/json"} if content is not None else {}
+            headers = {**asked.headers, AUDIENCE_HEADER: node.id}
+            if content is not None:
+                headers["content-type"] = "application/json"
             async with client.stream(method, node.url + path, content=content, headers=headers) as reply:
                 raw = await _read_capped(reply, limit)
     except TimeoutError:
@@ -78,6 +130,18 @@ async def _ask(
         return done(NodeStatus.DOWN, detail=f"{type(exc).__name__}: {exc}".rstrip(": "))
     except _ReplyTooLarge:
         return done(NodeStatus.ERROR, detail=f"reply larger than {limit} bytes was cut off")
+    ring = KeyRing({node.id: node.public_key} if node.public_key is not None else {})
+    try:
+        signature = verify_reply(reply, raw, keys=ring, max_skew=asked.max_skew)
+    except SignatureRejected as exc:
+        if asked.audit is not None:
+            query = describe_request(method, path, b"", content or b"")
+            rule = f"signature:{exc.reason}"
+            event = AuditEvent(node.id, "refusal", query, rule, {"status": reply.status_code})
+            asked.audit.append(event)
+        return done(
+            NodeStatus.ERROR, http_status=reply.status_code, detail=f"reply signature invalid: {exc.message}"
+        )
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -87,8 +151,14 @@ async def _ask(
     if reply.status_code >= 400:
         error = body.get("error")
         message = error.get("errorMessage", "") if isinstance(error, dict) else ""
-        return done(NodeStatus.ERROR, body=body, http_status=reply.status_code, detail=str(message))
-    return done(NodeStatus.OK, body=body, http_status=reply.status_code)
+        return done(
+            NodeStatus.ERROR,
+            body=body,
+            http_status=reply.status_code,
+            detail=str(message),
+            signature=signature,
+        )
+    return done(NodeStatus.OK, body=body, http_status=reply.status_code, signature=signature)
 
 
 class _ReplyTooLarge(Exception):

@@ -1,19 +1,25 @@
 """Merge node replies into one network answer: per node, per dataset, records, and the total.
 
-The one place where the hub decides what it releases; the Federation issue's cross-border and
-network disclosure rules belong here. The network's granularity is the least any answering node
-returned (never more than asked), and every node's part is brought down to it: a count becomes
-yes/no beside a boolean node, records leave only when every answering node sent records.
+The one place where the hub decides what it releases. The network's granularity is the least any
+answering node returned (never more than asked), and every node's part is brought down to it: a
+count becomes yes/no beside a boolean node, records leave only when every answering node sent
+records. :func:`disclose` then runs the hub's own disclosure pass (hub/_disclosure.py) over every
+count, and totals are sums of what was released: a part held back is named, never added in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TypeGuard
 
+from pmbridge.hub._caller import HubCaller
+from pmbridge.hub._context import HubContext
+from pmbridge.hub._disclosure import HubCount, hub_release, parse_released
 from pmbridge.hub._fanout import NodeReply, NodeStatus
 from pmbridge.model import Granularity
+from pmbridge.policy import Researcher, crosses_border
+from pmbridge.privacy import DisclosureControl, ReleasedCount, ReleasedTotal, released_total
 
 Record = Mapping[str, object]
 
@@ -28,6 +34,8 @@ class NodeSet:
     exists: bool
     results: tuple[Record, ...] = ()
     set_type: str = "dataset"
+    node_count: ReleasedCount | None = None  # how the node says it made ``count``
+    hub: HubCount | None = None  # the hub's release of it (set by ``disclose``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,7 @@ class NetworkAnswer:
     collections: tuple[Record, ...]
     nodes: tuple[NodeOutcome, ...]
     missing: tuple[str, ...] = field(default=())
+    released_total: ReleasedTotal | None = None  # set by ``disclose`` at count granularity
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,11 +118,87 @@ def merge_replies(replies: Sequence[NodeReply], *, requested: Granularity) -> Ne
     )
 
 
+def release_network(
+    answer: NetworkAnswer,
+    *,
+    ctx: HubContext,
+    who: HubCaller | None,
+    question: Mapping[str, object],
+    people: bool = True,
+) -> NetworkAnswer:
+    """The hub's release of a merged answer for ``who`` (None: anonymous), audited. ``people``
+    False (datasets and cohorts, counted as collections) leaves the counts as the nodes sent them."""
+    researcher = who.caller.researcher if who is not None else Researcher.anonymous()
+    where = {n.id: n.jurisdiction for n in ctx.config.nodes}
+    released = (
+        answer
+        if not people
+        else disclose(
+            answer,
+            control=ctx.release.disclosure,
+            researcher=researcher.id,
+            question=lambda item: {**question, "node": item.node, "dataset": item.dataset},
+            cross_border=lambda node: crosses_border(where[node], researcher.country),
+        )
+    )
+    if who is not None and who.audit is not None:
+        total = released.released_total
+        who.audit.record_release(
+            rule="hub-privacy",
+            granularity=released.granularity.value,
+            released={
+                "nodes": sum(o.status is NodeStatus.OK for o in released.nodes),
+                "sets": len(released.sets),
+                "records": sum(len(s.results) for s in released.sets),
+                "total": None if total is None else total.value,
+                "totalHow": None if total is None else total.how.value,
+                "suppressed": 0 if total is None else len(total.missing),
+            },
+        )
+    return released
+
+
 def _down(item: NodeSet, granularity: Granularity) -> NodeSet:
     """``item`` at the network's granularity: no records below record, yes/no at boolean."""
     count = int(item.exists) if granularity is Granularity.BOOLEAN else item.count
     results = item.results if granularity is Granularity.RECORD else ()
-    return NodeSet(item.node, item.dataset, count, item.exists, results, item.set_type)
+    told = item.node_count if granularity is Granularity.COUNT else None
+    return NodeSet(item.node, item.dataset, count, item.exists, results, item.set_type, node_count=told)
+
+
+def disclose(
+    answer: NetworkAnswer,
+    *,
+    control: DisclosureControl,
+    researcher: str,
+    question: Callable[[NodeSet], object],
+    cross_border: Callable[[str], bool],
+) -> NetworkAnswer:
+    """The hub's disclosure pass at count granularity: every set's count released again by the
+    hub, every total (per node and the network's) the sum of the released counts only."""
+    if answer.granularity is not Granularity.COUNT:
+        return answer
+    sets = []
+    for item in answer.sets:
+        hub = hub_release(
+            item.count,
+            item.node_count,
+            control=control,
+            researcher=researcher,
+            dataset=f"{item.node}/{item.dataset}",
+            question=question(item),
+            cross_border=cross_border(item.node),
+        )
+        sets.append(replace(item, count=hub.released.value or 0, hub=hub))
+    by_node = {
+        o.node: released_total({s.dataset: s.hub.released for s in sets if s.node == o.node and s.hub})
+        for o in answer.nodes
+    }
+    outcomes = tuple(
+        replace(o, count=by_node[o.node].value or 0) if o.status is NodeStatus.OK else o for o in answer.nodes
+    )
+    total = released_total({f"{s.node}/{s.dataset}": s.hub.released for s in sets if s.hub is not None})
+    return replace(answer, sets=tuple(sets), nodes=outcomes, total=total.value or 0, released_total=total)
 
 
 def _parse(reply: NodeReply) -> _Parsed | None:
@@ -162,9 +247,10 @@ def _sets(node: str, items: object) -> list[NodeSet] | None:
         if not _count(count) or not isinstance(exists, bool) or not isinstance(results, list):
             return None
         records = tuple(r for r in results if isinstance(r, Mapping))
-        sets.append(
-            NodeSet(node, str(item.get("id")), count, exists, records, str(item.get("setType", "dataset")))
-        )
+        info = item.get("info")
+        told = parse_released(info.get("count")) if isinstance(info, Mapping) else None
+        kind = str(item.get("setType", "dataset"))
+        sets.append(NodeSet(node, str(item.get("id")), count, exists, records, kind, node_count=told))
     return sets
 
 

@@ -1,14 +1,19 @@
-"""The hub's registry of nodes, read from TOML."""
+"""The hub's registry of nodes (each with its public key), read from TOML."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmbridge.errors import ConfigError
+from pmbridge.hub._release_settings import HubReleaseSettings, parse_hub_release
+from pmbridge.knowledge import KnowledgeSettings, parse_knowledge_settings
 from pmbridge.model import Jurisdiction
+from pmbridge.signing import DEFAULT_MAX_SKEW, KeyRing, VerifyingKey, parse_public_key
+
+AUDIT_LOG_NAME = "audit.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +25,7 @@ class NodeEntry:
     jurisdiction: Jurisdiction
     country: str
     name: str = ""
+    public_key: VerifyingKey | None = None  # None: no reply of this node can verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,15 @@ class HubConfig:
     nodes: tuple[NodeEntry, ...]
     state_dir: Path = Path("hub-state")
     data_dir: Path | None = None
+    private_key: Path | None = None
+    max_clock_skew_seconds: float = DEFAULT_MAX_SKEW
+    knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
+    release: HubReleaseSettings = field(default_factory=HubReleaseSettings)
+
+    @property
+    def audit_log(self) -> Path:
+        """The hub's audit log: ``audit.jsonl`` in ``state_dir``."""
+        return self.state_dir / AUDIT_LOG_NAME
 
 
 def load_hub_config(path: Path) -> HubConfig:
@@ -60,12 +75,18 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
                 f"{where}: node id {entry.id!r} is listed twice", hint="give every node its own id"
             )
         seen.add(entry.id)
+    KeyRing({e.id: e.public_key for e in entries if e.public_key is not None})  # one key per node
     deadline = hub.get("deadline_seconds", 5.0)
     max_bytes = hub.get("max_reply_bytes", 5_000_000)
     if not isinstance(deadline, int | float) or deadline <= 0:
         raise ConfigError(f"{where}: hub.deadline_seconds must be a positive number")
     if not isinstance(max_bytes, int) or max_bytes <= 0:
         raise ConfigError(f"{where}: hub.max_reply_bytes must be a positive integer")
+    private_key, skew = hub.get("private_key"), hub.get("max_clock_skew_seconds", DEFAULT_MAX_SKEW)
+    if private_key is not None and (not isinstance(private_key, str) or not private_key.strip()):
+        raise ConfigError(f"{where}: hub.private_key must be a file path", hint='e.g. "keys/hub.key"')
+    if isinstance(skew, bool) or not isinstance(skew, int | float) or skew <= 0:
+        raise ConfigError(f"{where}: hub.max_clock_skew_seconds must be a positive number")
     return HubConfig(
         id=str(hub.get("id", "pmbridge-hub")),
         name=str(hub.get("name", "PM Bridge network")),
@@ -74,6 +95,10 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         nodes=entries,
         state_dir=base / str(hub.get("state_dir", "hub-state")),
         data_dir=None if hub.get("data_dir") is None else base / str(hub.get("data_dir")),
+        private_key=None if private_key is None else base / private_key,
+        max_clock_skew_seconds=float(skew),
+        knowledge=parse_knowledge_settings(doc.get("knowledge", {}), where=where),
+        release=parse_hub_release(doc, base=base, where=where),
     )
 
 
@@ -99,4 +124,15 @@ def _node(doc: object, where: str) -> NodeEntry:
         jurisdiction=jurisdiction,
         country=str(doc["country"]).upper(),
         name=str(doc.get("name", "")),
+        public_key=_public_key(doc, where),
     )
+
+
+def _public_key(doc: Mapping[str, object], where: str) -> VerifyingKey:
+    text = doc.get("public_key")
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(
+            f"{where}: node {doc['id']!r} has no public_key, so none of its replies could be trusted",
+            hint='add public_key = "ed25519:..." as `pmbridge keys show NODE.pub` prints it',
+        )
+    return parse_public_key(text, where=f"{where}: nodes[{doc['id']!r}].public_key")

@@ -7,6 +7,7 @@ merge (hub/_merge.py): result sets per node and dataset, each saying which node 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -26,10 +27,11 @@ from pmbridge.beacon import (
     request_body,
     resultsets_response,
 )
-from pmbridge.errors import QueryError
+from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeStatus, fan_out
-from pmbridge.hub._merge import NetworkAnswer, merge_replies
+from pmbridge.hub._merge import NetworkAnswer, merge_replies, release_network
+from pmbridge.hub._refusals import network_refusal
 
 router = APIRouter()
 
@@ -51,6 +53,8 @@ async def nodes(request: Request) -> dict[str, object]:
         deadline=ctx.config.deadline_seconds,
         max_reply_bytes=ctx.config.max_reply_bytes,
         client=ctx.client,
+        max_skew=ctx.config.max_clock_skew_seconds,
+        audit=ctx.audit,
     )
     slow_ms = ctx.config.deadline_seconds * 1000 / 2
     return {
@@ -86,28 +90,43 @@ async def network_entries(
     path: str,
     entry_id: str | None = None,
     lookup: str | None = None,
+    who: HubCaller | None = None,
 ) -> dict[str, object]:
-    """Fan ``/api/{path}[/{entry_id}[/{lookup}]]`` out to every node, merge, answer as a Beacon."""
+    """Fan ``/api/{path}[/{entry_id}[/{lookup}]]`` out to every node, merge, answer as a Beacon.
+
+    ``who`` carries the researcher's passport and purpose to the nodes (None: anonymous). Nodes
+    are asked for every result set, misses included, so the hub's disclosure pass sees each count.
+    """
     target = entry_type(lookup or path)
     check_filters(request.filters)  # a malformed request is a 400 here, not an error at every node
     url = f"/api/{path}" + (f"/{quote(entry_id, safe='')}" if entry_id is not None else "")
     url += f"/{lookup}" if lookup else ""
+    body = request_body(replace(request, include_resultset_responses="ALL"))
     replies = await fan_out(
         "POST",
         url,
         nodes=ctx.config.nodes,
-        json_body=request_body(request),
+        json_body=body,
         deadline=ctx.config.deadline_seconds,
         max_reply_bytes=ctx.config.max_reply_bytes,
         client=ctx.client,
+        headers=who.forward if who is not None else None,
+        max_skew=ctx.config.max_clock_skew_seconds,
+        audit=ctx.audit,
     )
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
-        raise QueryError(
-            f"every node that answered refused the request: {refused[0].node.id} said {refused[0].detail}",
-            hint="fix the request as that message says",
-        )
-    merged = merge_replies(replies, requested=request.granularity)
+        error = network_refusal(refused)
+        if who is not None and who.audit is not None:
+            who.audit.refuse(getattr(error, "rule", error.code))
+        raise error
+    merged = release_network(
+        merge_replies(replies, requested=request.granularity),
+        ctx=ctx,
+        who=who,
+        question={"path": url, "query": body["query"]},
+        people=not target.collection,
+    )
     info = network_info(merged)
     if target.collection and entry_id is None:
         return collections_response(
@@ -131,7 +150,7 @@ async def network_entries(
                 results=s.results,
                 exists=s.exists,
                 set_type=s.set_type,
-                info={"node": s.node},
+                info={"node": s.node, **(s.hub.info() if s.hub is not None else {})},
             )
             for s in merged.sets
         ],
@@ -159,6 +178,8 @@ def network_info(merged: NetworkAnswer) -> dict[str, object]:
         ],
         "missingNodes": list(merged.missing),
     }
+    if merged.released_total is not None:
+        info["total"] = merged.released_total.to_dict()
     unsupported = [{**item, "node": o.node} for o in merged.nodes for item in o.unsupported_filters]
     if unsupported:
         info["unsupportedFilters"] = unsupported
@@ -181,6 +202,7 @@ def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[di
             path=path,
             entry_id=request.path_params.get("entry_id"),
             lookup=lookup,
+            who=hub_caller(request),
         )
 
     return endpoint

@@ -35,8 +35,8 @@ from pmbridge.model import AccessLevel, Granularity
 
 router = APIRouter()
 
-SECURITY_LEVELS = (AccessLevel.PUBLIC,)
-"""The access levels the hub serves today (passports arrive with the Federation issue)."""
+SECURITY_LEVELS = (AccessLevel.PUBLIC, AccessLevel.REGISTERED, AccessLevel.CONTROLLED)
+"""The access levels served when passports are trusted; without a [passports] table, public only."""
 
 TERMS_REPLY_BYTES = 20_000_000
 """The least reply size accepted for a node's filtering terms: a vocabulary, bounded by the HPO,
@@ -101,7 +101,7 @@ async def configuration(request: Request) -> dict[str, object]:
     doc = configuration_response(
         beacon_id=ctx.config.id,
         default_granularity=min(granularities, key=lambda g: g.rank, default=Granularity.BOOLEAN),
-        security_levels=SECURITY_LEVELS,
+        security_levels=SECURITY_LEVELS if ctx.release.trust is not None else SECURITY_LEVELS[:1],
     )
     doc["info"] = _node_info(replies, answered=lambda r: r.status is NodeStatus.OK)
     return doc
@@ -145,6 +145,8 @@ async def _ask(ctx: HubContext, path: str, *, max_reply_bytes: int | None = None
         deadline=ctx.config.deadline_seconds,
         max_reply_bytes=max_reply_bytes or ctx.config.max_reply_bytes,
         client=ctx.client,
+        max_skew=ctx.config.max_clock_skew_seconds,
+        audit=ctx.audit,
     )
 
 

@@ -2,12 +2,14 @@
 
 from pmbridge.node._app import create_node_app
 from pmbridge.node._config import NodeConfig, load_node_config, parse_node_config
+from pmbridge.node._contacts import ContactEntry, inbox_path, list_contacts
 from pmbridge.node._context import NodeContext, open_node
 from pmbridge.node._query import QueryPlan, exact_variant, plan_query, store_variant
 from pmbridge.node._release import Release, granted_granularity, release
 from pmbridge.node._routes_entries import answer_entries
 
 __all__ = [
+    "ContactEntry",
     "NodeConfig",
     "NodeContext",
     "QueryPlan",
@@ -16,6 +18,8 @@ __all__ = [
     "create_node_app",
     "exact_variant",
     "granted_granularity",
+    "inbox_path",
+    "list_contacts",
     "load_node_config",
     "open_node",
     "parse_node_config",

@@ -6,8 +6,17 @@ from fastapi import FastAPI
 
 from pmbridge import __version__
 from pmbridge.beacon import install_error_handlers
-from pmbridge.node import _routes_entries, _routes_framework, _routes_info
+from pmbridge.node import (
+    _routes_catalogue,
+    _routes_entries,
+    _routes_framework,
+    _routes_info,
+    _routes_match,
+    _routes_release,
+)
 from pmbridge.node._context import NodeContext
+from pmbridge.node._signed_exchange import SignedExchange
+from pmbridge.node._trust import NodeTrust
 
 
 def create_node_app(context: NodeContext) -> FastAPI:
@@ -20,6 +29,11 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.state.node = context
     install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")
     app.include_router(_routes_info.router)
+    app.include_router(_routes_catalogue.router)
+    app.include_router(_routes_release.router)  # /api/aggregates, /api/budget
+    app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes_entries.router)
+    trust = NodeTrust(key=context.key, verifier=context.verifier, audit=context.audit)
+    app.add_middleware(SignedExchange, trust=trust, node_id=context.config.id)  # every reply signed
     return app

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmbridge.errors import ConfigError
 from pmbridge.model import AccessLevel, Dataset, Granularity, Jurisdiction
+from pmbridge.node._release_settings import ReleaseSettings, parse_release_settings
+from pmbridge.node._trust import TrustSettings, parse_trust_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ class NodeConfig:
     store: Path
     datasets: tuple[Dataset, ...]
     data_dir: Path | None = None
+    trust: TrustSettings = field(default_factory=TrustSettings)
+    release: ReleaseSettings = field(default_factory=ReleaseSettings)
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -56,6 +60,8 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
             for d in datasets
         ),
         data_dir=None if data_dir is None else base / str(data_dir),
+        trust=parse_trust_settings(node, base=base, where=where),
+        release=parse_release_settings(doc, base=base, where=where),
     )
 
 

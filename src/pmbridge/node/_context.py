@@ -1,11 +1,16 @@
-"""What a running node holds: its config, its store (read-only) and the HPO release it answers with."""
+"""What a running node holds: its config, its store (read-only), the HPO release it answers with,
+its signing key, the verifier of the hub's requests and its audit log."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+from pmbridge.audit import AuditLog
 from pmbridge.node._config import NodeConfig
+from pmbridge.node._release_settings import ReleaseState, open_release_state
+from pmbridge.node._trust import open_trust
+from pmbridge.signing import RequestVerifier, SigningKey
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo, locate_data_dir
 
@@ -17,10 +22,21 @@ class NodeContext:
     config: NodeConfig
     store: NodeStore
     hpo: Hpo
+    key: SigningKey
+    verifier: RequestVerifier | None  # None only with node.require_signatures = false
+    audit: AuditLog
+    release: ReleaseState
+
+    def close(self) -> None:
+        """Close the store and the audit log (releasing the log's lock), e.g. when a test is done."""
+        self.store.close()
+        self.audit.close()
 
 
 def open_node(config: NodeConfig) -> NodeContext:
-    """Open the store read-only and load the HPO; warn when the two releases differ."""
+    """Open the store read-only and load the HPO (warn when the two releases differ), the node's
+    key and its audit log; refuse to serve (``ConfigError``) when a trust setting is missing."""
+    trust = open_trust(config.trust, node_id=config.id)
     hpo = Hpo.load(locate_data_dir(config.data_dir))
     store = NodeStore.open(config.store, read_only=True)
     if store.hpo_release != hpo.release:
@@ -31,4 +47,15 @@ def open_node(config: NodeConfig) -> NodeContext:
             store.hpo_release,
             hpo.release,
         )
-    return NodeContext(config=config, store=store, hpo=hpo)
+    release = open_release_state(
+        config.release, jurisdiction=config.jurisdiction, country=config.country, store=config.store
+    )
+    return NodeContext(
+        config=config,
+        store=store,
+        hpo=hpo,
+        key=trust.key,
+        verifier=trust.verifier,
+        audit=trust.audit,
+        release=release,
+    )

@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from pmbridge.audit import RequestAudit
 from pmbridge.beacon import (
     BeaconRequest,
     EntryType,
-    ResultSet,
     collections_response,
     entry_endpoints,
     entry_type,
@@ -23,9 +23,10 @@ from pmbridge.beacon import (
     parse_query_string,
     resultsets_response,
 )
-from pmbridge.model import AccessLevel, Dataset, Granularity
+from pmbridge.model import Dataset, Granularity
 from pmbridge.node._context import NodeContext
-from pmbridge.node._deps import context_of
+from pmbridge.node._deps import audit_of, caller_of, context_of
+from pmbridge.node._disclosure import allele_floors, is_genetic, question
 from pmbridge.node._query import QueryPlan, plan_query
 from pmbridge.node._records import (
     biosample_record,
@@ -34,11 +35,13 @@ from pmbridge.node._records import (
     individual_record,
     variant_record,
 )
-from pmbridge.node._release import Release, granted_granularity, release
+from pmbridge.node._release import admit, granted_granularity, release
+from pmbridge.node._release_reply import people_on_page, release_info, result_sets
+from pmbridge.policy import Caller, Researcher, volume_limits
+from pmbridge.privacy import Cohort, ReleasedCount
 from pmbridge.store import BiosampleRow, IndividualRow, Row
 
 router = APIRouter()
-ACCESS = AccessLevel.PUBLIC  # every request is public until passports arrive (Federation issue)
 Record = Mapping[str, object]
 
 
@@ -49,34 +52,88 @@ def answer_entries(
     path: str,
     entry_id: str | None = None,
     lookup: str | None = None,
+    caller: Caller | None = None,
+    audit: RequestAudit | None = None,
 ) -> dict[str, object]:
-    """Answer ``/api/{path}[/{entry_id}[/{lookup}]]``: the node's whole query path."""
+    """Answer ``/api/{path}[/{entry_id}[/{lookup}]]``: the node's whole query path.
+
+    ``caller`` None is an anonymous researcher declaring the default purpose.
+    """
+    who = caller or Caller(Researcher.anonymous())
     owner = entry_type(path)
     target = entry_type(lookup) if lookup else owner
     plan = plan_query(
         request, owner=owner, target=target, entry_id=entry_id, datasets=ctx.config.datasets, hpo=ctx.hpo
     )
-    granted = granted_granularity(plan.datasets, requested=request.granularity, access=ACCESS)
-    counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
+    granted = granted_granularity(plan.datasets, requested=request.granularity, researcher=who.researcher)
+    genetic = plan.query is not None and is_genetic(plan.query)
     if target.collection:
-        root = entry_id is None
-        return _collections(ctx, request, plan, target=target, counts=counts, granted=granted, root=root)
+        return _collections(
+            ctx,
+            request,
+            plan,
+            target=target,
+            granted=granted,
+            root=entry_id is None,
+            caller=who,
+            genetic=genetic,
+            audit=audit,
+        )
+    admitted = admit(ctx.release, who, granularity=granted, genetic=genetic, audit=audit)
+    counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
+    exact = {ds.id: counts.get(ds.id, 0) for ds in plan.datasets}
     records: dict[str, list[Record]] = {}
+    people: set[str] = set()
     if granted is Granularity.RECORD and plan.query is not None:
         for ds in plan.datasets:
-            if counts.get(ds.id):
+            if exact[ds.id]:
                 rows = ctx.store.page(plan.query, dataset=ds.id)
                 records[ds.id] = [_record(ctx, row, plan) for row in rows]
+                people |= people_on_page(ds.id, rows)
+    elif plan.query is not None and volume_limits(ctx.release.policy, admitted):
+        people = {p for found in ctx.store.people(plan.query).values() for p in found}
     released = release(
-        counts, datasets=plan.datasets, requested=request.granularity, access=ACCESS, records=records
+        exact,
+        state=ctx.release,
+        caller=who,
+        request=admitted,
+        granularity=granted,
+        questions={ds: question(plan.query, ds) for ds in exact} if plan.query is not None else {},
+        cohorts=_cohorts(ctx, plan, granted),
+        people=people,
+        records=records,
+        held=_allele_floors(ctx, plan, granted),
+        audit=audit,
     )
     return resultsets_response(
         beacon_id=_beacon_id(ctx),
         request=request,
         entry=target,
         granularity=released.granularity,
-        sets=_sets(released),
-        info=_info(ctx, request, plan),
+        sets=result_sets(released),
+        info={**_info(ctx, request, plan), "release": release_info(released, who)},
+        total=released.total.value or 0,
+        exists=released.exists,
+    )
+
+
+def _cohorts(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping[str, Cohort] | None:
+    """The individuals behind each count, for the differencing guard (count replies only)."""
+    if granted is not Granularity.COUNT or plan.query is None:
+        return None
+    if not ctx.release.disclosure.settings.differencing_guard:
+        return None
+    return ctx.store.members(plan.query)
+
+
+def _allele_floors(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping[str, ReleasedCount]:
+    """Counts of a variant query that the allele-count floor holds back."""
+    if granted is not Granularity.COUNT or plan.query is None or plan.query.variant.empty:
+        return {}
+    return allele_floors(
+        ctx.store.allele_counts(plan.query),
+        datasets=tuple(ds.id for ds in plan.datasets),
+        floor=ctx.release.disclosure.settings.allele_count_floor,
     )
 
 
@@ -86,14 +143,20 @@ def _collections(
     plan: QueryPlan,
     *,
     target: EntryType,
-    counts: Mapping[str, int],
     granted: Granularity,
     root: bool,
+    caller: Caller,
+    genetic: bool,
+    audit: RequestAudit | None,
 ) -> dict[str, object]:
     """Datasets and cohorts: those holding a matching individual (all of them, unconstrained).
 
-    The root endpoint lists them as collections (paged); ``/datasets/{id}`` answers with result sets.
+    Their records describe collections, not people, so across a border they are judged as
+    aggregates. The root endpoint lists them as collections (paged); ``/datasets/{id}`` answers
+    with result sets.
     """
+    admitted = admit(ctx.release, caller, granularity=granted, genetic=genetic, audit=audit, personal=False)
+    counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
     constrained = plan.query is None or plan.query.constrained
     matched = {ds.id: int(not constrained or counts.get(ds.id, 0) > 0) for ds in plan.datasets}
     records: dict[str, list[Record]] = {}
@@ -105,17 +168,25 @@ def _collections(
             if matched[ds.id]
         }
     released = release(
-        matched, datasets=plan.datasets, requested=request.granularity, access=ACCESS, records=records
+        matched,
+        state=ctx.release,
+        caller=caller,
+        request=admitted,
+        granularity=granted,
+        questions={},
+        records=records,
+        people_counts=False,
+        audit=audit,
     )
-    info = _info(ctx, request, plan)
+    info = {**_info(ctx, request, plan), "release": release_info(released, caller)}
     if root:
-        listed = [r for ds in plan.datasets for r in released.records.get(ds.id, ())]
+        listed = [r for part in released.parts for r in part.records]
         return collections_response(
             beacon_id=_beacon_id(ctx),
             request=request,
             entry=target,
             granularity=released.granularity,
-            total=sum(released.counts.values()),
+            total=sum(matched.values()),
             collections=listed[request.skip : request.skip + request.limit],
             info=info,
         )
@@ -124,7 +195,7 @@ def _collections(
         request=request,
         entry=target,
         granularity=released.granularity,
-        sets=_sets(released),
+        sets=result_sets(released),
         info=info,
     )
 
@@ -147,13 +218,6 @@ def _record(ctx: NodeContext, row: Row, plan: QueryPlan) -> Record:
 def _hpo_label(ctx: NodeContext, term: str) -> str | None:
     current = ctx.hpo.canonical_id(term)
     return ctx.hpo.term(current).name if current is not None else None
-
-
-def _sets(released: Release) -> list[ResultSet]:
-    return [
-        ResultSet(id=ds, count=count, results=released.records.get(ds, ()))
-        for ds, count in sorted(released.counts.items())
-    ]
 
 
 def _info(ctx: NodeContext, request: BeaconRequest, plan: QueryPlan) -> dict[str, object]:
@@ -196,7 +260,14 @@ def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[di
             beacon_request = parse_query_string({k: ",".join(params.getlist(k)) for k in params})
         entry_id = request.path_params.get("entry_id")
         return await run_in_threadpool(
-            answer_entries, context_of(request), beacon_request, path=path, entry_id=entry_id, lookup=lookup
+            answer_entries,
+            context_of(request),
+            beacon_request,
+            path=path,
+            entry_id=entry_id,
+            lookup=lookup,
+            caller=caller_of(request),
+            audit=audit_of(request),
         )
 
     return endpoint

@@ -32,8 +32,8 @@ from pmbridge.store import present_terms
 
 router = APIRouter()
 
-SECURITY_LEVELS = (AccessLevel.PUBLIC,)
-"""The access levels a node answers today: every request is served at the public level."""
+SECURITY_LEVELS = (AccessLevel.PUBLIC, AccessLevel.REGISTERED, AccessLevel.CONTROLLED)
+"""The access levels served when passports are trusted; without a [passports] table, public only."""
 
 
 def beacon_id(ctx: NodeContext) -> str:
@@ -88,7 +88,7 @@ def configuration(request: Request) -> dict[str, object]:
     return configuration_response(
         beacon_id=beacon_id(ctx),
         default_granularity=default_granularity(ctx),
-        security_levels=SECURITY_LEVELS,
+        security_levels=SECURITY_LEVELS if ctx.release.passports is not None else SECURITY_LEVELS[:1],
     )
 
 

@@ -14,6 +14,7 @@ from pmbridge.policy._broker import (
     issuer_key_pem,
     public_key_pem,
 )
+from pmbridge.policy._caller import DEFAULT_PURPOSE, PURPOSE_HEADER, Caller, caller_from_headers
 from pmbridge.policy._config import NodePolicy, PolicyThresholds, parse_policy
 from pmbridge.policy._decision import RULES, Decision, first_refusal
 from pmbridge.policy._describe import describe_policy
@@ -62,6 +63,7 @@ __all__ = [
     "CN_SENSITIVE",
     "COUNTRY_VISA_TYPE",
     "DATA_USE_SETTINGS",
+    "DEFAULT_PURPOSE",
     "DEMO_AUDIENCE",
     "DEMO_ISSUER",
     "DUO_TERMS_FILE",
@@ -69,11 +71,13 @@ __all__ = [
     "PASSPORT_LIFETIME",
     "PASSPORT_SETTINGS",
     "POLICY_SETTINGS",
+    "PURPOSE_HEADER",
     "REGISTERED_ACCESS",
     "RULES",
     "VISA_LIFETIME",
     "Admission",
     "Applicant",
+    "Caller",
     "CnExportRoute",
     "DataUseConditions",
     "Decision",
@@ -102,6 +106,7 @@ __all__ = [
     "Verdict",
     "admit_export",
     "broker_trust",
+    "caller_from_headers",
     "check_genetic",
     "check_purpose",
     "check_transfer",

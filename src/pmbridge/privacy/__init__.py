@@ -25,6 +25,7 @@ from pmbridge.privacy._released import ReleasedCount, ReleaseMethod, refused, su
 from pmbridge.privacy._settings import DISCLOSURE_SETTINGS, DisclosureSettings
 from pmbridge.privacy._sqlite import SqliteLedger
 from pmbridge.privacy._thresholds import below_threshold, fewer_than, round_up_to_floor, threshold_count
+from pmbridge.privacy._totals import ReleasedTotal, released_total
 
 __all__ = [
     "ALLELES_CARRIED",
@@ -41,6 +42,7 @@ __all__ = [
     "PrivacyLedger",
     "ReleaseMethod",
     "ReleasedCount",
+    "ReleasedTotal",
     "SqliteLedger",
     "SuppressionPlan",
     "allele_count",
@@ -61,6 +63,7 @@ __all__ = [
     "query_digest",
     "refused",
     "release_allele_counts",
+    "released_total",
     "round_up_to_floor",
     "suppressed",
     "threshold_breakdown",

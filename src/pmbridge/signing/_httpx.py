@@ -36,6 +36,7 @@ class SignedRequests(httpx.Auth):
                 body=request.content,
                 key=self.key,
                 audience=self.audience,
+                caller=request.headers,
             )
         )
         yield request

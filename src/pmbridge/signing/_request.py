@@ -3,12 +3,16 @@
 The signature is labelled ``pmbridge`` and tagged ``pmbridge-request``. With an ``audience`` (the
 node's id) it also covers the ``PMBridge-Audience`` header, so a request signed for one node is
 refused by every other node even within the replay window (each node keeps its own nonce cache).
+The headers that speak for the researcher (:data:`CALLER_HEADERS`: the passport in
+``Authorization`` and the declared ``PMBridge-Purpose``) are covered whenever a request carries
+them, so nobody on the way can swap a passport or a purpose under the hub's signature.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterable, Mapping
 
 from pmbridge.errors import ConfigError, SignatureRejected
 from pmbridge.signing._base import Headers, Message
@@ -27,6 +31,13 @@ REQUEST_COMPONENTS: tuple[Item, ...] = (
     Item("@query"),
     Item("content-digest"),
 )
+CALLER_HEADERS: tuple[str, ...] = ("authorization", "pmbridge-purpose")
+"""Covered when present: who asks (the forwarded passport) and why (the research purpose)."""
+
+
+def _caller_items(present: Iterable[str]) -> tuple[Item, ...]:
+    names = {name.lower() for name in present}
+    return tuple(Item(name) for name in CALLER_HEADERS if name in names)
 
 
 def sign_request(
@@ -38,15 +49,19 @@ def sign_request(
     audience: str | None = None,
     created: int | None = None,
     nonce: str | None = None,
+    caller: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The headers to add to a request: ``Content-Digest``, ``Signature-Input``, ``Signature``
-    (and ``PMBridge-Audience`` when given). ``target`` is the path and query as sent on the wire.
+    (and ``PMBridge-Audience`` when given). ``target`` is the path and query as sent on the wire;
+    ``caller`` the request's other headers, of which :data:`CALLER_HEADERS` are covered.
     """
     headers = {"Content-Digest": content_digest(body)}
     components = REQUEST_COMPONENTS
     if audience is not None:
         headers[AUDIENCE_HEADER] = audience
         components = (*components, Item(AUDIENCE_HEADER.lower()))
+    extra = {k.lower(): v for k, v in (caller or {}).items() if k.lower() in CALLER_HEADERS}
+    components = (*components, *_caller_items(extra))
     params: Params = {
         "created": int(time.time()) if created is None else created,
         "keyid": key.key_id,
@@ -55,7 +70,7 @@ def sign_request(
         "tag": REQUEST_TAG,
     }
     return add_signature(
-        headers, components, params, key=key, message=Message.request(method, target, headers)
+        headers, components, params, key=key, message=Message.request(method, target, {**extra, **headers})
     )
 
 
@@ -85,6 +100,7 @@ def verify_request(
     required = REQUEST_COMPONENTS
     if audience is not None:
         required = (*required, Item(AUDIENCE_HEADER.lower()))
+    required = (*required, *_caller_items(message.headers))
     moment = time.time() if now is None else now
     verified = verify_message(
         message, body, keys=keys, tag=REQUEST_TAG, required=required, max_skew=max_skew, now=moment

@@ -1,5 +1,6 @@
 """A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
 
+from pmbridge.store._cohorts import AGE_BANDS, DIMENSIONS, SEX_CELLS, Dimension, Members, age_band
 from pmbridge.store._compile import CompiledQuery, count_by_dataset, where_clause
 from pmbridge.store._entries import CASE_LEVEL_LIMIT, count_entries, individuals_where, page_of
 from pmbridge.store._genome import (
@@ -21,6 +22,7 @@ from pmbridge.store._pages import (
     Row,
     VariantRow,
 )
+from pmbridge.store._profiles import ProfileTables, read_profiles
 from pmbridge.store._query import Entry, EntryQuery, VariantQuery
 from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
@@ -29,27 +31,34 @@ from pmbridge.store._terms import PresentTerm, TermKind, present_terms
 from pmbridge.store._variants import SEQUENCE_TYPES
 
 __all__ = [
+    "AGE_BANDS",
     "CASE_LEVEL_LIMIT",
+    "DIMENSIONS",
     "LATEST_VERSION",
     "MIGRATIONS",
     "RECORD_TABLES",
     "SEQUENCE_TYPES",
+    "SEX_CELLS",
     "BiosampleRow",
     "CarrierRow",
     "CompiledQuery",
+    "Dimension",
     "DiseaseRow",
     "Entry",
     "EntryQuery",
     "FeatureRow",
     "IndividualRow",
+    "Members",
     "Migration",
     "NodeStore",
     "PresentTerm",
+    "ProfileTables",
     "RecordTables",
     "Row",
     "TermKind",
     "VariantQuery",
     "VariantRow",
+    "age_band",
     "assembly_spellings",
     "canonical_assembly",
     "canonical_chromosome",
@@ -60,6 +69,7 @@ __all__ = [
     "page_of",
     "parse_variant_id",
     "present_terms",
+    "read_profiles",
     "refseq_accession",
     "split_accession",
     "to_tables",

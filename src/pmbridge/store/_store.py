@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +14,17 @@ import pyarrow as pa
 from pmbridge.errors import StoreError
 from pmbridge.model import AccessLevel, Dataset, Granularity, IndividualQuery, Jurisdiction, PatientRecord
 from pmbridge.store._closure import rebuild_closure
+from pmbridge.store._cohorts import (
+    Dimension,
+    Members,
+    allele_sql,
+    members_by_sql,
+    members_sql,
+    people_sql,
+    read_members,
+    read_members_by,
+    read_people,
+)
 from pmbridge.store._compile import count_by_dataset
 from pmbridge.store._entries import count_entries
 from pmbridge.store._pages import Row, read_page
@@ -92,8 +103,9 @@ class NodeStore:
         self._con.commit()
 
     def meta(self, key: str) -> str | None:
-        # fetchall, not fetchone: DuckDB refuses new work while a result is unfinished.
-        rows = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        # A cursor of its own: concurrent requests share the connection (one statement at a time).
+        with self._con.cursor() as cur:
+            rows = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
         return str(rows[0][0]) if rows else None
 
     @property
@@ -125,7 +137,8 @@ class NodeStore:
             )
 
     def datasets(self) -> list[Dataset]:
-        rows = self._con.execute("SELECT * FROM datasets ORDER BY id").fetchall()
+        with self._con.cursor() as cur:
+            rows = cur.execute("SELECT * FROM datasets ORDER BY id").fetchall()
         return [
             Dataset(
                 id=r[0],
@@ -200,6 +213,35 @@ class NodeStore:
         with self._con.cursor() as cursor:
             rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
         return {str(ds): int(n) for ds, n in rows}
+
+    def members(self, query: EntryQuery) -> Members:
+        """The individuals (internal ids) behind ``query``'s entries per dataset; never sent out."""
+        with self._con.cursor() as cursor:
+            return read_members(cursor, members_sql(self._tuned(query)))
+
+    def people(self, query: EntryQuery) -> dict[str, frozenset[str]]:
+        """``dataset/id`` of the individuals behind ``query``'s entries per dataset (export counters)."""
+        with self._con.cursor() as cursor:
+            return read_people(cursor, people_sql(self._tuned(query)))
+
+    def members_by(
+        self, query: EntryQuery, dimension: Dimension, *, categories: Sequence[str] = ()
+    ) -> Mapping[str, Members]:
+        """The individuals matching ``query`` per dataset and cell (sex, age band, HPO category)."""
+        compiled = members_by_sql(self._tuned(query), dimension, categories=categories)
+        with self._con.cursor() as cursor:
+            return read_members_by(cursor, compiled)
+
+    def allele_counts(self, query: EntryQuery) -> dict[str, tuple[dict[str, int], int]]:
+        """Per dataset: calls of the matching variants by zygosity, and the people genotyped."""
+        zygosities, genotyped = allele_sql(self._tuned(query))
+        found: dict[str, tuple[dict[str, int], int]] = {}
+        with self._con.cursor() as cursor:
+            for ds, zygosity, n in cursor.execute(zygosities.sql, list(zygosities.params)).fetchall():
+                found.setdefault(str(ds), ({}, 0))[0][str(zygosity)] = int(n)
+            for ds, n in cursor.execute(genotyped.sql, list(genotyped.params)).fetchall():
+                found[str(ds)] = (found.get(str(ds), ({}, 0))[0], int(n))
+        return found
 
     def page(self, query: EntryQuery, *, dataset: str) -> list[Row]:
         """Records ``query.skip`` to ``query.skip + query.limit`` of ``dataset`` for ``query``."""

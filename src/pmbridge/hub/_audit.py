@@ -1,0 +1,87 @@
+"""The hub's audit of the requests it answers: one entry per request under /api, written before the
+reply leaves, with the request's ``RequestAudit`` in the scope for the routes (researcher, releases).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, MutableMapping
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pmbridge.audit import (
+    AuditLog,
+    RequestAudit,
+    RequestTooLarge,
+    attach_request_audit,
+    describe_request,
+    read_body,
+    replay_body,
+)
+from pmbridge.beacon import BeaconRequest, error_response
+from pmbridge.errors import AuditLogError
+
+log = logging.getLogger(__name__)
+
+AUDITED = "/api"
+
+
+class AuditedRequests:
+    """ASGI middleware: audit every request under /api; ``audit_log`` is read per request because
+    the hub opens its log when it starts serving (in the app's lifespan)."""
+
+    def __init__(self, app: ASGIApp, *, audit_log: Callable[[], AuditLog], hub_id: str) -> None:
+        self.app = app
+        self.audit_log = audit_log
+        self.hub_id = hub_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or not (path == AUDITED or path.startswith(AUDITED + "/")):
+            await self.app(scope, receive, send)
+            return
+        method = str(scope["method"])
+        try:
+            body = await read_body(receive)
+        except RequestTooLarge as exc:
+            audit = RequestAudit(self.audit_log(), describe_request(method, path, b"", b""))
+            audit.refuse("request_too_large")
+            audit.finish(413)
+            await self._error(send, 413, str(exc))
+            return
+        audit = RequestAudit(self.audit_log(), describe_request(method, path, scope["query_string"], body))
+        attach_request_audit(scope, audit)
+        started = failed = False
+
+        async def audited_send(message: MutableMapping[str, Any]) -> None:
+            nonlocal started, failed
+            if message["type"] == "http.response.start":
+                started = True
+                try:
+                    audit.finish(int(message["status"]))
+                except AuditLogError as exc:
+                    log.error("hub %s: %s", self.hub_id, exc)
+                    failed = True
+                    await self._error(send, 500, "the hub cannot write its audit log, so it does not answer")
+                    return
+            if not failed:
+                await send(message)
+
+        try:
+            await self.app(scope, replay_body(body, receive), audited_send)
+        except Exception:
+            if not started:  # the server's error handler answers 500 outside this middleware
+                audit.finish(500)
+            raise
+
+    async def _error(self, send: Send, status: int, message: str) -> None:
+        doc = error_response(beacon_id=self.hub_id, request=BeaconRequest(), status=status, message=message)
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode("ascii")),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,122 @@
+"""Hub endpoints for researchers: the demo broker (``/api/auth/…``), the network's aggregates for
+the portal's charts and each researcher's privacy budget, node by node."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
+
+from fastapi import APIRouter, Request
+
+from pmbridge.beacon import check_filters, json_body, parse_body, request_body
+from pmbridge.errors import QueryError
+from pmbridge.hub._broker import demo_token, user_summary
+from pmbridge.hub._caller import HubCaller, hub_caller
+from pmbridge.hub._context import HubContext, hub_of
+from pmbridge.hub._fanout import NodeReply, fan_out
+from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
+from pmbridge.model import Granularity
+from pmbridge.policy import crosses_border, demo_users
+
+router = APIRouter()
+
+
+@router.get("/api/auth/users")
+def users(request: Request) -> dict[str, object]:
+    """The demo users a visitor may sign in as (none unless ``hub.demo_broker`` is on)."""
+    demo = hub_of(request).release.broker_key is not None
+    return {"demo": demo, "users": [user_summary(u) for u in demo_users()] if demo else []}
+
+
+@router.post("/api/auth/token")
+async def token(request: Request) -> dict[str, object]:
+    """``{"user": ID}`` → the demo user's passport and when it expires (demo mode only)."""
+    key = hub_of(request).release.broker_key
+    if key is None:
+        raise QueryError(
+            "this hub issues no passports (hub.demo_broker is off)",
+            hint="sign in at the network's identity broker, or run the demo (`pmbridge demo`)",
+        )
+    body = await json_body(request)
+    if not isinstance(body, Mapping):
+        raise QueryError('the body must be {"user": ID}', hint="GET /api/auth/users lists the ids")
+    return demo_token(key, body.get("user"))
+
+
+@router.post("/api/aggregates")
+async def aggregates(request: Request) -> dict[str, object]:
+    """Each node's datasets with totals and breakdowns, after the hub's own disclosure pass."""
+    ctx, who = hub_of(request), hub_caller(request)
+    body = await json_body(request)
+    if body is None:
+        body = {}
+    if not isinstance(body, Mapping) or not isinstance(body.get("breakdowns", []), list):
+        raise QueryError(
+            'the aggregates body must be {"query": {...}, "breakdowns": [...]}',
+            hint='e.g. {"query": {"filters": [{"id": "HP:0001250"}]}, "breakdowns": ["sex"]}',
+        )
+    beacon = parse_body({"query": body.get("query", {})})
+    check_filters(beacon.filters)
+    replies = await _ask(ctx, who, "POST", "/api/aggregates", body)
+    counted = request_body(replace(beacon, granularity=Granularity.COUNT, include_resultset_responses="ALL"))
+    where = {n.id: n.jurisdiction for n in ctx.config.nodes}
+    researcher = who.caller.researcher
+    merged = merge_aggregates(
+        replies,
+        control=ctx.release.disclosure,
+        researcher=researcher.id,
+        question=lambda node, dataset: {
+            "path": "/api/individuals",
+            "query": counted["query"],
+            "node": node,
+            "dataset": dataset,
+        },
+        cross_border=lambda node: crosses_border(where[node], researcher.country),
+    )
+    if who.audit is not None:
+        who.audit.record_release(
+            rule="hub-privacy", granularity="count", released={"datasets": len(merged.datasets)}
+        )
+    return merged.to_dict()
+
+
+@router.get("/api/budget")
+async def budget(request: Request) -> dict[str, object]:
+    """The caller's remaining ε per node and dataset this year, and what the hub itself charged."""
+    ctx, who = hub_of(request), hub_caller(request)
+    replies = await _ask(ctx, who, "GET", "/api/budget", None)
+    control = ctx.release.disclosure
+    researcher = who.caller.researcher
+    year = dt.datetime.now(dt.UTC).year
+    spent = control.spending(researcher.id, year)
+    return {
+        "researcher": researcher.id,
+        "anonymous": researcher.is_anonymous,
+        "year": year,
+        **merge_budgets(replies),
+        "hub": {
+            "noise": control.settings.noise,
+            "epsilonPerCount": control.settings.epsilon_per_count,
+            "budget": control.settings.yearly_epsilon_budget,
+            "datasets": [
+                {"dataset": key, "spent": value, "remaining": control.remaining(researcher.id, key, year)}
+                for key, value in sorted(spent.items())
+            ],
+        },
+    }
+
+
+async def _ask(ctx: HubContext, who: HubCaller, method: str, path: str, body: object) -> list[NodeReply]:
+    return await fan_out(
+        method,
+        path,
+        nodes=ctx.config.nodes,
+        json_body=body,
+        deadline=ctx.config.deadline_seconds,
+        max_reply_bytes=ctx.config.max_reply_bytes,
+        client=ctx.client,
+        headers=who.forward,
+        max_skew=ctx.config.max_clock_skew_seconds,
+        audit=ctx.audit,
+    )

@@ -1,0 +1,34 @@
+"""The node's dataset catalogue: each dataset's data-use conditions and what it releases per access level.
+
+Catalogue metadata, not data about people, so it is public: the portal's datasets page reads it
+before anyone has an access level that would let ``/api/datasets`` return records.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pmbridge.model import AccessLevel
+from pmbridge.node._deps import context_of
+
+router = APIRouter()
+
+
+@router.get("/api/catalogue")
+def catalogue(request: Request) -> dict[str, object]:
+    """Every dataset this node holds: name, description, DUO codes and its granularity per access level."""
+    ctx = context_of(request)
+    return {
+        "node": ctx.config.id,
+        "datasets": [
+            {
+                "id": ds.id,
+                "name": ds.name,
+                "description": ds.description,
+                "jurisdiction": ds.jurisdiction.value,
+                "duo": list(ds.duo_codes),
+                "release": {level.value: ds.max_granularity(level).value for level in AccessLevel},
+            }
+            for ds in ctx.config.datasets
+        ],
+    }

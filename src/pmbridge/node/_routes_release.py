@@ -1,0 +1,33 @@
+"""The node's aggregates and budget endpoints, for the hub and the portal's charts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from pmbridge.beacon import json_body
+from pmbridge.node._aggregates import answer_aggregates, answer_budget, parse_aggregates_body
+from pmbridge.node._deps import audit_of, caller_of, context_of
+
+router = APIRouter()
+
+
+@router.post("/api/aggregates")
+async def aggregates(request: Request) -> dict[str, object]:
+    """Each dataset's total and breakdowns (sex, ageBand, phenotypeCategory) for a Beacon query."""
+    beacon_request, breakdowns = parse_aggregates_body(await json_body(request))
+    caller = caller_of(request)
+    return await run_in_threadpool(
+        answer_aggregates,
+        context_of(request),
+        beacon_request,
+        breakdowns,
+        caller=caller,
+        audit=audit_of(request),
+    )
+
+
+@router.get("/api/budget")
+def budget(request: Request) -> dict[str, object]:
+    """The caller's privacy budget (ε) per dataset this year, from their passport."""
+    return answer_budget(context_of(request), caller=caller_of(request))

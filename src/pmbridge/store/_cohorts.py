@@ -1,0 +1,141 @@
+"""Who is behind a count: the individuals matching a query, per dataset and per breakdown cell.
+
+Disclosure control needs them (the differencing guard compares cohorts, the export counters
+count people) and the aggregates API counts them per sex, age band and phenotype category. The
+ids are the store's internal ``ind`` numbers; they never leave the node. Every statement is
+parameterised; only closed vocabularies (column expressions chosen here) are interpolated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Final, Literal
+
+import duckdb
+
+from pmbridge.store._compile import CompiledQuery
+from pmbridge.store._entries import _rows_of, _source, individuals_where
+from pmbridge.store._query import EntryQuery, VariantQuery
+
+Dimension = Literal["sex", "ageBand", "phenotypeCategory"]
+DIMENSIONS: Final = ("sex", "ageBand", "phenotypeCategory")
+
+SEX_CELLS: Final = {"FEMALE": "female", "MALE": "male", "OTHER_SEX": "other", "UNKNOWN_SEX": "unknown"}
+"""Phenopacket sex values and the aggregates API's cell names."""
+
+AGE_BANDS: Final = (*(f"{low}-{low + 9}" for low in range(0, 80, 10)), "80+", "unknown")
+"""Ten-year bands by age at last encounter; ``unknown`` when the age is not recorded."""
+
+_AGE_BAND_SQL = (
+    "CASE WHEN i.age_years IS NULL THEN 'unknown' WHEN i.age_years >= 80 THEN '80+' "
+    "ELSE CAST(CAST(floor(i.age_years / 10) * 10 AS INTEGER) AS VARCHAR) || '-' || "
+    "CAST(CAST(floor(i.age_years / 10) * 10 + 9 AS INTEGER) AS VARCHAR) END"
+)
+
+Members = dict[str, frozenset[int]]
+
+
+def age_band(years: float | None) -> str:
+    """The band of an age, as the store's SQL computes it.
+
+    >>> age_band(None), age_band(0), age_band(9.99), age_band(10), age_band(79.5), age_band(80)
+    ('unknown', '0-9', '0-9', '10-19', '70-79', '80+')
+    """
+    if years is None:
+        return "unknown"
+    if years >= 80:
+        return "80+"
+    low = int(years // 10) * 10
+    return f"{low}-{low + 9}"
+
+
+def members_sql(query: EntryQuery) -> CompiledQuery:
+    """The individuals behind ``query``'s entries (people, the carriers of variants, the donors of
+    biosamples), per dataset."""
+    rows, params = _rows_of(query)
+    sql = f"SELECT i.dataset_id, list(DISTINCT i.ind) FROM {rows} GROUP BY i.dataset_id"
+    return CompiledQuery(sql, tuple(params))
+
+
+def people_sql(query: EntryQuery) -> CompiledQuery:
+    """Like :func:`members_sql`, but the individuals' own ids (for the export counters, which
+    must recognise a person across re-ingests, when the internal ids change)."""
+    rows, params = _rows_of(query)
+    sql = f"SELECT i.dataset_id, list(DISTINCT i.id) FROM {rows} GROUP BY i.dataset_id"
+    return CompiledQuery(sql, tuple(params))
+
+
+def members_by_sql(
+    query: EntryQuery, dimension: Dimension, *, categories: Sequence[str] = ()
+) -> CompiledQuery:
+    """The individuals matching ``query`` per dataset and cell of ``dimension``.
+
+    Phenotype categories overlap: a person is in every category one of their observed
+    (not excluded) phenotypes falls under.
+    """
+    where, params = individuals_where(replace(query, entry="individuals"))
+    if dimension == "sex":
+        sql = (
+            "SELECT i.dataset_id, i.sex, list(DISTINCT i.ind) FROM individuals i "
+            f"WHERE {where} GROUP BY i.dataset_id, i.sex"
+        )
+    elif dimension == "ageBand":
+        sql = (
+            f"SELECT i.dataset_id, {_AGE_BAND_SQL}, list(DISTINCT i.ind) FROM individuals i "
+            f"WHERE {where} GROUP BY 1, 2"
+        )
+    else:
+        if not categories:
+            return CompiledQuery("SELECT NULL, NULL, NULL WHERE FALSE", ())
+        marks = ", ".join("?" for _ in categories)
+        sql = (
+            "SELECT i.dataset_id, c.ancestor, list(DISTINCT i.ind) FROM individuals i "
+            "JOIN phenotypes p ON p.ind = i.ind AND NOT p.excluded "
+            f"JOIN hpo_closure c ON c.term = p.term AND c.ancestor IN ({marks}) "
+            f"WHERE {where} GROUP BY i.dataset_id, c.ancestor"
+        )
+        params = [*categories, *params]
+    return CompiledQuery(sql, tuple(params))
+
+
+def allele_sql(query: EntryQuery) -> tuple[CompiledQuery, CompiledQuery]:
+    """For a variant query: (zygosity counts of the matching calls, genotyped people) per dataset.
+
+    The people counted for the allele number are those matching the query's other conditions who
+    have at least one positioned variant call, as the store records no per-locus coverage.
+    """
+    calls = replace(query, entry="g_variants")
+    source, where, params = _source(calls)
+    zygosities = CompiledQuery(
+        f"SELECT i.dataset_id, v.zygosity, count(*) FROM {source} WHERE {where} "
+        "GROUP BY i.dataset_id, v.zygosity",
+        tuple(params),
+    )
+    people = replace(query, entry="individuals", variant=VariantQuery())
+    people_where, people_params = individuals_where(people)
+    genotyped = CompiledQuery(
+        "SELECT i.dataset_id, count(*) FROM individuals i "
+        f"WHERE {people_where} AND i.ind IN (SELECT v.ind FROM variants v WHERE v.position IS NOT NULL) "
+        "GROUP BY i.dataset_id",
+        tuple(people_params),
+    )
+    return zygosities, genotyped
+
+
+def read_members(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> Members:
+    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+    return {str(ds): frozenset(int(i) for i in ids) for ds, ids in rows}
+
+
+def read_people(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> dict[str, frozenset[str]]:
+    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+    return {str(ds): frozenset(f"{ds}/{i}" for i in ids) for ds, ids in rows}
+
+
+def read_members_by(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> Mapping[str, Members]:
+    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+    found: dict[str, Members] = {}
+    for dataset, cell, ids in rows:
+        found.setdefault(str(dataset), {})[str(cell)] = frozenset(int(i) for i in ids)
+    return found

@@ -1,0 +1,231 @@
+"""The hub's release path: demo broker, passports checked at the hub, its own disclosure pass with
+per-node provenance, totals that never fill in suppressed parts, aggregates and budgets."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from pmbridge.hub import HubReleaseSettings, NodeEntry, create_hub_app, load_broker_key
+from pmbridge.model import Jurisdiction
+from pmbridge.node import NodeContext, open_node, parse_node_config
+from pmbridge.policy import DEMO_ISSUER, PURPOSE_HEADER, public_key_pem
+from pmbridge.vocab import Hpo, locate_data_dir
+from tests.beacon_schemas import RESULTSETS, errors
+from tests.hub.test_network_entries import Nodes
+from tests.node import release_node
+from tests.release import bearer, passport
+from tests.trust import hub_config, node_public_key, trusted
+
+pytestmark = pytest.mark.anyio
+
+NODES = {
+    "eu-rel": ("EU", "IT", "rel-eu", {}),
+    "eu-exact": ("EU", "DE", "rel-exact", {"privacy": {"noise": False}}),
+    "cn-rel": ("CN", "CN", "rel-cn", {}),
+}
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, NodeContext]]]:
+    """Three nodes trusting the hub's broker key; the hub's state folder holds that key."""
+    home = tmp_path_factory.mktemp("hub-home")
+    key = load_broker_key(home / "hub-state")
+    trust = {
+        "audience": "pmbridge-demo-network",
+        "issuers": [{"iss": DEMO_ISSUER, "public_key": public_key_pem(key).decode()}],
+    }
+    hpo = Hpo.load(locate_data_dir())
+    contexts: dict[str, NodeContext] = {}
+    for node, (jurisdiction, country, dataset, tables) in NODES.items():
+        root = tmp_path_factory.mktemp(node)
+        doc = {**release_node.config(node, jurisdiction, country, dataset, **tables), "passports": trust}
+        full = release_node.build(root, doc, hpo)
+        contexts[node] = open_node(parse_node_config(trusted(full, root), base=root, where="test"))
+    yield home, contexts
+    for context in contexts.values():
+        context.close()
+        context.release.close()
+
+
+@asynccontextmanager
+async def hub(network: tuple[Path, dict[str, NodeContext]]) -> AsyncIterator[httpx.AsyncClient]:
+    home, contexts = network
+    entries = [
+        NodeEntry(n, f"http://{n}", Jurisdiction(j), c, public_key=node_public_key(contexts, n))
+        for n, (j, c, _, _) in NODES.items()
+    ]
+    with tempfile.TemporaryDirectory() as keys:
+        config = hub_config(entries, Path(keys), release=HubReleaseSettings(demo_broker=True))
+        app = create_hub_app(replace(config, state_dir=home / "hub-state"), transport=Nodes(contexts))
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
+        ):
+            yield client
+
+
+def hub_key(network: tuple[Path, dict[str, NodeContext]]) -> ec.EllipticCurvePrivateKey:
+    """The hub's broker key, to make passports for researchers the demo does not list."""
+    return load_broker_key(network[0] / "hub-state")
+
+
+def body(*filters: Mapping[str, object], granularity: str = "count") -> dict[str, object]:
+    return {
+        "meta": {"apiVersion": "v2.0.1"},
+        "query": {"filters": list(filters), "requestedGranularity": granularity},
+    }
+
+
+def by_node(doc: Mapping[str, object]) -> dict[str, dict[str, object]]:
+    return {s["info"]["node"]: s for s in doc["response"]["resultSets"]}  # type: ignore[index]
+
+
+async def test_the_demo_broker_lists_its_users_and_signs_their_passports(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    async with hub(network) as client:
+        users = (await client.get("/api/auth/users")).json()
+        token = (await client.post("/api/auth/token", json={"user": "eu-researcher"})).json()
+        anonymous = (await client.post("/api/auth/token", json={"user": "anonymous"})).json()
+        unknown = await client.post("/api/auth/token", json={"user": "mallory"})
+        counted = await client.post("/api/individuals", json=body(), headers=bearer(token["passport"]))
+    assert users["demo"] is True
+    assert [u["id"] for u in users["users"]] == [
+        "eu-researcher",
+        "cn-researcher",
+        "controlled-researcher",
+        "anonymous",
+    ]
+    assert (
+        token["user"]["country"] == "IT"
+        and token["passport"].count(".") == 2
+        and token["expiresAt"].endswith("Z")
+    )
+    assert anonymous["passport"] is None and anonymous["expiresAt"] is None
+    assert unknown.status_code == 400
+    assert counted.status_code == 200
+    assert counted.json()["meta"]["returnedGranularity"] == "count"  # the nodes accepted the hub's passport
+
+
+async def test_the_hub_keeps_node_noise_adds_its_own_to_exact_counts_and_says_so(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    token = passport("hub-noise-1", country="IT", key=hub_key(network))
+    async with hub(network) as client:
+        doc = (await client.post("/api/individuals", json=body(), headers=bearer(token))).json()
+    assert errors(doc, RESULTSETS) == []
+    sets = by_node(doc)
+    noised = sets["eu-rel"]["info"]
+    assert noised["count"]["how"] == "noised" and noised["provenance"]["node"]["how"] == "noised"
+    assert noised["count"]["value"] == noised["provenance"]["node"]["value"]  # passed on, not re-noised
+    exact = sets["eu-exact"]["info"]
+    assert exact["provenance"]["node"]["how"] == "exact" and exact["count"]["how"] == "noised"
+    assert sets["cn-rel"]["info"]["count"]["threshold"] == 11  # an Italian researcher at a Chinese node
+    total = doc["info"]["total"]
+    assert total["how"] == "noised" and total["partial"] is False and total["parts"] == 3
+    assert (
+        doc["responseSummary"]["numTotalResults"]
+        == sum(s["resultsCount"] for s in sets.values())
+        == total["value"]
+    )
+
+
+async def test_a_total_over_suppressed_parts_is_marked_and_never_includes_them(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    token = passport("hub-partial-1", country="IT", key=hub_key(network))
+    eight = {"id": "age", "operator": "<", "value": "10"}  # 8 people per node: shown at home, not abroad
+    async with hub(network) as client:
+        doc = (await client.post("/api/individuals", json=body(eight), headers=bearer(token))).json()
+    sets = by_node(doc)
+    assert sets["cn-rel"]["info"]["count"]["how"] == "suppressed" and sets["cn-rel"]["resultsCount"] == 0
+    total = doc["info"]["total"]
+    assert total["partial"] is True and total["suppressedParts"] == ["cn-rel/rel-cn"]
+    shown = sets["eu-rel"]["resultsCount"] + sets["eu-exact"]["resultsCount"]
+    assert total["value"] == doc["responseSummary"]["numTotalResults"] == shown
+    assert {n["node"]: n["count"] for n in doc["info"]["nodes"]}["cn-rel"] == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda key: passport("h-forged", country="IT"), "bad_signature"),  # the test broker, not the hub's
+        (lambda key: passport("h-late", country="IT", key=key, age=timedelta(hours=2)), "expired"),
+        (lambda key: passport("h-away", country="IT", key=key, audience="other"), "wrong_audience"),
+    ],
+)
+async def test_the_hub_refuses_a_bad_passport_itself(
+    network: tuple[Path, dict[str, NodeContext]], make: object, reason: str
+) -> None:
+    token = make(hub_key(network))  # type: ignore[operator]
+    async with hub(network) as client:
+        replies = [
+            await client.post("/api/individuals", json=body(), headers=bearer(token)),
+            await client.get("/api/budget", headers=bearer(token)),
+            await client.post("/api/aggregates", json={}, headers=bearer(token)),
+        ]
+    for reply in replies:
+        assert reply.status_code == 401
+        assert reason in reply.json()["error"]["errorMessage"]
+
+
+async def test_the_hub_refuses_forbidden_purposes_before_asking_any_node(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    async with hub(network) as client:
+        reply = await client.post(
+            "/api/individuals", json=body(), headers={PURPOSE_HEADER: "law_enforcement"}
+        )
+    assert reply.status_code == 403
+    assert reply.json()["error"]["errorMessage"].startswith("refused by rule X5")
+
+
+async def test_a_record_query_abroad_is_refused_by_the_cn_node_under_x1_and_the_hub_says_so(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    token = passport("h-grant", country="DE", grants=("rel-cn", "rel-eu"), key=hub_key(network))
+    async with hub(network) as client:
+        doc = (
+            await client.post("/api/individuals", json=body(granularity="record"), headers=bearer(token))
+        ).json()
+    assert doc["info"]["missingNodes"] == ["cn-rel"]
+    cn = {n["node"]: n for n in doc["info"]["nodes"]}["cn-rel"]
+    assert cn["status"] == "error" and cn["detail"].startswith("refused by rule X1:")
+
+
+async def test_network_aggregates_keep_each_nodes_account_beside_the_hubs(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    token = passport("hub-charts-1", country="IT", key=hub_key(network))
+    request = {"query": {"filters": []}, "breakdowns": ["sex", "ageBand", "phenotypeCategory"]}
+    async with hub(network) as client:
+        doc = (await client.post("/api/aggregates", json=request, headers=bearer(token))).json()
+        budget = (await client.get("/api/budget", headers=bearer(token))).json()
+    assert doc["missingNodes"] == [] and {n["node"] for n in doc["nodes"]} == set(NODES)
+    datasets = {d["node"]: d for d in doc["datasets"]}
+    assert set(datasets) == set(NODES)
+    exact = datasets["eu-exact"]
+    assert exact["dataset"] == "rel-exact" and exact["total"]["how"] == "noised"
+    assert exact["provenance"]["node"]["total"]["how"] == "exact"
+    assert list(exact["breakdowns"]["sex"]["cells"]) == ["female", "male", "other", "unknown"]
+    assert (
+        "total" in exact["breakdowns"]["ageBand"] and "total" not in exact["breakdowns"]["phenotypeCategory"]
+    )
+    for entry in datasets.values():
+        for part in entry["breakdowns"].values():
+            for count in part["cells"].values():
+                assert count["value"] is None or count["value"] == 0 or count["value"] >= count["threshold"]
+    assert budget["researcher"] == "hub-charts-1" and budget["missingNodes"] == []
+    lines = {n["node"]: n["datasets"] for n in budget["nodes"]}
+    assert lines["eu-rel"][0]["dataset"] == "rel-eu" and lines["eu-rel"][0]["spent"] > 0
+    assert lines["eu-exact"][0]["spent"] == 0.0  # that node does not noise; the hub did, and charged its own
+    assert [d["dataset"] for d in budget["hub"]["datasets"]] == ["eu-exact/rel-exact"]
