@@ -15,6 +15,7 @@ import httpx
 import pytest
 import tomli_w
 
+from pmbridge.audit import AuditEntry, read_audit_log
 from pmbridge.demo import Supervisor
 from pmbridge.similarity import PhenotypeQuery, load_disease_ranker
 from pmbridge.vocab import Hpo, locate_data_dir
@@ -154,6 +155,49 @@ def test_ranking_through_the_api_is_the_librarys_ranking(
     assert doc["hpoRelease"] == ranker.release
     assert doc["query"]["phenotypes"][0]["labels"]["zh"]  # Chinese HPO labels where the release has them
     assert all(d["zhFallback"] is True and d["labels"]["zh"] == d["labels"]["en"] for d in doc["diseases"])
+
+
+def test_the_hub_and_the_nodes_audit_matches_rankings_and_contact_requests(
+    network: tuple[Supervisor, dict[str, str], Path],
+) -> None:
+    _, urls, root = network
+    matched = post(f"{urls['hub']}/api/match", {"phenotypes": list(MARFAN)}, at_home()).json()
+    ranked = post(f"{urls['hub']}/api/rank", {"phenotypes": list(MARFAN), "limit": 4}, at_home()).json()
+    best = matched["matches"][0]
+    contact = {
+        "node": best["node"],
+        "dataset": best["dataset"],
+        "matchId": best["matchId"],
+        "researcher": {"name": "Alice Rossi", "email": "alice@uni.example"},
+        "message": "Could we compare notes?",
+    }
+    relayed = post(f"{urls['hub']}/api/match/contact", contact, at_home()).json()
+    hub = [e for e in _audit(root / "hub-state" / "audit.jsonl") if e.action == "release"]
+    kinds = {(e.actor, e.rule, e.released["kind"]) for e in hub if "kind" in e.released}
+    assert kinds >= {
+        ("alice", "node-release", "match"),
+        ("alice", "reference-data", "rank"),
+        ("alice", "contact", "contact"),
+    }
+    (last_match,) = [e for e in hub if e.released.get("kind") == "match"][-1:]
+    assert last_match.released["matches"] == len(matched["matches"])
+    assert last_match.released["nodes"] == 2 and last_match.released["missing"] == 0
+    (last_rank,) = [e for e in hub if e.released.get("kind") == "rank"][-1:]
+    assert last_rank.released["diseases"] == len(ranked["diseases"]) == 4
+    assert any(e.released.get("requestId") == relayed["requestId"] for e in hub)
+    for node_id in ("eu-rome", "cn-shanghai"):
+        released = [e for e in _audit(root / node_id / f"audit-{node_id}.jsonl") if e.action == "release"]
+        assert any(e.actor == "alice" and e.released.get("kind") == "match" for e in released)
+    cn = [e for e in _audit(root / "cn-shanghai" / "audit-cn-shanghai.jsonl") if e.action == "release"]
+    cn_matches = [e.released for e in cn if e.released.get("kind") == "match"]
+    assert cn_matches and all(r["matches"] == 0 and r["crossBorder"] for r in cn_matches)
+    for log in (root / "hub-state" / "audit.jsonl", root / "eu-rome" / "audit-eu-rome.jsonl"):
+        text = log.read_text()
+        assert best["matchId"] not in text and "p-marfan" not in text and "HP:" not in text
+
+
+def _audit(path: Path) -> list[AuditEntry]:
+    return [line.entry for line in read_audit_log(path) if line.entry is not None]
 
 
 def test_a_node_that_is_down_is_reported_missing(network: tuple[Supervisor, dict[str, str], Path]) -> None:

@@ -3,7 +3,7 @@ ranks their pseudonymous matches by score; ``POST /api/match/contact`` relays a 
 contact request to the one node that holds the match (Matchmaker-Exchange style handshake).
 
 The hub never learns who a match is: it passes the node's match ids on, and only that node can
-resolve them.
+resolve them. Each answer, refusal and relayed contact request is audited as hub entries are.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pmbridge.beacon import json_body
-from pmbridge.errors import QueryError, UnknownMatch, UpstreamError
-from pmbridge.hub._caller import hub_caller
+from pmbridge.errors import PMBridgeError, QueryError, UnknownMatch, UpstreamError
+from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
 from pmbridge.hub._match_merge import NetworkMatches, merge_matches
@@ -21,6 +21,9 @@ from pmbridge.hub._registry import NodeEntry
 from pmbridge.similarity import parse_contact_request, parse_phenotype_request
 
 router = APIRouter()
+
+NODE_RELEASE = "node-release"
+"""The rule a hub match release names: the hub passes on what each node's own release let out."""
 
 
 @router.post("/api/match")
@@ -31,8 +34,21 @@ async def match(request: Request) -> dict[str, object]:
     replies = await _ask(ctx, ctx.config.nodes, "/api/match", body.to_body(), who.forward)
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
-        raise network_refusal(refused)
-    return network_match_reply(merge_matches(replies, limit=body.limit))
+        raise _refusal(who, network_refusal(refused))
+    merged = merge_matches(replies, limit=body.limit)
+    if who.audit is not None:
+        who.audit.record_release(
+            rule=NODE_RELEASE,
+            granularity="record" if merged.matches else "count",
+            released={
+                "kind": "match",
+                "nodes": sum(o.status is NodeStatus.OK for o in merged.nodes),
+                "missing": len(merged.missing),
+                "matches": len(merged.matches),
+                "aggregates": len(merged.aggregates),
+            },
+        )
+    return network_match_reply(merged)
 
 
 def network_match_reply(merged: NetworkMatches) -> dict[str, object]:
@@ -76,15 +92,29 @@ async def contact(request: Request) -> dict[str, object]:
         and reply.body is not None
         and isinstance(reply.body.get("requestId"), str)
     ):
-        return {"requestId": reply.body["requestId"], "node": node.id, "status": "relayed"}
+        request_id = str(reply.body["requestId"])
+        if who.audit is not None:
+            who.audit.record_release(
+                rule="contact",
+                granularity="none",
+                released={"kind": "contact", "node": node.id, "requestId": request_id},
+            )
+        return {"requestId": request_id, "node": node.id, "status": "relayed"}
     if reply.http_status == 404:
         raise UnknownMatch(f"node {node.id}: {reply.detail}", hint="copy matchId and dataset from /api/match")
     if reply.http_status is not None and 400 <= reply.http_status < 500:
-        raise network_refusal([reply])
+        raise _refusal(who, network_refusal([reply]))
     raise UpstreamError(
         f"node {node.id} did not take the contact request ({reply.status.value}: {reply.detail})",
         hint="try again later; nothing was stored",
     )
+
+
+def _refusal(who: HubCaller, error: PMBridgeError) -> PMBridgeError:
+    """``error`` (every asked node refused), with the refusing rule marked on the request's audit."""
+    if who.audit is not None:
+        who.audit.refuse(getattr(error, "rule", error.code))
+    return error
 
 
 async def _ask(

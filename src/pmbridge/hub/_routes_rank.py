@@ -2,6 +2,7 @@
 
 Reference data only (the HPO release in ``hub.data_dir``), no node is asked: a patient's
 phenotypes are the researcher's own input. The ranker loads once per process, on first use.
+The caller is checked and the answer audited as any hub answer (nothing about a patient leaves).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from pmbridge.beacon import json_body
+from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.similarity import (
     PhenotypeQuery,
@@ -30,8 +32,20 @@ router = APIRouter()
 async def rank(request: Request) -> dict[str, object]:
     """Diseases best explaining the phenotypes (and gene), best first, with English and Chinese names."""
     body = parse_phenotype_request(await json_body(request))
-    config = hub_of(request).config
-    return await run_in_threadpool(answer_rank, body, data_dir=config.data_dir)
+    config, who = hub_of(request).config, hub_caller(request)
+    answer = await run_in_threadpool(answer_rank, body, data_dir=config.data_dir)
+    if who.audit is not None:
+        ranked = answer["diseases"]
+        who.audit.record_release(
+            rule="reference-data",
+            granularity="none",
+            released={
+                "kind": "rank",
+                "diseases": len(ranked) if isinstance(ranked, list) else 0,
+                "hpoRelease": str(answer["hpoRelease"]),
+            },
+        )
+    return answer
 
 
 def answer_rank(body: PhenotypeRequest, *, data_dir: Path | None) -> dict[str, object]:

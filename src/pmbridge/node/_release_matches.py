@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from pmbridge.audit import query_digest as audit_digest
 from pmbridge.errors import DisclosureRefused, PolicyRefused
 from pmbridge.model import Dataset, Granularity
 from pmbridge.policy import Caller, NodePolicy, ReleaseRequest, crosses_border, evaluate_release
@@ -23,8 +24,6 @@ from pmbridge.privacy import (
     Breakdown,
     DisclosureSettings,
     ReleasedCount,
-    canonical_query,
-    query_digest,
     refused,
     threshold_breakdown,
 )
@@ -152,8 +151,9 @@ def as_aggregate(plan: MatchPlan, reason: str, *, rule: str) -> MatchPlan:
 def match_question(query: PhenotypeQuery) -> dict[str, object]:
     """The canonical question behind a match's band counts: what is counted, not how it was asked.
 
-    Labels are resolved, term lists are sets, and ``limit`` (how many matches) is no part of it, so
-    asking again in another order or wording hits the noise cache rather than drawing new noise.
+    Terms are current ids (the caller resolved labels and obsolete ids), lists are sets, and
+    ``limit`` (how many matches) is no part of it, so asking again in another order or wording
+    hits the noise cache rather than drawing new noise.
 
     >>> a = match_question(PhenotypeQuery(("HP:2", "HP:1", "HP:1"), genes=("FBN1",)))
     >>> a == match_question(PhenotypeQuery(("HP:1", "HP:2"), genes=("FBN1",)))
@@ -172,7 +172,7 @@ def match_question(query: PhenotypeQuery) -> dict[str, object]:
 
 def question_digest(query: PhenotypeQuery) -> str:
     """A digest of :func:`match_question`, which the audit log names instead of the terms."""
-    return query_digest(canonical_query(match_question(query)))
+    return audit_digest(match_question(query))
 
 
 def release_matches(

@@ -8,12 +8,11 @@ contact request is audited as the entry endpoints audit theirs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-
-from collections.abc import Mapping
 
 from pmbridge.audit import RequestAudit
 from pmbridge.beacon import json_body
@@ -37,7 +36,7 @@ from pmbridge.node._release_matches import (
     question_digest,
     release_matches,
 )
-from pmbridge.policy import Caller, ReleaseRequest, decide_release
+from pmbridge.policy import Caller, ReleaseRequest, decide_release, volume_limits
 from pmbridge.privacy import Breakdown, DisclosureControl
 from pmbridge.similarity import (
     PhenotypeQuery,
@@ -95,7 +94,9 @@ def answer_match(
         ctx, plan, caller, [m.id for m in top if m.score > 0], matcher, genetic=body.gene is not None
     )
     bands = matcher.index.band_counts(scores, bounds=BAND_BOUNDS, datasets=plan.datasets(MatchMode.AGGREGATE))
-    releaser = band_release(control, researcher=caller.researcher.id, query=query, cross_border=plan.cross_border)
+    releaser = band_release(
+        control, researcher=caller.researcher.id, query=query, cross_border=plan.cross_border
+    )
     try:
         done = release_matches(
             plan, matches=top, band_counts=bands, privacy=control.settings, release_bands=releaser
@@ -147,7 +148,7 @@ def _count_exports(
 ) -> tuple[MatchPlan, int]:
     """Per-patient matches abroad (under a legal route) count toward the node's yearly export limits
     (X3, X4); past them the answer falls back to the aggregate. Returns the plan and how many
-    people were counted."""
+    people the counters took (none where no counter applies, e.g. an EU node)."""
     if not plan.cross_border or not ids:
         return plan, 0
     people = [f"{ds}/{individual}" for ds, individual in (matcher.patients[i] for i in ids)]
@@ -156,7 +157,7 @@ def _count_exports(
         ctx.release.policy, request, people=people, ledger=ctx.release.exports, now=datetime.now(UTC)
     )
     if verdict.allowed:
-        return plan, len(people)
+        return plan, len(people) if volume_limits(ctx.release.policy, request) else 0
     deciding = verdict.deciding
     return as_aggregate(plan, f"rule {deciding.rule}: {deciding.reason}", rule=deciding.rule), 0
 
