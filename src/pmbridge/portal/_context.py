@@ -1,0 +1,24 @@
+"""What the portal holds while the hub runs: renderer, reference data, sessions (set by install_portal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from pmbridge.portal._reference import ReferenceLoader
+from pmbridge.portal._render import Renderer
+from pmbridge.portal._sessions import SessionStore
+
+
+@dataclass(frozen=True, slots=True)
+class Portal:
+    renderer: Renderer
+    reference: ReferenceLoader
+    sessions: SessionStore
+
+
+def portal_of(request: Request) -> Portal:
+    portal = request.app.state.portal
+    assert isinstance(portal, Portal)
+    return portal

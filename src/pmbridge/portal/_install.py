@@ -1,0 +1,33 @@
+"""Mount the portal on the hub's app: its pages, its term search API and its static files."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pmbridge.hub._registry import HubConfig
+from pmbridge.portal import (
+    _routes_account,
+    _routes_assets,
+    _routes_datasets,
+    _routes_explore,
+    _routes_match,
+    _routes_network,
+    _routes_terms,
+)
+from pmbridge.portal._context import Portal
+from pmbridge.portal._reference import ReferenceLoader
+from pmbridge.portal._render import Renderer
+from pmbridge.portal._sessions import SessionStore
+
+
+def install_portal(app: FastAPI, config: HubConfig) -> None:
+    """Serve the portal at ``/`` of ``app`` (a hub), reading reference data from ``config.data_dir``."""
+    sessions = SessionStore()
+    app.state.portal = Portal(
+        renderer=Renderer(site_name=config.name, sessions=sessions),
+        reference=ReferenceLoader(config.data_dir),
+        sessions=sessions,
+    )
+    pages = (_routes_network, _routes_explore, _routes_datasets, _routes_match, _routes_account)
+    for module in (*pages, _routes_terms, _routes_assets):
+        app.include_router(module.router)

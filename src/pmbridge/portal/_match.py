@@ -1,0 +1,114 @@
+"""The patient match page's rows: ranked diagnoses (``POST /api/rank``) and matching patients across
+nodes (``POST /api/match``): pseudonymous matches where a node releases them, score bands otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from pmbridge.portal._counts import ShownCount
+from pmbridge.portal._i18n import N_
+
+BANDS: Final = {"weak": N_("weak"), "moderate": N_("moderate"), "strong": N_("strong")}
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    rank: int
+    id: str
+    name: str
+    score: float
+    genes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRow:
+    """One pseudonymous match: only its node can tell who it is."""
+
+    rank: int
+    node: str
+    dataset: str
+    match_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class BandRow:
+    """How many of a dataset's patients score in one band; ``count`` None when only yes/no leaves."""
+
+    node: str
+    dataset: str
+    band: str
+    min_score: float
+    count: ShownCount | None
+    exists: bool | None
+
+
+def diagnoses(doc: Mapping[str, object]) -> list[Diagnosis]:
+    """The ranked diseases of a ``/api/rank`` answer (names are English: the data has no Chinese)."""
+    found = []
+    for item in _list(doc.get("diseases")):
+        labels = _mapping(item.get("labels"))
+        found.append(
+            Diagnosis(
+                rank=int(str(item.get("rank", 0))),
+                id=str(item.get("id", "")),
+                name=str(labels.get("en") or item.get("id", "")),
+                score=_score(item.get("score")),
+                genes=tuple(str(g) for g in _list_of_any(item.get("genes"))),
+            )
+        )
+    return found
+
+
+def patients(doc: Mapping[str, object]) -> tuple[list[PatientRow], list[BandRow]]:
+    """The matches and score bands of a ``/api/match`` answer.
+
+    >>> rows, bands = patients({"matches": [{"rank": 1, "node": "n", "dataset": "d", "matchId": "m",
+    ...     "score": 0.8}], "aggregates": [{"node": "n", "dataset": "e", "bands": [{"band": "weak",
+    ...     "minScore": 0.3, "exists": False, "count": {"value": 0, "how": "exact"}}]}]})
+    >>> rows[0].match_id, bands[0].count
+    ('m', ShownCount(value=0, how='exact', threshold=None, reason='', epsilon=None, rule=None))
+    """
+    rows = [
+        PatientRow(
+            rank=int(str(m.get("rank", 0))),
+            node=str(m.get("node", "")),
+            dataset=str(m.get("dataset", "")),
+            match_id=str(m.get("matchId", "")),
+            score=_score(m.get("score")),
+        )
+        for m in _list(doc.get("matches"))
+    ]
+    bands = []
+    for part in _list(doc.get("aggregates")):
+        for band in _list(part.get("bands")):
+            exists = band.get("exists")
+            bands.append(
+                BandRow(
+                    node=str(part.get("node", "")),
+                    dataset=str(part.get("dataset", "")),
+                    band=str(band.get("band", "")),
+                    min_score=_score(band.get("minScore")),
+                    count=ShownCount.from_wire(band["count"]) if "count" in band else None,
+                    exists=exists if isinstance(exists, bool) else None,
+                )
+            )
+    return rows, bands
+
+
+def _score(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[Mapping[str, object]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _list_of_any(value: object) -> list[object]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,31 @@
+"""The portal's navigation: one entry per page, in the order the header lists them.
+
+A new page adds its entry here and its router in ``_install.py``; the base template does the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from pmbridge.portal._i18n import N_
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A header link: the page's path and its catalogue label."""
+
+    path: str
+    label: str
+
+    def current(self, path: str) -> bool:
+        """Whether ``path`` is this page (``/`` is the network page too)."""
+        return path == self.path or (self.path == "/network" and path == "/")
+
+
+NAV: Final = (
+    NavItem("/network", N_("Network")),
+    NavItem("/explore", N_("Cohort explorer")),
+    NavItem("/datasets", N_("Datasets")),
+    NavItem("/match", N_("Patient match")),
+)

@@ -1,0 +1,68 @@
+"""The patient match page: enter phenotypes, see ranked diagnoses and matching patients across nodes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from pmbridge.hub._context import hub_of
+from pmbridge.portal._context import portal_of
+from pmbridge.portal._i18n import N_
+from pmbridge.portal._match import BANDS, diagnoses, patients
+from pmbridge.portal._query import Problem, read_query
+from pmbridge.portal._sources import call_or_problem
+
+router = APIRouter()
+
+DIAGNOSES = 10
+MATCHES = 20
+
+
+@router.get("/match", response_class=HTMLResponse, include_in_schema=False)
+async def match_page(request: Request) -> HTMLResponse:
+    portal = portal_of(request)
+    reference = await portal.reference.get()
+    query = read_query(request.query_params.multi_items(), index=reference.terms)
+    problems = {p.field: p.message for p in query.problems}
+    if query.run and not query.terms and not query.unresolved:
+        problems["hpo"] = Problem("hpo", N_("Choose at least one phenotype.")).message
+    ranked: Mapping[str, object] = {}
+    matched: Mapping[str, object] = {}
+    failures: list[str] = []
+    if query.ready and query.terms:
+        body: dict[str, object] = {"phenotypes": [t.id for t in query.terms]}
+        if query.gene:
+            body["gene"] = query.gene
+        (ranked, rank_problem), (matched, match_problem) = await asyncio.gather(
+            call_or_problem(request, "POST", "/api/rank", {**body, "limit": DIAGNOSES}),
+            call_or_problem(request, "POST", "/api/match", {**body, "limit": MATCHES}),
+        )
+        failures = [p for p in (rank_problem, match_problem) if p]
+    rows, bands = patients(matched)
+    return portal.renderer.page(
+        request,
+        "match.html",
+        {
+            "query": query,
+            "problems": problems,
+            "asked": bool(ranked or matched),
+            "diagnoses": diagnoses(ranked),
+            "patients": rows,
+            "bands": bands,
+            "band_words": BANDS,
+            "outcomes": _outcomes(matched),
+            "failures": failures,
+            "node_names": {n.id: n.name or n.id for n in hub_of(request).config.nodes},
+            "hpo_release": reference.hpo_release,
+        },
+        status=400 if query.run and problems else 200,
+    )
+
+
+def _outcomes(matched: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """How each node answered the match request."""
+    nodes = matched.get("nodes")
+    return [n for n in nodes if isinstance(n, Mapping)] if isinstance(nodes, list) else []

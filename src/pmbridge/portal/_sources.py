@@ -1,0 +1,109 @@
+"""Where the portal's numbers come from: the hub's own API, called in-process as the signed-in researcher.
+
+Each call goes through the hub's app (no socket) with the researcher's passport as a bearer token,
+so the hub checks, audits and releases exactly as it does for any other client. A page costs at
+most two fan-outs, made concurrently by the route that needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Final
+
+import httpx
+from fastapi import Request
+
+from pmbridge.errors import PMBridgeError, QueryError, UpstreamError
+from pmbridge.hub import NodeStatus, fan_out
+from pmbridge.hub._context import hub_of
+from pmbridge.portal._cohort import CohortCounts, from_aggregates
+from pmbridge.portal._session import passport_of
+
+BREAKDOWNS: Final = ("sex", "ageBand", "phenotypeCategory")
+
+
+@asynccontextmanager
+async def hub_api(request: Request) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of this hub's API, in-process, carrying the researcher's passport when signed in."""
+    headers = {"accept": "application/json"}
+    passport = passport_of(request)
+    if passport:
+        headers["authorization"] = f"Bearer {passport}"
+    transport = httpx.ASGITransport(app=request.app)
+    timeout = hub_of(request).config.deadline_seconds + 5
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://hub.internal", headers=headers, timeout=timeout
+    ) as client:
+        yield client
+
+
+async def call(request: Request, method: str, path: str, body: object = None) -> Mapping[str, object]:
+    """The JSON object the hub answers; its error (Beacon error shape) raised as a PM Bridge error."""
+    async with hub_api(request) as client:
+        reply = await client.request(method, path, json=body)
+    try:
+        doc = reply.json()
+    except ValueError:
+        doc = None
+    if reply.status_code >= 400 or not isinstance(doc, Mapping):
+        error = doc.get("error") if isinstance(doc, Mapping) else None
+        message = error.get("errorMessage") if isinstance(error, Mapping) else None
+        text = str(message or f"the hub answered {path} with HTTP {reply.status_code}")
+        if 400 <= reply.status_code < 500:
+            raise QueryError(text)
+        raise UpstreamError(text, hint="see the hub's log")
+    return doc
+
+
+async def call_or_problem(
+    request: Request, method: str, path: str, body: object = None
+) -> tuple[Mapping[str, object], str]:
+    """The hub's answer, or an empty one and why: one part failing leaves the rest of a page."""
+    try:
+        return await call(request, method, path, body), ""
+    except PMBridgeError as exc:
+        return {}, exc.message
+
+
+async def node_health(request: Request) -> list[Mapping[str, object]]:
+    """Every registered node with its health (up / slow / down), as ``GET /api/nodes`` has it."""
+    listed = (await call(request, "GET", "/api/nodes")).get("nodes")
+    return [n for n in listed if isinstance(n, Mapping)] if isinstance(listed, list) else []
+
+
+async def cohort_counts(
+    request: Request, filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str] = ()
+) -> CohortCounts:
+    """The released counts of the individuals matching every filter: per node, dataset and cell."""
+    body = {"query": {"filters": list(filters)}, "breakdowns": list(breakdowns)}
+    return from_aggregates(await call(request, "POST", "/api/aggregates", body))
+
+
+async def released_totals(request: Request) -> tuple[CohortCounts | None, str]:
+    """Every dataset's released total, or None and why when the hub could not count."""
+    try:
+        return await cohort_counts(request, []), ""
+    except PMBridgeError as exc:
+        return None, exc.message
+
+
+async def catalogues(request: Request) -> dict[str, list[Mapping[str, object]]]:
+    """Each answering node's dataset catalogue (public metadata); silent nodes are left out."""
+    ctx = hub_of(request)
+    replies = await fan_out(
+        "GET",
+        "/api/catalogue",
+        nodes=ctx.config.nodes,
+        deadline=ctx.config.deadline_seconds,
+        max_reply_bytes=ctx.config.max_reply_bytes,
+        client=ctx.client,
+        max_skew=ctx.config.max_clock_skew_seconds,
+        audit=ctx.audit,
+    )
+    found: dict[str, list[Mapping[str, object]]] = {}
+    for reply in replies:
+        datasets = (reply.body or {}).get("datasets")
+        if reply.status is NodeStatus.OK and isinstance(datasets, list):
+            found[reply.node.id] = [d for d in datasets if isinstance(d, Mapping)]
+    return found
