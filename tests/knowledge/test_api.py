@@ -205,4 +205,4 @@ def test_a_short_steward_token_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="at least 16"):
         hub_config(tmp_path, steward_token="short")
     with pytest.raises(ConfigError, match="unknown knowledge setting"):
-        hub_config(tmp_path / "b", stewards="x")
+        hub_config(tmp_path / "b", steward="x")

@@ -28,6 +28,7 @@ async def test_a_visitor_sees_the_demo_users_and_the_anonymous_budget(portal: ht
         "eu-researcher",
         "cn-researcher",
         "controlled-researcher",
+        "kb-steward",
         "anonymous",
     ]
     assert "Giulia Rossi" in page and "意大利" in page

@@ -36,6 +36,9 @@ PAGES = {
     "datasets": "/datasets",
     "match": "/match?hpo=HP:0001166&hpo=HP:0001250&run=1",
     "account": "/account",
+    "knowledge": "/knowledge?q=biobank",
+    "knowledge-entry": "/knowledge/policy:pipl",
+    "roadmap": "/knowledge/roadmap",
 }
 
 
@@ -161,6 +164,52 @@ def test_signing_in_shows_the_passport_and_the_budget(page: Page) -> None:
     expect(page.locator("h1")).to_have_text("Your account")
     expect(page.locator('table[data-table="visas"]')).to_contain_text("AffiliationAndRole")
     expect(page.locator('table[data-table="budget"] meter').first).to_be_visible()
+
+
+def test_the_knowledge_hub_is_searched_in_chinese_and_english_and_opens_entries(page: Page) -> None:
+    page.goto("/knowledge?lang=zh")
+    page.get_by_role("searchbox", name="检索知识中心").fill("个人信息保护法")
+    page.get_by_role("button", name="检索").click()
+    first = page.locator("li.kb-hit").first
+    expect(first).to_have_attribute("data-entry", "policy:pipl")
+    first.get_by_role("link", name="《中华人民共和国个人信息保护法》").click()
+    expect(page.locator("h1")).to_have_text("《中华人民共和国个人信息保护法》")
+    expect(page.locator('section[data-relation="implements"][data-direction="in"] h3')).to_contain_text(
+        "由其实施"
+    )
+    graph = page.locator("svg.kb-graph-svg")
+    expect(graph).to_be_visible()
+    graph.locator('a[data-entry="policy:gdpr"] circle').click()  # a node of the graph opens its entry
+    expect(page.locator("h1")).to_contain_text("通用数据保护条例")
+
+    page.goto("/knowledge?lang=en")
+    box = page.get_by_role("searchbox", name="Search the knowledge hub")
+    box.fill("biobank")
+    box.press("Enter")
+    expect(page.locator('li.kb-hit[data-entry="standard:iso-20387"]')).to_be_visible()
+    page.locator('section[data-facet="type"]').get_by_role("link", name="Stakeholder").click()
+    expect(page.locator('li.chip[data-value="Stakeholder"]')).to_be_visible()
+    expect(page.locator('li.kb-hit[data-entry="standard:iso-20387"]')).to_have_count(0)
+    page.locator('li.kb-hit[data-entry="stakeholder:bbmri-eric"] h3 a').click()
+    expect(page.locator("h1")).to_contain_text("BBMRI-ERIC")
+    expect(page.locator("a.external")).to_have_attribute("rel", "external noopener noreferrer")
+
+
+def test_a_knowledge_base_steward_changes_an_action_status(page: Page) -> None:
+    page.goto("/account?lang=en")
+    page.get_by_label("Chen Jing").check()
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/knowledge/roadmap?lang=zh")
+    action = page.locator('article[data-action="action:privacy-security-trust"]')
+    action.get_by_text("更改状态").click()
+    action.get_by_label("新状态").select_option("in-progress")
+    action.get_by_label("备注：发生了什么，或为何更改").fill("已在两个试点节点启用")
+    action.get_by_role("button", name="保存状态").click()
+    expect(page.locator('[data-changed="action:privacy-security-trust"]')).to_contain_text("进行中")
+    expect(action).to_have_attribute("data-status", "in-progress")
+    expect(action.locator('table[data-table="history"] tbody tr').first).to_contain_text(
+        "已在两个试点节点启用"
+    )
 
 
 def test_screenshots_of_every_page_in_both_languages(browser: Browser, hub: str) -> None:

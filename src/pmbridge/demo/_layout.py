@@ -10,6 +10,7 @@ import tomli_w
 
 from pmbridge.demo._release import release_tables
 from pmbridge.model import Jurisdiction
+from pmbridge.policy import DEMO_ISSUER, DEMO_STEWARD
 from pmbridge.signing import load_verifying_key
 
 HUB_KEY_NAME = "hub"
@@ -144,6 +145,8 @@ def write_hub_config(paths: DemoPaths, urls: dict[str, str], *, deadline_seconds
             "demo_broker": True,  # the hub signs the demo users' passports
             "private_key": _relative(paths.private_key(HUB_KEY_NAME), paths.root),
         },
+        # the demo broker's knowledge-base steward may change the roadmap from the portal
+        "knowledge": {"stewards": [{"issuer": DEMO_ISSUER, "subject": DEMO_STEWARD}]},
         "nodes": [
             {
                 "id": node.id,

@@ -7,7 +7,6 @@ The knowledge base lives in ``knowledge.sqlite`` in the hub's state folder; a ne
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -18,8 +17,9 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from pmbridge.errors import KnowledgeImportRejected, QueryError, StewardRequired
-from pmbridge.hub._context import HubContext
+from pmbridge.errors import KnowledgeImportRejected, QueryError
+from pmbridge.hub._context import HubContext, hub_of
+from pmbridge.hub._kb_stewards import steward_of
 from pmbridge.knowledge import (
     JURISDICTIONS,
     EntityType,
@@ -57,7 +57,9 @@ async def _open_knowledge_base(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge"], lifespan=_open_knowledge_base)
-_bearer = HTTPBearer(auto_error=False, description="The hub's knowledge.steward_token")
+_bearer = HTTPBearer(
+    auto_error=False, description="A listed steward's GA4GH passport, or the hub's knowledge.steward_token"
+)
 
 
 def _kb(request: Request) -> KnowledgeBase:
@@ -164,7 +166,11 @@ def export(kb: KB, fmt: Annotated[Literal["jsonld", "csv"], Query(alias="format"
 
 class StatusUpdate(BaseModel):
     status: Literal["proposed", "in-progress", "done", "stalled"]
-    steward: str = Field(min_length=1, max_length=200, description="Who makes the change.")
+    steward: str = Field(
+        default="",
+        max_length=200,
+        description="Who makes the change (required with the steward token; a passport names its holder).",
+    )
     note: str = Field(default="", max_length=2000, description="Why, or what happened.")
 
 
@@ -176,21 +182,17 @@ def set_status(
     update: StatusUpdate,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> dict[str, Any]:
-    """Change a roadmap action's status (knowledge-base stewards only: `Authorization: Bearer TOKEN`);
-    the change is kept in the action's history."""
-    token = request.app.state.hub.config.knowledge.steward_token
-    if not token:
-        raise StewardRequired(
-            "status changes are switched off on this hub",
-            hint="the hub's operator sets knowledge.steward_token",
-        )
-    given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        raise StewardRequired(
-            "a knowledge-base steward token is required" if not given else "the steward token is not valid",
-            hint="send Authorization: Bearer TOKEN with the hub's knowledge.steward_token",
-        )
-    change = kb.set_status(entity_id, update.status, actor=update.steward, note=update.note)
+    """Change a roadmap action's status (knowledge-base stewards only: `Authorization: Bearer` with the
+    passport of a steward listed in `knowledge.stewards`, or with the hub's `knowledge.steward_token`
+    and your name in `steward`); the change is kept in the action's history under the steward's name."""
+    ctx = hub_of(request)
+    actor = steward_of(
+        credentials.credentials if credentials else "",
+        named=update.steward,
+        settings=ctx.config.knowledge,
+        trust=ctx.release.trust,
+    )
+    change = kb.set_status(entity_id, update.status, actor=actor, note=update.note)
     return {
         "action": brief(kb.entity(entity_id)),
         "change": change_json(change),

@@ -127,8 +127,9 @@ def _edge(source: str, link: Link) -> dict[str, Any]:
 
 def roadmap(kb: KnowledgeBase) -> dict[str, Any]:
     """Domains in the roadmap's order, each with its actions, their status, responsible stakeholders,
-    barriers addressed and supporting facilitators."""
+    barriers addressed, supporting facilitators and status history."""
     entities = {e.id: e for e in kb.entities()}
+    histories = kb.histories()
     responsible: dict[str, list[str]] = {}
     supporters: dict[str, list[str]] = {}
     for source, link in kb.links():
@@ -144,6 +145,7 @@ def roadmap(kb: KnowledgeBase) -> dict[str, Any]:
             "responsible": [brief(entities[s]) for s in responsible.get(action.id, [])],
             "barriers": [brief(entities[b]) for b in action.targets("addressesBarrier")],
             "facilitators": [brief(entities[f]) for f in supporters.get(action.id, [])],
+            "history": [change_json(c) for c in histories.get(action.id, [])],
         }
 
     domains = []

@@ -176,6 +176,17 @@ class KnowledgeBase:
             )
             return [StatusChange(*row) for row in rows]
 
+    def histories(self) -> dict[str, list[StatusChange]]:
+        """Every action's status changes, by action, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT action, at, actor, from_status, to_status, note FROM status_change ORDER BY seq"
+            )
+            found: dict[str, list[StatusChange]] = {}
+            for row in rows:
+                found.setdefault(row[0], []).append(StatusChange(*row))
+            return found
+
     # --- writing -------------------------------------------------------------------------------
 
     def check(self, paths: Sequence[Path]) -> Validation:

@@ -3,6 +3,7 @@
 from pmbridge.policy._broker import (
     DEMO_AUDIENCE,
     DEMO_ISSUER,
+    DEMO_STEWARD,
     PASSPORT_LIFETIME,
     VISA_LIFETIME,
     DemoUser,
@@ -66,6 +67,7 @@ __all__ = [
     "DEFAULT_PURPOSE",
     "DEMO_AUDIENCE",
     "DEMO_ISSUER",
+    "DEMO_STEWARD",
     "DUO_TERMS_FILE",
     "HGR_GENETIC",
     "PASSPORT_LIFETIME",

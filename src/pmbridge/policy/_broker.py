@@ -1,4 +1,4 @@
-"""The demo passport broker: an ES256 issuer key and four demo users, as pure functions.
+"""The demo passport broker: an ES256 issuer key and five demo users, as pure functions.
 
 The hub plays broker in the demo; nodes trust its public key like any other issuer's. Real
 deployments use an identity broker (e.g. LS Login) and list its key in ``[[passports.issuers]]``.
@@ -30,6 +30,8 @@ DEMO_AUDIENCE: Final = "pmbridge-demo-network"
 PASSPORT_LIFETIME: Final = timedelta(hours=1)
 """Short, as bearer tokens should be: a stolen passport is useless within the hour."""
 VISA_LIFETIME: Final = timedelta(days=30)
+DEMO_STEWARD: Final = "kb-steward"
+"""The demo user whom the demo hub lists in ``knowledge.stewards``: they may change the roadmap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,8 @@ class DemoUser:
 
 
 def demo_users(*, controlled_dataset: str = "rome-rd") -> tuple[DemoUser, ...]:
-    """The four demo users: registered EU and CN researchers, a grant holder, and anonymous."""
+    """The five demo users: registered EU and CN researchers, a grant holder, a knowledge-base
+    steward, and anonymous."""
     return (
         DemoUser("eu-researcher", "Giulia Rossi", "IT", "faculty@uni-roma.example", registered=True),
         DemoUser("cn-researcher", "Li Wei", "CN", "faculty@fudan.example", registered=True),
@@ -58,6 +61,7 @@ def demo_users(*, controlled_dataset: str = "rome-rd") -> tuple[DemoUser, ...]:
             registered=True,
             grants=(controlled_dataset,),
         ),
+        DemoUser(DEMO_STEWARD, "Chen Jing", "CN", "staff@pmbridge-kb.example", registered=True),
         DemoUser("anonymous", "Anonymous visitor", None, None, registered=False, passport=False),
     )
 

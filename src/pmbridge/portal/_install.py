@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pmbridge.hub._registry import HubConfig
+from pmbridge.hub import HubConfig
 from pmbridge.portal import (
     _routes_account,
     _routes_assets,
     _routes_datasets,
     _routes_explore,
+    _routes_knowledge,
     _routes_match,
     _routes_network,
+    _routes_roadmap,
     _routes_terms,
 )
 from pmbridge.portal._context import Portal
@@ -29,5 +31,6 @@ def install_portal(app: FastAPI, config: HubConfig) -> None:
         sessions=sessions,
     )
     pages = (_routes_network, _routes_explore, _routes_datasets, _routes_match, _routes_account)
-    for module in (*pages, _routes_terms, _routes_assets):
+    knowledge = (_routes_roadmap, _routes_knowledge)  # /knowledge/roadmap before /knowledge/{entity_id}
+    for module in (*pages, *knowledge, _routes_terms, _routes_assets):
         app.include_router(module.router)

@@ -13,14 +13,16 @@ from pmbridge.portal._i18n import N_
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
-    """A header link: the page's path and its catalogue label."""
+    """A header link: the page's path and its catalogue label; a ``section`` owns the paths below it."""
 
     path: str
     label: str
+    section: bool = False
 
     def current(self, path: str) -> bool:
-        """Whether ``path`` is this page (``/`` is the network page too)."""
-        return path == self.path or (self.path == "/network" and path == "/")
+        """Whether ``path`` is this page (``/`` is the network page too) or in this section."""
+        below = self.section and path.startswith(self.path + "/")
+        return path == self.path or below or (self.path == "/network" and path == "/")
 
 
 NAV: Final = (
@@ -28,4 +30,5 @@ NAV: Final = (
     NavItem("/explore", N_("Cohort explorer")),
     NavItem("/datasets", N_("Datasets")),
     NavItem("/match", N_("Patient match")),
+    NavItem("/knowledge", N_("Knowledge hub"), section=True),
 )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pmbridge.hub._context import hub_of
+from pmbridge.hub import hub_of
 from pmbridge.portal._budget import budget_rows
 from pmbridge.portal._catalogue import ACCESS_WORDS
 from pmbridge.portal._context import portal_of

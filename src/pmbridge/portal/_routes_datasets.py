@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from pmbridge.hub._context import hub_of
+from pmbridge.hub import hub_of
 from pmbridge.portal._catalogue import ACCESS_LEVELS, GRANULARITIES, dataset_rows
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._sources import catalogues, released_totals

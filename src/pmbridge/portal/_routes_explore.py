@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from pmbridge.errors import PMBridgeError, QueryError
-from pmbridge.hub._context import hub_of
+from pmbridge.hub import hub_of
 from pmbridge.portal._cohort import CohortCounts
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._explorer import explorer_charts

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from pmbridge.hub._context import hub_of
+from pmbridge.hub import hub_of
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._match import BANDS, diagnoses, patients

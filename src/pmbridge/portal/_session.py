@@ -14,7 +14,7 @@ import jwt
 from fastapi import Request
 
 from pmbridge.errors import PassportRejected
-from pmbridge.hub._context import hub_of
+from pmbridge.hub import hub_of
 from pmbridge.policy import Researcher, verify_passport
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._sessions import SESSION_COOKIE

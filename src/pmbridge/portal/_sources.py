@@ -15,8 +15,7 @@ import httpx
 from fastapi import Request
 
 from pmbridge.errors import PMBridgeError, QueryError, UpstreamError
-from pmbridge.hub import NodeStatus, fan_out
-from pmbridge.hub._context import hub_of
+from pmbridge.hub import NodeStatus, fan_out, hub_of
 from pmbridge.portal._cohort import CohortCounts, from_aggregates
 from pmbridge.portal._session import passport_of
 
