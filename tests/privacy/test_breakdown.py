@@ -92,9 +92,20 @@ def test_the_next_smallest_cell_is_suppressed_too() -> None:
     assert {out.cells["F"].display, out.cells["O"].display} == {"suppressed"}
 
 
-def test_two_small_cells_that_add_up_to_k_protect_each_other() -> None:
-    plan = plan_suppression({"a": 2, "b": 3, "c": 30}, total=35, min_count=5)
-    assert plan.hidden == {"a", "b"} and plan.complementary == frozenset()
+def test_small_cells_are_always_joined_by_a_complement() -> None:
+    """Whether a complement was needed must not tell the reader anything about the small cells."""
+    plan = plan_suppression({"a": 2, "b": 3, "c": 30, "d": 40}, total=75, min_count=5)
+    assert plan.primary == {"a", "b"} and plan.complementary == {"c"}
+
+
+def test_an_algorithm_aware_reader_cannot_pin_the_small_cells() -> None:
+    # Found by hypothesis: hiding a complement only when the small cells alone were unsafe told the
+    # reader that they were at their smallest (1 + 1 + 1), which pinned every one of them.
+    cells = {"F": 1, "M": 1, "O": 5, "U": 5, "a": 1}
+    out = threshold_breakdown(cells, total=13, min_count=3)
+    feasible = feasible_values(out, k=3, release_zero=True)
+    assert feasible is not None
+    assert all(len(values) >= 2 for values in feasible.values()), feasible
 
 
 def test_ones_everywhere_hide_the_total() -> None:

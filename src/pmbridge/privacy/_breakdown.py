@@ -58,7 +58,10 @@ def plan_suppression(
     when it is empty, or has at least two cells summing to at least k, and every hidden cell
     can still take at least two values within those bounds and the sum ``R``. Until it is safe
     the smallest released non-zero cell is hidden as well (ties by name, so the plan is
-    deterministic); when no cell is left to hide, the total is hidden instead.
+    deterministic); when no cell is left to hide, the total is hidden instead. At least one such
+    complement is always hidden beside small cells, even when they would be safe on their own:
+    hiding one only when needed would tell a reader who knows this algorithm that the small cells
+    alone were unsafe, i.e. at the edge of their range, and could pin them down.
 
     The sum is taken both over the true hidden cells and as the reader derives it, whichever is
     smaller, so cells that overlap (one person in two datasets) are treated conservatively.
@@ -83,7 +86,9 @@ def plan_suppression(
     lo = 1 if release_zero else 0
     hidden = set(primary)
     extra: set[str] = set()
-    while not _safe(cells, primary, extra, total=total, min_count=min_count, lo=lo):
+    while (primary and not extra) or not _safe(
+        cells, primary, extra, total=total, min_count=min_count, lo=lo
+    ):
         candidates = sorted((v, k) for k, v in cells.items() if k not in hidden and v > 0)
         if not candidates:
             return SuppressionPlan(
