@@ -6,12 +6,14 @@
     ├── VocabularyError
     │   └── UnknownTerm           an ontology id or label that the loaded release does not know
     ├── StoreError                the node's DuckDB file: schema, migrations, locking
-    │   └── SchemaTooNew          the file was written by a newer PM Bridge
+    │   ├── SchemaTooNew          the file was written by a newer PM Bridge
+    │   └── LedgerBusy            a SQLite ledger stayed locked past its busy timeout (HTTP 503)
     ├── IngestError               a whole ingest run failed (per-record problems are reports)
     ├── QueryError                a request that cannot be answered as asked (HTTP 400)
     │   ├── UnsupportedFilter     a filter the node cannot apply
     │   └── UnknownMatch          a match id the node never gave out for that dataset (HTTP 404)
     ├── UpstreamError             a node or hub did not answer usefully (HTTP 502)
+    ├── MatchIndexNotReady        a node's patient-matching index is still being built (HTTP 503)
     ├── SignatureRejected         a signed HTTP message failed verification (HTTP 401), with a reason
     ├── AuditLogError             the audit log cannot be opened or appended to
     ├── DisclosureRefused         disclosure control refuses a release (HTTP 403), naming the rule
@@ -21,7 +23,8 @@
     └── KnowledgeError            the hub's knowledge base cannot do what was asked (HTTP 400)
         ├── KnowledgeImportRejected  an import with problems: lists every one, wrote nothing
         ├── UnknownEntry          no knowledge-base entry has this id (HTTP 404)
-        └── StewardRequired       a change needs the knowledge-base steward token (HTTP 401)
+        ├── StewardRequired       a change needs a steward's passport or the steward token (HTTP 401)
+        └── NotASteward           a signed-in researcher who is not a knowledge-base steward (HTTP 403)
 
 Each error carries a stable ``code`` (documented in docs/errors.md, checked by a test), the HTTP
 status it maps to, and a ``hint`` that tells the user what to do next.
@@ -39,6 +42,9 @@ __all__ = [
     "IngestError",
     "KnowledgeError",
     "KnowledgeImportRejected",
+    "LedgerBusy",
+    "MatchIndexNotReady",
+    "NotASteward",
     "PMBridgeError",
     "PassportRejected",
     "PolicyRefused",
@@ -112,6 +118,25 @@ class SchemaTooNew(StoreError):
     code = "schema_too_new"
 
 
+class LedgerBusy(StoreError):
+    """A privacy or export ledger stayed locked by another request or process past its busy timeout.
+
+    The message names the ledger, never its file path: it reaches the caller over HTTP.
+    """
+
+    code = "ledger_busy"
+    status = 503
+
+    def __init__(self, ledger: str, *, timeout: float) -> None:
+        self.ledger = ledger
+        self.timeout = timeout
+        super().__init__(
+            f"the {ledger} is busy: another request or process held its lock for more than {timeout:g} s",
+            hint="retry in a moment; if it keeps happening, the operator should look for a process "
+            "that holds the ledger file open in a long transaction",
+        )
+
+
 class IngestError(PMBridgeError):
     code = "ingest_error"
     status = 400
@@ -136,6 +161,21 @@ class UnknownMatch(QueryError):
 class UpstreamError(PMBridgeError):
     code = "upstream_error"
     status = 502
+
+
+class MatchIndexNotReady(PMBridgeError):
+    """A match came while the node's patient-matching index was still being built, and waited for
+    it as long as the node allows (``node.match_index_wait_seconds``)."""
+
+    code = "match_index_not_ready"
+    status = 503
+
+    def __init__(self, waited: float) -> None:
+        self.waited = waited
+        super().__init__(
+            f"the node's patient-matching index is still being built (waited {waited:g} s)",
+            hint="retry in a few seconds: the node builds it once when it starts and after its store changes",
+        )
 
 
 class SignatureRejected(PMBridgeError):
@@ -210,7 +250,8 @@ class PassportRejected(PMBridgeError):
 
     Reasons are stable words a caller may branch on: ``malformed``, ``wrong_type``,
     ``unsupported_algorithm``, ``untrusted_issuer``, ``bad_signature``, ``expired``,
-    ``not_yet_valid``, ``wrong_audience``, ``missing_claim``, ``too_large``.
+    ``not_yet_valid``, ``wrong_audience``, ``missing_claim``, ``too_large``, and ``missing`` (a
+    request that only a researcher's passport can make, e.g. a contact request, came without one).
     """
 
     code = "passport_rejected"
@@ -278,3 +319,17 @@ class StewardRequired(KnowledgeError):
 
     code = "kb_steward_required"
     status = 401
+
+
+class NotASteward(KnowledgeError):
+    """A signed-in researcher asked for a knowledge-base change, but the hub does not list them."""
+
+    code = "kb_not_a_steward"
+    status = 403
+
+    def __init__(self, subject: str, *, hint: str = "") -> None:
+        self.subject = subject
+        super().__init__(
+            f"{subject} is not a knowledge-base steward of this hub, so they cannot change the roadmap",
+            hint=hint or "ask the hub's operator to add your passport to knowledge.stewards",
+        )

@@ -65,6 +65,13 @@ NODE_SETTINGS: tuple[Setting, ...] = (
         "The node's hash-chained, signed audit log (JSON lines), relative to the config file; one "
         "entry per request under /api and per release. Check it with `pmbridge audit verify`.",
     ),
+    Setting(
+        "node.match_index_wait_seconds",
+        30.0,
+        "How long a patient match waits for the node's matching index, which the node builds in the "
+        "background when it starts (and after its store changes); past it the match is refused with "
+        "match_index_not_ready (HTTP 503).",
+    ),
     Setting("datasets[].id", None, "Dataset identifier; records are ingested into a dataset."),
     Setting("datasets[].name", None, "Dataset name shown in catalogues."),
     Setting("datasets[].description", "", "Free-text description of the dataset."),
@@ -111,8 +118,21 @@ HUB_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "knowledge.steward_token",
         "",
-        "Bearer token of knowledge-base stewards, who may change a roadmap action's status "
-        "(POST /api/kb/actions/{id}/status); at least 16 characters. Empty: status changes are off.",
+        "Bearer token of knowledge-base stewards who use the API, who may change a roadmap action's "
+        "status (POST /api/kb/actions/{id}/status); at least 16 characters. Empty: only the stewards "
+        "in knowledge.stewards may (none listed either: status changes are off).",
+    ),
+    Setting(
+        "knowledge.stewards[].issuer",
+        None,
+        "A knowledge-base steward who signs in to the portal: the issuer (iss) of their GA4GH passport, "
+        "one of the hub's trusted issuers. Status changes are recorded under the passport's identity.",
+    ),
+    Setting(
+        "knowledge.stewards[].subject",
+        None,
+        "The steward's passport subject (sub), unique within its issuer, e.g. 'kb-steward' for the "
+        "demo broker's knowledge-base steward.",
     ),
     Setting(
         "knowledge.seed",

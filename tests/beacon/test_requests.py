@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pmbridge.beacon import INDIVIDUAL as INDIVIDUAL_ENTRY
 from pmbridge.beacon import (
+    MAX_INTEGER,
     BeaconRequest,
     RawFilter,
     ResultSet,
@@ -127,3 +130,36 @@ def test_filters_are_given_their_meaning_and_the_unusable_ones_set_aside() -> No
 def test_a_default_request_is_a_count_of_ten() -> None:
     assert BeaconRequest().granularity is Granularity.COUNT
     assert parse_body(None) == BeaconRequest()
+
+
+def bounded_requests(where: str, number: int) -> tuple[dict[str, object], dict[str, str]]:
+    """A POST body and a GET query string that carry ``number`` as ``where``."""
+    if where in ("skip", "limit"):
+        return {"query": {"pagination": {where: number}}}, {where: str(number)}
+    params: dict[str, object] = {
+        "start": {"referenceName": "1", "start": [number], "alternateBases": "A"},
+        "end": {"referenceName": "1", "start": [0], "end": [number]},
+        "variantMinLength": {"variantMinLength": number},
+    }[where]
+    query = {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in params.items()}
+    return {"query": {"requestParameters": params}}, query
+
+
+@given(
+    number=st.one_of(
+        st.integers(-(2**70), 2**70), st.sampled_from([0, 1, -1, MAX_INTEGER, MAX_INTEGER + 1, 10**30])
+    ),
+    where=st.sampled_from(["skip", "limit", "start", "end", "variantMinLength"]),
+)
+def test_every_integer_of_a_request_is_in_range_or_refused_naming_the_parameter(
+    number: int, where: str
+) -> None:
+    """A number past what JSON carries exactly (2^53 - 1) would break the hub's forwarding (orjson
+    refuses integers past 64 bits), so it is a 400 naming the parameter, never accepted."""
+    body, query = bounded_requests(where, number)
+    for parse, request in ((parse_body, body), (parse_query_string, query)):
+        if 0 <= number <= MAX_INTEGER and not (where == "end" and number == 0):
+            parse(request)  # type: ignore[operator]
+        elif not 0 <= number <= MAX_INTEGER:
+            with pytest.raises(QueryError, match=f"{where} must be an integer from 0 to {MAX_INTEGER}"):
+                parse(request)  # type: ignore[operator]

@@ -1,5 +1,6 @@
 """Matchmaking and ranking through a real hub and real nodes: an EU node and a CN node with the same
-patients, a researcher in Italy. Matches come from the EU node only (the CN node answers with band
+patients, a researcher in Italy holding a controlled-access grant for ``ds-a`` (per-patient matches
+need record-level access). Matches come from the EU node only (the CN node answers with band
 counts: rule X1), the hub merges them, relays a contact request to the steward's inbox, and ranks
 diseases in the order the library does."""
 
@@ -20,7 +21,7 @@ from pmbridge.demo import Supervisor
 from pmbridge.similarity import PhenotypeQuery, load_disease_ranker
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.node import match_node
-from tests.node.match_node import MARFAN
+from tests.node.match_node import GRANTS, MARFAN
 from tests.release import bearer, passport, trusting
 from tests.trust import hub_key_file, node_key
 
@@ -67,8 +68,8 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Supervis
         yield supervisor, urls, root
 
 
-def at_home() -> dict[str, str]:
-    return bearer(passport("alice", country="IT"))
+def at_home(user: str = "alice") -> dict[str, str]:
+    return bearer(passport(user, country="IT", grants=GRANTS))
 
 
 def post(url: str, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -131,6 +132,10 @@ def test_a_contact_request_reaches_the_stewards_inbox_and_nothing_else(
     assert mine["individual_id"] == "p-marfan" and mine["researcher_email"] == "alice@uni.example"
     wrong = post(f"{urls['hub']}/api/match/contact", {**body, "matchId": "m-" + "f" * 32}, at_home())
     assert wrong.status_code == 404 and wrong.json()["error"]["errorCode"] == 404
+    someone_else = post(f"{urls['hub']}/api/match/contact", body, at_home("bob"))  # alice's id, not bob's
+    assert someone_else.status_code == 404
+    anonymous = post(f"{urls['hub']}/api/match/contact", body)
+    assert anonymous.status_code == 401 and "missing" in anonymous.json()["error"]["errorMessage"]
     elsewhere = post(f"{urls['hub']}/api/match/contact", {**body, "node": "nowhere"}, at_home())
     assert elsewhere.status_code == 400
 

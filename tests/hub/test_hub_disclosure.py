@@ -3,6 +3,8 @@ and its k-1, never reveals what a node held back, keeps node noise, and closes a
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +97,23 @@ def test_when_the_hub_hides_a_cell_the_node_showed_it_hides_the_total_too(
 def test_a_released_count_survives_the_wire(count: ReleasedCount | None) -> None:
     if count is not None:
         assert parse_released(count.to_dict()) == count
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(12, 200), st.sampled_from([ReleaseMethod.EXACT, ReleaseMethod.ROUNDED]), st.integers(1, 9))
+def test_provenance_says_how_the_node_made_a_number_never_the_number(
+    exact: int, how: ReleaseMethod, shift: int
+) -> None:
+    """The hub noises a node's exact count: its reply shows the hub's number and how the node
+    made its own, but not the node's number, its display or its reason."""
+    hub = DisclosureControl(settings=DisclosureSettings(), noise=lambda value, _: value + shift)
+    node = ReleasedCount(value=exact, how=how, threshold=5, rule=None, reason=f"{exact} people")
+    out = hub_release(
+        exact, node, control=hub, researcher="r", dataset="n/d", question={"q": exact}, cross_border=False
+    )
+    info = out.info()
+    assert out.released.value == exact + shift and out.released.how is ReleaseMethod.NOISED
+    assert info["provenance"] == {
+        "node": {"how": how.value, "threshold": 5, "epsilon": None, "roundedTo": None, "rule": None}
+    }
+    assert str(exact) not in json.dumps(info["provenance"])

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pmbridge.hub import HubReleaseSettings, NodeEntry, create_hub_app, load_broker_key
 from pmbridge.model import Jurisdiction
 from pmbridge.node import NodeContext, open_node, parse_node_config
+from pmbridge.node._matching import node_matcher
 from pmbridge.policy import DEMO_ISSUER, PURPOSE_HEADER, public_key_pem
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.beacon_schemas import RESULTSETS, errors
@@ -103,6 +104,7 @@ async def test_the_demo_broker_lists_its_users_and_signs_their_passports(
         "eu-researcher",
         "cn-researcher",
         "controlled-researcher",
+        "kb-steward",
         "anonymous",
     ]
     assert (
@@ -126,7 +128,13 @@ async def test_the_hub_keeps_node_noise_adds_its_own_to_exact_counts_and_says_so
     sets = by_node(doc)
     noised = sets["eu-rel"]["info"]
     assert noised["count"]["how"] == "noised" and noised["provenance"]["node"]["how"] == "noised"
-    assert noised["count"]["value"] == noised["provenance"]["node"]["value"]  # passed on, not re-noised
+    assert set(noised["provenance"]["node"]) == {
+        "how",
+        "threshold",
+        "epsilon",
+        "roundedTo",
+        "rule",
+    }  # no number
     exact = sets["eu-exact"]["info"]
     assert exact["provenance"]["node"]["how"] == "exact" and exact["count"]["how"] == "noised"
     assert sets["cn-rel"]["info"]["count"]["threshold"] == 11  # an Italian researcher at a Chinese node
@@ -152,7 +160,7 @@ async def test_a_total_over_suppressed_parts_is_marked_and_never_includes_them(
     assert total["partial"] is True and total["suppressedParts"] == ["cn-rel/rel-cn"]
     shown = sets["eu-rel"]["resultsCount"] + sets["eu-exact"]["resultsCount"]
     assert total["value"] == doc["responseSummary"]["numTotalResults"] == shown
-    assert {n["node"]: n["count"] for n in doc["info"]["nodes"]}["cn-rel"] == 0
+    assert {n["node"]: n["count"] for n in doc["info"]["nodes"]}["cn-rel"] is None  # nothing released
 
 
 @pytest.mark.parametrize(
@@ -172,19 +180,29 @@ async def test_the_hub_refuses_a_bad_passport_itself(
             await client.post("/api/individuals", json=body(), headers=bearer(token)),
             await client.get("/api/budget", headers=bearer(token)),
             await client.post("/api/aggregates", json={}, headers=bearer(token)),
+            await client.get("/api/filtering_terms", headers=bearer(token)),
+            await client.post("/api/datasets/rel-cn/filtering_terms", json={}, headers=bearer(token)),
         ]
     for reply in replies:
         assert reply.status_code == 401
         assert reason in reply.json()["error"]["errorMessage"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/individuals"),
+        ("GET", "/api/filtering_terms"),
+        ("GET", "/api/datasets/rel-cn/filtering_terms"),
+        ("POST", "/api/individuals/filtering_terms"),
+    ],
+)
 async def test_the_hub_refuses_forbidden_purposes_before_asking_any_node(
-    network: tuple[Path, dict[str, NodeContext]],
+    network: tuple[Path, dict[str, NodeContext]], method: str, path: str
 ) -> None:
+    asked = {"json": body()} if path == "/api/individuals" else {"json": {}} if method == "POST" else {}
     async with hub(network) as client:
-        reply = await client.post(
-            "/api/individuals", json=body(), headers={PURPOSE_HEADER: "law_enforcement"}
-        )
+        reply = await client.request(method, path, headers={PURPOSE_HEADER: "law_enforcement"}, **asked)
     assert reply.status_code == 403
     assert reply.json()["error"]["errorMessage"].startswith("refused by rule X5")
 
@@ -229,3 +247,61 @@ async def test_network_aggregates_keep_each_nodes_account_beside_the_hubs(
     assert lines["eu-rel"][0]["dataset"] == "rel-eu" and lines["eu-rel"][0]["spent"] > 0
     assert lines["eu-exact"][0]["spent"] == 0.0  # that node does not noise; the hub did, and charged its own
     assert [d["dataset"] for d in budget["hub"]["datasets"]] == ["eu-exact/rel-exact"]
+
+
+async def test_match_band_counts_pass_the_hubs_own_disclosure_with_each_nodes_account(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    """A researcher in China gets score bands from the EU nodes (X1). eu-exact sends exact counts,
+    which the hub noises itself; eu-rel's noise is kept; no band shows 1 to the hub's k-1."""
+    token = passport("hub-match-1", country="CN", key=hub_key(network), grants=("rel-cn",))
+    body = {"phenotypes": [release_node.SEIZURE], "limit": 5}
+    for context in network[1].values():  # in process there is no node lifespan to build the index
+        node_matcher(context)  # before the hub's 5 s deadline starts
+    async with hub(network) as client:
+        reply = await client.post("/api/match", json=body, headers=bearer(token))
+        again = await client.post("/api/match", json=body, headers=bearer(token))
+    assert reply.status_code == 200, reply.text
+    doc = reply.json()
+    aggregates = {a["node"]: a for a in doc["aggregates"]}
+    assert set(aggregates) == {"eu-rel", "eu-exact"}  # cn-rel is at home, with a grant: per-patient
+    hows = {}
+    for node, aggregate in aggregates.items():
+        for band in aggregate["bands"]:
+            count, told = band["count"], band["provenance"]["node"]
+            assert count["value"] is None or count["value"] == 0 or count["value"] >= 11
+            assert band["exists"] == (None if count["value"] is None else count["value"] > 0)
+            hows[node, band["band"], told["how"]] = count["how"]
+    exact_bands = [how for (node, _, told), how in hows.items() if node == "eu-exact" and told == "exact"]
+    assert "noised" in exact_bands and set(exact_bands) <= {"noised", "exact"}  # exact: only zeros
+    assert {how for (node, _, told), how in hows.items() if node == "eu-rel" and told == "noised"} <= {
+        "noised",
+        "suppressed",
+    }
+    assert again.json()["aggregates"] == doc["aggregates"]  # the hub's noise is cached per question
+
+
+async def test_a_differencing_refusal_reads_the_same_whatever_the_distance(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    """After the 20 people with seizures, the same 20 asked otherwise (0 apart), 3 fewer (age
+    known) and 4 fewer (age known and under 56) are all refused, in words that do not say which."""
+    token = passport("hub-guard-1", country="IT", key=hub_key(network))
+    seizure = {"id": "HP:0001250"}
+    closer = [
+        [seizure, {"id": "HP:0000707"}],  # its ancestor: the very same people
+        [seizure, {"id": "age", "operator": ">=", "value": "0"}],
+        [seizure, {"id": "age", "operator": "<", "value": "56"}],
+    ]
+    async with hub(network) as client:
+        first = await client.post("/api/individuals", json=body(seizure), headers=bearer(token))
+        refusals = [
+            await client.post("/api/individuals", json=body(*filters), headers=bearer(token))
+            for filters in closer
+        ]
+    assert first.status_code == 200
+    assert {r.status_code for r in refusals} == {403}
+    said = {r.json()["error"]["errorMessage"] for r in refusals}
+    assert len(said) == 1, said
+    (message,) = said
+    assert "differencing_guard" in message and "same people" not in message and "within" not in message

@@ -1,7 +1,8 @@
 """A node for patient-matching tests: hand-made patients in two datasets, default disclosure control.
 
-``ds-a`` grants counts to everyone (and so per-patient matches to an identified researcher at
-home); ``ds-b`` grants only yes/no, so it always answers with an aggregate. ``p-marfan`` has
+``ds-a`` grants counts to everyone and records to controlled access (so per-patient matches to
+an identified researcher at home holding a ControlledAccessGrants visa for it, :data:`GRANTS`);
+``ds-b`` grants only yes/no, so it always answers with an aggregate. ``p-marfan`` has
 exactly the Marfan-like query's terms and FBN1; 24 others have unrelated neurological terms, so
 the "strong" band of the query holds one patient: never a count that may leave.
 """
@@ -22,6 +23,8 @@ ARACHNODACTYLY, ECTOPIA_LENTIS, TALL = "HP:0001166", "HP:0001083", "HP:0000098"
 MARFAN = (ARACHNODACTYLY, ECTOPIA_LENTIS, TALL)
 NEURO = ("HP:0001250", "HP:0002069", "HP:0001263", "HP:0001249", "HP:0002376", "HP:0001252", "HP:0000252")
 SEIZURE = "HP:0001250"
+GRANTS = ("ds-a",)
+"""The controlled-access grant that lets a researcher at home see ``ds-a``'s patients as matches."""
 
 CONFIG: dict[str, object] = {
     "node": {
@@ -32,7 +35,11 @@ CONFIG: dict[str, object] = {
         "store": "store.duckdb",
     },
     "datasets": [
-        {"id": "ds-a", "name": "A", "release": {"public": "count", "registered": "count"}},
+        {
+            "id": "ds-a",
+            "name": "A",
+            "release": {"public": "count", "registered": "count", "controlled": "record"},
+        },
         {"id": "ds-b", "name": "B", "release": {"public": "boolean", "registered": "boolean"}},
     ],
 }

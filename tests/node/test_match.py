@@ -1,6 +1,6 @@
 """Patient matching at a node: who gets pseudonymous matches and who gets band counts, what a reply
-may contain (never a record field), match ids (stable per node, unlinkable across nodes), and the
-steward's contact inbox."""
+may contain (never a record field, coarse scores), match ids (stable per researcher and node,
+unlinkable across researchers and nodes), and the steward's contact inbox."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from typer.testing import CliRunner
 from pmbridge.cli._app import app as cli
 from pmbridge.model import AccessLevel, Individual, PatientRecord, PhenotypicFeature, Sex
 from pmbridge.node import NodeContext, create_node_app, inbox_path, list_contacts
-from pmbridge.node._pseudonyms import load_match_ids
+from pmbridge.node._pseudonyms import MatchIds, load_match_ids
 from pmbridge.node._routes_match import answer_match
-from pmbridge.policy import Caller, Researcher
+from pmbridge.policy import DEMO_ISSUER, Caller, Researcher
 from pmbridge.similarity import parse_phenotype_request
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.node import match_node
-from tests.node.match_node import MARFAN, NEURO, SEIZURE, TALL
+from tests.node.match_node import GRANTS, MARFAN, NEURO, SEIZURE, TALL
 from tests.release import bearer, passport
 from tests.trust import as_hub
 
@@ -67,8 +67,14 @@ async def client(context: NodeContext) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def at_home() -> dict[str, str]:
-    return bearer(passport("alice", country="IT"))
+def at_home(user: str = "alice") -> dict[str, str]:
+    """A researcher in Italy (the node's jurisdiction) with controlled access to ``ds-a``."""
+    return bearer(passport(user, country="IT", grants=GRANTS))
+
+
+def seen_by(user: str) -> Researcher:
+    """The researcher of an :func:`at_home` passport, as far as match ids are concerned."""
+    return Researcher(user, issuer=DEMO_ISSUER)
 
 
 async def test_a_researcher_at_home_gets_pseudonymous_matches_best_first(
@@ -78,7 +84,8 @@ async def test_a_researcher_at_home_gets_pseudonymous_matches_best_first(
     assert reply.status_code == 200, reply.text
     doc = reply.json()
     ids = load_match_ids(context.config.store.parent)
-    assert doc["matches"][0] == {"matchId": ids.of("ds-a", "p-marfan"), "dataset": "ds-a", "score": 1.5}
+    best = ids.for_researcher(seen_by("alice"), "ds-a", "p-marfan")
+    assert doc["matches"][0] == {"matchId": best, "dataset": "ds-a", "score": 1.5}
     assert all(set(m) == {"matchId", "dataset", "score"} for m in doc["matches"])
     assert {m["dataset"] for m in doc["matches"]} == {"ds-a"}  # ds-b grants yes/no only
     assert [a["dataset"] for a in doc["aggregates"]] == ["ds-b"]
@@ -88,11 +95,52 @@ async def test_a_researcher_at_home_gets_pseudonymous_matches_best_first(
     assert doc["release"]["crossBorder"] is False
 
 
+async def test_a_registered_researcher_without_a_grant_gets_band_counts_not_patients(
+    client: httpx.AsyncClient,
+) -> None:
+    """ds-a grants counts, not records, to registered access: per-patient matches (ids and scores
+    per patient, which repeated one-term queries turn into each patient's profile) would leak
+    record-level data to a researcher allowed only counts."""
+    registered = bearer(passport("carol", country="IT"))
+    doc = (await client.post("/api/match", json=MARFAN_QUERY, headers=registered)).json()
+    assert doc["matches"] == []
+    modes = {d["dataset"]: (d["mode"], d["reason"]) for d in doc["release"]["datasets"]}
+    assert modes["ds-a"][0] == "aggregate" and "record-level access" in modes["ds-a"][1]
+    assert {a["dataset"] for a in doc["aggregates"]} == {"ds-a", "ds-b"}
+    for band in next(a for a in doc["aggregates"] if a["dataset"] == "ds-a")["bands"]:
+        value = band["count"]["value"]
+        assert value is None or value == 0 or value >= 5
+
+
+async def test_each_researcher_gets_their_own_ids_and_can_contact_only_through_them(
+    client: httpx.AsyncClient,
+) -> None:
+    query = {"phenotypes": [SEIZURE, "HP:0001263"], "limit": 30}
+    alice = (await client.post("/api/match", json=query, headers=at_home("alice"))).json()["matches"]
+    again = (await client.post("/api/match", json=MARFAN_QUERY, headers=at_home("alice"))).json()["matches"]
+    bob = (await client.post("/api/match", json=query, headers=at_home("bob"))).json()["matches"]
+    assert len(alice) > 5 and [m["score"] for m in alice] == [m["score"] for m in bob]
+    assert not {m["matchId"] for m in alice} & {m["matchId"] for m in bob}  # nothing to pool on
+    assert {m["matchId"] for m in again} & {m["matchId"] for m in alice}  # stable for one researcher
+    contact = {
+        "node": "eu-match",
+        "dataset": "ds-a",
+        "matchId": alice[0]["matchId"],
+        "researcher": {"name": "Bob", "email": "bob@uni.example"},
+        "message": "hello",
+    }
+    assert (await client.post("/api/match/contact", json=contact, headers=at_home("bob"))).status_code == 404
+    anonymous = await client.post("/api/match/contact", json=contact)
+    assert anonymous.status_code == 401 and "missing" in anonymous.json()["error"]["errorMessage"]
+    mine = await client.post("/api/match/contact", json=contact, headers=at_home("alice"))
+    assert mine.status_code == 200, mine.text
+
+
 @pytest.mark.parametrize("headers", [{}, "CN", None], ids=["anonymous", "abroad", "unknown-country"])
 async def test_anyone_else_gets_band_counts_that_pass_the_cross_border_minimum(
     client: httpx.AsyncClient, headers: object
 ) -> None:
-    sent = headers if isinstance(headers, dict) else bearer(passport("bo", country=headers))  # type: ignore[arg-type]
+    sent = headers if isinstance(headers, dict) else bearer(passport("bo", country=headers, grants=GRANTS))  # type: ignore[arg-type]
     doc = (await client.post("/api/match", json=MARFAN_QUERY, headers=sent)).json()
     assert doc["matches"] == []
     assert doc["release"]["crossBorder"] is True and doc["release"]["minCount"] == 11
@@ -139,6 +187,7 @@ terms = st.lists(st.sampled_from([*MARFAN, *NEURO, "HP:0000118"]), min_size=1, m
     limit=st.integers(1, 30),
     country=st.sampled_from([None, "IT", "DE", "CN", "US"]),
     registered=st.booleans(),
+    granted=st.booleans(),
 )
 def test_no_reply_ever_carries_a_record_field(
     roomy: NodeContext,
@@ -148,12 +197,16 @@ def test_no_reply_ever_carries_a_record_field(
     limit: int,
     country: str | None,
     registered: bool,
+    granted: bool,
 ) -> None:
     body = parse_phenotype_request(
         {"phenotypes": observed, "excluded": excluded, "gene": gene, "limit": limit}
     )
+    controlled = frozenset(GRANTS if granted else ())
     researcher = (
-        Researcher("r1", level=AccessLevel.REGISTERED, issuer="broker", country=country)
+        Researcher(
+            "r1", level=AccessLevel.REGISTERED, issuer="broker", country=country, controlled=controlled
+        )
         if registered
         else Researcher.anonymous()
     )
@@ -166,8 +219,11 @@ def test_no_reply_ever_carries_a_record_field(
     }  # the researcher's own
     released = json.dumps({k: v for k, v in doc.items() if k != "query"})
     assert not any(word in released for word in RECORD_WORDS)
+    if doc["matches"]:  # per patient only with record access at home
+        assert registered and granted and country in ("IT", "DE")
     for match in doc["matches"]:  # type: ignore[attr-defined]
         assert set(match) == {"matchId", "dataset", "score"} and match["matchId"].startswith("m-")
+        assert match["score"] == round(match["score"], 2)  # coarse: ranks, but is no exact profile
     assert len(doc["matches"]) <= limit  # type: ignore[arg-type]
     k = doc["release"]["minCount"]  # type: ignore[index]
     for aggregate in doc["aggregates"]:  # type: ignore[attr-defined]
@@ -179,7 +235,11 @@ def test_no_reply_ever_carries_a_record_field(
 
 def test_match_ids_are_stable_per_node_and_unlinkable_across_nodes(tmp_path: Path) -> None:
     body = parse_phenotype_request({"phenotypes": [SEIZURE, "HP:0001263"], "limit": 30})
-    caller = Caller(Researcher("r1", level=AccessLevel.REGISTERED, issuer="broker", country="IT"))
+    caller = Caller(
+        Researcher(
+            "r1", level=AccessLevel.REGISTERED, issuer="broker", country="IT", controlled=frozenset(GRANTS)
+        )
+    )
     hpo = Hpo.load(locate_data_dir())
 
     def matches(root: Path, config: dict[str, object]) -> list[dict[str, object]]:
@@ -268,5 +328,31 @@ async def test_a_contact_request_that_names_no_match_here_is_refused(
         "message": "hello",
         **change,
     }
-    reply = await client.post("/api/match/contact", json=body)
+    reply = await client.post("/api/match/contact", json=body, headers=at_home())
     assert reply.status_code == status, reply.text
+
+
+names = st.text(min_size=1, max_size=12)
+
+
+@given(
+    first=st.tuples(names, names),
+    second=st.tuples(names, names),
+    patients=st.lists(
+        st.tuples(st.sampled_from(["ds-a", "ds-b"]), names), min_size=1, max_size=8, unique=True
+    ),
+)
+def test_two_researchers_never_share_a_match_id_and_each_resolves_only_their_own(
+    first: tuple[str, str], second: tuple[str, str], patients: list[tuple[str, str]]
+) -> None:
+    """Match ids are per researcher (issuer and subject): two researchers cannot pool answers on one
+    patient, and an id resolves only for the researcher it was given to."""
+    ids = MatchIds(b"s" * 32)
+    alice, bob = (Researcher(subject, issuer=issuer) for issuer, subject in (first, second))
+    for dataset, individual in patients:
+        mine = ids.for_researcher(alice, dataset, individual)
+        assert MatchIds.looks_valid(mine) and mine == ids.for_researcher(alice, dataset, individual)
+        assert ids.resolve(mine, alice, patients) == (dataset, individual)
+        if first != second:
+            assert mine != ids.for_researcher(bob, dataset, individual)
+            assert ids.resolve(mine, bob, patients) is None

@@ -20,7 +20,7 @@ from pmbridge.policy import PURPOSE_HEADER, export_year
 from pmbridge.vocab import Hpo, locate_data_dir
 from tests.beacon_schemas import ERROR, errors
 from tests.node import match_node
-from tests.node.match_node import MARFAN, NEURO, SEIZURE
+from tests.node.match_node import GRANTS, MARFAN, NEURO, SEIZURE
 from tests.release import OPEN_POLICY, bearer, passport
 from tests.trust import as_hub
 
@@ -115,7 +115,7 @@ async def test_every_match_release_refusal_and_contact_request_is_audited_never_
     tmp_path: Path, hpo: Hpo
 ) -> None:
     config = match_node.build(tmp_path, hpo, node_id="eu-match-audit")
-    home = bearer(passport("audit-home", country="IT"))
+    home = bearer(passport("audit-home", country="IT", grants=GRANTS))
     abroad = bearer(passport("audit-cn", country="CN"))
     marfan = {"phenotypes": list(MARFAN), "gene": "FBN1"}
     async with node(tmp_path, config, privacy=EVERY_NUMBER) as (client, context):
@@ -162,7 +162,7 @@ async def test_per_patient_matches_leaving_china_are_counted_for_export_and_audi
     tmp_path: Path, hpo: Hpo
 ) -> None:
     config = match_node.build(tmp_path, hpo, node_id="cn-match-export", jurisdiction="CN", country="CN")
-    headers = bearer(passport("export-it", country="IT"))
+    headers = bearer(passport("export-it", country="IT", grants=GRANTS))
     async with node(tmp_path, config, policy=OPEN_POLICY["CN"]) as (client, context):
         reply = (await client.post("/api/match", json={"phenotypes": list(MARFAN)}, headers=headers)).json()
         entries = audit_entries(context)

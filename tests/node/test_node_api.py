@@ -156,3 +156,27 @@ async def test_identity_endpoints_name_the_node_and_the_hpo_release(client: http
     assert info["response"]["info"]["hpoRelease"] == "2025-01-16"
     service = (await client.get("/api/service-info")).json()
     assert service["type"]["artifact"] == "beacon"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "named"),
+    [
+        ("GET", "/api/individuals?skip=99999999999999999999", None, "skip"),
+        ("GET", "/api/datasets/ds-open/filtering_terms?limit=99999999999999999999", None, "limit"),
+        (
+            "POST",
+            "/api/g_variants",
+            {"query": {"requestParameters": {"referenceName": "1", "start": [0], "end": [10**30]}}},
+            "end",
+        ),
+        ("POST", "/api/individuals", {"query": {"pagination": {"skip": 2**64}}}, "skip"),
+    ],
+)
+async def test_an_integer_past_what_json_carries_exactly_is_a_400_naming_it(
+    client: httpx.AsyncClient, method: str, path: str, payload: object, named: str
+) -> None:
+    reply = await client.request(method, path, json=payload)
+    assert reply.status_code == 400, reply.text
+    doc = reply.json()
+    assert errors(doc, ERROR) == []
+    assert f"{named} must be an integer from 0 to 9007199254740991" in doc["error"]["errorMessage"]

@@ -237,9 +237,12 @@ async def test_the_allele_floor_holds_back_a_rare_variant_but_not_a_common_one(
     rare = {"g_variant": {"referenceName": "15", "start": [48_600_216], "alternateBases": "A"}}
     common = {"g_variant": {"referenceName": "2", "start": [999_999], "alternateBases": "T"}}
     async with node(stores["eu"], release_node.EU) as (client, _):
-        held = (await client.post("/api/individuals", json=count_body(**rare), headers=headers)).json()
+        every_set = count_body(**rare)
+        every_set["query"]["includeResultsetResponses"] = "ALL"  # type: ignore[index]  # a held set has no hit
+        held = (await client.post("/api/individuals", json=every_set, headers=headers)).json()
         shown = (await client.post("/api/individuals", json=count_body(**common), headers=headers)).json()
     held_count = the_set(held)["info"]["count"]  # type: ignore[index]
+    assert the_set(held)["exists"] is False and held["responseSummary"]["exists"] is False
     assert (held_count["how"], held_count["rule"], held_count["threshold"]) == (
         "suppressed",
         "allele_count_floor",

@@ -151,7 +151,7 @@ async def test_get_takes_the_spec_parameter_names(records_client: httpx.AsyncCli
         ({"referenceName": "15", "start": [5, 6]}, "bracket query needs end"),
         ({"referenceName": "15", "start": [9], "end": [9]}, "end (9) must be greater than start (9)"),
         ({"referenceName": "15", "start": [6, 5], "end": [9, 10]}, "bracket bounds must be increasing"),
-        ({"referenceName": "15", "start": [-1], "end": [9]}, "start must be an integer >= 0"),
+        ({"referenceName": "15", "start": [-1], "end": [9]}, "start must be an integer from 0"),
         ({"referenceName": "15", "start": [1, 2, 3], "end": [4]}, "one or two positions"),
         ({"referenceName": "15", "start": [5], "alternateBases": "XYZ"}, "not a sequence of bases"),
         ({"referenceName": "15", "start": ["five"], "end": [9]}, "start must be an integer"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -80,7 +82,7 @@ def test_cohorts_closer_than_k_are_conflicts(cohort: Cohort, removed: int, k: in
     smaller = frozenset(sorted(cohort)[removed:])
     distance = len(cohort) - len(smaller)
     conflict = differencing_conflict(smaller, [cohort], min_count=k)
-    assert conflict == (distance if distance < k else None)
+    assert conflict == (distance if distance < k and smaller else None)  # nobody never conflicts
 
 
 @given(cohort=st.frozensets(st.integers(-(2**40), 2**40), max_size=200))
@@ -110,7 +112,7 @@ def test_a_refusal_names_the_rule_and_the_fix() -> None:
         and refusal.status == 403
         and refusal.code == "disclosure_refused"
     )
-    assert "within 2 of the people" in refusal.message and "at least 5 people" in refusal.hint
+    assert "fewer than 5 people apart" in refusal.message and "at least 5 people" in refusal.hint
 
 
 def test_cohorts_at_least_k_apart_are_answered() -> None:
@@ -202,3 +204,95 @@ def test_a_breakdown_and_the_plain_count_of_one_question_agree() -> None:
     )
     assert out.total == plain  # one number for one question, paid for once
     assert control.remaining("r", "ds") == 47.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(seen=st.lists(people, max_size=8), k=st.integers(1, 12))
+def test_an_empty_cohort_never_conflicts_either_way(seen: list[Cohort], k: int) -> None:
+    assert differencing_conflict(frozenset(), seen, min_count=k) is None
+    for cohort in seen:
+        assert differencing_conflict(cohort, [frozenset()], min_count=k) is None
+
+
+# Counts of entries (biosamples, variants) need not equal the people behind them: any count at or
+# above the cross-border k (11) may come with a cohort of one person or more.
+entry_counts = st.integers(11, 60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    history=st.lists(st.tuples(people, entry_counts), max_size=6),
+    noise=st.booleans(),
+    cross_border=st.booleans(),
+)
+def test_a_question_matching_nobody_is_answered_whatever_was_released_before(
+    history: list[tuple[Cohort, int]], noise: bool, cross_border: bool
+) -> None:
+    control = DisclosureControl(settings=DisclosureSettings(noise=noise), ledger=MemoryLedger())
+    for i, (cohort, count) in enumerate(history):
+        with contextlib.suppress(DisclosureRefused):  # some earlier questions differ too little
+            control.release_count(
+                count,
+                researcher="anonymous",
+                dataset="ds",
+                query=f"q{i}",
+                cross_border=cross_border,
+                cohort=cohort,
+            )
+    for question in ("nobody 1", "nobody 2"):
+        out = control.release_count(
+            0,
+            researcher="anonymous",
+            dataset="ds",
+            query=question,
+            cross_border=cross_border,
+            cohort=frozenset(),
+        )
+        assert out.display == "0"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    others=st.frozensets(st.integers(0, 400), min_size=1, max_size=30),
+    target=st.integers(1000, 1010),
+    counts=st.tuples(entry_counts, entry_counts),
+    noise=st.booleans(),
+    cross_border=st.booleans(),
+    first=st.sampled_from(["A", "A minus target"]),
+)
+def test_a_versus_a_minus_one_person_is_refused_for_any_non_empty_cohort(
+    others: Cohort,
+    target: int,
+    counts: tuple[int, int],
+    noise: bool,
+    cross_border: bool,
+    first: str,
+) -> None:
+    """The classic attack on counts of entries, whose cohorts may be far smaller than k: as long as
+    both cohorts hold someone, the second question is refused in both worlds (distance 1 when the
+    target is in A, distance 0 when not), so the refusal tells nothing."""
+    for target_in_a in (True, False):
+        control = DisclosureControl(settings=DisclosureSettings(noise=noise), ledger=MemoryLedger())
+        a = others | {target} if target_in_a else others
+        questions = {"A": (a, counts[0]), "A minus target": (a - {target}, counts[1])}
+        order = [first, "A" if first != "A" else "A minus target"]
+        cohort, count = questions[order[0]]
+        control.release_count(
+            count,
+            researcher="mallory",
+            dataset="ds",
+            query=order[0],
+            cross_border=cross_border,
+            cohort=cohort,
+        )
+        cohort, count = questions[order[1]]
+        with pytest.raises(DisclosureRefused) as caught:
+            control.release_count(
+                count,
+                researcher="mallory",
+                dataset="ds",
+                query=order[1],
+                cross_border=cross_border,
+                cohort=cohort,
+            )
+        assert caught.value.rule == "differencing_guard"

@@ -20,6 +20,7 @@ from pmbridge.audit._http import (
     request_audit,
 )
 from pmbridge.audit._log import AuditLog
+from pmbridge.audit._paths import RouteTemplates, parameter_digest
 from pmbridge.audit._read import AuditLine, read_audit_log
 from pmbridge.audit._verify import AuditProblem, AuditReport, verify_audit_log
 
@@ -35,9 +36,11 @@ __all__ = [
     "AuditReport",
     "RequestAudit",
     "RequestTooLarge",
+    "RouteTemplates",
     "attach_request_audit",
     "canonical_json",
     "describe_request",
+    "parameter_digest",
     "query_digest",
     "read_audit_log",
     "read_body",

@@ -14,9 +14,9 @@ from typing import Any
 
 from pmbridge.audit._entry import AuditEntry, AuditEvent, Scalar, query_digest
 from pmbridge.audit._log import AuditLog
+from pmbridge.audit._paths import RouteTemplates
 
 SCOPE_KEY = "pmbridge.audit"
-MAX_PATH = 200
 MAX_REQUEST_BYTES = 1_048_576
 """Largest request body a node or the hub reads: Beacon queries are a few kilobytes, and a body
 is read whole before its signature can be checked."""
@@ -24,16 +24,22 @@ is read whole before its signature can be checked."""
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
-def describe_request(method: str, path: str, query_string: bytes, body: bytes) -> str:
-    """What the log's ``query`` says about a request: method, path and a digest of what was asked.
+def describe_request(
+    method: str, path: str, query_string: bytes, body: bytes, *, routes: RouteTemplates
+) -> str:
+    """What the log's ``query`` says about a request: method, route (path parameters, such as an
+    individual's id, only as digests; :class:`RouteTemplates`) and a digest of what was asked.
 
-    >>> describe_request("POST", "/api/individuals", b"", b'{"query": {"filters": []}}')
+    >>> routes = RouteTemplates(["/api/individuals", "/api/individuals/{entry_id}", "/api/info"])
+    >>> describe_request("POST", "/api/individuals", b"", b'{"query": {"filters": []}}', routes=routes)
     'POST /api/individuals sha256:7ba5bffd92046f5f7a38f06f2adff7ae480a3ca18da519acff0df8d97bef4cb9'
-    >>> describe_request("GET", "/api/info", b"", b"")
+    >>> describe_request("GET", "/api/info", b"", b"", routes=routes)
     'GET /api/info'
+    >>> describe_request("GET", "/api/individuals/rel-eu-5", b"", b"", routes=routes)
+    'GET /api/individuals/{entry_id} entry_id=sha256:053f2842c80ba306'
     """
     what = body or query_string
-    shown = path if len(path) <= MAX_PATH else path[:MAX_PATH] + "…"
+    shown = routes.audited(path)
     if not what:
         return f"{method} {shown}"
     return f"{method} {shown} {query_digest(what.decode('utf-8', 'replace') if body else what)}"

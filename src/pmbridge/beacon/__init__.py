@@ -11,6 +11,7 @@ from pmbridge.beacon._entry_types import (
     INDIVIDUAL,
     EntryType,
     entry_endpoints,
+    entry_operation_id,
     entry_type,
 )
 from pmbridge.beacon._filtering_terms import (
@@ -63,7 +64,7 @@ from pmbridge.beacon._response import (
     resultsets_response,
 )
 from pmbridge.beacon._similarity import SimilarAnchors
-from pmbridge.beacon._variants import VariantParams, three_letter_change
+from pmbridge.beacon._variants import MAX_INTEGER, VariantParams, three_letter_change
 
 __all__ = [
     "API_VERSION",
@@ -75,6 +76,7 @@ __all__ = [
     "FILTERING_TERMS_PATHS",
     "GENOMIC_VARIATION",
     "INDIVIDUAL",
+    "MAX_INTEGER",
     "NCIT_SEX",
     "RESOURCES",
     "BeaconDescription",
@@ -94,6 +96,7 @@ __all__ = [
     "collections_response",
     "configuration_response",
     "entry_endpoints",
+    "entry_operation_id",
     "entry_schema",
     "entry_type",
     "entry_type_definition",

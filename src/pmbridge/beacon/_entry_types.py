@@ -98,3 +98,15 @@ def entry_endpoints() -> Iterator[tuple[str, EntryType, str | None]]:
         yield f"/api/{entry.path}/{{entry_id}}", entry, None
         for lookup in entry.lookups:
             yield f"/api/{entry.path}/{{entry_id}}/{lookup}", entry, lookup
+
+
+def entry_operation_id(method: str, template: str) -> str:
+    """The OpenAPI operation id of one method of an entry endpoint: unique across them all.
+
+    >>> entry_operation_id("GET", "/api/individuals"), entry_operation_id("POST", "/api/individuals")
+    ('get_individuals', 'post_individuals')
+    >>> entry_operation_id("POST", "/api/individuals/{entry_id}/g_variants")
+    'post_individuals_by_id_g_variants'
+    """
+    path = template.removeprefix("/api/").replace("{entry_id}", "by_id").replace("/", "_")
+    return f"{method.lower()}_{path}"

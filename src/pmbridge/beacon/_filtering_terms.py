@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pmbridge.beacon._framework import informational_meta
+from pmbridge.beacon._variants import bounded
 from pmbridge.errors import QueryError
 from pmbridge.model import TermId
 
@@ -277,9 +278,9 @@ def _united(old: FilteringTerm | None, new: FilteringTerm) -> FilteringTerm:
 
 def _count(value: object, where: str) -> int:
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit():
+    if isinstance(value, bool) or not text.isdigit() or len(text) > 40:
         raise QueryError(f"{where} must be an integer >= 0, got {value!r}", hint="e.g. skip=0&limit=100")
-    return int(text)
+    return bounded(int(text), value, where, minimum=0)
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pmbridge.beacon._variants import (
     PARAMETERS,
     VariantParams,
+    bounded,
     parse_variant_params,
     parse_variant_query_string,
     unknown_parameters,
@@ -196,12 +197,10 @@ def _include(value: object) -> str:
 
 def _int(value: object, where: str, *, minimum: int) -> int:
     try:
-        number = int(str(value)) if not isinstance(value, bool) else None
+        number = int(str(value)) if not isinstance(value, bool) and len(str(value)) <= 40 else None
     except ValueError:
         number = None
-    if number is None or number < minimum:
-        raise QueryError(f"{where} must be an integer >= {minimum}, got {value!r}")
-    return number
+    return bounded(number, value, where, minimum=minimum)
 
 
 def _limit(value: object, where: str) -> int:

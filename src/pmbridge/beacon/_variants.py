@@ -31,6 +31,9 @@ _NAMES = {
 }
 _GET_ALIASES = {"geneid": "geneId", "allele": "genomicAlleleShortForm"}
 PARAMETERS = tuple(_NAMES)
+MAX_INTEGER = 2**53 - 1
+"""The largest integer a request may carry (paging, positions, lengths): the largest that every JSON
+implementation reads exactly, and far beyond any genome position or page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +161,23 @@ def _integer(value: object, where: str, *, minimum: int) -> int:
         number = value
     elif isinstance(value, str) and value.strip().isdigit():
         number = int(value.strip())
-    if number is None or number < minimum:
-        raise QueryError(f"{where} must be an integer >= {minimum}, got {value!r}")
+    return bounded(number, value, where, minimum=minimum)
+
+
+def bounded(number: int | None, value: object, where: str, *, minimum: int) -> int:
+    """``number`` (read from ``value``) when it is an integer from ``minimum`` to :data:`MAX_INTEGER`.
+
+    >>> bounded(2**60, "1152921504606846976", "skip", minimum=0)
+    Traceback (most recent call last):
+    ...
+    pmbridge.errors.QueryError: skip must be an integer from 0 to 9007199254740991, got ...
+    """
+    if number is None or not minimum <= number <= MAX_INTEGER:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"
+        raise QueryError(
+            f"{where} must be an integer from {minimum} to {MAX_INTEGER}, got {shown}",
+            hint="send a whole number in that range (positions are 0-based bases; paging counts entries)",
+        )
     return number
 
 

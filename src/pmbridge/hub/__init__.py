@@ -2,6 +2,7 @@
 
 from pmbridge.hub._app import create_hub_app
 from pmbridge.hub._broker import BROKER_PUBLIC_KEY, load_broker_key
+from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeRequestSigner, NodeStatus, fan_out
 from pmbridge.hub._merge import NetworkAnswer, NodeOutcome, NodeSet, merge_replies
 from pmbridge.hub._registry import HubConfig, NodeEntry, load_hub_config, parse_hub_config
@@ -10,6 +11,7 @@ from pmbridge.hub._release_settings import HubReleaseSettings
 __all__ = [
     "BROKER_PUBLIC_KEY",
     "HubConfig",
+    "HubContext",
     "HubReleaseSettings",
     "NetworkAnswer",
     "NodeEntry",
@@ -20,6 +22,7 @@ __all__ = [
     "NodeStatus",
     "create_hub_app",
     "fan_out",
+    "hub_of",
     "load_broker_key",
     "load_hub_config",
     "merge_replies",

@@ -15,6 +15,7 @@ from pmbridge.audit import (
     AuditLog,
     RequestAudit,
     RequestTooLarge,
+    RouteTemplates,
     attach_request_audit,
     describe_request,
     read_body,
@@ -36,6 +37,7 @@ class AuditedRequests:
         self.app = app
         self.audit_log = audit_log
         self.hub_id = hub_id
+        self._routes: RouteTemplates | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
@@ -46,12 +48,15 @@ class AuditedRequests:
         try:
             body = await read_body(receive)
         except RequestTooLarge as exc:
-            audit = RequestAudit(self.audit_log(), describe_request(method, path, b"", b""))
+            audit = RequestAudit(
+                self.audit_log(), describe_request(method, path, b"", b"", routes=self._routes_of(scope))
+            )
             audit.refuse("request_too_large")
             audit.finish(413)
             await self._error(send, 413, str(exc))
             return
-        audit = RequestAudit(self.audit_log(), describe_request(method, path, scope["query_string"], body))
+        described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
+        audit = RequestAudit(self.audit_log(), described)
         attach_request_audit(scope, audit)
         started = failed = False
 
@@ -75,6 +80,13 @@ class AuditedRequests:
             if not started:  # the server's error handler answers 500 outside this middleware
                 audit.finish(500)
             raise
+
+    def _routes_of(self, scope: Scope) -> RouteTemplates:
+        """The app's route templates, for the audit log to name paths by (read once; Starlette puts
+        the app in the scope before its middleware runs)."""
+        if self._routes is None and "app" in scope:
+            self._routes = RouteTemplates.of_app(scope["app"])
+        return self._routes or RouteTemplates(())
 
     async def _error(self, send: Send, status: int, message: str) -> None:
         doc = error_response(beacon_id=self.hub_id, request=BeaconRequest(), status=status, message=message)

@@ -25,6 +25,8 @@ class HubContext:
 
 
 def hub_of(request: Request) -> HubContext:
+    """The context of the hub serving ``request`` (set by the app's lifespan), for routers mounted
+    on the hub such as the portal's."""
     ctx = request.app.state.hub
     assert isinstance(ctx, HubContext)
     return ctx

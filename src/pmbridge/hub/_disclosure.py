@@ -9,7 +9,8 @@ own ``[privacy]`` settings again:
   through the hub's own :class:`~pmbridge.privacy.DisclosureControl`: threshold, noise charged to
   the researcher's budget at the hub for that node's dataset, cached per identical question.
 
-The result keeps both: the hub's released number and, as provenance, the node's own account.
+The result keeps both: the hub's released number and, as provenance, how the node made it
+(:func:`node_account`), never the node's number itself, which the hub may just have held back.
 """
 
 from __future__ import annotations
@@ -29,10 +30,28 @@ class HubCount:
     node: ReleasedCount | None
 
     def info(self) -> dict[str, object]:
-        return {
-            "count": self.released.to_dict(),
-            "provenance": {"node": None if self.node is None else self.node.to_dict()},
-        }
+        return {"count": self.released.to_dict(), "provenance": {"node": node_account(self.node)}}
+
+
+def node_account(node: ReleasedCount | None) -> dict[str, object] | None:
+    """How a node made a number (``how``, ``threshold``, ``epsilon``, ``roundedTo``, ``rule``),
+    without the number, its display or the node's reason: only what the hub itself released may
+    leave, and a node's value the hub held back (below the hub's minimum count, over the budget,
+    behind a complementary suppression, before the hub's noise) must not ride along beside it.
+
+    >>> exact = ReleasedCount(value=7, how=ReleaseMethod.EXACT, threshold=5, reason="7 people")
+    >>> node_account(exact)
+    {'how': 'exact', 'threshold': 5, 'epsilon': None, 'roundedTo': None, 'rule': None}
+    """
+    if node is None:
+        return None
+    return {
+        "how": node.how.value,
+        "threshold": node.threshold,
+        "epsilon": node.epsilon,
+        "roundedTo": node.rounded_to,
+        "rule": node.rule,
+    }
 
 
 def parse_released(doc: object) -> ReleasedCount | None:

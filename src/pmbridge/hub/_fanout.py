@@ -16,7 +16,8 @@ from enum import StrEnum
 import httpx
 import orjson
 
-from pmbridge.audit import AuditEvent, AuditLog, describe_request
+from pmbridge.audit import AuditEvent, AuditLog, RouteTemplates, describe_request
+from pmbridge.beacon import FILTERING_TERMS_PATHS, entry_endpoints
 from pmbridge.errors import SignatureRejected
 from pmbridge.hub._registry import NodeEntry
 from pmbridge.signing import (
@@ -28,6 +29,20 @@ from pmbridge.signing import (
     sign_request,
     verify_reply,
 )
+
+NODE_ROUTES = RouteTemplates(
+    [
+        *(f"/api/{path}" for path in FILTERING_TERMS_PATHS.values()),
+        *(template for template, _, _ in entry_endpoints()),
+        "/api/match",
+        "/api/match/contact",
+        "/api/aggregates",
+        "/api/budget",
+        "/api/configuration",
+        "/api/filtering_terms",
+    ]
+)
+"""The node paths the hub asks, as its audit log names them (entry ids only as digests)."""
 
 
 class NodeStatus(StrEnum):
@@ -135,7 +150,8 @@ async def _ask(
         signature = verify_reply(reply, raw, keys=ring, max_skew=asked.max_skew)
     except SignatureRejected as exc:
         if asked.audit is not None:
-            query = describe_request(method, path, b"", content or b"")
+            bare, _, asked_query = path.partition("?")
+            query = describe_request(method, bare, asked_query.encode(), content or b"", routes=NODE_ROUTES)
             rule = f"signature:{exc.reason}"
             event = AuditEvent(node.id, "refusal", query, rule, {"status": reply.status_code})
             asked.audit.append(event)

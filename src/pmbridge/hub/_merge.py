@@ -101,6 +101,8 @@ def merge_replies(replies: Sequence[NodeReply], *, requested: Granularity) -> Ne
             )
         )
     granularity = min([requested, *(p.granularity for p in parsed.values())], key=lambda g: g.rank)
+    if granularity is Granularity.BOOLEAN:  # yes/no for the network: no node's number either
+        outcomes = [replace(o, count=None) for o in outcomes]
     sets = [_down(s, granularity) for p in parsed.values() for s in p.sets]
     exists = any(p.exists for p in parsed.values())
     total = int(exists) if granularity is Granularity.BOOLEAN else sum(p.total for p in parsed.values())
@@ -175,7 +177,8 @@ def disclose(
     cross_border: Callable[[str], bool],
 ) -> NetworkAnswer:
     """The hub's disclosure pass at count granularity: every set's count released again by the
-    hub, every total (per node and the network's) the sum of the released counts only."""
+    hub, every total (per node and the network's) the sum of the released counts only (None for a
+    node none of whose counts the hub released)."""
     if answer.granularity is not Granularity.COUNT:
         return answer
     sets = []
@@ -195,10 +198,17 @@ def disclose(
         for o in answer.nodes
     }
     outcomes = tuple(
-        replace(o, count=by_node[o.node].value or 0) if o.status is NodeStatus.OK else o for o in answer.nodes
+        replace(o, count=_node_total(by_node[o.node])) if o.status is NodeStatus.OK else o
+        for o in answer.nodes
     )
     total = released_total({f"{s.node}/{s.dataset}": s.hub.released for s in sets if s.hub is not None})
     return replace(answer, sets=tuple(sets), nodes=outcomes, total=total.value or 0, released_total=total)
+
+
+def _node_total(total: ReleasedTotal) -> int | None:
+    """A node's line in ``info.nodes``: the sum the hub released, 0 for a node with no result sets,
+    None when the hub held back every one of its counts."""
+    return 0 if total.parts == 0 else total.value
 
 
 def _parse(reply: NodeReply) -> _Parsed | None:

@@ -1,7 +1,8 @@
 """Merge the nodes' aggregates (``POST /api/aggregates``) and budgets (``GET /api/budget``).
 
 Every number goes through the hub's disclosure pass (hub/_disclosure.py), as the counts of a
-Beacon answer do in hub/_merge.py; each dataset keeps the node's own account as provenance.
+Beacon answer do in hub/_merge.py; each dataset keeps, as provenance, how the node made each
+number (:func:`~pmbridge.hub._disclosure.node_account`), never the node's numbers themselves.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from pmbridge.hub._disclosure import hub_breakdown, hub_release, parse_released
+from pmbridge.hub._disclosure import hub_breakdown, hub_release, node_account, parse_released
 from pmbridge.hub._fanout import NodeReply, NodeStatus
 from pmbridge.privacy import DisclosureControl
 
@@ -111,6 +112,7 @@ def _dataset(
     if told is None:  # an unusable account of the total: nothing of this dataset leaves
         return {"node": node, "dataset": entry["dataset"], "total": None, "breakdowns": {}, "provenance": {}}
     breakdowns: dict[str, dict[str, object]] = {}
+    accounts: dict[str, dict[str, object]] = {}
     raw = entry.get("breakdowns")
     for name, part in raw.items() if isinstance(raw, Mapping) else []:
         cells = part.get("cells") if isinstance(part, Mapping) else None
@@ -127,12 +129,14 @@ def _dataset(
             cross_border=cross_border,
         )
         breakdowns[name] = {"cells": {c: h.released.to_dict() for c, h in released.items()}}
+        accounts[name] = {"cells": {c: node_account(h.node) for c, h in released.items()}}
         if partition:
             breakdowns[name]["total"] = None if shown_total is None else shown_total.released.to_dict()
+            accounts[name]["total"] = None if shown_total is None else node_account(shown_total.node)
     return {
         "node": node,
         "dataset": entry["dataset"],
         "total": total.released.to_dict(),
         "breakdowns": breakdowns,
-        "provenance": {"node": {"total": entry.get("total"), "breakdowns": raw}},
+        "provenance": {"node": {"total": node_account(told), "breakdowns": accounts}},
     }

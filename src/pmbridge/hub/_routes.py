@@ -11,6 +11,7 @@ from dataclasses import replace
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from pmbridge import __version__
 from pmbridge.beacon import (
@@ -20,6 +21,7 @@ from pmbridge.beacon import (
     check_filters,
     collections_response,
     entry_endpoints,
+    entry_operation_id,
     entry_type,
     json_body,
     parse_body,
@@ -120,7 +122,10 @@ async def network_entries(
         if who is not None and who.audit is not None:
             who.audit.refuse(getattr(error, "rule", error.code))
         raise error
-    merged = release_network(
+    # In a worker thread: the hub's pass reads and writes its SQLite ledger, which may wait on a
+    # lock held by another worker process, and the event loop must keep serving meanwhile.
+    merged = await run_in_threadpool(
+        release_network,
         merge_replies(replies, requested=request.granularity),
         ctx=ctx,
         who=who,
@@ -209,4 +214,8 @@ def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[di
 
 
 for _template, _entry, _lookup in entry_endpoints():
-    router.add_api_route(_template, _endpoint(_entry.path, _lookup), methods=["GET", "POST"])
+    for _method in ("GET", "POST"):  # one route per method, so each has its own OpenAPI operation id
+        _name = entry_operation_id(_method, _template)
+        router.add_api_route(
+            _template, _endpoint(_entry.path, _lookup), methods=[_method], name=_name, operation_id=_name
+        )

@@ -29,6 +29,7 @@ from pmbridge.beacon import (
     term_page_from_query,
 )
 from pmbridge.errors import QueryError
+from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
 from pmbridge.model import AccessLevel, Granularity
@@ -108,14 +109,20 @@ async def configuration(request: Request) -> dict[str, object]:
 
 
 async def network_filtering_terms(
-    ctx: HubContext, path: str, page: TermPage, *, entry_id: str | None
+    ctx: HubContext, path: str, page: TermPage, *, entry_id: str | None, who: HubCaller
 ) -> dict[str, object]:
-    """The union of the nodes' filtering terms at ``path``.
+    """The union of the nodes' filtering terms at ``path``, asked with ``who``'s passport and purpose
+    (checked by :func:`hub_caller` before this is called, and again by each node).
 
     For a dataset's or cohort's terms (``entry_id``), a node that refuses with a 4xx simply does not
     hold that entry; only when every node refuses is the id unknown.
     """
-    replies = await _ask(ctx, path, max_reply_bytes=max(ctx.config.max_reply_bytes, TERMS_REPLY_BYTES))
+    replies = await _ask(
+        ctx,
+        path,
+        max_reply_bytes=max(ctx.config.max_reply_bytes, TERMS_REPLY_BYTES),
+        headers=who.forward,
+    )
 
     def answered(reply: NodeReply) -> bool:
         return reply.status is NodeStatus.OK or (entry_id is not None and _refused(reply))
@@ -137,7 +144,13 @@ async def network_filtering_terms(
     )
 
 
-async def _ask(ctx: HubContext, path: str, *, max_reply_bytes: int | None = None) -> list[NodeReply]:
+async def _ask(
+    ctx: HubContext,
+    path: str,
+    *,
+    max_reply_bytes: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> list[NodeReply]:
     return await fan_out(
         "GET",
         path,
@@ -145,6 +158,7 @@ async def _ask(ctx: HubContext, path: str, *, max_reply_bytes: int | None = None
         deadline=ctx.config.deadline_seconds,
         max_reply_bytes=max_reply_bytes or ctx.config.max_reply_bytes,
         client=ctx.client,
+        headers=headers,
         max_skew=ctx.config.max_clock_skew_seconds,
         audit=ctx.audit,
     )
@@ -190,15 +204,18 @@ def _terms_routes(path: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
             return f"/api/{path}", None
         return "/api/" + path.replace("{id}", quote(str(entry_id), safe="")), str(entry_id)
 
+    # The caller's passport and purpose are checked before any node is asked, as for entries.
     async def get(request: Request) -> dict[str, object]:
+        who = hub_caller(request)
         target, entry_id = node_path(request)
         page = term_page_from_query(dict(request.query_params))
-        return await network_filtering_terms(hub_of(request), target, page, entry_id=entry_id)
+        return await network_filtering_terms(hub_of(request), target, page, entry_id=entry_id, who=who)
 
     async def post(request: Request) -> dict[str, object]:
+        who = hub_caller(request)
         target, entry_id = node_path(request)
         page = term_page_from_body(await json_body(request))
-        return await network_filtering_terms(hub_of(request), target, page, entry_id=entry_id)
+        return await network_filtering_terms(hub_of(request), target, page, entry_id=entry_id, who=who)
 
     name = path.replace("/", "_").replace("{", "").replace("}", "")
     get.__name__, post.__name__ = f"get_{name}", f"post_{name}"

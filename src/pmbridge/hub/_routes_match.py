@@ -3,27 +3,34 @@ ranks their pseudonymous matches by score; ``POST /api/match/contact`` relays a 
 contact request to the one node that holds the match (Matchmaker-Exchange style handshake).
 
 The hub never learns who a match is: it passes the node's match ids on, and only that node can
-resolve them. Each answer, refusal and relayed contact request is audited as hub entries are.
+resolve them. Score-band counts go through the hub's own disclosure pass, as aggregates do. Each
+answer, refusal and relayed contact request is audited as hub entries are.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from pmbridge.beacon import json_body
-from pmbridge.errors import PMBridgeError, QueryError, UnknownMatch, UpstreamError
+from pmbridge.errors import PassportRejected, PMBridgeError, QueryError, UnknownMatch, UpstreamError
 from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
+from pmbridge.hub._match_disclosure import hub_match_aggregates
 from pmbridge.hub._match_merge import NetworkMatches, merge_matches
 from pmbridge.hub._refusals import network_refusal
 from pmbridge.hub._registry import NodeEntry
-from pmbridge.similarity import parse_contact_request, parse_phenotype_request
+from pmbridge.policy import crosses_border
+from pmbridge.similarity import PhenotypeRequest, parse_contact_request, parse_phenotype_request
 
 router = APIRouter()
 
 NODE_RELEASE = "node-release"
-"""The rule a hub match release names: the hub passes on what each node's own release let out."""
+"""The rule a hub match release names: what each node's own release let out (its band counts
+after the hub's own disclosure pass, hub/_match_disclosure.py)."""
 
 
 @router.post("/api/match")
@@ -36,6 +43,18 @@ async def match(request: Request) -> dict[str, object]:
     if refused and not any(r.status is NodeStatus.OK for r in replies):
         raise _refusal(who, network_refusal(refused))
     merged = merge_matches(replies, limit=body.limit)
+    where = {n.id: n.jurisdiction for n in ctx.config.nodes}
+    researcher = who.caller.researcher
+    asked = match_question(body)
+    aggregates = await run_in_threadpool(  # the hub's ledger may wait on a lock: not on the event loop
+        hub_match_aggregates,
+        merged.aggregates,
+        control=ctx.release.disclosure,
+        researcher=researcher.id,
+        question=lambda node, dataset: {**asked, "node": node, "dataset": dataset},
+        cross_border=lambda node: crosses_border(where[node], researcher.country),
+    )
+    merged = replace(merged, aggregates=aggregates)
     if who.audit is not None:
         who.audit.record_release(
             rule=NODE_RELEASE,
@@ -49,6 +68,21 @@ async def match(request: Request) -> dict[str, object]:
             },
         )
     return network_match_reply(merged)
+
+
+def match_question(body: PhenotypeRequest) -> dict[str, object]:
+    """The question behind a match's band counts at the hub: what is asked, not how many matches.
+
+    >>> a = match_question(PhenotypeRequest(("HP:2", "HP:1"), limit=5))
+    >>> a == match_question(PhenotypeRequest(("HP:1", "HP:2", "HP:1")))
+    True
+    """
+    return {
+        "path": "/api/match",
+        "phenotypes": sorted(set(body.phenotypes)),
+        "excluded": sorted(set(body.excluded)),
+        "gene": body.gene,
+    }
 
 
 def network_match_reply(merged: NetworkMatches) -> dict[str, object]:
@@ -80,6 +114,14 @@ async def contact(request: Request) -> dict[str, object]:
     """Relay a contact request to the steward of the node holding the match; returns its request id."""
     body = parse_contact_request(await json_body(request))
     ctx, who = hub_of(request), hub_caller(request)
+    if who.caller.researcher.is_anonymous:  # match ids are per researcher: the node needs the passport
+        if who.audit is not None:
+            who.audit.refuse("passport:missing")
+        raise PassportRejected(
+            "missing",
+            "a contact request needs the passport of the researcher who was given the match id",
+            hint="sign in and send the request with the passport you asked /api/match with",
+        )
     node = next((n for n in ctx.config.nodes if n.id == body.node), None)
     if node is None:
         raise QueryError(

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from pmbridge.beacon import check_filters, json_body, parse_body, request_body
 from pmbridge.errors import QueryError
@@ -18,6 +19,7 @@ from pmbridge.hub._fanout import NodeReply, fan_out
 from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
 from pmbridge.model import Granularity
 from pmbridge.policy import crosses_border, demo_users
+from pmbridge.privacy import DisclosureControl
 
 router = APIRouter()
 
@@ -62,7 +64,8 @@ async def aggregates(request: Request) -> dict[str, object]:
     counted = request_body(replace(beacon, granularity=Granularity.COUNT, include_resultset_responses="ALL"))
     where = {n.id: n.jurisdiction for n in ctx.config.nodes}
     researcher = who.caller.researcher
-    merged = merge_aggregates(
+    merged = await run_in_threadpool(  # the ledger may wait on a lock: not on the event loop
+        merge_aggregates,
         replies,
         control=ctx.release.disclosure,
         researcher=researcher.id,
@@ -75,8 +78,11 @@ async def aggregates(request: Request) -> dict[str, object]:
         cross_border=lambda node: crosses_border(where[node], researcher.country),
     )
     if who.audit is not None:
-        who.audit.record_release(
-            rule="hub-privacy", granularity="count", released={"datasets": len(merged.datasets)}
+        await run_in_threadpool(
+            who.audit.record_release,
+            rule="hub-privacy",
+            granularity="count",
+            released={"datasets": len(merged.datasets)},
         )
     return merged.to_dict()
 
@@ -86,24 +92,27 @@ async def budget(request: Request) -> dict[str, object]:
     """The caller's remaining ε per node and dataset this year, and what the hub itself charged."""
     ctx, who = hub_of(request), hub_caller(request)
     replies = await _ask(ctx, who, "GET", "/api/budget", None)
-    control = ctx.release.disclosure
     researcher = who.caller.researcher
     year = dt.datetime.now(dt.UTC).year
-    spent = control.spending(researcher.id, year)
     return {
         "researcher": researcher.id,
         "anonymous": researcher.is_anonymous,
         "year": year,
         **merge_budgets(replies),
-        "hub": {
-            "noise": control.settings.noise,
-            "epsilonPerCount": control.settings.epsilon_per_count,
-            "budget": control.settings.yearly_epsilon_budget,
-            "datasets": [
-                {"dataset": key, "spent": value, "remaining": control.remaining(researcher.id, key, year)}
-                for key, value in sorted(spent.items())
-            ],
-        },
+        "hub": await run_in_threadpool(hub_budget, ctx.release.disclosure, researcher.id, year),
+    }
+
+
+def hub_budget(control: DisclosureControl, researcher: str, year: int) -> dict[str, object]:
+    """What the hub itself charged ``researcher`` in ``year``, read from its ledger (blocking)."""
+    return {
+        "noise": control.settings.noise,
+        "epsilonPerCount": control.settings.epsilon_per_count,
+        "budget": control.settings.yearly_epsilon_budget,
+        "datasets": [
+            {"dataset": key, "spent": value, "remaining": control.remaining(researcher, key, year)}
+            for key, value in sorted(control.spending(researcher, year).items())
+        ],
     }
 
 

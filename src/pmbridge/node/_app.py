@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from pmbridge import __version__
@@ -15,16 +18,24 @@ from pmbridge.node import (
     _routes_release,
 )
 from pmbridge.node._context import NodeContext
+from pmbridge.node._matching import warm_matcher
 from pmbridge.node._signed_exchange import SignedExchange
 from pmbridge.node._trust import NodeTrust
 
 
 def create_node_app(context: NodeContext) -> FastAPI:
     """A node serving ``context``'s store under the Beacon v2 API."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_matcher(context)  # in the background: /health answers meanwhile, a match waits for it
+        yield
+
     app = FastAPI(
         title=f"PM Bridge node {context.config.id}",
         version=__version__,
         description="GA4GH Beacon v2 node of a PM Bridge network.",
+        lifespan=lifespan,
     )
     app.state.node = context
     install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")

@@ -12,6 +12,9 @@ from pmbridge.model import AccessLevel, Dataset, Granularity, Jurisdiction
 from pmbridge.node._release_settings import ReleaseSettings, parse_release_settings
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
 
+DEFAULT_MATCH_INDEX_WAIT = 30.0
+"""Seconds a match waits for the matching index being built (``node.match_index_wait_seconds``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class NodeConfig:
@@ -26,6 +29,7 @@ class NodeConfig:
     data_dir: Path | None = None
     trust: TrustSettings = field(default_factory=TrustSettings)
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
+    match_index_wait_seconds: float = DEFAULT_MATCH_INDEX_WAIT
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -62,6 +66,9 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
         data_dir=None if data_dir is None else base / str(data_dir),
         trust=parse_trust_settings(node, base=base, where=where),
         release=parse_release_settings(doc, base=base, where=where),
+        match_index_wait_seconds=_positive(
+            node, "node.match_index_wait_seconds", DEFAULT_MATCH_INDEX_WAIT, where
+        ),
     )
 
 
@@ -117,6 +124,13 @@ def _text(doc: Mapping[str, object], name: str, where: str) -> str:
             f"{where}: setting {name} is missing or empty", hint=f"set {name} to a non-empty string"
         )
     return value.strip()
+
+
+def _positive(doc: Mapping[str, object], name: str, default: float, where: str) -> float:
+    value = doc.get(name.rsplit(".", 1)[-1], default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{where}: {name} must be a positive number", hint=f"the default is {default:g}")
+    return float(value)
 
 
 def _jurisdiction(value: object, where: str) -> Jurisdiction:

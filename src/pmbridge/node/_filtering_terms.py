@@ -29,9 +29,17 @@ _NCIT_OF_SEX = {sex: term for term, sex in NCIT_SEX.items()}
 
 
 def node_filtering_terms(
-    present: Iterable[PresentTerm], *, hpo: Hpo, dataset_ids: Collection[str] | None = None
+    present: Iterable[PresentTerm],
+    *,
+    hpo: Hpo,
+    dataset_ids: Collection[str] | None = None,
+    genetic: bool = True,
 ) -> list[FilteringTerm]:
-    """One filtering term per distinct present term (in ``dataset_ids``, or all datasets)."""
+    """One filtering term per distinct present term (in ``dataset_ids``, or all datasets).
+
+    ``genetic`` False leaves out the gene terms: which genes carry variants at the node is
+    genetic-derived output, which rule X4 may keep from the caller.
+    """
     chosen = [p for p in present if dataset_ids is None or p.dataset_id in dataset_ids]
     by_kind: dict[TermKind, dict[str, str | None]] = {kind: {} for kind in TermKind}
     for item in chosen:
@@ -45,7 +53,7 @@ def node_filtering_terms(
         terms.append(_alphanumeric("sex", values=tuple(sorted(s.value for s in sexes))))
     if by_kind[TermKind.AGE]:
         terms.append(_alphanumeric("age"))
-    genes = sorted(by_kind[TermKind.GENE])
+    genes = sorted(by_kind[TermKind.GENE]) if genetic else []
     terms += [FilteringTerm(TermType.CUSTOM, f"gene:{gene}", gene, gene) for gene in genes]
     if genes:
         terms.append(_alphanumeric("geneId"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from pmbridge.model import Dataset, TermId, is_hpo_id
+from pmbridge.privacy import ReleasedCount
 from pmbridge.store import BiosampleRow, IndividualRow, VariantRow, refseq_accession, variant_id
 
 Label = Callable[[str], "str | None"]
@@ -159,15 +160,16 @@ def dataset_record(dataset: Dataset) -> Record:
     return record
 
 
-def cohort_record(dataset: Dataset, *, size: int, genotyped: bool) -> Record:
-    """A dataset seen as a cohort: the individuals it holds, and what kinds of data they have."""
-    return {
-        "id": dataset.id,
-        "name": dataset.name,
-        "cohortType": "beacon-defined",
-        "cohortSize": size,
-        "cohortDataTypes": [dict(CLINICAL_HISTORY), *([dict(GENOTYPING)] if genotyped else [])],
-    }
+def cohort_record(dataset: Dataset, *, size: ReleasedCount, genotyped: bool) -> Record:
+    """A dataset seen as a cohort: how many individuals it holds (as released: ``cohortSize`` is
+    left out when held back, and ``info.cohortSize`` says how it was made), and what kinds of data
+    they have."""
+    record: Record = {"id": dataset.id, "name": dataset.name, "cohortType": "beacon-defined"}
+    if size.value is not None:
+        record["cohortSize"] = size.value
+    record["cohortDataTypes"] = [dict(CLINICAL_HISTORY), *([dict(GENOTYPING)] if genotyped else [])]
+    record["info"] = {"cohortSize": size.to_dict()}
+    return record
 
 
 def variant_type(reference: str, alternate: str) -> str:

@@ -38,8 +38,9 @@ Record = Mapping[str, object]
 
 @dataclass(frozen=True, slots=True)
 class DatasetRelease:
-    """One dataset's part of a reply: whether anything matched, the released count (None at
-    boolean granularity) and the records (only at record granularity)."""
+    """One dataset's part of a reply: whether anything matched, the released count (at boolean
+    granularity only the account of one the allele floor held back) and the records (only at
+    record granularity)."""
 
     dataset: str
     exists: bool
@@ -129,8 +130,10 @@ def release(
 
     ``people`` are the individuals (``dataset/id``) whose data the output carries, for the yearly
     export counters; ``cohorts`` the internal ids behind each count, for the differencing guard;
-    ``held`` the counts the allele floor holds back. ``people_counts`` False marks counts that are
-    not of people (datasets holding a match), which leave as they are.
+    ``held`` the counts the allele floor holds back, at count and boolean granularity alike: a
+    held-back dataset reports ``exists`` false (its account says why), or ``exists`` would give
+    away what the floor hides. ``people_counts`` False marks counts that are not of people
+    (datasets holding a match), which leave as they are.
     """
     verdict = decide_release(
         state.policy, request, people=people, ledger=state.exports, now=now or datetime.now(UTC)
@@ -138,14 +141,15 @@ def release(
     _raise_refusal(verdict.deciding, audit)
     researcher = caller.researcher
     cross = crosses_border(state.policy.jurisdiction, researcher.country)
-    counts: dict[str, ReleasedCount] = {}
+    floored = held or {}
+    counts: dict[str, ReleasedCount] = {ds: floored[ds] for ds in exact if ds in floored}
     if granularity is Granularity.RECORD or (granularity is Granularity.COUNT and not people_counts):
         why = (
             "record-level access: the number of records released"
             if people_counts
             else ("datasets holding a match; not a count of people")
         )
-        counts = {ds: _exact(n, why) for ds, n in exact.items()}
+        counts = {ds: floored.get(ds) or _exact(n, why) for ds, n in exact.items()}
     elif granularity is Granularity.COUNT:
         try:
             counts = release_counts(
@@ -155,7 +159,7 @@ def release(
                 cross_border=cross,
                 questions=questions,
                 cohorts=cohorts if state.disclosure.settings.differencing_guard else None,
-                held=held or {},
+                held=floored,
             )
         except DisclosureRefused as error:
             if audit is not None:
@@ -165,7 +169,7 @@ def release(
     parts = tuple(
         DatasetRelease(
             dataset=ds,
-            exists=n > 0,
+            exists=n > 0 and ds not in floored,
             count=counts.get(ds),
             records=tuple(kept.get(ds, ())) if granularity is Granularity.RECORD else (),
         )

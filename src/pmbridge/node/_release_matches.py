@@ -4,7 +4,8 @@ audit log describes it. Pure, but for the band releaser the caller hands in (the
 A pseudonymous per-patient match is personal data. So, per dataset: pseudonymous match ids with
 scores leave only to an identified researcher (a passport) whom the node's policy lets receive
 person-level output (rule X1: inside the node's jurisdiction, or abroad under a named legal route)
-and whom the dataset grants more than yes/no; otherwise only an aggregate leaves: how many of the
+and whom the dataset grants records (controlled access, or a record cap); the ids are theirs alone
+and the scores coarse (two decimals). Otherwise only an aggregate leaves: how many of the
 dataset's patients score in each band, as one breakdown through the node's disclosure control
 (minimum count, noise charged to the researcher's budget for the dataset and cached per
 question), or only whether each band holds at least k patients where the dataset grants yes/no.
@@ -32,7 +33,12 @@ from pmbridge.similarity import PatientMatch, PhenotypeQuery
 BANDS: tuple[tuple[str, float], ...] = (("weak", 0.3), ("moderate", 0.5), ("strong", 0.7))
 """Score bands of the aggregate answer, by lower bound (each up to the next; ``strong`` open)."""
 BAND_BOUNDS = tuple(bound for _, bound in BANDS)
-SCORE_DECIMALS = 4
+SCORE_DECIMALS = 2
+"""Released scores are coarse: enough to rank, too coarse to read a patient's terms off exact values."""
+
+MatchIdFor = Callable[[str], str]
+"""The id the asking researcher is given for a patient the index knows by ``key`` (its own key,
+which never leaves the node)."""
 
 BandRelease = Callable[[str, Mapping[str, int]], Breakdown]
 """Releases one dataset's exact band counts (dataset, count per band name) through the node's
@@ -121,12 +127,19 @@ def plan_match_release(
     cross = crosses_border(policy.jurisdiction, country)
     parts = []
     for ds in datasets:
-        cap = ds.max_granularity(researcher.access(ds.id))
+        access = researcher.access(ds.id)
+        cap = ds.max_granularity(access)
         if cap is Granularity.BOOLEAN:
-            why = f"dataset {ds.id} grants only yes/no to {researcher.access(ds.id).value} access"
+            why = f"dataset {ds.id} grants only yes/no to {access.value} access"
             parts.append(DatasetMatchPlan(ds.id, MatchMode.AGGREGATE, why, yes_no=True))
         elif researcher.is_anonymous:
             why = "per-patient matches need an identified researcher: sign in for a passport"
+            parts.append(DatasetMatchPlan(ds.id, MatchMode.AGGREGATE, why))
+        elif cap is not Granularity.RECORD:
+            why = (
+                f"dataset {ds.id} grants {cap.value}s, not records, to {access.value} access: per-patient "
+                "matches need record-level access (a ControlledAccessGrants visa for the dataset)"
+            )
             parts.append(DatasetMatchPlan(ds.id, MatchMode.AGGREGATE, why))
         elif not personal.allowed:
             why = f"rule {personal.deciding.rule}: {personal.deciding.reason}"
@@ -175,6 +188,15 @@ def question_digest(query: PhenotypeQuery) -> str:
     return audit_digest(match_question(query))
 
 
+def leaves(score: float) -> bool:
+    """Whether a match with ``score`` is one: above 0 as released (:data:`SCORE_DECIMALS`).
+
+    >>> leaves(0.3), leaves(0.004), leaves(0.0)
+    (True, False, False)
+    """
+    return round(score, SCORE_DECIMALS) > 0
+
+
 def release_matches(
     plan: MatchPlan,
     *,
@@ -182,8 +204,13 @@ def release_matches(
     band_counts: Mapping[str, tuple[int, ...]],
     privacy: DisclosureSettings,
     release_bands: BandRelease,
+    match_id: MatchIdFor,
 ) -> MatchRelease:
     """What leaves: matches of per-patient datasets (score above 0), band counts of the others.
+
+    A match leaves under ``match_id`` of its index key, the asking researcher's own id for the
+    patient, with its score rounded to :data:`SCORE_DECIMALS`; ties are ordered by that id, so the
+    order says nothing another researcher's answer could be lined up with.
 
     A counted dataset's bands go through ``release_bands`` as one breakdown without a total (a
     held-back band cannot be worked out by subtraction). A yes/no dataset's bands only say whether
@@ -203,15 +230,21 @@ def release_matches(
     >>> bands = lambda ds, cells: control.release_breakdown(cells, total=None, researcher="r",
     ...     dataset=ds, query={"q": 1}, cross_border=plan.cross_border)
     >>> out = release_matches(plan, matches=[PatientMatch("m-1", 0.9, 1, "ds")],
-    ...     band_counts={"ds": (40, 3, 0)}, privacy=control.settings, release_bands=bands)
+    ...     band_counts={"ds": (40, 3, 0)}, privacy=control.settings, release_bands=bands,
+    ...     match_id=lambda key: key)
     >>> out.matches, [(b.band, b.count.display) for b in out.aggregates[0].bands]
     ((), [('weak', '40'), ('moderate', 'fewer than 11'), ('strong', '0')])
     """
     per_patient = set(plan.datasets(MatchMode.PATIENTS))
     released = tuple(
-        ReleasedMatch(m.id, m.dataset, round(m.score, SCORE_DECIMALS))
-        for m in matches
-        if m.dataset in per_patient and m.score > 0
+        sorted(
+            (
+                ReleasedMatch(match_id(m.id), m.dataset, round(m.score, SCORE_DECIMALS))
+                for m in matches
+                if m.dataset in per_patient and leaves(m.score)
+            ),
+            key=lambda m: (-m.score, m.match_id),
+        )
     )
     aggregates = []
     refusals: list[DisclosureRefused] = []

@@ -17,13 +17,15 @@ from pmbridge.beacon import (
     EntryType,
     collections_response,
     entry_endpoints,
+    entry_operation_id,
     entry_type,
     json_body,
     parse_body,
     parse_query_string,
     resultsets_response,
 )
-from pmbridge.model import Dataset, Granularity
+from pmbridge.model import Granularity
+from pmbridge.node._cohort_sizes import release_cohort_sizes
 from pmbridge.node._context import NodeContext
 from pmbridge.node._deps import audit_of, caller_of, context_of
 from pmbridge.node._disclosure import allele_floors, is_genetic, question
@@ -127,8 +129,9 @@ def _cohorts(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping
 
 
 def _allele_floors(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping[str, ReleasedCount]:
-    """Counts of a variant query that the allele-count floor holds back."""
-    if granted is not Granularity.COUNT or plan.query is None or plan.query.variant.empty:
+    """Counts (and, at boolean granularity, existence) of a variant query that the allele-count
+    floor holds back; records, which only record-level access gets, leave as they are."""
+    if granted is Granularity.RECORD or plan.query is None or plan.query.variant.empty:
         return {}
     return allele_floors(
         ctx.store.allele_counts(plan.query),
@@ -152,20 +155,39 @@ def _collections(
     """Datasets and cohorts: those holding a matching individual (all of them, unconstrained).
 
     Their records describe collections, not people, so across a border they are judged as
-    aggregates. The root endpoint lists them as collections (paged); ``/datasets/{id}`` answers
-    with result sets.
+    aggregates, and at every granularity a dataset whose variant match the allele floor holds back
+    is not listed as holding it. The root endpoint lists them as collections (paged);
+    ``/datasets/{id}`` answers with result sets.
     """
     admitted = admit(ctx.release, caller, granularity=granted, genetic=genetic, audit=audit, personal=False)
     counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
     constrained = plan.query is None or plan.query.constrained
-    matched = {ds.id: int(not constrained or counts.get(ds.id, 0) > 0) for ds in plan.datasets}
+    floored = _allele_floors(ctx, plan, Granularity.COUNT)
+    matched = {
+        ds.id: int(not constrained or (counts.get(ds.id, 0) > 0 and ds.id not in floored))
+        for ds in plan.datasets
+    }
     records: dict[str, list[Record]] = {}
     if granted is Granularity.RECORD:
         contents = ctx.store.dataset_contents()
+        holding = [ds for ds in plan.datasets if matched[ds.id]]
+        sizes = (
+            release_cohort_sizes(
+                {ds.id: contents.get(ds.id, (0, False))[0] for ds in holding},
+                datasets=holding,
+                state=ctx.release,
+                caller=caller,
+            )
+            if target.path == "cohorts"
+            else {}
+        )
         records = {
-            ds.id: [_collection_record(ds, target, contents.get(ds.id, (0, False)))]
-            for ds in plan.datasets
-            if matched[ds.id]
+            ds.id: [
+                cohort_record(ds, size=sizes[ds.id], genotyped=contents.get(ds.id, (0, False))[1])
+                if target.path == "cohorts"
+                else dataset_record(ds)
+            ]
+            for ds in holding
         }
     released = release(
         matched,
@@ -175,6 +197,7 @@ def _collections(
         granularity=granted,
         questions={},
         records=records,
+        held=floored,
         people_counts=False,
         audit=audit,
     )
@@ -198,13 +221,6 @@ def _collections(
         sets=result_sets(released),
         info=info,
     )
-
-
-def _collection_record(dataset: Dataset, target: EntryType, contents: tuple[int, bool]) -> Record:
-    if target.path == "cohorts":
-        size, genotyped = contents
-        return cohort_record(dataset, size=size, genotyped=genotyped)
-    return dataset_record(dataset)
 
 
 def _record(ctx: NodeContext, row: Row, plan: QueryPlan) -> Record:
@@ -274,4 +290,8 @@ def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[di
 
 
 for _template, _entry, _lookup in entry_endpoints():
-    router.add_api_route(_template, _endpoint(_entry.path, _lookup), methods=["GET", "POST"])
+    for _method in ("GET", "POST"):  # one route per method, so each has its own OpenAPI operation id
+        _name = entry_operation_id(_method, _template)
+        router.add_api_route(
+            _template, _endpoint(_entry.path, _lookup), methods=[_method], name=_name, operation_id=_name
+        )

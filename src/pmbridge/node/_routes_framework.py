@@ -1,4 +1,9 @@
-"""The node's Beacon framework endpoints: info, service-info, map, configuration, entry types, terms."""
+"""The node's Beacon framework endpoints: info, service-info, map, configuration, entry types, terms.
+
+Filtering terms describe the node's data, so they pass the entry endpoints' caller checks: the
+passport, the purpose (X5/X6), and X4, which drops the gene terms where genetic-derived output
+may not go to the caller.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +31,10 @@ from pmbridge.beacon import (
 from pmbridge.errors import QueryError
 from pmbridge.model import AccessLevel, Granularity
 from pmbridge.node._context import NodeContext
-from pmbridge.node._deps import context_of
+from pmbridge.node._deps import audit_of, caller_of, context_of
 from pmbridge.node._filtering_terms import node_filtering_terms, node_resources
+from pmbridge.node._release import admit
+from pmbridge.policy import Caller, Decision, ReleaseRequest, Researcher, check_genetic
 from pmbridge.store import present_terms
 
 router = APIRouter()
@@ -104,17 +111,41 @@ def default_granularity(ctx: NodeContext) -> Granularity:
 
 
 def filtering_terms(
-    ctx: NodeContext, page: TermPage, *, dataset_ids: Collection[str] | None
+    ctx: NodeContext, page: TermPage, *, dataset_ids: Collection[str] | None, caller: Caller | None = None
 ) -> dict[str, object]:
-    """The terms present in the node's data (or in ``dataset_ids``), labelled in English and Chinese."""
-    terms = node_filtering_terms(present_terms(ctx.store), hpo=ctx.hpo, dataset_ids=dataset_ids)
+    """The terms present in the node's data (or in ``dataset_ids``), labelled in English and Chinese.
+
+    ``caller`` (None: anonymous) decides whether gene terms are listed (rule X4); the caller's
+    purpose is checked before (:func:`admit_terms`).
+    """
+    genes = gene_terms_decision(ctx, caller or Caller(Researcher.anonymous()))
+    terms = node_filtering_terms(
+        present_terms(ctx.store), hpo=ctx.hpo, dataset_ids=dataset_ids, genetic=genes.allowed
+    )
+    info: dict[str, object] = {"hpoRelease": ctx.hpo.release, "chineseLabels": ctx.hpo.labels_zh.available}
+    if not genes.allowed:
+        info["withheldTerms"] = {"terms": "gene", "rule": genes.rule, "reason": genes.reason}
     return filtering_terms_response(
         beacon_id=beacon_id(ctx),
         terms=terms,
         resources=node_resources(terms, hpo=ctx.hpo),
         page=page,
-        info={"hpoRelease": ctx.hpo.release, "chineseLabels": ctx.hpo.labels_zh.available},
+        info=info,
     )
+
+
+def gene_terms_decision(ctx: NodeContext, caller: Caller) -> Decision:
+    """X4 on the node's gene terms: which genes carry variants here is genetic-derived output."""
+    request = ReleaseRequest(caller.purpose, Granularity.BOOLEAN, caller.researcher.country, genetic=True)
+    return check_genetic(ctx.release.policy, request)
+
+
+def admit_terms(request: Request) -> Caller:
+    """The entry endpoints' checks, for a terms request: the passport (401), then the purpose
+    (X5/X6, 403), each refusal audited."""
+    ctx, caller = context_of(request), caller_of(request)
+    admit(ctx.release, caller, granularity=Granularity.BOOLEAN, genetic=False, audit=audit_of(request))
+    return caller
 
 
 def _datasets_of(ctx: NodeContext, request: Request) -> Collection[str] | None:
@@ -133,15 +164,17 @@ def _datasets_of(ctx: NodeContext, request: Request) -> Collection[str] | None:
 
 def _terms_routes(path: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def get(request: Request) -> dict[str, object]:
-        ctx = context_of(request)
+        ctx, caller = context_of(request), admit_terms(request)
         page = term_page_from_query(dict(request.query_params))
-        return filtering_terms(ctx, page, dataset_ids=_datasets_of(ctx, request))
+        return filtering_terms(ctx, page, dataset_ids=_datasets_of(ctx, request), caller=caller)
 
     async def post(request: Request) -> dict[str, object]:
-        ctx = context_of(request)
+        ctx, caller = context_of(request), admit_terms(request)
         page = term_page_from_body(await json_body(request))
         # The first call scans the store, so keep it off the event loop.
-        return await run_in_threadpool(filtering_terms, ctx, page, dataset_ids=_datasets_of(ctx, request))
+        return await run_in_threadpool(
+            filtering_terms, ctx, page, dataset_ids=_datasets_of(ctx, request), caller=caller
+        )
 
     name = path.replace("/", "_").replace("{", "").replace("}", "")
     get.__name__, post.__name__ = f"get_{name}", f"post_{name}"

@@ -5,13 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pmbridge.node._deps import context_of
+from pmbridge.node._matching import matcher_state
 
 router = APIRouter()
 
 
 @router.get("/health")
 def health(request: Request) -> dict[str, object]:
-    """Liveness and what the node holds, for the hub's network page."""
+    """Liveness and what the node holds, for the hub's network page; ``matchIndex`` says whether the
+    patient-matching index is ``ready``, ``building`` (matches wait for it) or ``not built``."""
     ctx = context_of(request)
     return {
         "status": "up",
@@ -20,4 +22,5 @@ def health(request: Request) -> dict[str, object]:
         "country": ctx.config.country,
         "datasets": [ds.id for ds in ctx.config.datasets],
         "hpoRelease": ctx.hpo.release,
+        "matchIndex": matcher_state(ctx),
     }

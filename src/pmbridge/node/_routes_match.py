@@ -16,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from pmbridge.audit import RequestAudit
 from pmbridge.beacon import json_body
-from pmbridge.errors import DisclosureRefused, PolicyRefused, QueryError, UnknownMatch
+from pmbridge.errors import DisclosureRefused, PassportRejected, PolicyRefused, QueryError, UnknownMatch
 from pmbridge.model import Granularity
 from pmbridge.node._contacts import ContactEntry, add_contact, inbox_path, new_request_id, received_now
 from pmbridge.node._context import NodeContext
 from pmbridge.node._deps import audit_of, caller_of, context_of
-from pmbridge.node._matching import MATCHERS, NodeMatcher, build_matcher
+from pmbridge.node._matching import NodeMatcher, node_matcher
 from pmbridge.node._pseudonyms import MatchIds, load_match_ids
 from pmbridge.node._release_matches import (
     BAND_BOUNDS,
@@ -30,6 +30,7 @@ from pmbridge.node._release_matches import (
     MatchPlan,
     as_aggregate,
     described,
+    leaves,
     match_question,
     match_reply,
     plan_match_release,
@@ -41,12 +42,10 @@ from pmbridge.privacy import Breakdown, DisclosureControl
 from pmbridge.similarity import (
     PhenotypeQuery,
     PhenotypeRequest,
-    load_term_information,
     parse_contact_request,
     parse_phenotype_request,
     resolve_terms,
 )
-from pmbridge.store import read_profiles
 
 router = APIRouter()
 
@@ -91,15 +90,26 @@ def answer_match(
     scores = matcher.index.scores(query)
     top = matcher.index.top(scores, limit=body.limit, datasets=plan.datasets(MatchMode.PATIENTS))
     plan, exported = _count_exports(
-        ctx, plan, caller, [m.id for m in top if m.score > 0], matcher, genetic=body.gene is not None
+        ctx, plan, caller, [m.id for m in top if leaves(m.score)], matcher, genetic=body.gene is not None
     )
     bands = matcher.index.band_counts(scores, bounds=BAND_BOUNDS, datasets=plan.datasets(MatchMode.AGGREGATE))
     releaser = band_release(
         control, researcher=caller.researcher.id, query=query, cross_border=plan.cross_border
     )
+    ids = load_match_ids(ctx.config.store.parent)
+
+    def match_id(key: str) -> str:
+        dataset, individual = matcher.patients[key]
+        return ids.for_researcher(caller.researcher, dataset, individual)
+
     try:
         done = release_matches(
-            plan, matches=top, band_counts=bands, privacy=control.settings, release_bands=releaser
+            plan,
+            matches=top,
+            band_counts=bands,
+            privacy=control.settings,
+            release_bands=releaser,
+            match_id=match_id,
         )
     except DisclosureRefused as error:
         if audit is not None:
@@ -164,18 +174,34 @@ def _count_exports(
 
 @router.post("/api/match/contact")
 async def contact(request: Request) -> dict[str, object]:
-    """Put a researcher's contact request about one of this node's matches into the steward's inbox."""
+    """Put a researcher's contact request about one of this node's matches into the steward's inbox.
+
+    Match ids are per researcher, so the request must carry the passport of the researcher who was
+    given the id; the node recomputes ids for them alone, and another researcher's id matches none.
+    """
     body = parse_contact_request(await json_body(request))
     ctx, caller = context_of(request), match_caller(request)
+    if caller.researcher.is_anonymous:
+        refused = audit_of(request)
+        if refused is not None:
+            refused.refuse("passport:missing")
+        raise PassportRejected(
+            "missing",
+            "a contact request needs the passport of the researcher who was given the match id",
+            hint="sign in and send the request with the passport you asked /api/match with",
+        )
     if body.node != ctx.config.id:
         raise QueryError(f"this is node {ctx.config.id}, not {body.node}", hint="send it through the hub")
     if body.dataset not in {ds.id for ds in ctx.config.datasets}:
         raise UnknownMatch(
             f"dataset {body.dataset} is not held by node {ctx.config.id}", hint="check the dataset id"
         )
-    matcher = await run_in_threadpool(node_matcher, ctx)
-    found = matcher.patients.get(body.match_id) if MatchIds.looks_valid(body.match_id) else None
-    if found is None or found[0] != body.dataset:
+    found = (
+        await run_in_threadpool(_resolve, ctx, body.match_id, caller, body.dataset)
+        if MatchIds.looks_valid(body.match_id)
+        else None
+    )
+    if found is None:
         raise UnknownMatch(
             f"match id {body.match_id} is not a patient of dataset {body.dataset} at node {ctx.config.id}",
             hint="copy matchId, node and dataset of a match from the /api/match answer",
@@ -189,7 +215,7 @@ async def contact(request: Request) -> dict[str, object]:
         researcher_name=body.name,
         researcher_email=body.email,
         organisation=body.organisation,
-        passport_subject=None if caller.researcher.is_anonymous else caller.researcher.id,
+        passport_subject=caller.researcher.id,
         message=body.message,
     )
     await run_in_threadpool(add_contact, inbox_path(ctx.config.store), entry)
@@ -203,16 +229,7 @@ async def contact(request: Request) -> dict[str, object]:
     return {"requestId": entry.request_id, "node": ctx.config.id, "status": "received"}
 
 
-def node_matcher(ctx: NodeContext) -> NodeMatcher:
-    """The matcher of the node's store: built on first use, rebuilt when the store file changes."""
-
-    def build() -> NodeMatcher:
-        terms = load_term_information(ctx.hpo)
-        return build_matcher(
-            read_profiles(ctx.store.connection),
-            vocabulary=terms.vocabulary,
-            match_ids=load_match_ids(ctx.config.store.parent),
-            hpo_release=terms.release,
-        )
-
-    return MATCHERS.get(ctx.config.store, build)
+def _resolve(ctx: NodeContext, match_id: str, caller: Caller, dataset: str) -> tuple[str, str] | None:
+    """The patient of ``dataset`` whose id for the calling researcher is ``match_id``, if any."""
+    patients = (p for p in node_matcher(ctx).patients.values() if p[0] == dataset)
+    return load_match_ids(ctx.config.store.parent).resolve(match_id, caller.researcher, patients)

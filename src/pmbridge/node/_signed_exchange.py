@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from pmbridge.audit import (
     RequestAudit,
     RequestTooLarge,
+    RouteTemplates,
     attach_request_audit,
     describe_request,
     read_body,
@@ -50,6 +51,7 @@ class SignedExchange:
         self.app = app
         self.trust = trust
         self.node_id = node_id
+        self._routes: RouteTemplates | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,11 +67,14 @@ class SignedExchange:
         try:
             body = await read_body(receive)
         except RequestTooLarge as exc:
-            audit = RequestAudit(self.trust.audit, describe_request(method, path, b"", b""))
+            audit = RequestAudit(
+                self.trust.audit, describe_request(method, path, b"", b"", routes=self._routes_of(scope))
+            )
             audit.refuse("request_too_large")
             await self._finish(send, asked, audit, self._error(413, str(exc)))
             return
-        audit = RequestAudit(self.trust.audit, describe_request(method, path, scope["query_string"], body))
+        described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
+        audit = RequestAudit(self.trust.audit, described)
         attach_request_audit(scope, audit)
         rule = "signature:not_required"
         if self.trust.verifier is not None:
@@ -87,6 +92,13 @@ class SignedExchange:
             audit.signer, rule = signed.owner, "signature:ok"
         reply = await self._answer(scope, replay_body(body, receive))
         await self._finish(send, asked, audit, reply, rule=rule)
+
+    def _routes_of(self, scope: Scope) -> RouteTemplates:
+        """The app's route templates, for the audit log to name paths by (read once; Starlette puts
+        the app in the scope before its middleware runs)."""
+        if self._routes is None and "app" in scope:
+            self._routes = RouteTemplates.of_app(scope["app"])
+        return self._routes or RouteTemplates(())
 
     async def _answer(self, scope: Scope, receive: Receive) -> Reply:
         """Run the app and keep its whole reply; an unexpected error becomes a Beacon 500."""

@@ -6,13 +6,19 @@ SQLite rather than DuckDB because several node worker processes may admit batche
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from pmbridge.errors import StoreError
+from pmbridge.errors import LedgerBusy, StoreError
 from pmbridge.policy._ledger import Admission, person_digest, plan_admission
+
+BUSY_TIMEOUT_S = 5.0
+"""How long an admission waits for another process's lock before failing with ``ledger_busy`` (503)."""
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS exported_people (
@@ -27,7 +33,7 @@ CREATE TABLE IF NOT EXISTS exported_people (
 class SqliteExportLedger:
     """Counters that survive restarts; one file per node (e.g. ``export_ledger.sqlite``)."""
 
-    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
         self._timeout = timeout
         with self._connect() as db:
@@ -63,17 +69,28 @@ class SqliteExportLedger:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        """One connection; any SQLite failure becomes an error that names the ledger, never its
+        path (the message may leave in an HTTP reply); the path goes to the operator's log."""
         try:
             db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot open the export ledger {self.path}: {exc}",
-                hint="check that the folder exists and is writable by the node",
-            ) from None
+            raise self._error(exc) from None
         try:
             yield db
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
         finally:
             db.close()
+
+    def _error(self, exc: sqlite3.Error) -> StoreError:
+        log.warning("export ledger %s failed: %s", self.path, exc)
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return LedgerBusy("export ledger", timeout=self._timeout)
+        return StoreError(
+            f"the export ledger failed: {exc}",
+            hint="the operator should check that the node's folder is writable and the disk is sound "
+            "(exports.sqlite beside the store); see the server log",
+        )
 
     @staticmethod
     def _already(db: sqlite3.Connection, name: str, year: int, digests: list[str]) -> set[str]:

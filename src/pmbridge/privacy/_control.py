@@ -23,8 +23,8 @@ from pmbridge.privacy._thresholds import threshold_count
 class DisclosureControl:
     """Releases counts under a node's or hub's :class:`DisclosureSettings`, one rule after another.
 
-    For one count: (1) when the caller names the cohort, the differencing guard refuses it if it
-    is 0 to k-1 people from a cohort this researcher received for another question; (2) a count
+    For one count: (1) when the caller names a non-empty cohort, the differencing guard refuses it
+    if it is 0 to k-1 people from a cohort this researcher received for another question; (2) a count
     of 1 to k-1 is suppressed (k = 5 at home, 11 across the border), 0 leaves as 0; (3) the
     count is noised with ε charged to the researcher's yearly budget for the dataset, unless the
     identical question already has a cached noisy answer for the same exact count, which is
@@ -166,7 +166,7 @@ class DisclosureControl:
         k = s.min_count_for(cross_border=cross_border)
         plain = threshold_count(exact, min_count=k, release_zero=s.release_zero, round_to=s.round_to)
         numeric = plain.value is not None and plain.value > 0
-        if cohort is not None:
+        if cohort:  # nobody behind the count: nothing to judge or remember (differencing_conflict)
             # Judged before the threshold, so that "refused" cannot stand in for "fewer than k".
             self._guard(researcher, cohort, query=guard_query, min_count=k, remember=numeric)
         if not numeric or not s.noise:
@@ -209,11 +209,12 @@ class DisclosureControl:
             remember=remember,
         )
         if conflict is not None:
-            how = "the same people as" if conflict == 0 else f"within {conflict} of the people behind"
+            # One wording whatever the distance: saying how close (or "the same people") would hand
+            # over the very difference the guard withholds, and whether the target is in the cohort.
             raise DisclosureRefused(
                 "differencing_guard",
-                f"this question's cohort is {how} a count you already received for another question; "
-                f"counts of cohorts fewer than {min_count} people apart are refused",
+                "this question's cohort is too close to the cohort behind a count you already received "
+                f"for another question; counts of cohorts fewer than {min_count} people apart are refused",
                 hint=f"ask a question whose cohort differs by at least {min_count} people, "
                 "or repeat the earlier question (its answer is cached)",
             )

@@ -50,6 +50,11 @@ def differencing_conflict(cohort: Cohort, seen: Iterable[Cohort], *, min_count: 
     target is in A, would give the target away. Refusing both makes the two worlds look alike.
     Sizes rule out most of the history: cohorts whose sizes differ by ``d`` are ``d`` apart at least.
 
+    An empty cohort never conflicts, either way: a count of nobody says nothing about anyone, and
+    it would otherwise clash with every small cohort (a count of biosamples or variants can reach
+    k with fewer than k people behind it) and, for a shared identity such as anonymous, block
+    everyone's next question that matches nobody.
+
     >>> a = frozenset(range(20))
     >>> differencing_conflict(a - {7}, [a], min_count=5)
     1
@@ -57,10 +62,14 @@ def differencing_conflict(cohort: Cohort, seen: Iterable[Cohort], *, min_count: 
     0
     >>> differencing_conflict(frozenset(range(5, 25)), [a], min_count=5) is None
     True
+    >>> differencing_conflict(frozenset(), [frozenset({7}), frozenset()], min_count=5) is None
+    True
     """
+    if not cohort:
+        return None
     closest: int | None = None
     for other in seen:
-        if abs(len(other) - len(cohort)) >= min_count:
+        if not other or abs(len(other) - len(cohort)) >= min_count:
             continue
         distance = cohort_distance(cohort, other, stop_at=min_count)
         if distance < min_count and (closest is None or distance < closest):

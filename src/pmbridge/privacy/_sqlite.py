@@ -7,17 +7,24 @@ atomic across processes, where a DuckDB file admits one writing process only.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from pmbridge.errors import SchemaTooNew, StoreError
+from pmbridge.errors import LedgerBusy, SchemaTooNew, StoreError
 from pmbridge.privacy._differencing import Cohort, differencing_conflict, pack_cohort, unpack_cohort
 from pmbridge.privacy._ledger import NANO, CachedCount, NoiseKey, budget_refusal, to_nano
 
 SCHEMA_VERSION = 1
+
+BUSY_TIMEOUT_S = 5.0
+"""How long a write waits for another process's lock before the request fails with ``ledger_busy``
+(503): each transaction takes milliseconds, so a longer wait means something is stuck."""
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS budget (
@@ -45,8 +52,9 @@ class SqliteLedger:
     0.0
     """
 
-    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: Path, *, timeout: float = BUSY_TIMEOUT_S) -> None:
         self.path = path
+        self.timeout = timeout
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
@@ -90,7 +98,7 @@ class SqliteLedger:
             with self._lock:
                 return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise _store_error(self.path, exc) from exc
+            raise _store_error(self.path, exc, timeout=self.timeout) from exc
 
     def spent(self, researcher: str, dataset: str, year: int) -> float:
         rows = self._read(
@@ -151,7 +159,7 @@ class SqliteLedger:
                 )
                 return draw
         except sqlite3.Error as exc:
-            raise _store_error(self.path, exc) from exc
+            raise _store_error(self.path, exc, timeout=self.timeout) from exc
 
     def admit_cohort(
         self, researcher: str, cohort: Cohort, *, query: str, min_count: int, keep: int, remember: bool
@@ -178,18 +186,28 @@ class SqliteLedger:
                     )
                 return conflict
         except sqlite3.Error as exc:
-            raise _store_error(self.path, exc) from exc
+            raise _store_error(self.path, exc, timeout=self.timeout) from exc
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
 
-def _store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+def _store_error(path: Path, exc: sqlite3.Error, *, timeout: float) -> StoreError:
+    """The error a caller sees for a failed ledger call: it names the ledger, never its path (the
+    message may leave in an HTTP reply); the path goes to the operator's log."""
+    log.warning("privacy ledger %s failed: %s", path, exc)
+    if is_busy(exc):
+        return LedgerBusy("privacy ledger", timeout=timeout)
     return StoreError(
-        f"the privacy ledger {path} failed: {exc}",
-        hint="another process may hold it for longer than the timeout; retry, or check the disk",
+        f"the privacy ledger failed: {exc}",
+        hint="the operator should check the disk and the ledger file (privacy.sqlite); see the server log",
     )
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY or SQLITE_LOCKED)."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
