@@ -64,7 +64,26 @@ def test_an_interrupted_run_changes_nothing(shared_data: Path, tmp_path: Path, s
     assert process.returncode != 0
     assert snapshot(store) == before
     assert not list(tmp_path.glob("n.quarantine*"))
+    if sig is signal.SIGINT:  # Ctrl-C stops the workers too: none is left running (or respawned)
+        time.sleep(0.5)
+        assert not _running_with(str(big)), "worker processes outlived the interrupted run"
     # A later run cleans up whatever temp file a killed run left behind.
     subprocess.run(ingest_command(store, shared_data / "examples" / "phenopackets"), check=True, timeout=120)
     assert not list(tmp_path.glob(".pmbridge-quarantine-*"))
     assert snapshot(store) == before
+
+
+def _running_with(argument: str) -> list[int]:
+    """Processes whose command line holds ``argument`` (zombies excluded)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "stat").read_text().split(") ", 1)[1].startswith("Z"):
+                continue
+            if argument.encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, IndexError):
+            continue
+    return found

@@ -6,6 +6,7 @@ Atomic: Ctrl-C, an exception or a killed process leaves the store exactly as it 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
 import time
 from collections import deque
@@ -94,9 +95,30 @@ def checked_chunks(
     )
     try:
         yield _in_order(pool.apply_async, raw, window=2 * workers)
-    finally:
-        pool.terminate()
-        pool.join()
+    except BaseException:
+        _abandon(pool)
+        raise
+    pool.terminate()
+    pool.join()
+
+
+def _abandon(pool: multiprocessing.pool.Pool) -> None:
+    """Stop the workers at once after an error or Ctrl-C, without ``Pool.terminate``.
+
+    ``terminate`` puts a sentinel on the result queue, whose write lock a worker may hold while
+    it is blocked sending a large result that no thread reads any more: the parent then waits
+    forever (seen under load). So the pool's worker handler is told to stop replacing workers,
+    the workers (this process's only children) are killed, and the pool's exit finalizer, which
+    would call the same code, is dropped; the pool's handler threads are daemons.
+    """
+    handler = pool._worker_handler  # type: ignore[attr-defined]
+    handler._state = multiprocessing.pool.TERMINATE
+    pool._change_notifier.put(None)  # type: ignore[attr-defined]  # wake it now, not at its next poll
+    handler.join(timeout=5)
+    for worker in multiprocessing.active_children():
+        worker.kill()
+        worker.join(timeout=5)
+    pool._terminate.cancel()  # type: ignore[attr-defined]  # the finalizer Pool registers for exit
 
 
 def _in_order(
