@@ -3,6 +3,7 @@ request with the hub's key), the key itself and the hub's audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -10,7 +11,8 @@ from fastapi import Request
 
 from pmbridge.audit import AuditLog
 from pmbridge.errors import ConfigError
-from pmbridge.hub._registry import HubConfig
+from pmbridge.hub._fanout import NodeReply, fan_out
+from pmbridge.hub._registry import HubConfig, NodeEntry
 from pmbridge.hub._release_settings import HubRelease
 from pmbridge.signing import SigningKey, load_signing_key
 
@@ -22,6 +24,31 @@ class HubContext:
     key: SigningKey
     audit: AuditLog
     release: HubRelease
+
+    async def ask(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: object = None,
+        headers: Mapping[str, str] | None = None,
+        nodes: Sequence[NodeEntry] | None = None,
+        max_reply_bytes: int | None = None,
+    ) -> list[NodeReply]:
+        """:func:`fan_out` to ``nodes`` (default: every registered node) under this hub's deadline,
+        reply cap, skew window and audit log."""
+        return await fan_out(
+            method,
+            path,
+            nodes=self.config.nodes if nodes is None else nodes,
+            json_body=json_body,
+            deadline=self.config.deadline_seconds,
+            max_reply_bytes=max_reply_bytes or self.config.max_reply_bytes,
+            client=self.client,
+            headers=headers,
+            max_skew=self.config.max_clock_skew_seconds,
+            audit=self.audit,
+        )
 
 
 def hub_of(request: Request) -> HubContext:

@@ -31,7 +31,7 @@ from pmbridge.beacon import (
 )
 from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
-from pmbridge.hub._fanout import NodeStatus, fan_out
+from pmbridge.hub._fanout import NodeStatus
 from pmbridge.hub._merge import NetworkAnswer, merge_replies, release_network
 from pmbridge.hub._refusals import network_refusal
 
@@ -48,16 +48,7 @@ def health(request: Request) -> dict[str, object]:
 async def nodes(request: Request) -> dict[str, object]:
     """Every registered node with its health (up / slow / down) as seen right now."""
     ctx = hub_of(request)
-    replies = await fan_out(
-        "GET",
-        "/health",
-        nodes=ctx.config.nodes,
-        deadline=ctx.config.deadline_seconds,
-        max_reply_bytes=ctx.config.max_reply_bytes,
-        client=ctx.client,
-        max_skew=ctx.config.max_clock_skew_seconds,
-        audit=ctx.audit,
-    )
+    replies = await ctx.ask("GET", "/health")
     slow_ms = ctx.config.deadline_seconds * 1000 / 2
     return {
         "nodes": [
@@ -104,18 +95,7 @@ async def network_entries(
     url = f"/api/{path}" + (f"/{quote(entry_id, safe='')}" if entry_id is not None else "")
     url += f"/{lookup}" if lookup else ""
     body = request_body(replace(request, include_resultset_responses="ALL"))
-    replies = await fan_out(
-        "POST",
-        url,
-        nodes=ctx.config.nodes,
-        json_body=body,
-        deadline=ctx.config.deadline_seconds,
-        max_reply_bytes=ctx.config.max_reply_bytes,
-        client=ctx.client,
-        headers=who.forward if who is not None else None,
-        max_skew=ctx.config.max_clock_skew_seconds,
-        audit=ctx.audit,
-    )
+    replies = await ctx.ask("POST", url, json_body=body, headers=who.forward if who is not None else None)
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
         error = network_refusal(refused)

@@ -31,7 +31,7 @@ from pmbridge.beacon import (
 from pmbridge.errors import QueryError
 from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
-from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
+from pmbridge.hub._fanout import NodeReply, NodeStatus
 from pmbridge.model import AccessLevel, Granularity
 
 router = APIRouter()
@@ -97,7 +97,7 @@ def entry_types(request: Request) -> dict[str, object]:
 async def configuration(request: Request) -> dict[str, object]:
     """The network's configuration; its default granularity is the least any answering node gives."""
     ctx = hub_of(request)
-    replies = await _ask(ctx, "/api/configuration")
+    replies = await ctx.ask("GET", "/api/configuration")
     granularities = [g for g in (_default_granularity(r) for r in replies) if g is not None]
     doc = configuration_response(
         beacon_id=ctx.config.id,
@@ -117,8 +117,8 @@ async def network_filtering_terms(
     For a dataset's or cohort's terms (``entry_id``), a node that refuses with a 4xx simply does not
     hold that entry; only when every node refuses is the id unknown.
     """
-    replies = await _ask(
-        ctx,
+    replies = await ctx.ask(
+        "GET",
         path,
         max_reply_bytes=max(ctx.config.max_reply_bytes, TERMS_REPLY_BYTES),
         headers=who.forward,
@@ -141,26 +141,6 @@ async def network_filtering_terms(
         resources=resources,
         page=page,
         info=_node_info(replies, answered=answered),
-    )
-
-
-async def _ask(
-    ctx: HubContext,
-    path: str,
-    *,
-    max_reply_bytes: int | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> list[NodeReply]:
-    return await fan_out(
-        "GET",
-        path,
-        nodes=ctx.config.nodes,
-        deadline=ctx.config.deadline_seconds,
-        max_reply_bytes=max_reply_bytes or ctx.config.max_reply_bytes,
-        client=ctx.client,
-        headers=headers,
-        max_skew=ctx.config.max_clock_skew_seconds,
-        audit=ctx.audit,
     )
 
 

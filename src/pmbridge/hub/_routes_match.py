@@ -17,12 +17,11 @@ from starlette.concurrency import run_in_threadpool
 from pmbridge.beacon import json_body
 from pmbridge.errors import PassportRejected, PMBridgeError, QueryError, UnknownMatch, UpstreamError
 from pmbridge.hub._caller import HubCaller, hub_caller
-from pmbridge.hub._context import HubContext, hub_of
-from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
+from pmbridge.hub._context import hub_of
+from pmbridge.hub._fanout import NodeStatus
 from pmbridge.hub._match_disclosure import hub_match_aggregates
 from pmbridge.hub._match_merge import NetworkMatches, merge_matches
 from pmbridge.hub._refusals import network_refusal
-from pmbridge.hub._registry import NodeEntry
 from pmbridge.policy import crosses_border
 from pmbridge.similarity import PhenotypeRequest, parse_contact_request, parse_phenotype_request
 
@@ -38,7 +37,7 @@ async def match(request: Request) -> dict[str, object]:
     """Every node's best matches for a patient, merged and ranked; aggregates where nodes sent those."""
     body = parse_phenotype_request(await json_body(request))
     ctx, who = hub_of(request), hub_caller(request)
-    replies = await _ask(ctx, ctx.config.nodes, "/api/match", body.to_body(), who.forward)
+    replies = await ctx.ask("POST", "/api/match", json_body=body.to_body(), headers=who.forward)
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
         raise _refusal(who, network_refusal(refused))
@@ -128,7 +127,9 @@ async def contact(request: Request) -> dict[str, object]:
             f"no node {body.node!r} in this network",
             hint="use the node of a match from /api/match; /api/nodes lists the nodes",
         )
-    (reply,) = await _ask(ctx, [node], "/api/match/contact", body.to_body(), who.forward)
+    (reply,) = await ctx.ask(
+        "POST", "/api/match/contact", json_body=body.to_body(), headers=who.forward, nodes=[node]
+    )
     if (
         reply.status is NodeStatus.OK
         and reply.body is not None
@@ -157,24 +158,3 @@ def _refusal(who: HubCaller, error: PMBridgeError) -> PMBridgeError:
     if who.audit is not None:
         who.audit.refuse(getattr(error, "rule", error.code))
     return error
-
-
-async def _ask(
-    ctx: HubContext,
-    nodes: tuple[NodeEntry, ...] | list[NodeEntry],
-    path: str,
-    body: object,
-    headers: dict[str, str],
-) -> list[NodeReply]:
-    return await fan_out(
-        "POST",
-        path,
-        nodes=nodes,
-        json_body=body,
-        deadline=ctx.config.deadline_seconds,
-        max_reply_bytes=ctx.config.max_reply_bytes,
-        client=ctx.client,
-        headers=headers,
-        max_skew=ctx.config.max_clock_skew_seconds,
-        audit=ctx.audit,
-    )

@@ -13,9 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from pmbridge.beacon import check_filters, json_body, parse_body, request_body
 from pmbridge.errors import QueryError
 from pmbridge.hub._broker import demo_token, user_summary
-from pmbridge.hub._caller import HubCaller, hub_caller
-from pmbridge.hub._context import HubContext, hub_of
-from pmbridge.hub._fanout import NodeReply, fan_out
+from pmbridge.hub._caller import hub_caller
+from pmbridge.hub._context import hub_of
 from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
 from pmbridge.model import Granularity
 from pmbridge.policy import crosses_border, demo_users
@@ -60,7 +59,7 @@ async def aggregates(request: Request) -> dict[str, object]:
         )
     beacon = parse_body({"query": body.get("query", {})})
     check_filters(beacon.filters)
-    replies = await _ask(ctx, who, "POST", "/api/aggregates", body)
+    replies = await ctx.ask("POST", "/api/aggregates", json_body=body, headers=who.forward)
     counted = request_body(replace(beacon, granularity=Granularity.COUNT, include_resultset_responses="ALL"))
     where = {n.id: n.jurisdiction for n in ctx.config.nodes}
     researcher = who.caller.researcher
@@ -91,7 +90,7 @@ async def aggregates(request: Request) -> dict[str, object]:
 async def budget(request: Request) -> dict[str, object]:
     """The caller's remaining ε per node and dataset this year, and what the hub itself charged."""
     ctx, who = hub_of(request), hub_caller(request)
-    replies = await _ask(ctx, who, "GET", "/api/budget", None)
+    replies = await ctx.ask("GET", "/api/budget", headers=who.forward)
     researcher = who.caller.researcher
     year = dt.datetime.now(dt.UTC).year
     return {
@@ -114,18 +113,3 @@ def hub_budget(control: DisclosureControl, researcher: str, year: int) -> dict[s
             for key, value in sorted(control.spending(researcher, year).items())
         ],
     }
-
-
-async def _ask(ctx: HubContext, who: HubCaller, method: str, path: str, body: object) -> list[NodeReply]:
-    return await fan_out(
-        method,
-        path,
-        nodes=ctx.config.nodes,
-        json_body=body,
-        deadline=ctx.config.deadline_seconds,
-        max_reply_bytes=ctx.config.max_reply_bytes,
-        client=ctx.client,
-        headers=who.forward,
-        max_skew=ctx.config.max_clock_skew_seconds,
-        audit=ctx.audit,
-    )

@@ -15,7 +15,7 @@ import httpx
 from fastapi import Request
 
 from pmbridge.errors import PMBridgeError, QueryError, UpstreamError
-from pmbridge.hub import NodeStatus, fan_out, hub_of
+from pmbridge.hub import NodeStatus, hub_of
 from pmbridge.portal._cohort import CohortCounts, from_aggregates
 from pmbridge.portal._session import passport_of
 
@@ -90,16 +90,7 @@ async def released_totals(request: Request) -> tuple[CohortCounts | None, str]:
 async def catalogues(request: Request) -> dict[str, list[Mapping[str, object]]]:
     """Each answering node's dataset catalogue (public metadata); silent nodes are left out."""
     ctx = hub_of(request)
-    replies = await fan_out(
-        "GET",
-        "/api/catalogue",
-        nodes=ctx.config.nodes,
-        deadline=ctx.config.deadline_seconds,
-        max_reply_bytes=ctx.config.max_reply_bytes,
-        client=ctx.client,
-        max_skew=ctx.config.max_clock_skew_seconds,
-        audit=ctx.audit,
-    )
+    replies = await ctx.ask("GET", "/api/catalogue")
     found: dict[str, list[Mapping[str, object]]] = {}
     for reply in replies:
         datasets = (reply.body or {}).get("datasets")
