@@ -105,7 +105,7 @@ async def test_across_the_border_small_counts_are_suppressed_at_eleven(stores: d
         "suppressed",
         None,
         11,
-        "fewer than 11",
+        "<11",
     )
     assert part["resultsCount"] == 0 and part["exists"] is True
     assert doc["info"]["release"]["crossBorder"] is True

@@ -89,7 +89,7 @@ def test_the_next_smallest_cell_is_suppressed_too() -> None:
     assert [out.cells[k].value for k in "FMOU"] == [None, 20, None, 40]
     assert out.total is not None and out.total.value == 75
     # beside a released total every hidden cell reads alike, so none is narrowed to 1..k-1
-    assert {out.cells["F"].display, out.cells["O"].display} == {"suppressed"}
+    assert {out.cells["F"].display, out.cells["O"].display} == {"hidden"}
 
 
 def test_small_cells_are_always_joined_by_a_complement() -> None:
@@ -115,13 +115,13 @@ def test_ones_everywhere_hide_the_total() -> None:
 
 def test_a_small_total_is_hidden_and_its_cells_need_no_complement() -> None:
     out = threshold_breakdown({"F": 3, "M": 1}, total=4, min_count=5)
-    assert out.total is not None and out.total.display == "fewer than 5"
-    assert [c.display for c in out.cells.values()] == ["fewer than 5", "fewer than 5"]
+    assert out.total is not None and out.total.display == "<5"
+    assert [c.display for c in out.cells.values()] == ["<5", "<5"]
 
 
 def test_without_a_total_only_small_cells_are_hidden() -> None:
     out = threshold_breakdown({"F": 3, "M": 20}, total=None, min_count=5)
-    assert out.total is None and out.cells["M"].value == 20 and out.cells["F"].display == "fewer than 5"
+    assert out.total is None and out.cells["M"].value == 20 and out.cells["F"].display == "<5"
 
 
 def test_complementary_suppression_can_be_turned_off() -> None:

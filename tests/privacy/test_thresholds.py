@@ -54,7 +54,7 @@ def test_no_noised_count_is_between_1_and_k_minus_1(
     assert out.threshold == k
     assert_outside_small_range(out.value, k)
     if 0 < exact < k:
-        assert out.display == f"fewer than {k}" and out.rule == "min_count"
+        assert out.display == f"<{k}" and out.rule == "min_count"
     if exact >= k:
         assert out.how is ReleaseMethod.NOISED and out.epsilon == 1.0
         assert out.value is not None and out.value % round_to == 0
@@ -66,7 +66,7 @@ def test_same_jurisdiction_shows_small_counts_as_fewer_than_5() -> None:
         control.release_count(c, researcher="r", dataset="ds", query={"c": c}, cross_border=False).display
         for c in range(7)
     ]
-    assert shown == ["0", "fewer than 5", "fewer than 5", "fewer than 5", "fewer than 5", "5", "6"]
+    assert shown == ["0", "<5", "<5", "<5", "<5", "5", "6"]
 
 
 def test_across_the_border_1_to_10_are_suppressed_and_0_is_allowed() -> None:
@@ -85,13 +85,13 @@ def test_thresholds_are_configurable() -> None:
     home = control.release_count(3, researcher="r", dataset="ds", query=1, cross_border=False)
     abroad = control.release_count(19, researcher="r", dataset="ds", query=2, cross_border=True)
     assert home.value == 3
-    assert abroad.value is None and abroad.display == "fewer than 20"
+    assert abroad.value is None and abroad.display == "<20"
 
 
 def test_zero_can_be_hidden_too() -> None:
     control = DisclosureControl(settings=DisclosureSettings(noise=False, release_zero=False))
     out = control.release_count(0, researcher="r", dataset="ds", query=1, cross_border=False)
-    assert out.value is None and out.display == "fewer than 5"
+    assert out.value is None and out.display == "<5"
 
 
 def test_rounding_never_goes_below_the_threshold() -> None:

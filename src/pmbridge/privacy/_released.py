@@ -31,7 +31,7 @@ class ReleasedCount:
 
     >>> ReleasedCount(value=None, how=ReleaseMethod.SUPPRESSED, threshold=5, rule="min_count",
     ...               reason="fewer than 5").display
-    'fewer than 5'
+    '<5'
     >>> ReleasedCount(value=12, how=ReleaseMethod.NOISED, threshold=5, epsilon=1.0, reason="").display
     '≈12'
     """
@@ -51,9 +51,17 @@ class ReleasedCount:
 
     @property
     def display(self) -> str:
-        """How a person should see it: ``12``, ``≈12``, ``~10`` or ``fewer than 5``."""
+        """How a person should see it, one mark per meaning: ``12`` exact, ``≈12`` noised, ``~10``
+        rounded, ``<5`` fewer than 5, ``hidden`` (held back beside other numbers so that a small one
+        cannot be worked out), ``withheld`` (the allele floor), ``refused`` (budget and other
+        refusals: ``reason`` says which rule and what to change).
+
+        >>> ReleasedCount(value=None, how=ReleaseMethod.SUPPRESSED, threshold=11, rule="complementary",
+        ...               reason="").display
+        'hidden'
+        """
         if self.value is None:
-            return f"fewer than {self.threshold}" if self.rule == "min_count" else "suppressed"
+            return suppressed_mark(self.rule, self.threshold)
         prefix = {ReleaseMethod.NOISED: "≈", ReleaseMethod.ROUNDED: "~"}.get(self.how, "")
         return f"{prefix}{self.value}"
 
@@ -73,6 +81,20 @@ class ReleasedCount:
             "reason": self.reason,
             "display": self.display,
         }
+
+
+SUPPRESSED_MARKS = {"min_count": "<{k}", "complementary": "hidden", "allele_count_floor": "withheld"}
+"""The mark of a number that did not leave, by the rule that held it back; any other rule (a
+refusal: ``budget``, ``differencing_guard``, ``access_level``, ...) reads ``refused``."""
+
+
+def suppressed_mark(rule: str | None, threshold: int) -> str:
+    """The short mark shown in place of a held-back number.
+
+    >>> suppressed_mark("min_count", 11), suppressed_mark("complementary", 11), suppressed_mark("budget", 5)
+    ('<11', 'hidden', 'refused')
+    """
+    return SUPPRESSED_MARKS.get(rule or "", "refused").format(k=threshold)
 
 
 def suppressed(*, threshold: int, rule: str, reason: str) -> ReleasedCount:
