@@ -33,6 +33,7 @@ EXACT_PRIVACY: Mapping[str, object] = {
     "min_count_cross_border": 1,
     "noise": False,
     "differencing_guard": False,
+    "public_round_to": 1,
     "allele_count_floor": 1,
 }
 

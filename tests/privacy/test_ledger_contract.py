@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from pmbridge.errors import BudgetExhausted, SchemaTooNew, StoreError
-from pmbridge.privacy import CachedCount, MemoryLedger, NoiseKey, PrivacyLedger, SqliteLedger
+from pmbridge.privacy import (
+    CachedCount,
+    CohortScope,
+    MemoryLedger,
+    NoiseKey,
+    PrivacyLedger,
+    Recalled,
+    SqliteLedger,
+)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -134,3 +142,103 @@ def test_processes_sharing_a_ledger_file_never_overspend(tmp_path: Path) -> None
         (cached,) = db.execute("SELECT count(*) FROM noise_cache").fetchone()
     assert cached == 25
     ledger.close()
+
+
+SCOPE = CohortScope("alice", "ds1", "individuals")
+
+
+def test_a_cohort_release_is_recalled_for_the_same_or_nearly_the_same_people(ledger: PrivacyLedger) -> None:
+    a = frozenset(range(50))
+    draw = CachedCount(50, 52, 1.0, 2025)
+    fresh = ledger.settle_cohort(SCOPE, a, question="q1", draw=draw, within=5, keep=10, budget=50.0)
+    assert fresh == Recalled(draw, "q1", fresh=True) and ledger.spent("alice", "ds1", 2025) == 1.0
+    other = CachedCount(49, 60, 1.0, 2025)
+    again = ledger.settle_cohort(SCOPE, a - {3}, question="q2", draw=other, within=5, keep=10, budget=50.0)
+    assert again == Recalled(draw, "q1", fresh=False) and ledger.spent("alice", "ds1", 2025) == 1.0
+    assert ledger.recall(SCOPE, a | {99}, within=5) == Recalled(draw, "q1", fresh=False)
+    assert ledger.recall(CohortScope("bob", "ds1", "individuals"), a, within=5) is None
+    assert ledger.recall(CohortScope("alice", "ds1", "biosamples"), a, within=5) is None
+    assert (
+        ledger.settle_cohort(
+            SCOPE, frozenset(range(3)), question="q3", draw=None, within=5, keep=10, budget=50.0
+        )
+        is None
+    )
+
+
+def test_a_cohort_release_past_the_budget_changes_nothing(ledger: PrivacyLedger) -> None:
+    with pytest.raises(BudgetExhausted):
+        ledger.settle_cohort(
+            SCOPE,
+            frozenset(range(50)),
+            question="q",
+            draw=CachedCount(50, 50, 2.0, 2025),
+            within=5,
+            keep=10,
+            budget=1.0,
+        )
+    assert (
+        ledger.recall(SCOPE, frozenset(range(50)), within=5) is None
+        and ledger.spent("alice", "ds1", 2025) == 0.0
+    )
+    free = ledger.settle_cohort(
+        SCOPE,
+        frozenset(range(50)),
+        question="q",
+        draw=CachedCount(50, 50, 2.0, 2025),
+        within=5,
+        keep=10,
+        budget=None,
+    )
+    assert free is not None and free.fresh and ledger.spent("alice", "ds1", 2025) == 0.0
+
+
+def test_cohort_releases_beyond_the_history_are_forgotten(ledger: PrivacyLedger) -> None:
+    old = frozenset(range(50))
+    ledger.settle_cohort(
+        SCOPE, old, question="old", draw=CachedCount(50, 50, 1.0, 2025), within=5, keep=2, budget=None
+    )
+    for i in range(2):
+        far = frozenset(range(1000 * (i + 1), 1000 * (i + 1) + 50))
+        ledger.settle_cohort(
+            SCOPE, far, question=f"far{i}", draw=CachedCount(50, 50, 1.0, 2025), within=5, keep=2, budget=None
+        )
+    assert ledger.recall(SCOPE, old, within=5) is None
+
+
+def test_the_secret_is_made_once_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "privacy.sqlite"
+    first = SqliteLedger(path)
+    secret = first.secret()
+    first.settle_cohort(
+        SCOPE,
+        frozenset(range(20)),
+        question="q",
+        draw=CachedCount(20, 21, 1.0, 2025),
+        within=5,
+        keep=5,
+        budget=None,
+    )
+    first.close()
+    again = SqliteLedger(path)
+    assert again.secret() == secret and len(secret) == 32
+    assert again.recall(SCOPE, frozenset(range(19)), within=5) is not None
+    again.close()
+    assert SqliteLedger(tmp_path / "other.sqlite").secret() != secret
+
+
+def test_a_version_1_ledger_file_is_upgraded_and_keeps_its_budget(tmp_path: Path) -> None:
+    path = tmp_path / "privacy.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE budget (researcher TEXT NOT NULL, dataset TEXT NOT NULL, year INTEGER NOT NULL, "
+            "spent_nano INTEGER NOT NULL, PRIMARY KEY (researcher, dataset, year))"
+        )
+        db.execute("INSERT INTO budget VALUES ('alice', 'ds1', 2025, 3000000000)")
+        db.execute("PRAGMA user_version = 1")
+    upgraded = SqliteLedger(path)
+    assert (
+        upgraded.spent("alice", "ds1", 2025) == 3.0
+        and upgraded.recall(SCOPE, frozenset({1}), within=5) is None
+    )
+    upgraded.close()

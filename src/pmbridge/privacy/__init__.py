@@ -10,7 +10,7 @@ from pmbridge.privacy._alleles import (
 )
 from pmbridge.privacy._breakdown import Breakdown, SuppressionPlan, plan_suppression, threshold_breakdown
 from pmbridge.privacy._canonical import canonical_query, query_digest
-from pmbridge.privacy._control import DisclosureControl
+from pmbridge.privacy._control import PEOPLE, PUBLIC, DisclosureControl
 from pmbridge.privacy._differencing import (
     Cohort,
     cohort_digest,
@@ -19,9 +19,19 @@ from pmbridge.privacy._differencing import (
     pack_cohort,
     unpack_cohort,
 )
-from pmbridge.privacy._ledger import CachedCount, MemoryLedger, NoiseKey, PrivacyLedger
-from pmbridge.privacy._noise import NoiseSource, discrete_laplace, noise_scale, noised_count, noised_release
-from pmbridge.privacy._released import ReleasedCount, ReleaseMethod, refused, suppressed
+from pmbridge.privacy._ledger import MemoryLedger, PrivacyLedger
+from pmbridge.privacy._ledger_types import CachedCount, NoiseKey
+from pmbridge.privacy._noise import (
+    NoiseSource,
+    discrete_laplace,
+    keyed_discrete_laplace,
+    noise_scale,
+    noised_count,
+    noised_release,
+)
+from pmbridge.privacy._pricing import PricingLedger
+from pmbridge.privacy._recall import CohortScope, Recalled
+from pmbridge.privacy._released import ReleasedCount, ReleaseMethod, refused, suppressed, suppressed_mark
 from pmbridge.privacy._settings import DISCLOSURE_SETTINGS, DisclosureSettings
 from pmbridge.privacy._sqlite import SqliteLedger
 from pmbridge.privacy._thresholds import below_threshold, fewer_than, round_up_to_floor, threshold_count
@@ -30,16 +40,21 @@ from pmbridge.privacy._totals import ReleasedTotal, released_total
 __all__ = [
     "ALLELES_CARRIED",
     "DISCLOSURE_SETTINGS",
+    "PEOPLE",
+    "PUBLIC",
     "AlleleRelease",
     "Breakdown",
     "CachedCount",
     "Cohort",
+    "CohortScope",
     "DisclosureControl",
     "DisclosureSettings",
     "MemoryLedger",
     "NoiseKey",
     "NoiseSource",
+    "PricingLedger",
     "PrivacyLedger",
+    "Recalled",
     "ReleaseMethod",
     "ReleasedCount",
     "ReleasedTotal",
@@ -55,6 +70,7 @@ __all__ = [
     "differencing_conflict",
     "discrete_laplace",
     "fewer_than",
+    "keyed_discrete_laplace",
     "noise_scale",
     "noised_count",
     "noised_release",
@@ -66,6 +82,7 @@ __all__ = [
     "released_total",
     "round_up_to_floor",
     "suppressed",
+    "suppressed_mark",
     "threshold_breakdown",
     "threshold_count",
     "unpack_cohort",

@@ -7,45 +7,16 @@ slip two noisy draws or two near-identical cohorts past the rules.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import defaultdict, deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
 from pmbridge.errors import BudgetExhausted
 from pmbridge.privacy._differencing import Cohort, differencing_conflict
-
-NANO = 1_000_000_000
-"""ε is kept in integer billionths, so that 500 charges of 0.1 sum to exactly 50."""
-
-
-def to_nano(epsilon: float) -> int:
-    """ε in integer billionths (rounded to the nearest).
-
-    >>> sum(to_nano(0.1) for _ in range(500)) == to_nano(50.0)
-    True
-    """
-    return round(epsilon * NANO)
-
-
-@dataclass(frozen=True, slots=True)
-class NoiseKey:
-    """Whose answer, on which dataset, to which question (a query or cohort digest)."""
-
-    researcher: str
-    dataset: str
-    digest: str
-
-
-@dataclass(frozen=True, slots=True)
-class CachedCount:
-    """A noisy answer given: the exact count it was drawn for, the value, its ε and year."""
-
-    exact: int
-    value: int
-    epsilon: float
-    year: int
+from pmbridge.privacy._ledger_types import NANO, CachedCount, NoiseKey, to_nano
+from pmbridge.privacy._recall import CohortScope, Recalled, nearest_release
 
 
 class PrivacyLedger(Protocol):
@@ -67,6 +38,33 @@ class PrivacyLedger(Protocol):
         """Atomically: the answer cached under ``key`` for the same exact count (nothing spent), or
         charge ``draw.epsilon`` to ``draw.year`` and cache ``draw``; past ``budget``, raise
         :class:`~pmbridge.errors.BudgetExhausted` and change nothing."""
+        ...
+
+    def secret(self) -> bytes:
+        """A random key made once per ledger and kept with it: it seeds the public tier's noise."""
+        ...
+
+    def recall(self, scope: CohortScope, cohort: Cohort, *, within: int) -> Recalled | None:
+        """The release remembered for the cohort nearest to ``cohort`` (fewer than ``within`` apart)."""
+        ...
+
+    def settle_cohort(
+        self,
+        scope: CohortScope,
+        cohort: Cohort,
+        *,
+        question: str,
+        draw: CachedCount | None,
+        within: int,
+        keep: int,
+        budget: float | None,
+    ) -> Recalled | None:
+        """Atomically: the release of the nearest remembered cohort fewer than ``within`` people from
+        ``cohort``; else (``draw`` given) charge ``draw.epsilon`` to the scope's account and dataset
+        (``budget`` None: charge nothing), remember ``draw`` for ``cohort`` among the scope's last
+        ``keep`` and return it as fresh; past ``budget``, raise
+        :class:`~pmbridge.errors.BudgetExhausted` and change nothing. None when nothing was near and
+        nothing was drawn."""
         ...
 
     def admit_cohort(
@@ -103,6 +101,8 @@ class MemoryLedger:
         self._spent: dict[tuple[str, str, int], int] = defaultdict(int)
         self._cache: dict[NoiseKey, CachedCount] = {}
         self._cohorts: dict[str, deque[tuple[str, Cohort]]] = defaultdict(deque)
+        self._releases: dict[CohortScope, deque[tuple[str, Cohort, CachedCount]]] = defaultdict(deque)
+        self._secret = os.urandom(32)
 
     def spent(self, researcher: str, dataset: str, year: int) -> float:
         with self._lock:
@@ -131,6 +131,41 @@ class MemoryLedger:
             self._spent[account] = spent + to_nano(draw.epsilon)
             self._cache[key] = draw
             return draw
+
+    def secret(self) -> bytes:
+        return self._secret
+
+    def recall(self, scope: CohortScope, cohort: Cohort, *, within: int) -> Recalled | None:
+        with self._lock:
+            return nearest_release(cohort, self._releases.get(scope, ()), within=within)
+
+    def settle_cohort(
+        self,
+        scope: CohortScope,
+        cohort: Cohort,
+        *,
+        question: str,
+        draw: CachedCount | None,
+        within: int,
+        keep: int,
+        budget: float | None,
+    ) -> Recalled | None:
+        with self._lock:
+            history = self._releases[scope]
+            earlier = nearest_release(cohort, history, within=within)
+            if earlier is not None or draw is None:
+                return earlier
+            if budget is not None and draw.epsilon > 0:
+                account = (scope.account, scope.dataset, draw.year)
+                spent = self._spent.get(account, 0)
+                key = NoiseKey(scope.account, scope.dataset, question)
+                budget_refusal(key, year=draw.year, spent_nano=spent, budget=budget, epsilon=draw.epsilon)
+                self._spent[account] = spent + to_nano(draw.epsilon)
+            if keep > 0 and cohort:
+                history.append((question, cohort, draw))
+                while len(history) > keep:
+                    history.popleft()
+            return Recalled(draw, question, fresh=True)
 
     def admit_cohort(
         self, researcher: str, cohort: Cohort, *, query: str, min_count: int, keep: int, remember: bool

@@ -7,8 +7,12 @@ scale 1/ε makes one released count ε-differentially private; OpenDP proves the
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import math
 from collections.abc import Callable
 
+import numpy as np
 import opendp.prelude as dp
 
 from pmbridge.privacy._released import ReleasedCount, ReleaseMethod
@@ -93,3 +97,22 @@ def noised_release(noisy: int, *, epsilon: float, min_count: int, round_to: int 
         reason=f"discrete Laplace noise at ε {epsilon:g}, never below {min_count}"
         + (f", rounded to a multiple of {round_to}" if round_to > 1 else ""),
     )
+
+
+def keyed_discrete_laplace(exact: int, epsilon: float, *, secret: bytes, key: str) -> int:
+    """``exact`` plus discrete Laplace noise drawn from a generator seeded by HMAC(secret, key).
+
+    The public tier's noise: the same question (``key``) gets the same noise from any caller, on
+    any day, without storing it, so a crowd of anonymous identities or a thousand repeats average
+    nothing away. It is the difference of two geometric draws with ``p = 1 - exp(-ε)``, which is
+    discrete Laplace with scale 1/ε. NumPy's seeded generator stands in for OpenDP's, which
+    cannot be seeded; this tier makes no differential-privacy claim (docs/privacy.md says why).
+
+    >>> a = keyed_discrete_laplace(100, 1.0, secret=b"s", key="q")
+    >>> a == keyed_discrete_laplace(100, 1.0, secret=b"s", key="q")
+    True
+    """
+    seed = int.from_bytes(hmac.new(secret, key.encode(), hashlib.sha256).digest()[:16], "big")
+    generator = np.random.default_rng(seed)
+    p = -math.expm1(-epsilon)
+    return exact + int(generator.geometric(p)) - int(generator.geometric(p))

@@ -45,13 +45,20 @@ DISCLOSURE_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "privacy.differencing_guard",
         True,
-        "Refuse a count whose cohort differs from one the researcher already received by fewer than "
-        "the minimum count.",
+        "Same people, same answer: a count of people whose cohort is fewer than the minimum count "
+        "away from one the caller already received is answered with that earlier number, free; other "
+        "counts released exactly (noise off) are refused when their cohorts are that close.",
     ),
     Setting(
         "privacy.differencing_history",
         1000,
-        "How many released cohorts per researcher the differencing guard remembers (oldest forgotten).",
+        "How many released cohorts per caller, dataset and entry type are remembered (oldest forgotten).",
+    ),
+    Setting(
+        "privacy.public_round_to",
+        10,
+        "Anonymous callers share one public tier: answers rounded to a multiple of this, with noise "
+        "keyed to the question (not the caller) and no budget to exhaust.",
     ),
     Setting(
         "privacy.allele_count_floor",
@@ -81,10 +88,17 @@ class DisclosureSettings:
     round_to: int = 1
     differencing_guard: bool = True
     differencing_history: int = 1000
+    public_round_to: int = 10
     allele_count_floor: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("min_count", "min_count_cross_border", "round_to", "allele_count_floor"):
+        for name in (
+            "min_count",
+            "min_count_cross_border",
+            "round_to",
+            "public_round_to",
+            "allele_count_floor",
+        ):
             _require(name, getattr(self, name), minimum=1)
         _require("differencing_history", self.differencing_history, minimum=0)
         if not (math.isfinite(self.epsilon_per_count) and self.epsilon_per_count > 0):
@@ -97,6 +111,14 @@ class DisclosureSettings:
                 f"privacy.yearly_epsilon_budget must be zero or more, not {self.yearly_epsilon_budget!r}",
                 hint="use e.g. 50.0",
             )
+
+    def round_to_for(self, *, public: bool) -> int:
+        """The multiple answers are rounded to: coarser for the anonymous public tier.
+
+        >>> DisclosureSettings().round_to_for(public=True), DisclosureSettings().round_to_for(public=False)
+        (10, 1)
+        """
+        return max(self.round_to, self.public_round_to) if public else self.round_to
 
     def min_count_for(self, *, cross_border: bool) -> int:
         """The threshold for a requester in the node's own jurisdiction, or across the border."""

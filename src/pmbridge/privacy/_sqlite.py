@@ -8,6 +8,7 @@ atomic across processes, where a DuckDB file admits one writing process only.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -16,9 +17,13 @@ from pathlib import Path
 
 from pmbridge.errors import LedgerBusy, SchemaTooNew, StoreError
 from pmbridge.privacy._differencing import Cohort, differencing_conflict, pack_cohort, unpack_cohort
-from pmbridge.privacy._ledger import NANO, CachedCount, NoiseKey, budget_refusal, to_nano
+from pmbridge.privacy._ledger import budget_refusal
+from pmbridge.privacy._ledger_types import NANO, CachedCount, NoiseKey, to_nano
+from pmbridge.privacy._recall import CohortScope, Recalled, nearest_release
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: budget, noise cache, cohort history. 2 adds the releases remembered by cohort (same people,
+same answer) and the ledger's secret; a version 1 file is upgraded in place on opening."""
 
 BUSY_TIMEOUT_S = 5.0
 """How long a write waits for another process's lock before the request fails with ``ledger_busy``
@@ -38,6 +43,12 @@ _SCHEMA = (
         id INTEGER PRIMARY KEY AUTOINCREMENT, researcher TEXT NOT NULL, query TEXT NOT NULL,
         size INTEGER NOT NULL, members BLOB NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS cohorts_by_size ON cohorts (researcher, size)",
+    """CREATE TABLE IF NOT EXISTS releases (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, question TEXT NOT NULL,
+        size INTEGER NOT NULL, members BLOB NOT NULL, exact INTEGER NOT NULL, value INTEGER NOT NULL,
+        epsilon REAL NOT NULL, year INTEGER NOT NULL, how TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS releases_by_size ON releases (scope, size)",
+    "CREATE TABLE IF NOT EXISTS secret (id INTEGER PRIMARY KEY CHECK (id = 1), value BLOB NOT NULL)",
 )
 
 
@@ -73,6 +84,8 @@ class SqliteLedger:
                     )
                 for statement in _SCHEMA:
                     db.execute(statement)
+                db.execute("INSERT OR IGNORE INTO secret VALUES (1, ?)", (os.urandom(32),))
+                self._secret = bytes(db.execute("SELECT value FROM secret").fetchone()[0])
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             self._db.close()
@@ -161,6 +174,71 @@ class SqliteLedger:
         except sqlite3.Error as exc:
             raise _store_error(self.path, exc, timeout=self.timeout) from exc
 
+    def secret(self) -> bytes:
+        return self._secret
+
+    def recall(self, scope: CohortScope, cohort: Cohort, *, within: int) -> Recalled | None:
+        rows = self._read(_NEAR, (scope.key, len(cohort) - within, len(cohort) + within))
+        return nearest_release(cohort, _remembered(rows), within=within)
+
+    def settle_cohort(
+        self,
+        scope: CohortScope,
+        cohort: Cohort,
+        *,
+        question: str,
+        draw: CachedCount | None,
+        within: int,
+        keep: int,
+        budget: float | None,
+    ) -> Recalled | None:
+        try:
+            with self._write() as db:
+                rows = db.execute(_NEAR, (scope.key, len(cohort) - within, len(cohort) + within)).fetchall()
+                earlier = nearest_release(cohort, _remembered(rows), within=within)
+                if earlier is not None or draw is None:
+                    return earlier
+                if budget is not None and draw.epsilon > 0:
+                    account = (scope.account, scope.dataset, draw.year)
+                    spent = db.execute(
+                        "SELECT spent_nano FROM budget WHERE researcher = ? AND dataset = ? AND year = ?",
+                        account,
+                    ).fetchone()
+                    key = NoiseKey(scope.account, scope.dataset, question)
+                    spent_nano = int(spent[0]) if spent else 0
+                    budget_refusal(
+                        key, year=draw.year, spent_nano=spent_nano, budget=budget, epsilon=draw.epsilon
+                    )
+                    db.execute(
+                        "INSERT INTO budget VALUES (?, ?, ?, ?) ON CONFLICT (researcher, dataset, year) "
+                        "DO UPDATE SET spent_nano = spent_nano + excluded.spent_nano",
+                        (*account, to_nano(draw.epsilon)),
+                    )
+                if keep > 0 and cohort:
+                    db.execute(
+                        "INSERT INTO releases (scope, question, size, members, exact, value, epsilon, "
+                        "year, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            scope.key,
+                            question,
+                            len(cohort),
+                            pack_cohort(cohort),
+                            draw.exact,
+                            draw.value,
+                            draw.epsilon,
+                            draw.year,
+                            draw.how,
+                        ),
+                    )
+                    db.execute(
+                        "DELETE FROM releases WHERE scope = ? AND id NOT IN "
+                        "(SELECT id FROM releases WHERE scope = ? ORDER BY id DESC LIMIT ?)",
+                        (scope.key, scope.key, keep),
+                    )
+                return Recalled(draw, question, fresh=True)
+        except sqlite3.Error as exc:
+            raise _store_error(self.path, exc, timeout=self.timeout) from exc
+
     def admit_cohort(
         self, researcher: str, cohort: Cohort, *, query: str, min_count: int, keep: int, remember: bool
     ) -> int | None:
@@ -191,6 +269,20 @@ class SqliteLedger:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+_NEAR = (
+    "SELECT question, members, exact, value, epsilon, year, how FROM releases "
+    "WHERE scope = ? AND size > ? AND size < ? ORDER BY id"
+)
+
+
+def _remembered(rows: list[tuple[object, ...]]) -> list[tuple[str, Cohort, CachedCount]]:
+    return [
+        (str(q), unpack_cohort(blob), CachedCount(*rest))  # type: ignore[arg-type]
+        for q, blob, *rest in rows
+        if isinstance(blob, bytes)
+    ]
 
 
 def _store_error(path: Path, exc: sqlite3.Error, *, timeout: float) -> StoreError:
