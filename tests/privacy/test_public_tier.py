@@ -14,6 +14,7 @@ from pmbridge.privacy import (
     DisclosureControl,
     DisclosureSettings,
     MemoryLedger,
+    ReleasedCount,
     keyed_discrete_laplace,
 )
 
