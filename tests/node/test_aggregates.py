@@ -45,7 +45,7 @@ async def test_totals_and_breakdowns_have_the_contract_shape_and_pass_disclosure
     doc = reply.json()
     assert doc["node"] == "eu-rel" and [d["dataset"] for d in doc["datasets"]] == ["rel-eu"]
     entry = doc["datasets"][0]
-    assert set(entry) == {"dataset", "total", "breakdowns"}
+    assert set(entry) == {"dataset", "total", "breakdowns", "spent"}
     sex, age, phenotypes = (entry["breakdowns"][k] for k in ("sex", "ageBand", "phenotypeCategory"))
     assert list(sex["cells"]) == ["female", "male", "other", "unknown"]
     assert list(age["cells"]) == list(AGE_BANDS) and age["cells"]["80+"]["value"] == 0

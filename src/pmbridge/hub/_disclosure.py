@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pmbridge.errors import DisclosureRefused
+from pmbridge.policy import ANONYMOUS
 from pmbridge.privacy import DisclosureControl, ReleasedCount, ReleaseMethod, fewer_than, refused
 
 
@@ -98,7 +99,10 @@ def hub_release(
     question: object,
     cross_border: bool,
 ) -> HubCount:
-    """The hub's release of one number a node sent (``value``: the integer in its Beacon reply)."""
+    """The hub's release of one number a node sent (``value``: the integer in its Beacon reply).
+
+    An anonymous caller (``researcher`` is :data:`~pmbridge.policy.ANONYMOUS`) gets the hub's public
+    tier: noise keyed to the question, rounded, charged to no one's budget."""
     k = control.settings.min_count_for(cross_border=cross_border)
     if node is not None and node.how is ReleaseMethod.SUPPRESSED:
         return HubCount(node, node)
@@ -109,7 +113,12 @@ def hub_release(
     shown = node.value if node is not None and node.value is not None else value
     try:
         released = control.release_count(
-            shown, researcher=researcher, dataset=dataset, query=question, cross_border=cross_border
+            shown,
+            researcher=researcher,
+            dataset=dataset,
+            query=question,
+            cross_border=cross_border,
+            public=researcher == ANONYMOUS,
         )
     except DisclosureRefused as error:
         released = refused(error, threshold=k)

@@ -26,8 +26,8 @@ from pmbridge.node._disclosure import allele_floors, is_genetic, question
 from pmbridge.node._query import plan_query
 from pmbridge.node._release import admit, release
 from pmbridge.policy import Caller, volume_limits
-from pmbridge.privacy import Cohort, suppressed
-from pmbridge.store import DIMENSIONS, Dimension, Members
+from pmbridge.privacy import Cohort, DisclosureControl, ReleasedCount, suppressed
+from pmbridge.store import DIMENSIONS, Dimension, EntryQuery, Members
 
 _NO_BREAKDOWN = ("budget", "differencing_guard", "allele_count_floor")
 """A total held back by one of these rules gets no breakdown: its cells would answer what it did not."""
@@ -67,12 +67,15 @@ def answer_aggregates(
     caller: Caller,
     audit: RequestAudit | None = None,
 ) -> dict[str, object]:
-    """Each dataset's released total and breakdowns; datasets the caller may not count are marked."""
+    """Each dataset's released total and breakdowns; datasets the caller may not count are marked.
+
+    Each dataset also says what the answer spent (``spent``: ε charged now, what is left, the yearly
+    budget; a public-tier caller spends nothing and has no budget)."""
     plan = plan_query(
         request, owner=INDIVIDUAL, target=INDIVIDUAL, entry_id=None, datasets=ctx.config.datasets, hpo=ctx.hpo
     )
     researcher = caller.researcher
-    counted = [ds for ds in plan.datasets if _counts_allowed(ds, caller)]
+    counted = [ds for ds in plan.datasets if counts_allowed(ds, caller)]
     entries = [_no_access(ds, caller) for ds in plan.datasets if ds not in counted]
     if not counted or plan.query is None:
         return {"node": ctx.config.id, "datasets": entries}
@@ -85,10 +88,8 @@ def answer_aggregates(
     if volume_limits(ctx.release.policy, admitted):
         people = {p for found in ctx.store.people(query).values() for p in found}
     questions = {ds.id: question(query, ds.id) for ds in counted}
-    held = {}
-    if not query.variant.empty:
-        floor = ctx.release.disclosure.settings.allele_count_floor
-        held = allele_floors(ctx.store.allele_counts(query), datasets=tuple(questions), floor=floor)
+    control = ctx.release.disclosure
+    before = control.spending(researcher.id)
     released = release(
         {ds: len(members.get(ds, frozenset())) for ds in questions},
         state=ctx.release,
@@ -98,31 +99,30 @@ def answer_aggregates(
         questions=questions,
         cohorts=members,
         people=people,
-        held=held,
+        held=held_by_floor(ctx, query, tuple(questions)),
         audit=audit,
     )
-    by_dimension = {
-        dim: ctx.store.members_by(query, dim, categories=phenotype_categories(ctx.hpo)) for dim in breakdowns
-    }
+    by_dimension = members_by_dimension(ctx, query, breakdowns)
     for part in released.parts:
-        total = part.count
-        shown: dict[str, object] = {}
-        if total is not None and total.rule not in _NO_BREAKDOWN:
-            shown = {
-                dim: _breakdown(
-                    ctx,
-                    dim,
-                    by_dimension[dim].get(part.dataset, {}),
-                    researcher=researcher.id,
-                    dataset=part.dataset,
-                    question=questions[part.dataset],
-                    cross_border=released.cross_border,
-                    total=members.get(part.dataset, frozenset()),
-                )
-                for dim in breakdowns
-            }
+        shown = released_breakdowns(
+            ctx,
+            control,
+            part.count,
+            breakdowns,
+            by_dimension,
+            caller=caller,
+            dataset=part.dataset,
+            question=questions[part.dataset],
+            cross_border=released.cross_border,
+            total=members.get(part.dataset, frozenset()),
+        )
         entries.append(
-            {"dataset": part.dataset, "total": total.to_dict() if total else None, "breakdowns": shown}
+            {
+                "dataset": part.dataset,
+                "total": part.count.to_dict() if part.count else None,
+                "breakdowns": shown,
+                "spent": _spent(control, caller, part.dataset, before),
+            }
         )
     if audit is not None and breakdowns:
         audit.record_release(
@@ -133,26 +133,95 @@ def answer_aggregates(
     return {"node": ctx.config.id, "datasets": entries}
 
 
+def held_by_floor(ctx: NodeContext, query: EntryQuery, datasets: tuple[str, ...]) -> dict[str, ReleasedCount]:
+    """The datasets whose count the allele floor holds back (variant queries only)."""
+    if query.variant.empty:
+        return {}
+    floor = ctx.release.disclosure.settings.allele_count_floor
+    return allele_floors(ctx.store.allele_counts(query), datasets=datasets, floor=floor)
+
+
+def members_by_dimension(
+    ctx: NodeContext, query: EntryQuery, breakdowns: tuple[Dimension, ...]
+) -> dict[Dimension, Mapping[str, Members]]:
+    categories = phenotype_categories(ctx.hpo)
+    return {dim: ctx.store.members_by(query, dim, categories=categories) for dim in breakdowns}
+
+
+def released_breakdowns(
+    ctx: NodeContext,
+    control: DisclosureControl,
+    count: ReleasedCount | None,
+    breakdowns: tuple[Dimension, ...],
+    by_dimension: Mapping[Dimension, Mapping[str, Members]],
+    *,
+    caller: Caller,
+    dataset: str,
+    question: Mapping[str, object],
+    cross_border: bool,
+    total: Cohort,
+) -> dict[str, object]:
+    """The breakdowns of one dataset's total, unless the total was held back by a rule whose cells
+    would answer what it did not."""
+    if count is None or count.rule in _NO_BREAKDOWN:
+        return {}
+    return {
+        dim: _breakdown(
+            ctx,
+            control,
+            dim,
+            by_dimension[dim].get(dataset, {}),
+            researcher=caller.researcher.id,
+            public=caller.researcher.is_anonymous,
+            dataset=dataset,
+            question=question,
+            cross_border=cross_border,
+            total=total,
+        )
+        for dim in breakdowns
+    }
+
+
+def _spent(
+    control: DisclosureControl, caller: Caller, dataset: str, before: Mapping[str, float]
+) -> dict[str, object]:
+    """What this answer charged to ``dataset``, what is left and the yearly budget (None: public tier)."""
+    researcher = caller.researcher
+    if researcher.is_anonymous:
+        return {"epsilon": 0.0, "remaining": None, "budget": None}
+    now = control.spending(researcher.id).get(dataset, 0.0)
+    return {
+        "epsilon": round(now - before.get(dataset, 0.0), 9),
+        "remaining": control.remaining(researcher.id, dataset),
+        "budget": control.settings.yearly_epsilon_budget,
+    }
+
+
 def answer_budget(ctx: NodeContext, *, caller: Caller, year: int | None = None) -> dict[str, object]:
-    """The caller's ε per dataset in ``year`` (default: this year): budget, spent, remaining."""
+    """The caller's ε per dataset in ``year`` (default: this year): budget, spent, remaining.
+
+    Anonymous callers are the public tier: their answers are coarse and spend no budget, so each
+    dataset's budget and remaining are null."""
     when = year or dt.datetime.now(dt.UTC).year
     control = ctx.release.disclosure
     settings = control.settings
     researcher = caller.researcher
-    spent = control.spending(researcher.id, when)
+    public = researcher.is_anonymous
+    spent = {} if public else control.spending(researcher.id, when)
     return {
         "node": ctx.config.id,
         "researcher": researcher.id,
-        "anonymous": researcher.is_anonymous,
+        "anonymous": public,
+        "tier": "public" if public else "researcher",
         "year": when,
         "noise": settings.noise,
         "epsilonPerCount": settings.epsilon_per_count,
         "datasets": [
             {
                 "dataset": ds.id,
-                "budget": settings.yearly_epsilon_budget,
+                "budget": None if public else settings.yearly_epsilon_budget,
                 "spent": spent.get(ds.id, 0.0),
-                "remaining": control.remaining(researcher.id, ds.id, when),
+                "remaining": None if public else control.remaining(researcher.id, ds.id, when),
             }
             for ds in ctx.config.datasets
         ],
@@ -161,16 +230,17 @@ def answer_budget(ctx: NodeContext, *, caller: Caller, year: int | None = None) 
 
 def _breakdown(
     ctx: NodeContext,
+    control: DisclosureControl,
     dimension: Dimension,
     found: Members,
     *,
     researcher: str,
+    public: bool,
     dataset: str,
     question: Mapping[str, object],
     cross_border: bool,
     total: Cohort,
 ) -> dict[str, object]:
-    control = ctx.release.disclosure
     if dimension == "phenotypeCategory":
         return release_categories(
             top_categories(found),
@@ -179,6 +249,7 @@ def _breakdown(
             dataset=dataset,
             question=question,
             cross_border=cross_border,
+            public=public,
         )
     return release_partition(
         dimension,
@@ -189,20 +260,25 @@ def _breakdown(
         question=question,
         cross_border=cross_border,
         total=total,
+        public=public,
     )
 
 
-def _counts_allowed(dataset: Dataset, caller: Caller) -> bool:
+def counts_allowed(dataset: Dataset, caller: Caller) -> bool:
     level = caller.researcher.access(dataset.id)
     return dataset.max_granularity(level).rank >= Granularity.COUNT.rank
 
 
 def _no_access(dataset: Dataset, caller: Caller) -> dict[str, object]:
+    return {"dataset": dataset.id, "total": no_count_access(dataset, caller).to_dict(), "breakdowns": {}}
+
+
+def no_count_access(dataset: Dataset, caller: Caller) -> ReleasedCount:
+    """The account of a total the caller's access level does not let them count."""
     level = caller.researcher.access(dataset.id).value
-    total = suppressed(
+    return suppressed(
         threshold=0,
         rule="access_level",
         reason=f"{level} access to dataset {dataset.id} allows yes/no answers only; counts need a "
         "registered passport or a controlled-access grant",
     )
-    return {"dataset": dataset.id, "total": total.to_dict(), "breakdowns": {}}

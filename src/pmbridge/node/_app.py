@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from pmbridge import __version__
-from pmbridge.beacon import install_error_handlers
+from pmbridge.beacon import install_cors, install_error_handlers, install_head
 from pmbridge.node import (
     _routes_catalogue,
     _routes_entries,
@@ -39,6 +39,7 @@ def create_node_app(context: NodeContext) -> FastAPI:
     )
     app.state.node = context
     install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")
+    install_head(app)  # innermost: the signature and the audit see the HEAD that was sent
     app.include_router(_routes_info.router)
     app.include_router(_routes_catalogue.router)
     app.include_router(_routes_release.router)  # /api/aggregates, /api/budget
@@ -47,4 +48,5 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.include_router(_routes_entries.router)
     trust = NodeTrust(key=context.key, verifier=context.verifier, audit=context.audit)
     app.add_middleware(SignedExchange, trust=trust, node_id=context.config.id)  # every reply signed
+    install_cors(app, context.config.public_api.cors_origins)  # outermost: a preflight needs no signature
     return app

@@ -69,8 +69,9 @@ def release_partition(
     question: object,
     cross_border: bool,
     total: Cohort,
+    public: bool = False,
 ) -> dict[str, object]:
-    """One partition with its total; a refusal (budget, guard) shows every number as refused."""
+    """One partition with its total; a refusal (budget) shows every number as refused."""
     keyed = {f"{dimension}:{cell}": ids for cell, ids in cells.items()}
     guard = control.settings.differencing_guard
     try:
@@ -83,6 +84,7 @@ def release_partition(
             cross_border=cross_border,
             cohorts=keyed if guard else None,
             total_cohort=total if guard else None,
+            public=public,
         )
     except DisclosureRefused as error:
         shown = _refused(error, control, cross_border)
@@ -99,8 +101,11 @@ def release_categories(
     dataset: str,
     question: Mapping[str, object],
     cross_border: bool,
+    public: bool = False,
 ) -> dict[str, object]:
-    """Each category's count on its own: they overlap, so no total and no complementary pass."""
+    """Each category's count on its own: they overlap, so no total and no complementary pass. A
+    category every member has (the nervous system, for seizures) is the cohort itself: the same
+    people, so the same number as the total."""
     guard = control.settings.differencing_guard
     cells: dict[str, object] = {}
     for term, ids in categories.items():
@@ -112,6 +117,7 @@ def release_categories(
                 query={**question, "phenotypeCategory": term},
                 cross_border=cross_border,
                 cohort=ids if guard else None,
+                public=public,
             )
             cells[term] = count.to_dict()
         except DisclosureRefused as error:

@@ -50,6 +50,7 @@ def release_cohort_sizes(
                 dataset=ds.id,
                 query={"entry": "cohorts", "cohortSize": True, "dataset": ds.id},
                 cross_border=cross,
+                public=researcher.is_anonymous,
             )
         except DisclosureRefused as error:
             released[ds.id] = refused(error, threshold=control.settings.min_count_for(cross_border=cross))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.errors import ConfigError
 from pmbridge.model import AccessLevel, Dataset, Granularity, Jurisdiction
 from pmbridge.node._release_settings import ReleaseSettings, parse_release_settings
@@ -30,6 +31,7 @@ class NodeConfig:
     trust: TrustSettings = field(default_factory=TrustSettings)
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
     match_index_wait_seconds: float = DEFAULT_MATCH_INDEX_WAIT
+    public_api: PublicApi = field(default_factory=PublicApi)  # public URL, proxy headers, CORS
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -69,6 +71,7 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
         match_index_wait_seconds=_positive(
             node, "node.match_index_wait_seconds", DEFAULT_MATCH_INDEX_WAIT, where
         ),
+        public_api=parse_public_api(node, role="node", where=where),
     )
 
 

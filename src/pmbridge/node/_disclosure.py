@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pmbridge.errors import DisclosureRefused
 from pmbridge.model import GeneFilter
 from pmbridge.privacy import (
+    PEOPLE,
     Cohort,
     DisclosureControl,
     ReleasedCount,
@@ -101,12 +102,16 @@ def release_counts(
     questions: Mapping[str, object],
     cohorts: Mapping[str, Cohort] | None,
     held: Mapping[str, ReleasedCount],
+    unit: str = PEOPLE,
+    public: bool = False,
 ) -> dict[str, ReleasedCount]:
     """Release each dataset's count; ``held`` ones (allele floor) are suppressed as they are.
 
-    A refused count (differencing guard, budget) is shown as suppressed with its rule and hint,
-    so the other datasets still answer; when every count is refused the first refusal is raised.
-    ``cohorts`` None turns the differencing guard off (the caller knows no cohorts).
+    ``unit`` is what is counted (the entry type), ``public`` marks an anonymous caller (the shared
+    public tier). A refused count (budget; the guard on exact counts of entries) is shown as
+    suppressed with its rule and hint, so the other datasets still answer; when every count is
+    refused the first refusal is raised. ``cohorts`` None: the caller knows no cohorts, so counts
+    are answered per question.
     """
     k = control.settings.min_count_for(cross_border=cross_border)
     out: dict[str, ReleasedCount] = {}
@@ -123,6 +128,8 @@ def release_counts(
                 query=questions.get(dataset, {"dataset": dataset}),
                 cross_border=cross_border,
                 cohort=None if cohorts is None else cohorts.get(dataset, frozenset()),
+                unit=unit,
+                public=public,
             )
         except DisclosureRefused as error:
             refusals.append(error)

@@ -6,6 +6,7 @@ exclusive, the store keeps VCF positions (1-based, inclusive).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -94,6 +95,26 @@ def plan_query(
         limit=request.limit,
     )
     return QueryPlan(query, tuple(selected), meaning, biosample_id, unknown)
+
+
+ONE_PERSON_OWNERS = frozenset({"individuals", "biosamples", "runs", "analyses"})
+"""Entry types whose by-id endpoints are about one person: an individual, or a sample, run or
+analysis of one. A variant (``/g_variants/{id}``) is about its carriers: a cohort."""
+
+
+def about_one_entry(plan: QueryPlan, request: BeaconRequest) -> tuple[QueryPlan, tuple[str, ...]]:
+    """The plan of a question about one entry below record access, and what it leaves out.
+
+    Filters and variant parameters beside one entry's id would read that person's attributes one
+    yes/no at a time, so they are not applied: the question is only whether the entry is there.
+    """
+    if plan.query is None:
+        return plan, ()
+    dropped = tuple(f.id for f in request.filters)
+    if not plan.query.variant.empty or not request.variant.empty:
+        dropped += ("variant parameters",)
+    bare = dataclasses.replace(plan.query, filters=(), phenotype_groups=(), variant=VariantQuery())
+    return dataclasses.replace(plan, query=bare, meaning=FilterMeaning()), dropped
 
 
 def exact_variant(entry_id: str) -> VariantQuery | None:

@@ -31,7 +31,7 @@ from pmbridge.policy import (
     decide_release,
     evaluate_release,
 )
-from pmbridge.privacy import Cohort, ReleasedCount, ReleasedTotal, ReleaseMethod, released_total
+from pmbridge.privacy import PEOPLE, Cohort, ReleasedCount, ReleasedTotal, ReleaseMethod, released_total
 
 Record = Mapping[str, object]
 
@@ -123,6 +123,8 @@ def release(
     records: Mapping[str, Sequence[Record]] | None = None,
     held: Mapping[str, ReleasedCount] | None = None,
     people_counts: bool = True,
+    unit: str = PEOPLE,
+    about_one: ReleasedCount | None = None,
     audit: RequestAudit | None = None,
     now: datetime | None = None,
 ) -> Release:
@@ -133,7 +135,9 @@ def release(
     ``held`` the counts the allele floor holds back, at count and boolean granularity alike: a
     held-back dataset reports ``exists`` false (its account says why), or ``exists`` would give
     away what the floor hides. ``people_counts`` False marks counts that are not of people
-    (datasets holding a match), which leave as they are.
+    (datasets holding a match), which leave as they are; ``unit`` says what a count counts (the
+    entry type). ``about_one`` is the account every non-zero count of a question about one person
+    gets below record access (a cohort of one: below the minimum count, whatever it counts).
     """
     verdict = decide_release(
         state.policy, request, people=people, ledger=state.exports, now=now or datetime.now(UTC)
@@ -150,6 +154,8 @@ def release(
             else ("datasets holding a match; not a count of people")
         )
         counts = {ds: floored.get(ds) or _exact(n, why) for ds, n in exact.items()}
+    elif granularity is Granularity.COUNT and about_one is not None:
+        counts = {ds: about_one if n else _exact(n, "no such entry here") for ds, n in exact.items()}
     elif granularity is Granularity.COUNT:
         try:
             counts = release_counts(
@@ -160,6 +166,8 @@ def release(
                 questions=questions,
                 cohorts=cohorts if state.disclosure.settings.differencing_guard else None,
                 held=floored,
+                unit=unit,
+                public=researcher.is_anonymous,
             )
         except DisclosureRefused as error:
             if audit is not None:
@@ -181,6 +189,30 @@ def release(
             audit.researcher = researcher.id
         audit.record_release(rule=done.rule, granularity=granularity.value, released=_described(done))
     return done
+
+
+def one_entry(min_count: int, *, lookup: bool) -> ReleasedCount:
+    """The count of a question about one person below record access: the person is one, fewer than
+    k (``lookup`` False); what belongs to them (``lookup`` True: their samples, variants) is withheld.
+
+    >>> one_entry(11, lookup=False).display, one_entry(11, lookup=True).display
+    ('<11', 'withheld')
+    """
+    why = (
+        "a question about one entry is about one person; below record-level access only whether the "
+        "entry is held is answered"
+    )
+    if lookup:
+        return ReleasedCount(
+            value=None, how=ReleaseMethod.SUPPRESSED, threshold=min_count, rule="one_person", reason=why
+        )
+    return ReleasedCount(
+        value=None,
+        how=ReleaseMethod.SUPPRESSED,
+        threshold=min_count,
+        rule="min_count",
+        reason=f"fewer than {min_count}: {why}",
+    )
 
 
 def _exact(count: int, why: str) -> ReleasedCount:

@@ -29,7 +29,7 @@ from pmbridge.node._cohort_sizes import release_cohort_sizes
 from pmbridge.node._context import NodeContext
 from pmbridge.node._deps import audit_of, caller_of, context_of
 from pmbridge.node._disclosure import allele_floors, is_genetic, question
-from pmbridge.node._query import QueryPlan, plan_query
+from pmbridge.node._query import ONE_PERSON_OWNERS, QueryPlan, about_one_entry, plan_query
 from pmbridge.node._records import (
     biosample_record,
     cohort_record,
@@ -37,9 +37,9 @@ from pmbridge.node._records import (
     individual_record,
     variant_record,
 )
-from pmbridge.node._release import admit, granted_granularity, release
+from pmbridge.node._release import admit, granted_granularity, one_entry, release
 from pmbridge.node._release_reply import people_on_page, release_info, result_sets
-from pmbridge.policy import Caller, Researcher, volume_limits
+from pmbridge.policy import Caller, Researcher, crosses_border, volume_limits
 from pmbridge.privacy import Cohort, ReleasedCount
 from pmbridge.store import BiosampleRow, IndividualRow, Row
 
@@ -68,6 +68,13 @@ def answer_entries(
         request, owner=owner, target=target, entry_id=entry_id, datasets=ctx.config.datasets, hpo=ctx.hpo
     )
     granted = granted_granularity(plan.datasets, requested=request.granularity, researcher=who.researcher)
+    about_one = _about_one_person(ctx, who, owner=owner, entry_id=entry_id, granted=granted, lookup=lookup)
+    dropped: tuple[str, ...] = ()
+    if about_one is not None:  # count the person named, not what the filters say about them
+        owned = plan_query(
+            request, owner=owner, target=owner, entry_id=entry_id, datasets=ctx.config.datasets, hpo=ctx.hpo
+        )
+        plan, dropped = about_one_entry(owned, request)
     genetic = plan.query is not None and is_genetic(plan.query)
     if target.collection:
         return _collections(
@@ -101,22 +108,58 @@ def answer_entries(
         request=admitted,
         granularity=granted,
         questions={ds: question(plan.query, ds) for ds in exact} if plan.query is not None else {},
-        cohorts=_cohorts(ctx, plan, granted),
+        cohorts=None if about_one else _cohorts(ctx, plan, granted),
         people=people,
         records=records,
         held=_allele_floors(ctx, plan, granted),
+        unit=target.path,
+        about_one=about_one,
         audit=audit,
     )
+    info = {**_info(ctx, request, plan), "release": release_info(released, who)}
+    if dropped:
+        info["filtersNotApplied"] = list(dropped)
+        info["warnings"] = [*_listed(info.get("warnings")), ONE_ENTRY_WARNING.format(", ".join(dropped))]
     return resultsets_response(
         beacon_id=_beacon_id(ctx),
         request=request,
         entry=target,
         granularity=released.granularity,
         sets=result_sets(released),
-        info={**_info(ctx, request, plan), "release": release_info(released, who)},
+        info=info,
         total=released.total.value or 0,
         exists=released.exists,
     )
+
+
+ONE_ENTRY_WARNING = (
+    "{} not applied: below record access a question about one entry answers only whether the entry "
+    "is there (a cohort of one person), so filters cannot read that person's attributes"
+)
+
+
+def _about_one_person(
+    ctx: NodeContext,
+    caller: Caller,
+    *,
+    owner: EntryType,
+    entry_id: str | None,
+    granted: Granularity,
+    lookup: str | None,
+) -> ReleasedCount | None:
+    """The account of a question about one person below record access, or None when it is not one.
+
+    A node whose minimum count is 1 for this caller releases everything exactly (a test or open
+    data setting), so there is nothing to hold back."""
+    if entry_id is None or owner.path not in ONE_PERSON_OWNERS or granted is Granularity.RECORD:
+        return None
+    cross = crosses_border(ctx.release.policy.jurisdiction, caller.researcher.country)
+    k = ctx.release.disclosure.settings.min_count_for(cross_border=cross)
+    return one_entry(k, lookup=lookup is not None) if k > 1 else None
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 def _cohorts(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping[str, Cohort] | None:
@@ -237,19 +280,17 @@ def _hpo_label(ctx: NodeContext, term: str) -> str | None:
 
 
 def _info(ctx: NodeContext, request: BeaconRequest, plan: QueryPlan) -> dict[str, object]:
-    """Who answered, and everything the node did not apply: skipped filters and unused parameters."""
+    """Who answered, and everything the node did not apply: skipped filters, unused parameters and
+    body keys Beacon does not define."""
     info: dict[str, object] = {"node": ctx.config.id, "hpoRelease": ctx.hpo.release}
     warnings = [
         f"filter {s.id} was not applied ({s.reason}); the answer is computed without it"
         for s in plan.meaning.skipped
     ]
-    warnings += [
-        f"parameter {p} is not used by this node and was ignored" for p in request.ignored_parameters
-    ]
+    warnings += request.ignored_warnings(by="this node")  # each with a "did you mean …?" where one fits
     if plan.meaning.skipped:
         info["unsupportedFilters"] = [{"id": s.id, "reason": s.reason} for s in plan.meaning.skipped]
-    if request.ignored_parameters:
-        info["ignoredParameters"] = list(request.ignored_parameters)
+    info |= request.ignored_info()  # ignoredParameters, unknownKeys
     if plan.unknown_datasets:
         info["unknownDatasets"] = list(plan.unknown_datasets)
         held = ", ".join(ds.id for ds in ctx.config.datasets)

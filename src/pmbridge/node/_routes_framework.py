@@ -24,6 +24,7 @@ from pmbridge.beacon import (
     info_response,
     json_body,
     map_response,
+    public_base_url,
     service_info,
     term_page_from_body,
     term_page_from_query,
@@ -79,13 +80,15 @@ def info(request: Request) -> dict[str, object]:
 @router.get("/api/service-info")
 def service_info_route(request: Request) -> dict[str, object]:
     """GA4GH service-info for this node's Beacon."""
-    return service_info(describe(context_of(request)), base_url=str(request.base_url))
+    ctx = context_of(request)
+    return service_info(describe(ctx), base_url=public_base_url(request, ctx.config.public_api))
 
 
 @router.get("/api/map")
 def beacon_map(request: Request) -> dict[str, object]:
-    """Every endpoint this node serves, with absolute URLs."""
-    return map_response(beacon_id=beacon_id(context_of(request)), base_url=str(request.base_url))
+    """Every endpoint this node serves, with absolute URLs under its public base URL."""
+    ctx = context_of(request)
+    return map_response(beacon_id=beacon_id(ctx), base_url=public_base_url(request, ctx.config.public_api))
 
 
 @router.get("/api/configuration")

@@ -94,7 +94,11 @@ def answer_match(
     )
     bands = matcher.index.band_counts(scores, bounds=BAND_BOUNDS, datasets=plan.datasets(MatchMode.AGGREGATE))
     releaser = band_release(
-        control, researcher=caller.researcher.id, query=query, cross_border=plan.cross_border
+        control,
+        researcher=caller.researcher.id,
+        query=query,
+        cross_border=plan.cross_border,
+        public=caller.researcher.is_anonymous,
     )
     ids = load_match_ids(ctx.config.store.parent)
 
@@ -129,7 +133,12 @@ def answer_match(
 
 
 def band_release(
-    control: DisclosureControl, *, researcher: str, query: PhenotypeQuery, cross_border: bool
+    control: DisclosureControl,
+    *,
+    researcher: str,
+    query: PhenotypeQuery,
+    cross_border: bool,
+    public: bool = False,
 ) -> BandRelease:
     """One dataset's band counts as one breakdown (cells = bands, no total) under the match's
     canonical question: noise charged to ``researcher``'s budget for the dataset, cached per question."""
@@ -142,6 +151,7 @@ def band_release(
             dataset=dataset,
             query={**match_question(query), "dataset": dataset},
             cross_border=cross_border,
+            public=public,
         )
 
     return release

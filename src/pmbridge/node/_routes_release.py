@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from pmbridge.beacon import json_body
+from pmbridge.node._aggregate_costs import price_aggregates
 from pmbridge.node._aggregates import answer_aggregates, answer_budget, parse_aggregates_body
 from pmbridge.node._deps import audit_of, caller_of, context_of
 
@@ -24,6 +25,16 @@ async def aggregates(request: Request) -> dict[str, object]:
         breakdowns,
         caller=caller,
         audit=audit_of(request),
+    )
+
+
+@router.post("/api/aggregates/cost")
+async def aggregates_cost(request: Request) -> dict[str, object]:
+    """What ``POST /api/aggregates`` with the same body would spend per dataset, and whether it would
+    be refused; nothing is spent, remembered or released."""
+    beacon_request, breakdowns = parse_aggregates_body(await json_body(request))
+    return await run_in_threadpool(
+        price_aggregates, context_of(request), beacon_request, breakdowns, caller=caller_of(request)
     )
 
 

@@ -23,7 +23,7 @@ from pmbridge.audit import (
     read_body,
     replay_body,
 )
-from pmbridge.beacon import BeaconRequest, error_response
+from pmbridge.beacon import error_response, received_from_wire
 from pmbridge.errors import AuditLogError, SignatureRejected
 from pmbridge.node._trust import NodeTrust
 from pmbridge.signing import Message, sign_response
@@ -71,7 +71,7 @@ class SignedExchange:
                 self.trust.audit, describe_request(method, path, b"", b"", routes=self._routes_of(scope))
             )
             audit.refuse("request_too_large")
-            await self._finish(send, asked, audit, self._error(413, str(exc)))
+            await self._finish(send, asked, audit, self._error(413, str(exc), scope))
             return
         described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
         audit = RequestAudit(self.trust.audit, described)
@@ -87,7 +87,7 @@ class SignedExchange:
                 )
                 audit.refuse(f"signature:{exc.reason}", claimed_key=exc.key_id)
                 message = f"{exc.message}. {exc.hint}" if exc.hint else exc.message
-                await self._finish(send, asked, audit, self._error(exc.status, message))
+                await self._finish(send, asked, audit, self._error(exc.status, message, scope, body))
                 return
             audit.signer, rule = signed.owner, "signature:ok"
         reply = await self._answer(scope, replay_body(body, receive))
@@ -116,9 +116,9 @@ class SignedExchange:
             await self.app(scope, receive, keep)
         except Exception:
             log.exception("node %s: %s %s failed", self.node_id, scope["method"], scope["path"])
-            return self._error(500, "the node failed to answer; its log says why")
+            return self._error(500, "the node failed to answer; its log says why", scope)
         if start is None:
-            return self._error(500, "the node sent no reply")
+            return self._error(500, "the node sent no reply", scope)
         return Reply(int(start["status"]), list(start.get("headers", [])), b"".join(chunks))
 
     async def _finish(
@@ -147,10 +147,18 @@ class SignedExchange:
         await send(start)
         await send({"type": "http.response.body", "body": reply.body})
 
-    def _error(self, status: int, message: str) -> Reply:
+    def _error(self, status: int, message: str, scope: Scope | None = None, body: bytes = b"") -> Reply:
+        """A Beacon error reply describing the request of ``scope`` (with ``body``) as far as it can."""
+        asked, entry = received_from_wire(
+            str(scope["method"]) if scope else "GET",
+            str(scope["path"]) if scope else "",
+            query_string=scope.get("query_string") or b"" if scope else b"",
+            body=body,
+        )
         doc = error_response(
             beacon_id=f"org.pmbridge.node.{self.node_id}",
-            request=BeaconRequest(),
+            request=asked,
+            entry=entry,
             status=status,
             message=message,
         )

@@ -46,7 +46,7 @@ from pmbridge.policy._ledger import (
 from pmbridge.policy._ledger_sqlite import SqliteExportLedger
 from pmbridge.policy._passport import researcher_from_authorization, verify_passport
 from pmbridge.policy._purposes import ALLOWED_PURPOSES, ForbiddenPurpose, Purpose, check_purpose
-from pmbridge.policy._researcher import Researcher
+from pmbridge.policy._researcher import ANONYMOUS, Researcher
 from pmbridge.policy._rules import ReleaseRequest, check_genetic, check_transfer
 from pmbridge.policy._settings import PASSPORT_SETTINGS, POLICY_SETTINGS, CnExportRoute, TransferMechanism
 from pmbridge.policy._trust import (
@@ -60,6 +60,7 @@ from pmbridge.policy._volume import admit_export, decide_volume, volume_limits, 
 
 __all__ = [
     "ALLOWED_PURPOSES",
+    "ANONYMOUS",
     "CN_PERSONAL",
     "CN_SENSITIVE",
     "COUNTRY_VISA_TYPE",

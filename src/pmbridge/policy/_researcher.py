@@ -7,6 +7,9 @@ from datetime import datetime
 
 from pmbridge.model import AccessLevel, Jurisdiction
 
+ANONYMOUS = "anonymous"
+"""The id every caller without a passport shares."""
+
 
 @dataclass(frozen=True, slots=True)
 class Researcher:
@@ -37,7 +40,7 @@ class Researcher:
     @classmethod
     def anonymous(cls) -> Researcher:
         """The requester without a passport: public access only, location unknown."""
-        return cls("anonymous")
+        return cls(ANONYMOUS)
 
     @property
     def is_anonymous(self) -> bool:

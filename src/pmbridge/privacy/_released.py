@@ -83,7 +83,12 @@ class ReleasedCount:
         }
 
 
-SUPPRESSED_MARKS = {"min_count": "<{k}", "complementary": "hidden", "allele_count_floor": "withheld"}
+SUPPRESSED_MARKS = {
+    "min_count": "<{k}",
+    "complementary": "hidden",
+    "allele_count_floor": "withheld",
+    "one_person": "withheld",
+}
 """The mark of a number that did not leave, by the rule that held it back; any other rule (a
 refusal: ``budget``, ``differencing_guard``, ``access_level``, ...) reads ``refused``."""
 
