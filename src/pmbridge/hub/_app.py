@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from pmbridge import __version__
 from pmbridge.audit import AuditLog
-from pmbridge.beacon import install_error_handlers
+from pmbridge.beacon import install_cors, install_error_handlers, install_head
 from pmbridge.hub import (
     _routes,
+    _routes_costs,
     _routes_framework,
     _routes_knowledge,
     _routes_match,
@@ -54,9 +55,11 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
         lifespan=lifespan,
     )
     install_error_handlers(app, beacon_id=config.id)
+    install_head(app)  # innermost: the audit sees the HEAD that was sent
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes.router)
     app.include_router(_routes_release.router)  # auth, aggregates, budget
+    app.include_router(_routes_costs.router)  # /api/aggregates/cost
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_rank.router)  # /api/rank
     app.include_router(_routes_knowledge.router)
@@ -64,6 +67,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
 
     install_portal(app, config)  # the web portal at /
     app.add_middleware(AuditedRequests, audit_log=lambda: _context(app).audit, hub_id=config.id)
+    install_cors(app, config.public_api.cors_origins)  # outermost: a preflight is not a question
     return app
 
 

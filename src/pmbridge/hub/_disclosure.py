@@ -86,6 +86,7 @@ def parse_released(doc: object) -> ReleasedCount | None:
         else None,
         rounded_to=rounded if isinstance(rounded, int) and not isinstance(rounded, bool) else None,
         rule=str(rule) if isinstance(rule, str) else None,
+        origin=origin if isinstance(origin := doc.get("origin"), str) and len(origin) <= 64 else None,
     )
 
 
@@ -111,6 +112,8 @@ def hub_release(
             return HubCount(fewer_than(k), node)
         return HubCount(node, node)
     shown = node.value if node is not None and node.value is not None else value
+    if node is not None and node.origin is not None:  # the same people at the node: one answer here too
+        question = {"origin": node.origin, "value": shown}
     try:
         released = control.release_count(
             shown,

@@ -139,4 +139,24 @@ def _dataset(
         "total": total.released.to_dict(),
         "breakdowns": breakdowns,
         "provenance": {"node": {"total": node_account(told), "breakdowns": accounts}},
+        "spent": _spent(entry.get("spent")),
     }
+
+
+def _spent(doc: object) -> dict[str, float | None] | None:
+    """A node's account of what the answer spent (ε now, left, the yearly budget), if well formed.
+
+    >>> _spent({"epsilon": 2.0, "remaining": 48.0, "budget": 50.0})
+    {'epsilon': 2.0, 'remaining': 48.0, 'budget': 50.0}
+    >>> _spent({"epsilon": "lots"}) is None
+    True
+    """
+    if not isinstance(doc, Mapping):
+        return None
+    out: dict[str, float | None] = {}
+    for key in ("epsilon", "remaining", "budget"):
+        value = doc.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return None
+        out[key] = None if value is None else float(value)
+    return out

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 
 from pmbridge.errors import BudgetExhausted, DisclosureRefused
@@ -206,7 +208,8 @@ class DisclosureControl:
             )
             if found is None:
                 return plain
-            return shown(found, question=noise_key.digest, min_count=k, round_to=round_to, public=public)
+            out = shown(found, question=noise_key.digest, min_count=k, round_to=round_to, public=public)
+            return dataclasses.replace(out, origin=self._origin(scope, found.question))
         if cohort and s.differencing_guard and not s.noise and not public:
             # Exact counts of other units: their cohorts may not be a few people apart either.
             self._guard(scope, cohort, query=guard_query, min_count=k, remember=numeric)
@@ -253,6 +256,12 @@ class DisclosureControl:
             noisy = self._noise(exact, s.epsilon_per_count)
         value = noised_release(noisy, epsilon=s.epsilon_per_count, min_count=k, round_to=round_to).value
         return CachedCount(exact, value or 0, s.epsilon_per_count, _year(year))
+
+    def _origin(self, scope: CohortScope, question: str) -> str:
+        """An opaque id of the release first made for ``question`` in ``scope``: it names no one and
+        says only what the number and its reason already say (this is that earlier answer)."""
+        mac = hmac.new(self.ledger.secret(), f"{scope.key}\x1f{question}".encode(), hashlib.sha256)
+        return mac.hexdigest()[:24]
 
     def remaining(self, researcher: str, dataset: str, year: int | None = None) -> float:
         """The ε this researcher may still spend on this dataset in ``year`` (default: this year).

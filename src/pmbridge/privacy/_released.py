@@ -27,7 +27,9 @@ class ReleasedCount:
     ``threshold`` is the minimum count that applied, ``epsilon`` the privacy loss a noised value
     spent, ``rounded_to`` the multiple it was rounded to, ``rule`` the rule that suppressed it
     (``min_count``, ``complementary``, ``allele_count_floor``, ``differencing_guard``,
-    ``budget``), and ``reason`` a sentence for people.
+    ``budget``), and ``reason`` a sentence for people. ``origin`` is an opaque id of the release a
+    count of people was first made as: the same id whenever the same people (or a few fewer or
+    more) are counted again, so that a hub adding its own noise can give them one answer too.
 
     >>> ReleasedCount(value=None, how=ReleaseMethod.SUPPRESSED, threshold=5, rule="min_count",
     ...               reason="fewer than 5").display
@@ -43,6 +45,7 @@ class ReleasedCount:
     epsilon: float | None = None
     rounded_to: int | None = None
     rule: str | None = None
+    origin: str | None = None
 
     @property
     def released(self) -> bool:
@@ -80,6 +83,7 @@ class ReleasedCount:
             "rule": self.rule,
             "reason": self.reason,
             "display": self.display,
+            "origin": self.origin,
         }
 
 
