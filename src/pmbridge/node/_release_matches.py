@@ -233,7 +233,7 @@ def release_matches(
     ...     band_counts={"ds": (40, 3, 0)}, privacy=control.settings, release_bands=bands,
     ...     match_id=lambda key: key)
     >>> out.matches, [(b.band, b.count.display) for b in out.aggregates[0].bands]
-    ((), [('weak', '40'), ('moderate', 'fewer than 11'), ('strong', '0')])
+    ((), [('weak', '40'), ('moderate', '<11'), ('strong', '0')])
     """
     per_patient = set(plan.datasets(MatchMode.PATIENTS))
     released = tuple(

@@ -74,7 +74,7 @@ def release_allele_counts(allele_count: int, allele_number: int, *, floor: int =
     genotyped carries it on every chromosome" is its mirror.
 
     >>> release_allele_counts(4, 200).allele_count.display
-    'suppressed'
+    'withheld'
     >>> release_allele_counts(195, 200).allele_count.rule
     'allele_count_floor'
     >>> release_allele_counts(0, 200).frequency, release_allele_counts(20, 200).frequency

@@ -133,9 +133,9 @@ def threshold_breakdown(
 
     >>> out = threshold_breakdown({"F": 3, "M": 20, "U": 40}, total=63, min_count=5)
     >>> [out.cells[k].display for k in ("F", "M", "U")], out.total.display
-    (['suppressed', 'suppressed', '40'], '63')
+    (['hidden', 'hidden', '40'], '63')
     >>> threshold_breakdown({"F": 3, "M": 20}, total=None, min_count=5).cells["F"].display
-    'fewer than 5'
+    '<5'
     """
     plan = plan_suppression(
         cells, total=total, min_count=min_count, release_zero=release_zero, complementary=complementary

@@ -44,7 +44,7 @@ def threshold_count(exact: int, *, min_count: int, release_zero: bool, round_to:
     """The exact count, rounded, or held back as "fewer than ``min_count``".
 
     >>> threshold_count(3, min_count=5, release_zero=True).display
-    'fewer than 5'
+    '<5'
     >>> threshold_count(0, min_count=11, release_zero=True).display
     '0'
     >>> threshold_count(23, min_count=5, release_zero=True, round_to=5).display
