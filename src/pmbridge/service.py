@@ -35,7 +35,11 @@ def serve(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     url = f"http://{shown}:{bound_port}"
-    config = uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=3)
+    # proxy_headers off: X-Forwarded-* count only where a node's or the hub's trust_proxy_headers
+    # says so (uvicorn would otherwise apply X-Forwarded-Proto from any local client).
+    config = uvicorn.Config(
+        app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False
+    )
     server = uvicorn.Server(config)
 
     async def on_started() -> None:

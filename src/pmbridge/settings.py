@@ -72,6 +72,28 @@ NODE_SETTINGS: tuple[Setting, ...] = (
         "background when it starts (and after its store changes); past it the match is refused with "
         "match_index_not_ready (HTTP 503).",
     ),
+    Setting(
+        "node.public_url",
+        None,
+        "The URL the node is reached at from outside, e.g. 'https://beacon.example.org' (its API is "
+        "under it at /api); /api/map and /api/service-info name their URLs under it. Unset: the URL "
+        "the request came in on (see node.trust_proxy_headers).",
+    ),
+    Setting(
+        "node.trust_proxy_headers",
+        False,
+        "When node.public_url is unset, build the public URL from the X-Forwarded-Proto, "
+        "X-Forwarded-Host and X-Forwarded-Prefix headers. Turn on only behind a reverse proxy that "
+        "sets (overwrites) them: anyone can send them, and trusted blindly they would make /api/map "
+        "point clients, and their passports, at a host of the sender's choosing.",
+    ),
+    Setting(
+        "node.cors_origins",
+        ["*"],
+        "Web origins whose browser scripts may call /api (CORS: GET, POST, HEAD and preflight "
+        "OPTIONS, never with credentials), e.g. ['https://portal.example.org']; ['*'] any origin, "
+        "[] none.",
+    ),
     Setting("datasets[].id", None, "Dataset identifier; records are ingested into a dataset."),
     Setting("datasets[].name", None, "Dataset name shown in catalogues."),
     Setting("datasets[].description", "", "Free-text description of the dataset."),
@@ -114,6 +136,28 @@ HUB_SETTINGS: tuple[Setting, ...] = (
         "hub.max_clock_skew_seconds",
         30.0,
         "How far a node's signed reply time may be from the hub's clock before the reply is refused.",
+    ),
+    Setting(
+        "hub.public_url",
+        None,
+        "The URL the hub is reached at from outside, e.g. 'https://beacon.example.org' (its API is "
+        "under it at /api); /api/map and /api/service-info name their URLs under it. Unset: the URL "
+        "the request came in on (see hub.trust_proxy_headers).",
+    ),
+    Setting(
+        "hub.trust_proxy_headers",
+        False,
+        "When hub.public_url is unset, build the public URL from the X-Forwarded-Proto, "
+        "X-Forwarded-Host and X-Forwarded-Prefix headers. Turn on only behind a reverse proxy that "
+        "sets (overwrites) them: anyone can send them, and trusted blindly they would make /api/map "
+        "point clients, and their passports, at a host of the sender's choosing.",
+    ),
+    Setting(
+        "hub.cors_origins",
+        ["*"],
+        "Web origins whose browser scripts may call /api (CORS: GET, POST, HEAD and preflight "
+        "OPTIONS, never with credentials), e.g. ['https://portal.example.org']; ['*'] any origin, "
+        "[] none.",
     ),
     Setting(
         "knowledge.steward_token",

@@ -101,7 +101,7 @@ def test_a_gene_keeps_the_cn_node_out_without_an_hgr_filing(
     assert doc["matches"][0]["score"] == 1.5  # the phenotype and the gene
     assert doc["missingNodes"] == ["cn-shanghai"]
     cn = next(n for n in doc["nodes"] if n["node"] == "cn-shanghai")
-    assert cn["status"] == "error" and "X4" in cn["detail"]
+    assert cn["status"] == "refused" and "X4" in cn["detail"]  # a refusal, not a failure
 
 
 def test_a_contact_request_reaches_the_stewards_inbox_and_nothing_else(

@@ -37,6 +37,13 @@ def count_reply(dataset: str, count: int) -> bytes:
     ).encode()
 
 
+def error_reply(status: int, message: str) -> bytes:
+    return json.dumps({"error": {"errorCode": status, "errorMessage": message}}).encode()
+
+
+REFUSAL = "refused by rule X1: individual-level records do not leave the EU"
+"""What the ``refuser`` answers to everything, with a signed 403, as a node's policy refusal does."""
+
 BEHAVIOURS = {
     "good": lambda: (200, count_reply("good-ds", 7), 0.0),
     "slow": lambda: (200, count_reply("slow-ds", 5), 3.0),
@@ -49,6 +56,7 @@ BEHAVIOURS = {
         0.0,
     ),
     "unsigned": lambda: (200, count_reply("unsigned-ds", 3), 0.0),
+    "refuser": lambda: (403, error_reply(403, REFUSAL), 0.0),
     "forger": lambda: (200, count_reply("forger-ds", 4), 0.0),
 }
 NODE_KEYS = {behaviour: generate_key_pair() for behaviour in BEHAVIOURS}

@@ -71,9 +71,9 @@ async def test_the_hub_answers_with_whatever_healthy_nodes_said(tmp_path: Path) 
 
 
 async def test_the_network_page_reports_health(tmp_path: Path) -> None:
-    with fake_node("good") as good, fake_node("slow") as slow:
+    with fake_node("good") as good, fake_node("slow") as slow, fake_node("refuser") as refuser:
         config = hub_config(
-            [entry("good", good), entry("slow", slow)],
+            [entry("good", good), entry("slow", slow), entry("refuser", refuser), entry("down", dead_url())],
             tmp_path,
             id="hub",
             deadline=DEADLINE,
@@ -85,4 +85,6 @@ async def test_the_network_page_reports_health(tmp_path: Path) -> None:
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
         ):
             nodes = (await client.get("/api/nodes")).json()["nodes"]
-    assert {n["id"]: n["health"] for n in nodes} == {"good": "up", "slow": "down"}
+    # timed out, refused and down stay what they are: none is folded into another
+    health = {n["id"]: n["health"] for n in nodes}
+    assert health == {"good": "up", "slow": "timeout", "refuser": "refused", "down": "down"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -68,9 +67,9 @@ def build(root: Path, *, world: str, hpo: Hpo) -> Node:
 
 
 @pytest.fixture(scope="module")
-def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]]:
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Node, Node]:
     hpo = Hpo.load(locate_data_dir())
-    yield (
+    return (
         build(tmp_path_factory.mktemp("one-a"), world="as is", hpo=hpo),
         build(tmp_path_factory.mktemp("one-b"), world="changed", hpo=hpo),
     )

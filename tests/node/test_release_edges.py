@@ -112,7 +112,7 @@ async def test_the_allele_floor_holds_back_existence_as_well_as_the_count(
     doc = reply.json()
     assert errors(doc, BOOLEAN if granularity == "boolean" else COUNT) == []
     assert doc["responseSummary"]["exists"] is False
-    (part,) = doc["response"]["resultSets"]
+    (part,) = doc["response"]["resultSets"] if granularity == "count" else doc["info"]["resultSets"]
     assert part["exists"] is False and part["info"]["count"]["rule"] == "allele_count_floor"
     assert listed.json()["responseSummary"]["exists"] is False  # nor "which datasets hold it"
 

@@ -58,7 +58,8 @@ AGE_KNOWN = {"id": "age", "operator": ">", "value": "0"}
 
 
 def the_set(doc: Mapping[str, object]) -> dict[str, object]:
-    sets = doc["response"]["resultSets"]  # type: ignore[index]
+    # a boolean reply has no result sets (they need a count): its yes/no per dataset is in info
+    sets = doc["response"]["resultSets"] if "response" in doc else doc["info"]["resultSets"]  # type: ignore[index]
     assert len(sets) == 1
     return dict(sets[0])
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 
+from pmbridge.portal import _routes_explore as routes_explore
+from pmbridge.portal import _sources as sources
+from pmbridge.portal._cost import CostEstimate, DatasetCost
 from pmbridge.portal._i18n import LANG_COOKIE
+from pmbridge.portal._refusals import refusal_of_rule
 from tests.portal.network import ARACHNODACTYLY, SEIZURE
+from tests.portal.test_parts import seizures
 
 pytestmark = pytest.mark.anyio
 
@@ -132,11 +139,14 @@ async def test_a_query_shows_counts_per_node_and_dataset_and_a_chart(portal: htt
 
 
 async def test_a_small_count_is_suppressed_and_marked_with_its_reason(portal: httpx.AsyncClient) -> None:
-    for lang, words in (("en", "Suppressed: fewer than"), ("zh", "已抑制：少于")):
+    for lang, words in (
+        ("en", "Fewer than 11 people: too few to show safely"),
+        ("zh", "少于 11 人：人数太少"),
+    ):
         page = (await portal.get("/explore", params={"hpo": ARACHNODACTYLY, "run": "1", "lang": lang})).text
         assert hows(page, 'data-node="eu-rome"') == ["suppressed"]
         assert words in page
-        assert 'class="bar bar--suppressed"' in page  # drawn differently in the chart too
+        assert 'class="bar bar--suppressed bar--fewer"' in page  # drawn as an upper bound in the chart
 
 
 async def test_exports_carry_the_numbers_the_page_shows(portal: httpx.AsyncClient) -> None:
@@ -216,3 +226,143 @@ async def test_the_portal_serves_its_own_styles_and_script(portal: httpx.AsyncCl
     assert js.status_code == 200 and "combobox" in js.text
     assert (await portal.get("/static/../_install.py")).status_code == 404
     assert (await portal.get("/static/babel.cfg")).status_code == 404
+
+
+async def test_a_node_that_refused_is_named_with_its_rule_and_fix_not_as_silent(
+    portal: httpx.AsyncClient,
+) -> None:
+    params = {"gene": "FBN1", "sex": "female", "run": "1"}
+    english = (await portal.get("/explore", params={**params, "lang": "en"})).text
+    refused = english[english.index("data-refused") : english.index("</div>", english.index("data-refused"))]
+    assert 'data-rule="X4"' in refused
+    assert (
+        "Remove the gene filter to include Shanghai Biobank: China&#39;s human genetic resources" in refused
+    )
+    silent = english[english.index("data-silent") : english.index("</p>", english.index("data-silent"))]
+    assert "Berlin (offline) (down)" in silent and "Shanghai" not in silent
+    assert re.search(r'<tr data-node="cn-shanghai">.*?data-state="refused"', english, re.S)
+    assert hows(english, 'data-node="eu-rome"') == ["suppressed"]  # <11, never a bare 0
+    chinese = (await portal.get("/explore", params={**params, "lang": "zh"})).text
+    assert "以下节点拒绝了本次查询，结果中未包含：" in chinese
+    assert "去掉基因筛选条件即可纳入 Shanghai Biobank" in chinese
+
+
+def fake_cost(*, refused: bool = False) -> CostEstimate:
+    x4 = refusal_of_rule("X4", detail="refused by rule X4: …")
+    return CostEstimate(
+        (
+            DatasetCost("eu-rome", "rome-rd", 3.0, 497.0, 500.0, "researcher", x4 if refused else None),
+            DatasetCost("cn-shanghai", "shanghai-rd", 0.0, None, None, "public", x4),
+        ),
+        missing=("eu-down",),
+    )
+
+
+async def test_the_explorer_shows_the_cost_before_counting(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[object, ...]] = []
+
+    async def estimate(request: object, filters: object, *, breakdowns: tuple[str, ...]) -> CostEstimate:
+        asked.append(tuple(breakdowns))
+        return fake_cost()
+
+    monkeypatch.setattr(routes_explore, "estimate_cost", estimate)
+    page = (await portal.get("/explore", params={"hpo": SEIZURE, "lang": "en"})).text
+    panel = page[page.index("data-estimate") : page.index("</section>", page.index("data-estimate"))]
+    assert re.search(r'<tr data-dataset="rome-rd">.*?3.*?497.*?494', panel, re.S)
+    assert 'data-refused="X4"' in panel and "would refuse" in panel and "Remove the gene filter" in panel
+    assert "In all: ε 3." in panel and "untick “Breakdown charts”" in panel
+    assert "These nodes gave no estimate:" in panel and "Berlin (offline)" in panel
+    assert 'id="results-title"' not in page  # nothing was counted
+    await portal.get("/explore", params={"hpo": SEIZURE, "breakdowns": "0"})
+    assert asked == [("sex", "ageBand", "phenotypeCategory"), ()]
+    chinese = (await portal.get("/explore", params={"hpo": SEIZURE, "lang": "zh"})).text
+    assert "统计将消耗的隐私预算" in chinese and "将拒绝" in chinese
+    monkeypatch.setattr(routes_explore, "estimate_cost", lambda *a, **k: _async(fake_cost(refused=True)))
+    everywhere = (await portal.get("/explore", params={"hpo": SEIZURE, "lang": "en"})).text
+    assert "data-would-refuse" in everywhere and "refused everywhere" in everywhere
+
+
+async def _async(value: object) -> object:
+    return value
+
+
+async def test_without_a_cost_endpoint_the_explorer_works_as_before(portal: httpx.AsyncClient) -> None:
+    endpoint = await portal.post("/api/aggregates/cost", json={"query": {"filters": [{"id": SEIZURE}]}})
+    page = await portal.get("/explore", params={"hpo": SEIZURE})
+    assert page.status_code == 200
+    if endpoint.status_code == 404:  # the hub has no estimate yet: no panel, no error
+        assert "data-estimate" not in page.text.replace("data-estimate-button", "")
+        assert "notice--error" not in page.text
+    else:
+        assert 'id="estimate"' in page.text
+
+
+def with_aggregates(
+    monkeypatch: pytest.MonkeyPatch, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[Any]:
+    """Route the portal's aggregates calls through ``change`` (what the hub answered -> what the page
+    gets); returns the bodies the portal sent."""
+    real, bodies = sources.call, []
+
+    async def call(request: Any, method: str, path: str, body: Any = None) -> Any:
+        answer = await real(request, method, path, body)
+        if path != "/api/aggregates":
+            return answer
+        bodies.append(body)
+        return change(dict(answer))
+
+    monkeypatch.setattr(sources, "call", call)
+    return bodies
+
+
+async def test_turning_the_charts_off_asks_for_no_breakdowns(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies = with_aggregates(monkeypatch, lambda doc: doc)
+    page = (await portal.get("/explore", params={"hpo": SEIZURE, "breakdowns": "0", "run": "1"})).text
+    assert bodies == [{"query": {"filters": [{"id": SEIZURE}]}}]
+    assert 'data-chart="nodes"' in page and 'data-chart="sex"' not in page
+    assert '<input id="breakdowns" name="breakdowns" type="checkbox" value="1" aria' in page  # unticked
+    csv_rows = list(
+        csv.DictReader(io.StringIO((await portal.get("/explore.csv?hpo=HP:0001250&breakdowns=0")).text))
+    )
+    assert all(r["level"] != "breakdown" for r in csv_rows)
+
+
+async def test_after_counting_the_page_says_what_each_dataset_spent(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def spent(doc: dict[str, Any]) -> dict[str, Any]:
+        lines = [
+            {"epsilon": 2.0, "remaining": 495.0, "budget": 500.0},
+            {"epsilon": 0.0, "remaining": None, "budget": None},
+        ]
+        return {**doc, "datasets": [{**d, "spent": s} for d, s in zip(doc["datasets"], lines, strict=False)]}
+
+    with_aggregates(monkeypatch, spent)
+    page = (await portal.get("/explore", params={"hpo": SEIZURE, "run": "1", "lang": "en"})).text
+    assert "This answer spent ε 2 of your privacy budget" in page
+    assert re.search(r'<tr data-dataset="rome-rd">.*?spent 2; 495 of 500 left', page, re.S)
+    assert re.search(r'<tr data-dataset="shanghai-rd">.*?not charged \(public access\)', page, re.S)
+
+
+async def test_a_hidden_cell_is_drawn_as_unknown_and_never_as_a_small_number(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_aggregates(monkeypatch, lambda doc: seizures())
+    for lang, hidden in (("en", "hidden"), ("zh", "已隐藏")):
+        page = (await portal.get("/explore", params={"hpo": SEIZURE, "run": "1", "lang": lang})).text
+        chart = page[page.index('data-chart="sex"') : page.index("</figure>", page.index('data-chart="sex"'))]
+        bars = re.findall(r'<g class="bar ([^"]+)" data-how="\w+" data-kind="(\w+)">(.*?)</g>', chart, re.S)
+        by_kind = {kind: (classes, body) for classes, kind, body in bars}
+        classes, body = by_kind["hidden"]
+        assert "bar--unknown" in classes and 'class="bar-unknown"' in body
+        assert 'class="bar-value"' in body and f">{hidden}</text>" in body and "&lt;" not in body
+        classes, body = by_kind["partial"]
+        assert 'class="bar-tail"' in body and "≥2,145 (+ " in body
+        assert "bar--remainder" in bars[-1][0] and "≈3,129" in bars[-1][2]
+        categories = page[page.index('data-chart="phenotypes"') :]
+        nervous = re.search(r'data-kind="hidden">\s*<title>([^<]*)</title>', categories)
+        assert nervous is not None and "&lt;" not in nervous.group(1).split("—")[0]

@@ -1,4 +1,5 @@
-"""The portal's pure parts: term search, the explorer's query, released counts, charts, exports, languages."""
+"""The portal's pure parts: term search, the explorer's query, released counts and their marks, charts,
+refusals, cost estimates, exports, languages."""
 
 from __future__ import annotations
 
@@ -13,12 +14,17 @@ from hypothesis import strategies as st
 
 from pmbridge.portal import Lang, TermIndex
 from pmbridge.portal._charts import bar_chart, fit_label
-from pmbridge.portal._cohort import from_aggregates
+from pmbridge.portal._cohort import from_aggregates, in_hidden_cells
+from pmbridge.portal._cost import read_cost
 from pmbridge.portal._counts import ShownCount, add_counts
+from pmbridge.portal._explorer import explorer_charts
 from pmbridge.portal._export import export_rows, to_csv, to_json
 from pmbridge.portal._i18n import Formatter, choose_lang
 from pmbridge.portal._query import read_query
+from pmbridge.portal._refusals import node_state, refusal_in, refusal_of_rule
 from pmbridge.portal._sessions import SessionStore
+from pmbridge.portal._sources import aggregates_body
+from pmbridge.privacy import ReleasedCount, ReleaseMethod
 
 
 def rc(value: int | None, how: str = "exact", **extra: object) -> dict[str, object]:
@@ -130,17 +136,78 @@ def test_released_counts_are_read_and_unknown_shapes_are_not_guessed() -> None:
         assert ShownCount.from_wire(broken).how == "unknown"
 
 
-def test_sums_are_marked_as_their_least_exact_part() -> None:
+FEWER = ShownCount(None, "suppressed", threshold=11, rule="min_count")
+HIDDEN = ShownCount(None, "suppressed", threshold=11, rule="complementary")
+REFUSED = ShownCount(None, "suppressed", threshold=5, rule="budget")
+
+
+@pytest.mark.parametrize(
+    ("wire", "shown", "kind"),
+    [
+        (rc(12), "12", "exact"),
+        (rc(1234, "noised", epsilon=1.0), "≈1,234", "noised"),
+        (rc(10, "rounded"), "~10", "rounded"),
+        (rc(None, "suppressed", rule="min_count"), "<11", "fewer"),
+        (rc(None, "suppressed", rule="complementary"), "hidden", "hidden"),
+        (rc(None, "suppressed", rule="allele_count_floor"), "withheld", "withheld"),
+        (rc(None, "suppressed", rule="budget"), "refused", "refused"),
+        (rc(None, "suppressed", rule="differencing_guard"), "refused", "refused"),
+        (rc(None, "suppressed", rule="access_level"), "refused", "refused"),
+        (rc(None, "suppressed", rule="X4"), "refused", "refused"),
+    ],
+)
+def test_each_meaning_has_one_mark(wire: dict[str, object], shown: str, kind: str) -> None:
+    count = ShownCount.from_wire(wire)
+    assert (count.plain(), count.kind) == (shown, kind)
+    assert "†" not in count.plain() and "*" not in count.plain()  # marks kept for other meanings
+    assert ShownCount.from_wire({**wire, "display": "ignored"}).plain() == shown
+
+
+def test_a_hidden_cell_never_reads_as_a_small_number() -> None:
+    for text in (HIDDEN.plain(), REFUSED.plain(), add_counts([HIDDEN, FEWER]).plain()):
+        assert not text.startswith("<") and not any(c.isdigit() for c in text)
+
+
+def test_sums_are_marked_as_their_least_exact_part_and_never_count_held_back_parts() -> None:
     exact, noised = ShownCount(10, "exact"), ShownCount(20, "noised")
-    hidden = ShownCount(None, "suppressed", threshold=11, rule="min_count")
     assert add_counts([exact, exact]) == ShownCount(20, "exact")
     assert add_counts([exact, noised]).how == "noised"
-    assert add_counts([exact, hidden]) == ShownCount(10, "partial")
-    assert add_counts([ShownCount(0, "exact"), hidden]) == ShownCount(
-        None, "suppressed", threshold=11, rule="min_count"
-    )
-    assert add_counts([hidden]) is hidden
+    assert add_counts([exact, FEWER]).plain() == "≥10 (+ <11)"
+    assert add_counts([noised, HIDDEN]).plain() == "≥20 (+ hidden)"
+    assert add_counts([noised, HIDDEN]).base == "noised"
+    assert add_counts([ShownCount(0, "exact"), FEWER]).plain() == "<11"
+    assert add_counts([FEWER, FEWER]).plain() == "<21"  # each below 11: together below 21, not 11
+    assert add_counts([FEWER, HIDDEN]).plain() == "hidden"
+    assert add_counts([exact, FEWER, REFUSED]).plain() == "≥10 (+ refused)"
+    assert add_counts([add_counts([exact, FEWER]), noised]).plain() == "≥30 (+ <11)"
+    assert add_counts([HIDDEN]) is HIDDEN
     assert add_counts([]).how == "unknown"
+
+
+_released = st.builds(ShownCount, st.integers(0, 5000), st.sampled_from(["exact", "noised", "rounded"]))
+_held = st.builds(
+    lambda rule, k: ShownCount(None, "suppressed", threshold=k, rule=rule),
+    st.sampled_from(["min_count", "complementary", "allele_count_floor", "budget", "X4"]),
+    st.sampled_from([5, 11]),
+)
+
+
+@given(st.lists(st.one_of(_released, _held), min_size=1, max_size=6))
+def test_a_sum_is_the_released_parts_only_and_says_so(parts: list[ShownCount]) -> None:
+    summed = add_counts(parts)
+    released = sum(p.value for p in parts if p.value is not None)
+    held = [p for p in parts if p.value is None]
+    if not held:
+        assert summed.value == released and not summed.plain().startswith("≥")
+    elif released:
+        assert summed.how == "partial" and summed.value == released
+        assert summed.plain().startswith(f"≥{released:,} (+ ")
+    else:
+        assert summed.value is None
+        if all(p.kind == "fewer" for p in held):  # an upper bound no part alone could break
+            assert summed.threshold == sum((p.threshold or 0) - 1 for p in held) + 1
+        else:
+            assert summed.kind in ("hidden", "withheld", "refused")
 
 
 def aggregates() -> dict[str, object]:
@@ -175,12 +242,12 @@ def test_the_hubs_aggregates_become_node_dataset_and_cell_counts() -> None:
         ("b", "suppressed"),
         ("c", None),
     ]
-    assert counts.total == ShownCount(40, "partial")
-    assert dict(counts.breakdowns["sex"]) == {
-        "female": ShownCount(25, "exact"),
-        "male": ShownCount(12, "partial"),
-    }
+    assert counts.total.plain() == "≥40 (+ <11)"
+    sex = {cell: count.plain() for cell, count in counts.breakdowns["sex"]}
+    assert sex == {"female": "25", "male": "≥12 (+ <11)"}
+    assert counts.hidden_cells["sex"].plain() == "<11"  # one cell held back: shown as itself
     assert counts.missing == ("c",)
+    assert [n.state for n in counts.nodes] == ["answered", "answered", "timeout"]
 
 
 def test_exports_hold_one_row_per_number_shown() -> None:
@@ -188,8 +255,11 @@ def test_exports_hold_one_row_per_number_shown() -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(export_rows(counts)))))
     assert [r["level"] for r in rows] == ["network", "node", "node", "node", "dataset", "dataset"] + [
         "breakdown"
-    ] * 2
-    assert rows[5]["how"] == "suppressed" and rows[5]["value"] == ""
+    ] * 3
+    assert rows[5]["how"] == "suppressed" and rows[5]["value"] == "" and rows[5]["display"] == "<11"
+    assert (rows[0]["how"], rows[0]["value"], rows[0]["display"]) == ("partial", "40", "≥40 (+ <11)")
+    assert rows[3]["status"] == "timeout"
+    assert rows[-1]["cell"] == "(held-back cells)"
     doc = to_json(
         counts, filters=[{"id": "HP:0001250"}], generated=datetime(2026, 1, 2, tzinfo=UTC), source="h"
     )
@@ -244,3 +314,162 @@ def test_sessions_end_and_the_oldest_go_first_when_full() -> None:
     assert (store.passport(first), store.passport(second), store.passport(third)) == (None, "p2", "p3")
     assert store.passport(store.open("p4", lifetime=0)) is None  # already expired
     assert first != second and len(first) >= 40
+
+
+def seizures() -> dict[str, object]:
+    """Three datasets as in the demo's seizure cohort: one hides its female cell (and a complement),
+    so female is a partial sum and ~3,100 people sit in held-back cells."""
+
+    def dataset(name: str, total: int, cells: dict[str, dict[str, object]]) -> dict[str, object]:
+        return {
+            "node": name,
+            "dataset": f"{name}-rd",
+            "total": rc(total, "noised", epsilon=1.0),
+            "breakdowns": {
+                "sex": {"cells": cells},
+                "phenotypeCategory": {
+                    "cells": {
+                        "HP:0000707": rc(None, "suppressed", rule="complementary"),
+                        "HP:0001626": rc(900, "noised"),
+                        "HP:0040064": rc(None, "suppressed", rule="min_count"),
+                    }
+                },
+            },
+        }
+
+    return {
+        "datasets": [
+            dataset(
+                "a",
+                5000,
+                {
+                    "female": rc(1500, "noised"),
+                    "male": rc(3490, "noised"),
+                    "other": rc(None, "suppressed", rule="min_count"),
+                    "unknown": rc(None, "suppressed", rule="complementary"),
+                },
+            ),
+            dataset("b", 3000, {"female": rc(645, "noised"), "male": rc(2355, "noised")}),
+            dataset(
+                "c",
+                3300,
+                {
+                    "female": rc(None, "suppressed", rule="complementary"),
+                    "male": rc(181, "noised"),
+                    "other": rc(None, "suppressed", rule="min_count"),
+                },
+            ),
+        ],
+        "nodes": [{"node": n, "status": "ok", "elapsedMs": 1.0, "detail": ""} for n in "abc"],
+        "missingNodes": [],
+    }
+
+
+def test_a_partial_bar_and_the_people_in_held_back_cells_are_drawn_as_such(terms: TermIndex) -> None:
+    counts = from_aggregates(seizures())
+    charts = {
+        c.key: c for c in explorer_charts(counts, node_names={}, terms=terms, lang=Lang.EN, translate=str)
+    }
+    bars = {b.label: b for b in charts["sex"].bars}
+    assert (bars["female"].style, bars["female"].count.plain()) == ("partial", "≥2,145 (+ hidden)")
+    assert (bars["male"].style, bars["male"].count.plain()) == ("value", "≈6,026")
+    assert bars["other"].count.plain() == "<21" and bars["other"].style == "fewer"
+    assert bars["unknown"].style == "unknown"
+    rest = charts["sex"].bars[-1]
+    assert rest.remainder and rest.count.plain() == "≈3,129"  # 5000-4990 in a, 3300-181 in c
+    assert rest.label.startswith("In held-back cells")
+    categories = [(b.count.kind, b.style) for b in charts["phenotypes"].bars]
+    # the nervous system (everyone, but hidden) is never drawn small, nor put below the small ones
+    assert categories == [("noised", "value"), ("hidden", "unknown"), ("fewer", "fewer")]
+    assert charts["phenotypes"].bars[1].length == 0.0
+
+
+def test_refusals_name_the_rule_and_the_fix() -> None:
+    detail = "refused by rule X4: genetic-derived output … set policy.hgr_filing_id once it is filed"
+    state, refusal = node_state("error", detail)
+    assert state == "refused" and refusal is not None and refusal.rule == "X4"
+    assert refusal.english(node="Shanghai Biobank").startswith(
+        "Remove the gene filter to include Shanghai Biobank: China's"
+    )
+    budget = refusal_in("refused by the budget rule: eu-researcher has spent ε 500 of 500")
+    assert budget is not None and "repeat earlier questions (free)" in budget.english(dataset="rome-rd")
+    assert "rome-rd" in budget.english(dataset="rome-rd")
+    assert node_state("down", "ConnectError: connection refused") == ("down", None)  # not a refusal
+    assert node_state("timeout", "no reply within 5 s") == ("timeout", None)
+    assert node_state("refused", "", rule="differencing_guard")[1].rule == "differencing_guard"  # type: ignore[union-attr]
+    assert node_state("error", "reply is not JSON") == ("failed", None)
+    assert refusal_of_rule("passport:expired").english().startswith("Your sign-in was not accepted (expired)")
+    assert refusal_of_rule("X9").english().startswith("Refused by the rule X9")
+
+
+def test_a_cost_estimate_is_read_and_bad_lines_are_left_out() -> None:
+    doc = {
+        "datasets": [
+            {
+                "node": "eu-rome",
+                "dataset": "rome-rd",
+                "epsilon": 3.0,
+                "remaining": 497.0,
+                "budget": 500.0,
+                "tier": "researcher",
+                "refusal": None,
+            },
+            {
+                "node": "cn-shanghai",
+                "dataset": "shanghai-rd",
+                "epsilon": 0.0,
+                "remaining": None,
+                "budget": None,
+                "tier": "public",
+                "refusal": {"rule": "X4", "message": "m", "hint": "h"},
+            },
+            {"node": "x", "dataset": "broken", "epsilon": "a lot"},
+        ],
+        "missingNodes": ["eu-down"],
+    }
+    estimate = read_cost(doc)
+    assert [d.dataset for d in estimate.datasets] == ["rome-rd", "shanghai-rd"]
+    assert estimate.epsilon == 3.0 and estimate.datasets[0].after == 494.0
+    assert [d.refusal.rule for d in estimate.refused if d.refusal] == ["X4"]
+    assert not estimate.everything_refused and estimate.missing == ("eu-down",)
+
+
+def test_the_breakdowns_switch_is_part_of_the_query(terms: TermIndex) -> None:
+    on = read_query([("hpo", "HP:0001250"), ("breakdowns", "0"), ("breakdowns", "1")], index=terms)
+    off = read_query([("hpo", "HP:0001250"), ("breakdowns", "0")], index=terms)
+    assert on.breakdowns and not off.breakdowns and read_query([], index=terms).breakdowns
+    assert ("breakdowns", "0") in parse_qsl(off.query_string()) and "breakdowns" not in on.query_string()
+    assert aggregates_body(off.filters()) == {"query": {"filters": [{"id": "HP:0001250"}]}}
+
+
+@given(
+    st.lists(st.integers(11, 500), min_size=1, max_size=4),
+    st.sampled_from(["min_count", "complementary"]),
+    st.sampled_from(["exact", "noised"]),
+)
+def test_the_people_in_held_back_cells_are_never_one_held_back_cell(
+    shown: list[int], rule: str, how: str
+) -> None:
+    one = ShownCount(None, "suppressed", threshold=11, rule=rule)
+    cells = [ShownCount(v, how) for v in shown] + [one]
+    total = ShownCount(sum(shown) + 7, how)  # 7 people in the one held-back cell
+    assert in_hidden_cells(total, cells) == one  # its own mark, never the 7 a subtraction would give
+    two = in_hidden_cells(total, [*cells, ShownCount(None, "suppressed", threshold=11, rule="complementary")])
+    assert two.value == 7 and two.plain().endswith("7")  # a sum of two cells, which a reader can work out
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["min_count", "complementary", "allele_count_floor", "budget", "differencing_guard", "access_level"],
+)
+@pytest.mark.parametrize("value", [None, 0, 12, 999])
+@pytest.mark.parametrize("how", ["exact", "noised", "rounded"])
+def test_the_portal_marks_a_count_as_the_release_path_displays_it(
+    rule: str, value: int | None, how: str
+) -> None:
+    made = (
+        ReleasedCount(value=None, how=ReleaseMethod.SUPPRESSED, threshold=11, rule=rule, reason="")
+        if value is None
+        else ReleasedCount(value=value, how=ReleaseMethod(how), threshold=11, reason="")
+    )
+    assert ShownCount.from_wire(made.to_dict()).plain() == made.display

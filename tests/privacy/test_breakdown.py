@@ -42,7 +42,9 @@ def compositions(total: int, parts: int, lo: int) -> Iterator[tuple[int, ...]]:
             yield (first, *rest)
 
 
-def feasible_values(out: Breakdown, *, k: int, release_zero: bool) -> dict[str, set[int]] | None:
+def feasible_values(
+    out: Breakdown, *, k: int, release_zero: bool, total_fixed: bool = False
+) -> dict[str, set[int]] | None:
     """What an attacker who knows the algorithm can say about each hidden cell (None: no total)."""
     if out.total is None or out.total.value is None:
         return None
@@ -53,7 +55,9 @@ def feasible_values(out: Breakdown, *, k: int, release_zero: bool) -> dict[str, 
     target = published(out)
     for guess in compositions(rest, len(hidden), 0):
         candidate: Mapping[str, int] = {**shown, **dict(zip(hidden, guess, strict=True))}
-        again = threshold_breakdown(candidate, total=out.total.value, min_count=k, release_zero=release_zero)
+        again = threshold_breakdown(
+            candidate, total=out.total.value, min_count=k, release_zero=release_zero, total_fixed=total_fixed
+        )
         if published(again) == target:
             for name, value in zip(hidden, guess, strict=True):
                 seen[name].add(value)
@@ -153,3 +157,20 @@ def test_noised_breakdowns_hide_the_same_cells(cells: dict[str, int], cross_bord
         cells, total=total, researcher="r", dataset="ds", query="q", cross_border=cross_border
     )
     assert again == out
+
+
+@settings(max_examples=250, deadline=None)
+@given(cells=breakdowns, k=st.integers(2, 12), release_zero=st.booleans())
+def test_a_total_released_elsewhere_is_never_the_protection(
+    cells: dict[str, int], k: int, release_zero: bool
+) -> None:
+    """The aggregates API releases a chart's total as the dataset's count anyway: hiding it in the
+    chart would protect nothing, so the reader is given it, and still pins no hidden cell."""
+    total = sum(cells.values())
+    out = threshold_breakdown(cells, total=total, min_count=k, release_zero=release_zero, total_fixed=True)
+    if out.total is None or out.total.value is None:
+        assert total < k or (total == 0 and not release_zero)  # only a small total is hidden
+        return
+    feasible = feasible_values(out, k=k, release_zero=release_zero, total_fixed=True)
+    for name, values in (feasible or {}).items():
+        assert len(values) >= 2, f"{name}={cells[name]} recovered from {out}"

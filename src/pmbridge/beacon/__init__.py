@@ -46,12 +46,22 @@ from pmbridge.beacon._framework import (
     service_info,
 )
 from pmbridge.beacon._handlers import install_error_handlers
+from pmbridge.beacon._public_api import (
+    PublicApi,
+    install_cors,
+    install_head,
+    parse_public_api,
+    public_base_url,
+)
+from pmbridge.beacon._received import path_entry_type, received_from_wire, received_request
 from pmbridge.beacon._request import (
     API_VERSION,
     BeaconRequest,
     RawFilter,
     parse_body,
     parse_query_string,
+    readable_body,
+    readable_query_string,
     request_body,
 )
 from pmbridge.beacon._response import (
@@ -64,6 +74,7 @@ from pmbridge.beacon._response import (
     resultsets_response,
 )
 from pmbridge.beacon._similarity import SimilarAnchors
+from pmbridge.beacon._unknown_keys import UnknownKey, closest_key
 from pmbridge.beacon._variants import MAX_INTEGER, VariantParams, three_letter_change
 
 __all__ = [
@@ -85,14 +96,17 @@ __all__ = [
     "FilterMeaning",
     "FilteringTerm",
     "OntologyResource",
+    "PublicApi",
     "RawFilter",
     "ResultSet",
     "SimilarAnchors",
     "SkippedFilter",
     "TermPage",
     "TermType",
+    "UnknownKey",
     "VariantParams",
     "check_filters",
+    "closest_key",
     "collections_response",
     "configuration_response",
     "entry_endpoints",
@@ -105,13 +119,22 @@ __all__ = [
     "filtering_terms_response",
     "info_response",
     "informational_meta",
+    "install_cors",
     "install_error_handlers",
+    "install_head",
     "interpret_filters",
     "json_body",
     "map_response",
     "merge_filtering_terms",
     "parse_body",
+    "parse_public_api",
     "parse_query_string",
+    "path_entry_type",
+    "public_base_url",
+    "readable_body",
+    "readable_query_string",
+    "received_from_wire",
+    "received_request",
     "received_summary",
     "request_body",
     "resources_for",

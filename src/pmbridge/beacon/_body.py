@@ -8,6 +8,10 @@ from fastapi import Request
 
 from pmbridge.errors import QueryError
 
+BODY_STATE = "beacon_body"
+"""Where :func:`json_body` leaves the body it read (``request.state``), for the error handler to
+describe the request an error answers."""
+
 
 async def json_body(request: Request) -> object:
     """The request's JSON body, or None when it is empty."""
@@ -15,8 +19,10 @@ async def json_body(request: Request) -> object:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise QueryError(
             f"request body is not valid JSON: {exc}", hint="send a Beacon v2 request body"
         ) from None
+    setattr(request.state, BODY_STATE, doc)
+    return doc

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
+from pmbridge.beacon._unknown_keys import UnknownKey, unknown_keys
 from pmbridge.beacon._variants import (
     PARAMETERS,
     VariantParams,
@@ -20,6 +23,23 @@ API_VERSION = "v2.0.1"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 1000
 SIMILARITIES = ("exact", "high", "medium", "low")
+
+BODY_KEYS = ("$schema", "meta", "query")
+META_KEYS = ("$schema", "apiVersion", "requestedSchemas")
+QUERY_KEYS = (
+    "filters",
+    "includeResultsetResponses",
+    "pagination",
+    "requestParameters",
+    "requestedGranularity",
+    "testMode",
+    "datasets",  # not the schema's, but read (as requestParameters.datasets)
+)
+PAGINATION_KEYS = ("skip", "limit", "currentPage", "nextPage", "previousPage")
+FILTER_KEYS = ("id", "operator", "value", "includeDescendantTerms", "similarity", "scope")
+"""The keys of a Beacon v2 request body (beaconRequestBody.json) at each level; any other is reported."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +66,31 @@ class BeaconRequest:
     requested_schemas: tuple[str, ...] = ()
     include_resultset_responses: str = "HIT"
     variant: VariantParams = field(default_factory=VariantParams)
-    ignored_parameters: tuple[str, ...] = ()  # sent but not used: reported back, never dropped silently
+    unknown: tuple[UnknownKey, ...] = ()  # sent but not used: reported back, never dropped silently
     raw: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def ignored_parameters(self) -> tuple[str, ...]:
+        """Request parameters (GET query string, ``requestParameters``) that nothing uses."""
+        return tuple(k.name for k in self.unknown if k.parameter)
+
+    @property
+    def unknown_keys(self) -> tuple[str, ...]:
+        """Body keys that Beacon does not define, e.g. ``query.requestedGranularty``."""
+        return tuple(k.name for k in self.unknown if not k.parameter)
+
+    def ignored_info(self) -> dict[str, object]:
+        """``info.ignoredParameters`` and ``info.unknownKeys`` of a reply, each only when not empty."""
+        info: dict[str, object] = {}
+        if self.ignored_parameters:
+            info["ignoredParameters"] = list(self.ignored_parameters)
+        if self.unknown_keys:
+            info["unknownKeys"] = list(self.unknown_keys)
+        return info
+
+    def ignored_warnings(self, *, by: str) -> list[str]:
+        """One ``info.warnings`` line per ignored key, with the key it most resembles."""
+        return [k.warning(by=by) for k in self.unknown]
 
     def request_parameters(self) -> dict[str, object]:
         """``requestParameters`` as the response summary echoes them (each value an object)."""
@@ -65,27 +108,103 @@ def parse_body(body: object) -> BeaconRequest:
     >>> request = parse_body({"query": {"filters": [{"id": "HP:0001250"}], "requestedGranularity": "count"}})
     >>> [f.id for f in request.filters], request.granularity.value
     (['HP:0001250'], 'count')
+    >>> parse_body({"query": {"requestedGranularty": "record"}}).unknown[0].suggestion
+    'requestedGranularity'
     """
+    return _from_body(body, _Reader(strict=True))
+
+
+def readable_body(body: object) -> BeaconRequest:
+    """As much of ``body`` as can be read, each unreadable part left at its default: what an error
+    reply says was asked, when the request itself may be what failed.
+
+    >>> asked = readable_body({"query": {"requestedGranularity": "record", "pagination": {"skip": -1}}})
+    >>> asked.granularity.value, asked.skip
+    ('record', 0)
+    """
+    return _from_body(body, _Reader(strict=False))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """Reads one part of a request: strictly (a bad part is the caller's 400) or leniently (its default)."""
+
+    strict: bool
+
+    def __call__(self, read: Callable[[], T], default: T) -> T:
+        if self.strict:
+            return read()
+        try:
+            return read()
+        except QueryError:
+            return default
+
+
+def _from_body(body: object, read: _Reader) -> BeaconRequest:
     if body is None:
         return BeaconRequest()
-    doc = _object(body, "$")
-    query = _object(doc.get("query", {}), "$.query")
-    meta = _object(doc.get("meta", {}), "$.meta")
-    pagination = _object(query.get("pagination", {}), "$.query.pagination")
-    params = _object(query.get("requestParameters", {}), "$.query.requestParameters")
-    schemas = meta.get("requestedSchemas", [])
+    doc: Mapping[str, object] = read(partial(_object, body, "$"), {})
+    query: Mapping[str, object] = read(lambda: _object(doc.get("query", {}), "$.query"), {})
+    meta: Mapping[str, object] = read(lambda: _object(doc.get("meta", {}), "$.meta"), {})
+    pagination: Mapping[str, object] = read(
+        lambda: _object(query.get("pagination", {}), "$.query.pagination"), {}
+    )
+    params: Mapping[str, object] = read(
+        lambda: _object(query.get("requestParameters", {}), "$.query.requestParameters"), {}
+    )
+    items: list[object] = read(partial(_list, query, "filters"), [])
+    filters = (read(partial(_filter, f, f"$.query.filters[{i}]"), None) for i, f in enumerate(items))
+    datasets = params.get("datasets", params.get("datasetIds", query.get("datasets")))
     return BeaconRequest(
-        filters=tuple(_filter(f, f"$.query.filters[{i}]") for i, f in enumerate(_list(query, "filters"))),
-        granularity=_granularity(query.get("requestedGranularity", "count")),
-        skip=_int(pagination.get("skip", 0), "$.query.pagination.skip", minimum=0),
-        limit=_limit(pagination.get("limit", DEFAULT_LIMIT), "$.query.pagination.limit"),
-        dataset_ids=_dataset_ids(params.get("datasets", params.get("datasetIds", query.get("datasets")))),
-        requested_schemas=_schemas(schemas),
-        include_resultset_responses=_include(query.get("includeResultsetResponses", "HIT")),
-        variant=parse_variant_params(params, where="$.query.requestParameters"),
-        ignored_parameters=tuple(f"requestParameters.{k}" for k in unknown_parameters(params)),
+        filters=tuple(f for f in filters if f is not None),
+        granularity=read(
+            partial(_granularity, query.get("requestedGranularity", "count")), Granularity.COUNT
+        ),
+        skip=read(partial(_int, pagination.get("skip", 0), "$.query.pagination.skip", minimum=0), 0),
+        limit=read(
+            partial(_limit, pagination.get("limit", DEFAULT_LIMIT), "$.query.pagination.limit"), DEFAULT_LIMIT
+        ),
+        dataset_ids=read(partial(_dataset_ids, datasets), ()),
+        requested_schemas=_schemas(meta.get("requestedSchemas", [])),
+        include_resultset_responses=read(
+            partial(_include, query.get("includeResultsetResponses", "HIT")), "HIT"
+        ),
+        variant=read(
+            partial(parse_variant_params, params, where="$.query.requestParameters"), VariantParams()
+        ),
+        unknown=_unknown_in_body(doc, meta=meta, query=query, pagination=pagination, filters=items)
+        + unknown_parameters(params),
         raw=doc,
     )
+
+
+def _unknown_in_body(
+    doc: Mapping[str, object],
+    *,
+    meta: Mapping[str, object],
+    query: Mapping[str, object],
+    pagination: Mapping[str, object],
+    filters: Sequence[object],
+) -> tuple[UnknownKey, ...]:
+    """Every body key Beacon does not define, at each level, with the key (or, for a right key in
+    the wrong place, the place) it most resembles."""
+    in_query = {k: f"query.{k}" for k in QUERY_KEYS}
+    in_meta = {k: f"meta.{k}" for k in META_KEYS if k != "$schema"}
+    beside_query = {
+        **in_meta,
+        **{k: f"query.pagination.{k}" for k in ("skip", "limit")},
+        **{k: f"query.requestParameters.{k}" for k in PARAMETERS},
+    }
+    found = (
+        unknown_keys(doc, known=BODY_KEYS, elsewhere={**in_query, **in_meta})
+        + unknown_keys(meta, known=META_KEYS, prefix="meta.", elsewhere=in_query)
+        + unknown_keys(query, known=QUERY_KEYS, prefix="query.", elsewhere=beside_query)
+        + unknown_keys(pagination, known=PAGINATION_KEYS, prefix="query.pagination.")
+    )
+    for i, item in enumerate(filters):
+        if isinstance(item, Mapping):
+            found += unknown_keys(item, known=FILTER_KEYS, prefix=f"query.filters[{i}].")
+    return found
 
 
 GET_PARAMETERS = (
@@ -108,23 +227,41 @@ def parse_query_string(params: Mapping[str, str]) -> BeaconRequest:
 
     >>> parse_query_string({"referenceName": "15", "start": "100,110", "end": "200,210"}).variant.kind
     'bracket'
+    >>> parse_query_string({"limt": "5"}).ignored_warnings(by="this node")
+    ['parameter limt is not used by this node and was ignored; did you mean limit?']
     """
+    return _from_query_string(params, _Reader(strict=True))
+
+
+def readable_query_string(params: Mapping[str, str]) -> BeaconRequest:
+    """As much of a GET query string as can be read (see :func:`readable_body`).
+
+    >>> readable_query_string({"requestedGranularity": "record", "limit": "many"}).granularity.value
+    'record'
+    """
+    return _from_query_string(params, _Reader(strict=False))
+
+
+def _from_query_string(params: Mapping[str, str], read: _Reader) -> BeaconRequest:
     filters = tuple(
         RawFilter(id=part.strip()) for part in params.get("filters", "").split(",") if part.strip()
     )
     datasets = params.get("datasets", params.get("datasetIds", ""))
-    variant = parse_variant_query_string(params)
     known = {*GET_PARAMETERS, *PARAMETERS, "geneid", "allele"}
     return BeaconRequest(
         filters=filters,
-        granularity=_granularity(params.get("requestedGranularity", "count")),
-        skip=_int(params.get("skip", "0"), "skip", minimum=0),
-        limit=_limit(params.get("limit", str(DEFAULT_LIMIT)), "limit"),
+        granularity=read(
+            partial(_granularity, params.get("requestedGranularity", "count")), Granularity.COUNT
+        ),
+        skip=read(partial(_int, params.get("skip", "0"), "skip", minimum=0), 0),
+        limit=read(partial(_limit, params.get("limit", str(DEFAULT_LIMIT)), "limit"), DEFAULT_LIMIT),
         dataset_ids=tuple(d.strip() for d in datasets.split(",") if d.strip()),
         requested_schemas=_schemas([params["requestedSchema"]] if "requestedSchema" in params else []),
-        include_resultset_responses=_include(params.get("includeResultsetResponses", "HIT")),
-        variant=variant,
-        ignored_parameters=tuple(sorted(k for k in params if k not in known)),
+        include_resultset_responses=read(
+            partial(_include, params.get("includeResultsetResponses", "HIT")), "HIT"
+        ),
+        variant=read(partial(parse_variant_query_string, params), VariantParams()),
+        unknown=unknown_keys(params, known=known, parameter=True),
         raw=dict(params),
     )
 

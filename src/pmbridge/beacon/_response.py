@@ -33,12 +33,19 @@ def entry_schema(entry: EntryType) -> dict[str, str]:
     return {"entityType": entry.id, "schema": entry.schema_id}
 
 
-def received_summary(request: BeaconRequest, *, entry: EntryType = INDIVIDUAL) -> dict[str, object]:
-    """The ``receivedRequestSummary`` section: what the beacon understood of the request."""
+def received_summary(request: BeaconRequest, *, entry: EntryType | None = INDIVIDUAL) -> dict[str, object]:
+    """The ``receivedRequestSummary`` section: what the beacon understood of the request.
+
+    ``entry`` None: a request that asked for no entry type (an error off the entry endpoints).
+    """
+    schemas = (
+        [{"entityType": entry.id, "schema": s} for s in request.requested_schemas] or [entry_schema(entry)]
+        if entry is not None
+        else []
+    )
     summary: dict[str, object] = {
         "apiVersion": API_VERSION,
-        "requestedSchemas": [{"entityType": entry.id, "schema": s} for s in request.requested_schemas]
-        or [entry_schema(entry)],
+        "requestedSchemas": schemas,
         "pagination": {"skip": request.skip, "limit": request.limit},
         "requestedGranularity": request.granularity.value,
         "includeResultsetResponses": request.include_resultset_responses,
@@ -56,15 +63,19 @@ def response_meta(
     beacon_id: str,
     request: BeaconRequest,
     granularity: Granularity,
-    entry: EntryType = INDIVIDUAL,
+    entry: EntryType | None = INDIVIDUAL,
+    returned: bool = True,
 ) -> dict[str, object]:
-    """The ``meta`` section; ``granularity`` is what is actually returned, which may be less than asked."""
+    """The ``meta`` section; ``granularity`` is what is actually returned, which may be less than asked.
+
+    ``returned`` False (an error): no schema is named as returned, since nothing was.
+    """
     return {
         "beaconId": beacon_id,
         "apiVersion": API_VERSION,
         "returnedGranularity": granularity.value,
         "receivedRequestSummary": received_summary(request, entry=entry),
-        "returnedSchemas": [entry_schema(entry)],
+        "returnedSchemas": [entry_schema(entry)] if entry is not None and returned else [],
     }
 
 
@@ -82,9 +93,17 @@ def resultsets_response(
     """A result-sets response: one result set per dataset, records only at record granularity.
 
     ``sets`` holds every dataset that was asked (misses included) so that MISS and ALL work; the
-    total counts them all whichever are shown. At boolean granularity counts are 0 or 1 and no
-    total is given. ``total`` and ``exists`` override the sums where the sets are not all there
-    (the hub merges sets that nodes already chose).
+    total counts them all whichever are shown. ``total`` and ``exists`` override the sums where the
+    sets are not all there (the hub merges sets that nodes already chose).
+
+    At boolean granularity the reply is a ``beaconBooleanResponse`` and carries no number at all:
+    the schema's result set requires a ``resultsCount``, which a yes/no does not have, so each
+    set's yes/no is in ``info.resultSets`` (``id``, ``setType``, ``exists``) instead.
+
+    >>> doc = resultsets_response(beacon_id="b", request=BeaconRequest(), entry=INDIVIDUAL,
+    ...     granularity=Granularity.BOOLEAN, sets=[ResultSet("ds", 3)])
+    >>> "response" in doc, doc["responseSummary"], doc["info"]["resultSets"]
+    (False, {'exists': True}, [{'id': 'ds', 'setType': 'dataset', 'exists': True}])
     """
     boolean = granularity is Granularity.BOOLEAN
     exists = any(s.hit for s in sets) if exists is None else exists
@@ -93,21 +112,23 @@ def resultsets_response(
             "id": s.id,
             "setType": s.set_type,
             "exists": s.hit,
-            "resultsCount": int(s.hit) if boolean else s.count,
-            "results": list(s.results) if granularity is Granularity.RECORD else [],
+            **({} if boolean else {"resultsCount": s.count}),
+            **({} if boolean else {"results": list(s.results) if granularity is Granularity.RECORD else []}),
             **({"info": dict(s.info)} if s.info else {}),
         }
         for s in sets
         if _included(s.hit, request.include_resultset_responses)
     ]
     summary: dict[str, object] = {"exists": exists}
-    if not boolean:
-        summary["numTotalResults"] = sum(s.count for s in sets) if total is None else total
     doc: dict[str, object] = {
         "meta": response_meta(beacon_id=beacon_id, request=request, granularity=granularity, entry=entry),
         "responseSummary": summary,
-        "response": {"resultSets": shown},
     }
+    if boolean:
+        info = {**(info or {}), "resultSets": shown}
+    else:
+        summary["numTotalResults"] = sum(s.count for s in sets) if total is None else total
+        doc["response"] = {"resultSets": shown}
     if info:
         doc["info"] = dict(info)
     return doc
@@ -137,12 +158,20 @@ def collections_response(
     return doc
 
 
-def error_response(*, beacon_id: str, request: BeaconRequest, status: int, message: str) -> dict[str, object]:
-    """The Beacon error body (``beaconErrorResponse``)."""
-    return {
-        "meta": response_meta(beacon_id=beacon_id, request=request, granularity=Granularity.BOOLEAN),
-        "error": {"errorCode": status, "errorMessage": message},
-    }
+def error_response(
+    *,
+    beacon_id: str,
+    request: BeaconRequest,
+    status: int,
+    message: str,
+    entry: EntryType | None = None,
+) -> dict[str, object]:
+    """The Beacon error body (``beaconErrorResponse``); its summary is ``request`` as far as it
+    could be read, for ``entry`` (None off the entry endpoints), see :mod:`._received`."""
+    meta = response_meta(
+        beacon_id=beacon_id, request=request, granularity=Granularity.BOOLEAN, entry=entry, returned=False
+    )
+    return {"meta": meta, "error": {"errorCode": status, "errorMessage": message}}
 
 
 def _included(hit: bool, mode: str) -> bool:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pmbridge.beacon._unknown_keys import UnknownKey, unknown_keys
 from pmbridge.errors import QueryError
 
 _BASES = re.compile(r"^[ACGTUNRYSWKMBDHV.\-]*$")
@@ -126,10 +127,25 @@ def parse_variant_query_string(params: Mapping[str, str]) -> VariantParams:
     return parse_variant_params(doc, where="query string")
 
 
-def unknown_parameters(doc: Mapping[str, object]) -> list[str]:
-    """Keys of ``requestParameters`` that neither variants nor datasets use, to report back."""
-    known = {*_NAMES, "g_variant", "datasets", "datasetIds", "$schema"}
-    return sorted(str(k) for k in doc if k not in known)
+def unknown_parameters(doc: Mapping[str, object]) -> tuple[UnknownKey, ...]:
+    """Keys of ``requestParameters`` (and of its ``g_variant``) that neither variants nor datasets
+    use, to report back with the parameter each most resembles.
+
+    >>> [(k.name, k.suggestion) for k in unknown_parameters({"g_variant": {"referenceNmae": "15"}})]
+    [('requestParameters.g_variant.referenceNmae', 'referenceName')]
+    """
+    found = unknown_keys(
+        doc,
+        known=(*_NAMES, "g_variant", "datasets", "datasetIds", "$schema"),
+        prefix="requestParameters.",
+        parameter=True,
+    )
+    nested = doc.get("g_variant")
+    if isinstance(nested, Mapping):
+        found += unknown_keys(
+            nested, known=(*_NAMES, "$schema"), prefix="requestParameters.g_variant.", parameter=True
+        )
+    return found
 
 
 def _value(name: str, value: object, where: str) -> object:

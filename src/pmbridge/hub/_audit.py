@@ -21,7 +21,7 @@ from pmbridge.audit import (
     read_body,
     replay_body,
 )
-from pmbridge.beacon import BeaconRequest, error_response
+from pmbridge.beacon import error_response, received_from_wire
 from pmbridge.errors import AuditLogError
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class AuditedRequests:
             )
             audit.refuse("request_too_large")
             audit.finish(413)
-            await self._error(send, 413, str(exc))
+            await self._error(send, 413, str(exc), scope)
             return
         described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
         audit = RequestAudit(self.audit_log(), described)
@@ -69,7 +69,9 @@ class AuditedRequests:
                 except AuditLogError as exc:
                     log.error("hub %s: %s", self.hub_id, exc)
                     failed = True
-                    await self._error(send, 500, "the hub cannot write its audit log, so it does not answer")
+                    await self._error(
+                        send, 500, "the hub cannot write its audit log, so it does not answer", scope, body
+                    )
                     return
             if not failed:
                 await send(message)
@@ -88,8 +90,13 @@ class AuditedRequests:
             self._routes = RouteTemplates.of_app(scope["app"])
         return self._routes or RouteTemplates(())
 
-    async def _error(self, send: Send, status: int, message: str) -> None:
-        doc = error_response(beacon_id=self.hub_id, request=BeaconRequest(), status=status, message=message)
+    async def _error(self, send: Send, status: int, message: str, scope: Scope, body: bytes = b"") -> None:
+        asked, entry = received_from_wire(
+            str(scope["method"]), str(scope["path"]), query_string=scope.get("query_string") or b"", body=body
+        )
+        doc = error_response(
+            beacon_id=self.hub_id, request=asked, entry=entry, status=status, message=message
+        )
         body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = [
             (b"content-type", b"application/json"),

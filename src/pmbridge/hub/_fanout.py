@@ -46,10 +46,17 @@ NODE_ROUTES = RouteTemplates(
 
 
 class NodeStatus(StrEnum):
+    """How a node answered; each is reported as itself, never as another (a refusal is an answer)."""
+
     OK = "ok"
+    REFUSED = "refused"  # answered 401 or 403: a passport, signature, policy or privacy rule said no
     DOWN = "down"  # connection refused or reset
-    TIMEOUT = "timeout"  # slower than the deadline
-    ERROR = "error"  # answered, but with an error status or an unusable body
+    TIMEOUT = "timeout"  # timed out: no reply within the deadline
+    ERROR = "error"  # answered, but with another error status or an unusable body
+
+
+REFUSALS = (401, 403)
+"""The statuses by which a node refuses (who asked, or what may leave), as opposed to failing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +175,7 @@ async def _ask(
         error = body.get("error")
         message = error.get("errorMessage", "") if isinstance(error, dict) else ""
         return done(
-            NodeStatus.ERROR,
+            NodeStatus.REFUSED if reply.status_code in REFUSALS else NodeStatus.ERROR,
             body=body,
             http_status=reply.status_code,
             detail=str(message),

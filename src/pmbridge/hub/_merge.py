@@ -17,6 +17,7 @@ from pmbridge.hub._caller import HubCaller
 from pmbridge.hub._context import HubContext
 from pmbridge.hub._disclosure import HubCount, hub_release, parse_released
 from pmbridge.hub._fanout import NodeReply, NodeStatus
+from pmbridge.hub._refusals import refusal_rule
 from pmbridge.model import Granularity
 from pmbridge.policy import Researcher, crosses_border
 from pmbridge.privacy import DisclosureControl, ReleasedCount, ReleasedTotal, released_total
@@ -40,7 +41,8 @@ class NodeSet:
 
 @dataclass(frozen=True, slots=True)
 class NodeOutcome:
-    """How one node answered: its status, granularity, total and what it could not apply."""
+    """How one node answered: its status, granularity, total and what it could not apply; a node
+    that refused says by which ``rule`` (as far as its message names one)."""
 
     node: str
     status: NodeStatus
@@ -50,6 +52,7 @@ class NodeOutcome:
     detail: str = ""
     warnings: tuple[str, ...] = ()
     unsupported_filters: tuple[Mapping[str, object], ...] = ()
+    rule: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,8 @@ def merge_replies(replies: Sequence[NodeReply], *, requested: Granularity) -> Ne
         if part is None:
             detail = reply.detail or "reply does not follow the Beacon response shape"
             status = reply.status if reply.status is not NodeStatus.OK else NodeStatus.ERROR
-            outcomes.append(NodeOutcome(reply.node.id, status, reply.elapsed_ms, detail=detail))
+            rule = refusal_rule(detail) if status is NodeStatus.REFUSED else None
+            outcomes.append(NodeOutcome(reply.node.id, status, reply.elapsed_ms, detail=detail, rule=rule))
             continue
         parsed[reply.node.id] = part
         outcomes.append(
@@ -214,11 +218,18 @@ def _node_total(total: ReleasedTotal) -> int | None:
 def _parse(reply: NodeReply) -> _Parsed | None:
     body = reply.body or {}
     meta, summary, response = body.get("meta"), body.get("responseSummary"), body.get("response")
-    if not isinstance(meta, Mapping) or not isinstance(summary, Mapping) or not isinstance(response, Mapping):
+    raw_info = body.get("info")
+    info: Mapping[str, object] = raw_info if isinstance(raw_info, Mapping) else {}
+    if not isinstance(meta, Mapping) or not isinstance(summary, Mapping):
         return None
     try:
         granularity = Granularity(str(meta.get("returnedGranularity")))
     except ValueError:
+        return None
+    if response is None and granularity is Granularity.BOOLEAN:
+        # A beaconBooleanResponse has no result sets; a node's yes/no per dataset is in info.
+        response = {"resultSets": info.get("resultSets", [])}
+    if not isinstance(response, Mapping):
         return None
     exists, given = summary.get("exists"), summary.get("numTotalResults")
     if not isinstance(exists, bool):
@@ -229,7 +240,7 @@ def _parse(reply: NodeReply) -> _Parsed | None:
         total = given
     else:
         return None
-    sets = _sets(reply.node.id, response.get("resultSets"))
+    sets = _sets(reply.node.id, response.get("resultSets"), boolean=granularity is Granularity.BOOLEAN)
     collections = _collections(reply.node.id, response.get("collections"))
     if (
         sets is None
@@ -237,14 +248,13 @@ def _parse(reply: NodeReply) -> _Parsed | None:
         or ("resultSets" not in response and "collections" not in response)
     ):
         return None
-    raw_info = body.get("info")
-    info: Mapping[str, object] = raw_info if isinstance(raw_info, Mapping) else {}
     warnings = tuple(w for w in _list(info.get("warnings")) if isinstance(w, str))
     unsupported = tuple(u for u in _list(info.get("unsupportedFilters")) if isinstance(u, Mapping))
     return _Parsed(granularity, exists, total, sets, collections, warnings, unsupported)
 
 
-def _sets(node: str, items: object) -> list[NodeSet] | None:
+def _sets(node: str, items: object, *, boolean: bool) -> list[NodeSet] | None:
+    """A node's result sets; at boolean granularity a set is its yes/no, any count it gives ignored."""
     if items is None:
         return []
     if not isinstance(items, list):
@@ -253,7 +263,8 @@ def _sets(node: str, items: object) -> list[NodeSet] | None:
     for item in items:
         if not isinstance(item, Mapping):
             return None
-        count, exists, results = item.get("resultsCount"), item.get("exists"), item.get("results", [])
+        exists, results = item.get("exists"), item.get("results", [])
+        count = int(exists) if boolean and isinstance(exists, bool) else item.get("resultsCount")
         if not _count(count) or not isinstance(exists, bool) or not isinstance(results, list):
             return None
         records = tuple(r for r in results if isinstance(r, Mapping))

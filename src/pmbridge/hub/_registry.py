@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.errors import ConfigError
 from pmbridge.hub._release_settings import HubReleaseSettings, parse_hub_release
 from pmbridge.knowledge import KnowledgeSettings, parse_knowledge_settings
@@ -41,6 +42,7 @@ class HubConfig:
     max_clock_skew_seconds: float = DEFAULT_MAX_SKEW
     knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
     release: HubReleaseSettings = field(default_factory=HubReleaseSettings)
+    public_api: PublicApi = field(default_factory=PublicApi)  # public URL, proxy headers, CORS
 
     @property
     def audit_log(self) -> Path:
@@ -99,6 +101,7 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         max_clock_skew_seconds=float(skew),
         knowledge=parse_knowledge_settings(doc.get("knowledge", {}), where=where),
         release=parse_hub_release(doc, base=base, where=where),
+        public_api=parse_public_api(hub, role="hub", where=where),
     )
 
 

@@ -46,7 +46,7 @@ def health(request: Request) -> dict[str, object]:
 
 @router.get("/api/nodes")
 async def nodes(request: Request) -> dict[str, object]:
-    """Every registered node with its health (up / slow / down) as seen right now."""
+    """Every registered node with its health (up / slow / timeout / refused / down / error) right now."""
     ctx = hub_of(request)
     replies = await ctx.ask("GET", "/health")
     slow_ms = ctx.config.deadline_seconds * 1000 / 2
@@ -71,8 +71,14 @@ async def nodes(request: Request) -> dict[str, object]:
 
 
 def _health(status: str, elapsed_ms: float, slow_ms: float) -> str:
+    """``up``, or ``slow`` past half the deadline when it answered; otherwise its status as it is
+    (``timeout``, ``refused``, ``down``, ``error``), never folded into another.
+
+    >>> _health("ok", 10.0, 2500.0), _health("ok", 3000.0, 2500.0), _health("timeout", 5000.0, 2500.0)
+    ('up', 'slow', 'timeout')
+    """
     if status != "ok":
-        return "down"
+        return status
     return "slow" if elapsed_ms > slow_ms else "up"
 
 
@@ -98,7 +104,7 @@ async def network_entries(
     replies = await ctx.ask("POST", url, json_body=body, headers=who.forward if who is not None else None)
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
-        error = network_refusal(refused)
+        error = network_refusal(refused, silent=[r for r in replies if all(r is not x for x in refused)])
         if who is not None and who.audit is not None:
             who.audit.refuse(getattr(error, "rule", error.code))
         raise error
@@ -112,7 +118,7 @@ async def network_entries(
         question={"path": url, "query": body["query"]},
         people=not target.collection,
     )
-    info = network_info(merged)
+    info = network_info(merged, request)
     if target.collection and entry_id is None:
         return collections_response(
             beacon_id=ctx.config.id,
@@ -145,8 +151,10 @@ async def network_entries(
     )
 
 
-def network_info(merged: NetworkAnswer) -> dict[str, object]:
-    """Per-node outcomes, the nodes that did not answer, and what any node could not apply."""
+def network_info(merged: NetworkAnswer, request: BeaconRequest) -> dict[str, object]:
+    """Per-node outcomes, the nodes whose answer is not in the reply (each with its own status:
+    refused, down, timeout or error), what any node could not apply, and what the hub itself
+    ignored of ``request`` (parameters and body keys it does not forward)."""
     info: dict[str, object] = {
         "apiVersion": API_VERSION,
         "nodes": [
@@ -157,6 +165,7 @@ def network_info(merged: NetworkAnswer) -> dict[str, object]:
                 "granularity": None if o.granularity is None else o.granularity.value,
                 "count": o.count,
                 "detail": o.detail,
+                **({"rule": o.rule} if o.rule is not None else {}),
                 **({"warnings": list(o.warnings)} if o.warnings else {}),
             }
             for o in merged.nodes
@@ -168,7 +177,9 @@ def network_info(merged: NetworkAnswer) -> dict[str, object]:
     unsupported = [{**item, "node": o.node} for o in merged.nodes for item in o.unsupported_filters]
     if unsupported:
         info["unsupportedFilters"] = unsupported
-    warnings = [f"{o.node}: {w}" for o in merged.nodes for w in o.warnings]
+    info |= request.ignored_info()  # ignoredParameters, unknownKeys: never forwarded to a node
+    warnings = request.ignored_warnings(by="the hub")
+    warnings += [f"{o.node}: {w}" for o in merged.nodes for w in o.warnings]
     if warnings:
         info["warnings"] = warnings
     return info

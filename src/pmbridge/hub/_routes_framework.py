@@ -24,6 +24,7 @@ from pmbridge.beacon import (
     json_body,
     map_response,
     merge_filtering_terms,
+    public_base_url,
     service_info,
     term_page_from_body,
     term_page_from_query,
@@ -32,6 +33,7 @@ from pmbridge.errors import QueryError
 from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus
+from pmbridge.hub._refusals import refusal_rule
 from pmbridge.model import AccessLevel, Granularity
 
 router = APIRouter()
@@ -79,13 +81,15 @@ def info(request: Request) -> dict[str, object]:
 
 @router.get("/api/service-info")
 def service_info_route(request: Request) -> dict[str, object]:
-    return service_info(describe(hub_of(request)), base_url=str(request.base_url))
+    ctx = hub_of(request)
+    return service_info(describe(ctx), base_url=public_base_url(request, ctx.config.public_api))
 
 
 @router.get("/api/map")
 def beacon_map(request: Request) -> dict[str, object]:
-    """The same endpoints as a node's, under the hub's URL."""
-    return map_response(beacon_id=hub_of(request).config.id, base_url=str(request.base_url))
+    """The same endpoints as a node's, under the hub's public base URL."""
+    ctx = hub_of(request)
+    return map_response(beacon_id=ctx.config.id, base_url=public_base_url(request, ctx.config.public_api))
 
 
 @router.get("/api/entry_types")
@@ -145,8 +149,11 @@ async def network_filtering_terms(
 
 
 def _refused(reply: NodeReply) -> bool:
+    """A node that answered the request with a 4xx: a refusal, or (400) an entry it does not hold."""
     return (
-        reply.status is NodeStatus.ERROR and reply.http_status is not None and 400 <= reply.http_status < 500
+        reply.status in (NodeStatus.REFUSED, NodeStatus.ERROR)
+        and reply.http_status is not None
+        and 400 <= reply.http_status < 500
     )
 
 
@@ -158,11 +165,17 @@ def _node_info(replies: list[NodeReply], *, answered: Callable[[NodeReply], bool
                 "status": r.status.value,
                 "elapsedMs": round(r.elapsed_ms, 1),
                 "detail": r.detail,
+                **_rule_of(r),
             }
             for r in replies
         ],
         "missingNodes": [r.node.id for r in replies if not answered(r)],
     }
+
+
+def _rule_of(reply: NodeReply) -> dict[str, str]:
+    rule = refusal_rule(reply.detail) if reply.status is NodeStatus.REFUSED else None
+    return {"rule": rule} if rule is not None else {}
 
 
 def _default_granularity(reply: NodeReply) -> Granularity | None:

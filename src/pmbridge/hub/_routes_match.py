@@ -40,7 +40,9 @@ async def match(request: Request) -> dict[str, object]:
     replies = await ctx.ask("POST", "/api/match", json_body=body.to_body(), headers=who.forward)
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
-        raise _refusal(who, network_refusal(refused))
+        raise _refusal(
+            who, network_refusal(refused, silent=[r for r in replies if all(r is not x for x in refused)])
+        )
     merged = merge_matches(replies, limit=body.limit)
     where = {n.id: n.jurisdiction for n in ctx.config.nodes}
     researcher = who.caller.researcher

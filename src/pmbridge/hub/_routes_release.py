@@ -17,7 +17,7 @@ from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
 from pmbridge.model import Granularity
-from pmbridge.policy import crosses_border, demo_users
+from pmbridge.policy import ANONYMOUS, crosses_border, demo_users
 from pmbridge.privacy import DisclosureControl
 
 router = APIRouter()
@@ -96,6 +96,7 @@ async def budget(request: Request) -> dict[str, object]:
     return {
         "researcher": researcher.id,
         "anonymous": researcher.is_anonymous,
+        "tier": "public" if researcher.is_anonymous else "researcher",
         "year": year,
         **merge_budgets(replies),
         "hub": await run_in_threadpool(hub_budget, ctx.release.disclosure, researcher.id, year),
@@ -103,11 +104,13 @@ async def budget(request: Request) -> dict[str, object]:
 
 
 def hub_budget(control: DisclosureControl, researcher: str, year: int) -> dict[str, object]:
-    """What the hub itself charged ``researcher`` in ``year``, read from its ledger (blocking)."""
+    """What the hub itself charged ``researcher`` in ``year``, read from its ledger (blocking); the
+    public tier (anonymous callers) is charged nothing and has no budget."""
+    public = researcher == ANONYMOUS
     return {
         "noise": control.settings.noise,
         "epsilonPerCount": control.settings.epsilon_per_count,
-        "budget": control.settings.yearly_epsilon_budget,
+        "budget": None if public else control.settings.yearly_epsilon_budget,
         "datasets": [
             {"dataset": key, "spent": value, "remaining": control.remaining(researcher, key, year)}
             for key, value in sorted(control.spending(researcher, year).items())

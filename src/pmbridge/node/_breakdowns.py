@@ -85,6 +85,7 @@ def release_partition(
             cohorts=keyed if guard else None,
             total_cohort=total if guard else None,
             public=public,
+            total_fixed=True,  # the same number is the dataset's total, released beside the chart
         )
     except DisclosureRefused as error:
         shown = _refused(error, control, cross_border)

@@ -1,6 +1,8 @@
 """The explorer's aggregates as files: CSV (one row per released number) and JSON (the same, nested).
 
-Exports carry exactly what the page shows, with how each number was released, never more.
+Exports carry exactly what the page shows, with how each number was released, never more: a
+held-back number has no value, a partial sum says so (``how`` partial, ``display`` ``≥8 (+ <11)``),
+and a node that refused or did not answer says which (``status``).
 """
 
 from __future__ import annotations
@@ -23,20 +25,34 @@ COLUMNS: Final = (
     "cell",
     "value",
     "how",
+    "display",
     "threshold",
     "epsilon",
     "rule",
     "reason",
+    "status",
 )
+HIDDEN_CELLS: Final = "(held-back cells)"
+"""The cell name of the row that counts the people in a breakdown's held-back cells."""
 
 
 def export_rows(counts: CohortCounts) -> list[dict[str, object]]:
-    """One row per number: the network total, each node, each dataset, each breakdown cell."""
+    """One row per number: the network total, each node, each dataset, each breakdown cell, and
+    the people in a breakdown's held-back cells."""
     rows = [_row("network", count=counts.total)]
-    rows += [_row("node", node=n.node, count=n.total) for n in counts.nodes]
+    for n in counts.nodes:
+        refused = ShownCount(None, "suppressed", rule=n.refusal.rule) if n.refusal is not None else None
+        row = _row("node", node=n.node, count=n.total or refused)
+        row["status"] = n.state
+        if n.refusal is not None:
+            row["reason"] = n.refusal.english(node=n.node, dataset=n.node)
+        rows.append(row)
     rows += [_row("dataset", node=d.node, dataset=d.dataset, count=d.total) for d in counts.datasets]
     for name, cells in counts.breakdowns.items():
         rows += [_row("breakdown", breakdown=name, cell=cell, count=count) for cell, count in cells]
+        rest = counts.hidden_cells.get(name)
+        if rest is not None:
+            rows.append(_row("breakdown", breakdown=name, cell=HIDDEN_CELLS, count=rest))
     return rows
 
 
@@ -44,7 +60,7 @@ def to_csv(rows: Sequence[Mapping[str, object]]) -> str:
     """CSV with a header; text that a spreadsheet would run as a formula is quoted with ``'``.
 
     >>> to_csv([{"level": "node", "node": "=cmd"}]).splitlines()[1]
-    "node,'=cmd,,,,,,,,,"
+    "node,'=cmd,,,,,,,,,,,"
     """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
@@ -77,7 +93,9 @@ def _row(
     breakdown: str = "",
     cell: str = "",
 ) -> dict[str, object]:
-    released = count.to_export() if count is not None else ShownCount(None, "unknown").to_export()
+    released = (count or ShownCount(None, "unknown")).to_export()
+    if released["how"] == "unknown":
+        released["display"] = ""
     return {
         "level": level,
         "node": node,
@@ -85,6 +103,7 @@ def _row(
         "breakdown": breakdown,
         "cell": cell,
         **released,
+        "status": "",
     }
 
 

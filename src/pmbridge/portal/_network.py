@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pmbridge.portal._cohort import CohortCounts
 from pmbridge.portal._counts import ShownCount
 from pmbridge.portal._i18n import N_
+from pmbridge.portal._refusals import Refusal
 
 HEALTH: tuple[tuple[str, str], ...] = (
     ("up", N_("up")),
@@ -34,6 +35,7 @@ class NodeRow:
     hpo_release: str | None
     datasets: tuple[tuple[str, ShownCount | None], ...]
     total: ShownCount | None
+    refusal: Refusal | None = None
 
 
 def node_rows(health: Sequence[Mapping[str, object]], counts: CohortCounts | None) -> list[NodeRow]:
@@ -62,6 +64,7 @@ def node_rows(health: Sequence[Mapping[str, object]], counts: CohortCounts | Non
                     (d, counts.dataset_total(node_id, d) if counts is not None else None) for d in ids
                 ),
                 total=answered.total if answered is not None else None,
+                refusal=answered.refusal if answered is not None else None,
             )
         )
     return rows

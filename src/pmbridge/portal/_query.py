@@ -47,12 +47,18 @@ class ExplorerQuery:
     age_min: int | None = None
     age_max: int | None = None
     run: bool = False
+    breakdowns: bool = True
     problems: tuple[Problem, ...] = field(default=())
 
     @property
     def ready(self) -> bool:
         """Asked, and nothing to fix."""
         return self.run and not self.problems and not self.unresolved
+
+    @property
+    def composed(self) -> bool:
+        """Something chosen and nothing to fix, so its cost can be estimated before it is asked."""
+        return bool(self.filters()) and not self.problems and not self.unresolved
 
     def filters(self) -> list[dict[str, str]]:
         """The Beacon filters of this question (every part must hold)."""
@@ -82,6 +88,8 @@ class ExplorerQuery:
         ):
             if value:
                 pairs.append((name, value))
+        if not self.breakdowns:
+            pairs.append(("breakdowns", "0"))
         if self.run:
             pairs.append(("run", "1"))
         return pairs
@@ -139,6 +147,7 @@ def read_query(params: Sequence[tuple[str, str]], *, index: TermIndex) -> Explor
         age_min=age_min,
         age_max=age_max,
         run=single.get("run", "") not in ("", "0"),
+        breakdowns=single.get("breakdowns", "1") != "0",
         problems=tuple(problems),
     )
 

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pmbridge import __version__
 from pmbridge.portal._i18n import LANG_COOKIE, Formatter, Lang, choose_lang, load_translations, parse_lang
 from pmbridge.portal._nav import NAV
+from pmbridge.portal._refusals import Refusal
 from pmbridge.portal._sessions import SESSION_COOKIE, SessionStore
 
 TEMPLATES: Final = Path(__file__).parent / "templates"
@@ -94,4 +95,17 @@ def _environment(lang: Lang, templates: Path, translations: Translations) -> Env
     env.filters["number"] = formatter.number
     env.filters["when"] = formatter.when
     env.globals["country"] = formatter.country
+    env.globals["shown"] = lambda count: count.text(translations.gettext, formatter.number)
+    env.globals["refusal_text"] = lambda refusal, **names: _refusal_text(refusal, translations, names)
     return env
+
+
+def _refusal_text(refusal: Refusal, translations: Translations, names: Mapping[str, object]) -> str:
+    """A refusal's sentence in the environment's language, its placeholders filled from ``names``."""
+    k = names.get("k")
+    words = refusal.words(
+        node=str(names.get("node") or ""),
+        dataset=str(names.get("dataset") or ""),
+        k=k if isinstance(k, int) else None,
+    )
+    return translations.gettext(refusal.sentence) % words

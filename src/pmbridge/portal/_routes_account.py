@@ -42,6 +42,7 @@ async def account_page(request: Request) -> HTMLResponse:
             "users_problem": users_problem,
             "budget": budget_rows(budget),
             "budget_year": budget.get("year"),
+            "budget_public": budget.get("tier") == "public",
             "budget_problem": budget_problem,
             "node_names": {n.id: n.name or n.id for n in hub_of(request).config.nodes},
             "access_words": ACCESS_WORDS,

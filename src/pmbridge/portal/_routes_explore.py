@@ -11,9 +11,11 @@ from pmbridge.errors import PMBridgeError, QueryError
 from pmbridge.hub import hub_of
 from pmbridge.portal._cohort import CohortCounts
 from pmbridge.portal._context import portal_of
+from pmbridge.portal._cost import CostEstimate, estimate_cost
 from pmbridge.portal._explorer import explorer_charts
 from pmbridge.portal._export import export_rows, to_csv, to_json
 from pmbridge.portal._query import SEXES, ExplorerQuery, read_query
+from pmbridge.portal._refusals import NODE_STATES
 from pmbridge.portal._sources import BREAKDOWNS, cohort_counts
 
 router = APIRouter()
@@ -26,12 +28,16 @@ async def explore_page(request: Request) -> HTMLResponse:
     reference = await portal.reference.get()
     query = read_query(request.query_params.multi_items(), index=reference.terms)
     counts: CohortCounts | None = None
+    estimate: CostEstimate | None = None
     failure = ""
+    breakdowns = BREAKDOWNS if query.breakdowns else ()
     if query.ready:
         try:
-            counts = await cohort_counts(request, query.filters(), breakdowns=BREAKDOWNS)
+            counts = await cohort_counts(request, query.filters(), breakdowns=breakdowns)
         except PMBridgeError as exc:
             failure = f"{exc.message}. {exc.hint}" if exc.hint else exc.message
+    elif query.composed and not query.run:
+        estimate = await estimate_cost(request, query.filters(), breakdowns=breakdowns)
     lang = portal.renderer.lang_of(request)
     names = {n.id: n.name or n.id for n in ctx.config.nodes}
     charts = (
@@ -53,6 +59,8 @@ async def explore_page(request: Request) -> HTMLResponse:
             "problems": {p.field: p.message for p in query.problems},
             "sexes": SEXES,
             "counts": counts,
+            "estimate": estimate,
+            "node_states": NODE_STATES,
             "charts": charts,
             "node_names": names,
             "failure": failure,
@@ -95,4 +103,5 @@ async def _exported(request: Request) -> tuple[ExplorerQuery, CohortCounts]:
         raise QueryError(
             f"the query cannot be exported: {'; '.join(fix)}", hint="open it in /explore to fix it"
         )
-    return query, await cohort_counts(request, query.filters(), breakdowns=BREAKDOWNS)
+    breakdowns = BREAKDOWNS if query.breakdowns else ()
+    return query, await cohort_counts(request, query.filters(), breakdowns=breakdowns)

@@ -13,6 +13,7 @@ from pmbridge.portal._context import portal_of
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._match import BANDS, diagnoses, patients
 from pmbridge.portal._query import Problem, read_query
+from pmbridge.portal._refusals import NODE_STATES, node_answers
 from pmbridge.portal._sources import call_or_problem
 
 router = APIRouter()
@@ -53,16 +54,11 @@ async def match_page(request: Request) -> HTMLResponse:
             "patients": rows,
             "bands": bands,
             "band_words": BANDS,
-            "outcomes": _outcomes(matched),
+            "outcomes": node_answers(matched.get("nodes")),
+            "node_states": NODE_STATES,
             "failures": failures,
             "node_names": {n.id: n.name or n.id for n in hub_of(request).config.nodes},
             "hpo_release": reference.hpo_release,
         },
         status=400 if query.run and problems else 200,
     )
-
-
-def _outcomes(matched: Mapping[str, object]) -> list[Mapping[str, object]]:
-    """How each node answered the match request."""
-    nodes = matched.get("nodes")
-    return [n for n in nodes if isinstance(n, Mapping)] if isinstance(nodes, list) else []

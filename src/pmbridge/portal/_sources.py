@@ -71,11 +71,26 @@ async def node_health(request: Request) -> list[Mapping[str, object]]:
     return [n for n in listed if isinstance(n, Mapping)] if isinstance(listed, list) else []
 
 
+def aggregates_body(
+    filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str] = ()
+) -> dict[str, object]:
+    """The body of ``POST /api/aggregates`` (and of its cost estimate): without breakdowns, none
+    is asked for, so none is counted or charged.
+
+    >>> aggregates_body([{"id": "HP:0001250"}])
+    {'query': {'filters': [{'id': 'HP:0001250'}]}}
+    """
+    body: dict[str, object] = {"query": {"filters": [dict(f) for f in filters]}}
+    if breakdowns:
+        body["breakdowns"] = list(breakdowns)
+    return body
+
+
 async def cohort_counts(
     request: Request, filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str] = ()
 ) -> CohortCounts:
     """The released counts of the individuals matching every filter: per node, dataset and cell."""
-    body = {"query": {"filters": list(filters)}, "breakdowns": list(breakdowns)}
+    body = aggregates_body(filters, breakdowns=breakdowns)
     return from_aggregates(await call(request, "POST", "/api/aggregates", body))
 
 

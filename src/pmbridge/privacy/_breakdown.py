@@ -44,8 +44,13 @@ def plan_suppression(
     min_count: int,
     release_zero: bool = True,
     complementary: bool = True,
+    total_fixed: bool = False,
 ) -> SuppressionPlan:
     """Primary suppression of small cells, then complementary suppression against the total.
+
+    ``total_fixed`` says the total is released anyway (as the plain count of the same question,
+    beside the chart): hiding it protects nothing, so where the plan would hide it, every cell is
+    hidden instead, zeros included, and the breakdown says nothing the total does not.
 
     Primary: a cell below ``min_count`` (1 to k-1, and 0 unless zeros may leave) is hidden. A
     total below ``min_count`` is hidden too; with the total hidden nothing can be subtracted.
@@ -73,6 +78,10 @@ def plan_suppression(
     frozenset()
     >>> plan_suppression({"F": 3}, total=3, min_count=5).total_suppressed
     True
+    >>> plan_suppression({"F": 1, "M": 5, "U": 0}, total=6, min_count=5).total_suppressed
+    True
+    >>> sorted(plan_suppression({"F": 1, "M": 5, "U": 0}, total=6, min_count=5, total_fixed=True).hidden)
+    ['F', 'M', 'U']
     """
     primary = frozenset(
         k for k, v in cells.items() if below_threshold(v, min_count=min_count, release_zero=release_zero)
@@ -91,6 +100,8 @@ def plan_suppression(
     ):
         candidates = sorted((v, k) for k, v in cells.items() if k not in hidden and v > 0)
         if not candidates:
+            if total_fixed:
+                return SuppressionPlan(primary, frozenset(cells) - primary, total_released=True)
             return SuppressionPlan(
                 primary, frozenset(extra), total_suppressed=True, total_rule="complementary"
             )
@@ -128,6 +139,7 @@ def threshold_breakdown(
     release_zero: bool = True,
     complementary: bool = True,
     round_to: int = 1,
+    total_fixed: bool = False,
 ) -> Breakdown:
     """A breakdown with primary and complementary suppression, other cells exact or rounded.
 
@@ -138,7 +150,12 @@ def threshold_breakdown(
     '<5'
     """
     plan = plan_suppression(
-        cells, total=total, min_count=min_count, release_zero=release_zero, complementary=complementary
+        cells,
+        total=total,
+        min_count=min_count,
+        release_zero=release_zero,
+        complementary=complementary,
+        total_fixed=total_fixed,
     )
     released = {
         k: hidden_cell(k, plan, min_count=min_count)

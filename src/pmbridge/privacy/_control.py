@@ -116,6 +116,7 @@ class DisclosureControl:
         total_cohort: Cohort | None = None,
         unit: str = PEOPLE,
         public: bool = False,
+        total_fixed: bool = False,
         year: int | None = None,
     ) -> Breakdown:
         """Release counts per category (sex, age band, dataset) and their total.
@@ -126,7 +127,8 @@ class DisclosureControl:
         answer); the total shares its answer with :meth:`release_count` of the same ``query``.
         The whole breakdown is refused up front when its numbers cannot all be paid for. Pass
         ``total`` whenever the total is released anywhere, or the subtraction it allows is not
-        prevented.
+        prevented, and ``total_fixed`` when it is released elsewhere anyway (then hiding it here
+        would protect nothing; see :func:`plan_suppression`).
         """
         s = self.settings
         k = s.min_count_for(cross_border=cross_border)
@@ -136,6 +138,7 @@ class DisclosureControl:
             min_count=k,
             release_zero=s.release_zero,
             complementary=s.complementary_suppression,
+            total_fixed=total_fixed,
         )
         members = cohorts or {}
         account = PUBLIC if public else researcher

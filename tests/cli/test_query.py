@@ -1,0 +1,106 @@
+"""``pmbridge query``: labels in either language resolve or stop the command, and counts print with
+the portal's marks (never a bare 0 for a held-back number), refusals with their rule and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+import pmbridge.cli  # noqa: F401  (registers every command group)
+from pmbridge.cli._app import app
+from pmbridge.cli._query import build_query, describe, resolve_terms
+from pmbridge.errors import PolicyRefused, UnknownTerm
+from tests.portal.network import SEIZURE
+
+runner = CliRunner()
+
+
+def query(*args: str) -> Any:
+    return runner.invoke(app, ["query", *args], env={"COLUMNS": "240"})
+
+
+def answering(monkeypatch: pytest.MonkeyPatch, doc: object, *, status: int = 200) -> list[Any]:
+    """Make the command's request get ``doc``; returns the bodies it sent."""
+    sent: list[Any] = []
+
+    def post(url: str, *, json: Any, timeout: float) -> httpx.Response:
+        sent.append(json)
+        return httpx.Response(status, json=doc, request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(httpx, "post", post)
+    return sent
+
+
+def test_ids_and_labels_in_english_and_chinese_resolve_to_current_ids() -> None:
+    typed = ["Seizure", "癫痫发作", "HP:0001250", "omim:154700", "细长指(趾)"]
+    assert resolve_terms(typed) == [SEIZURE, "OMIM:154700", "HP:0001166"]
+
+
+@pytest.mark.parametrize("typed", ["癫痫发作作", "seizzure", "HP:9999999", "gene:FBN1"])
+def test_a_term_that_cannot_be_resolved_stops_the_command(
+    monkeypatch: pytest.MonkeyPatch, typed: str
+) -> None:
+    sent = answering(monkeypatch, {})
+    result = query(typed)
+    assert result.exit_code == 1 and sent == []  # nothing asked: the network is never counted unfiltered
+    error = result.exception
+    assert isinstance(error, UnknownTerm) and error.term == typed
+    assert "pmbridge vocab search" in error.hint
+
+
+def test_a_chinese_label_without_chinese_labels_says_where_they_come_from(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "hpo").symlink_to(shared_data / "hpo")  # the release, but no hpo-zh/
+    with pytest.raises(UnknownTerm) as raised:
+        resolve_terms(["癫痫发作"], data_dir=tmp_path)
+    assert "hpo-zh/hpo_zh.tsv" in raised.value.hint and "pmbridge vocab fetch" in raised.value.hint
+    assert resolve_terms(["Seizure"], data_dir=tmp_path) == [SEIZURE]
+
+
+@pytest.mark.anyio
+async def test_counts_print_the_portals_marks_and_refusals_their_fix(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = build_query([], gene="FBN1", sex="female", min_age=None, max_age=None)
+    doc = (await portal.post("/api/individuals", json=body)).json()
+    sent = answering(monkeypatch, doc)
+    result = query("--gene", "FBN1", "--sex", "female")
+    assert result.exit_code == 0, result.output
+    assert sent == [body]
+    out = result.output
+    assert "│ <11 " in out and "Fewer than 11 people" in out
+    assert "total: <11" in out and "total: 0" not in out
+    assert "│ 0 " not in out
+    assert "node cn-shanghai refused (X4): Remove the gene filter to include cn-shanghai" in out
+    assert "node eu-down did not answer (down)" in out
+
+
+def rs(node: str, count: dict[str, object]) -> dict[str, object]:
+    return {"id": f"{node}-rd", "resultsCount": 0, "info": {"node": node, "count": count}}
+
+
+def test_a_total_of_held_back_parts_is_a_bound_and_a_partial_total_says_so() -> None:
+    fewer = {"value": None, "how": "suppressed", "threshold": 11, "rule": "min_count", "reason": ""}
+    noised = {"value": 120, "how": "noised", "threshold": 11, "epsilon": 1.0, "rule": None, "reason": ""}
+    meta = {"meta": {"returnedGranularity": "count"}, "responseSummary": {"numTotalResults": 0}}
+    both = describe({**meta, "response": {"resultSets": [rs("eu-rome", fewer), rs("eu-berlin", fewer)]}})
+    assert "total: <21  (granularity: count)" in both  # two counts each below 11
+    partial = describe({**meta, "response": {"resultSets": [rs("eu-rome", noised), rs("eu-berlin", fewer)]}})
+    assert "total: ≥120 (+ <11)  (granularity: count)" in partial
+
+
+def test_a_refusal_everywhere_exits_with_the_rule_and_what_to_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    said = (
+        "refused by rule X4: every node refused (cn-shanghai: refused by rule X4: genetic-derived output …)"
+    )
+    answering(monkeypatch, {"error": {"errorCode": 403, "errorMessage": said}}, status=403)
+    result = query("--gene", "FBN1")
+    assert result.exit_code == 1
+    error = result.exception
+    assert isinstance(error, PolicyRefused) and error.rule == "X4"
+    assert "Remove the gene filter to include cn-shanghai" in error.message and error.hint == said
