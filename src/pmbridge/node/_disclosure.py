@@ -73,13 +73,14 @@ def allele_floors(
     """The datasets whose count a variant query must hold back, each with why.
 
     ``calls`` gives per dataset the matching calls by zygosity and the people genotyped. The
-    count of a variant query leaves only when the variant's allele count and its complement are
-    each 0 or at least ``floor`` (a rare variant, or one nearly everyone carries, points at a
-    handful of people), and the allele number is 0 or at least ``floor``.
+    count of a variant query leaves only when the variant's allele count is at least ``floor`` and
+    its complement 0 or at least ``floor`` (a rare variant, or one nearly everyone carries, points
+    at a handful of people), and the allele number is 0 or at least ``floor``. A dataset where
+    nobody carries it is held back alike, so that "withheld" does not mean "present".
 
     >>> floors = allele_floors({"a": ({"GENO:0000135": 3}, 40)}, datasets=("a", "b"), floor=10)
-    >>> floors["a"].rule, "b" in floors
-    ('allele_count_floor', False)
+    >>> floors["a"].rule, floors["a"] == floors["b"]
+    ('allele_count_floor', True)
     """
     held: dict[str, ReleasedCount] = {}
     for dataset in datasets:

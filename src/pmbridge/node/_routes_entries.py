@@ -120,6 +120,9 @@ def answer_entries(
     if dropped:
         info["filtersNotApplied"] = list(dropped)
         info["warnings"] = [*_listed(info.get("warnings")), ONE_ENTRY_WARNING.format(", ".join(dropped))]
+    if plan.query is not None and not plan.query.variant.empty and granted is not Granularity.RECORD:
+        floor = ctx.release.disclosure.settings.allele_count_floor
+        info["warnings"] = [*_listed(info.get("warnings")), ALLELE_FLOOR_NOTE.format(floor=floor)]
     return resultsets_response(
         beacon_id=_beacon_id(ctx),
         request=request,
@@ -136,6 +139,14 @@ ONE_ENTRY_WARNING = (
     "{} not applied: below record access a question about one entry answers only whether the entry "
     "is there (a cohort of one person), so filters cannot read that person's attributes"
 )
+
+
+ALLELE_FLOOR_NOTE = (
+    "a variant seen on fewer than {floor} chromosomes of a dataset, none included, is withheld: "
+    "exists false means that no match was released, not that the variant is absent"
+)
+"""Said with every variant answer below record access, whether or not anything was withheld, so
+the note itself tells nothing."""
 
 
 def _about_one_person(

@@ -68,17 +68,22 @@ class AlleleRelease:
 
 
 def release_allele_counts(allele_count: int, allele_number: int, *, floor: int = 10) -> AlleleRelease:
-    """Hold back AC unless it and AN - AC are each 0 or at least ``floor``; AN unless 0 or >= floor.
+    """Hold back AC unless it is at least ``floor`` and AN - AC is 0 or at least ``floor``; AN
+    unless 0 or at least ``floor``.
 
-    0 may leave on either side: "no one carries it" is a Beacon's ordinary "no", and "everyone
-    genotyped carries it on every chromosome" is its mirror.
+    An AC of 0 is held back with the same words as 1 to ``floor``-1: were "no one carries it"
+    released while a rare variant is withheld, "withheld" would itself say the variant is there.
+    So no answer is a definite absence; "everyone genotyped carries it on every chromosome" (AN - AC
+    of 0) may leave, since it names no small group.
 
     >>> release_allele_counts(4, 200).allele_count.display
     'withheld'
+    >>> release_allele_counts(0, 200).allele_count == release_allele_counts(4, 200).allele_count
+    True
     >>> release_allele_counts(195, 200).allele_count.rule
     'allele_count_floor'
-    >>> release_allele_counts(0, 200).frequency, release_allele_counts(20, 200).frequency
-    (0.0, 0.1)
+    >>> release_allele_counts(20, 200).frequency
+    0.1
     """
     complement = allele_number - allele_count
     number = (
@@ -86,8 +91,10 @@ def release_allele_counts(allele_count: int, allele_number: int, *, floor: int =
         if allele_number == 0 or allele_number >= floor
         else _floored(floor, f"fewer than {floor} alleles were genotyped")
     )
-    if 0 < allele_count < floor:
-        count = _floored(floor, f"seen on fewer than {floor} chromosomes (about {floor // 2} people)")
+    if allele_count < floor:
+        count = _floored(
+            floor, f"seen on fewer than {floor} chromosomes, possibly none (about {floor // 2} people or fewer)"
+        )
     elif 0 < complement < floor:
         count = _floored(floor, f"missing from fewer than {floor} of the chromosomes genotyped")
     else:
