@@ -24,7 +24,7 @@ class ReleasedTotal:
     >>> exact = ReleasedCount(value=12, how=ReleaseMethod.EXACT, threshold=5, reason="")
     >>> total = released_total({"a": exact, "b": fewer_than(5)})
     >>> total.value, total.how.value, total.missing, total.display
-    (12, 'exact', ('b',), '12 and 1 part suppressed')
+    (12, 'exact', ('b',), '≥12 (+ 1 part held back)')
     """
 
     value: int | None
@@ -39,13 +39,14 @@ class ReleasedTotal:
 
     @property
     def display(self) -> str:
+        """The sum as people should read it: a partial one is "at least", with what it lacks."""
         if self.value is None:
-            return "suppressed"
+            return "held back"
         prefix = {ReleaseMethod.NOISED: "≈", ReleaseMethod.ROUNDED: "~"}.get(self.how, "")
         if not self.missing:
             return f"{prefix}{self.value}"
         held = len(self.missing)
-        return f"{prefix}{self.value} and {held} part{'s' if held > 1 else ''} suppressed"
+        return f"≥{prefix}{self.value} (+ {held} part{'s' if held > 1 else ''} held back)"
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready fields, in the shape of :meth:`ReleasedCount.to_dict` where they agree."""
