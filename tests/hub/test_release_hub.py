@@ -307,3 +307,52 @@ async def test_near_cohorts_through_the_hub_repeat_the_answer_in_the_same_words(
         assert {n: c["value"] for n, c in counts.items()} == {n: c["value"] for n, c in base.items()}
         assert {n: c["how"] for n, c in counts.items()} == {n: c["how"] for n, c in base.items()}
         assert "same people" in counts["eu-rel"]["reason"]  # the hub keeps a noised node's words
+
+
+async def test_the_cost_of_a_chart_is_said_before_and_matches_what_it_spends(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    token = passport("hub-cost-1", country="IT", key=hub_key(network))
+    request = {"query": {"filters": [{"id": release_node.SEIZURE}]}, "breakdowns": ["sex", "ageBand"]}
+    async with hub(network) as client:
+        before = (await client.post("/api/aggregates/cost", json=request, headers=bearer(token))).json()
+        budget = (await client.get("/api/budget", headers=bearer(token))).json()
+        doc = (await client.post("/api/aggregates", json=request, headers=bearer(token))).json()
+        again = (await client.post("/api/aggregates/cost", json=request, headers=bearer(token))).json()
+    assert budget["nodes"] and all(line["spent"] == 0.0 for n in budget["nodes"] for line in n["datasets"])
+    priced = {(d["node"], d["dataset"]): d for d in before["datasets"]}
+    spent = {(d["node"], d["dataset"]): d["spent"] for d in doc["datasets"]}
+    assert set(priced) == set(spent) and before["missingNodes"] == []
+    for key, line in priced.items():
+        assert line["tier"] == "researcher" and line["refusal"] is None
+        assert line["epsilon"] == spent[key]["epsilon"], key  # what was said is what was spent
+    assert any(line["epsilon"] > 0 for line in priced.values())
+    assert all(line["epsilon"] == 0.0 for line in again["datasets"])  # asked again: free
+
+
+async def test_a_gene_filter_abroad_is_priced_as_the_refusal_it_would_meet(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    token = passport("hub-cost-2", country="IT", key=hub_key(network))
+    request = {"query": {"filters": [{"id": "gene:FBN1"}]}, "breakdowns": []}
+    async with hub(network) as client:
+        doc = (await client.post("/api/aggregates/cost", json=request, headers=bearer(token))).json()
+    cn = [d for d in doc["datasets"] if d["node"] == "cn-rel"]
+    assert cn and cn[0]["refusal"]["rule"] == "X4" and cn[0]["epsilon"] == 0.0
+
+
+async def test_anonymous_callers_share_the_public_tier_at_the_hub_and_spend_nothing(
+    network: tuple[Path, dict[str, NodeContext]],
+) -> None:
+    request = {"query": {"filters": []}, "breakdowns": ["sex"]}
+    async with hub(network) as client:
+        first = (await client.post("/api/aggregates", json=request)).json()
+        again = (await client.post("/api/aggregates", json=request, headers={"User-Agent": "another"})).json()
+        price = (await client.post("/api/aggregates/cost", json=request)).json()
+        budget = (await client.get("/api/budget")).json()
+    assert first["datasets"] == again["datasets"]
+    assert {d["tier"] for d in price["datasets"]} == {"public"} and {
+        d["epsilon"] for d in price["datasets"]
+    } == {0.0}
+    assert budget["tier"] == "public" and budget["hub"]["budget"] is None and budget["hub"]["datasets"] == []
+    assert all(line["budget"] is None for n in budget["nodes"] for line in n["datasets"])

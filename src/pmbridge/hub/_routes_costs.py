@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 
 from fastapi import APIRouter, Request
 
-from pmbridge.beacon import check_filters, json_body, parse_body
-from pmbridge.errors import QueryError
+from pmbridge.beacon import json_body
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus
 from pmbridge.hub._merge_aggregates import outcome
+from pmbridge.hub._routes_release import aggregates_body
 
 router = APIRouter()
 
@@ -24,15 +24,7 @@ async def aggregates_cost(request: Request) -> dict[str, object]:
     """Each node's price of ``POST /api/aggregates`` with the same body: ε per dataset, what would be
     left, and the refusal a dataset would give; nothing is spent or released."""
     ctx, who = hub_of(request), hub_caller(request)
-    body = await json_body(request)
-    if body is None:
-        body = {}
-    if not isinstance(body, Mapping) or not isinstance(body.get("breakdowns", []), list):
-        raise QueryError(
-            'the body must be {"query": {...}, "breakdowns": [...]}, as for POST /api/aggregates',
-            hint='e.g. {"query": {"filters": [{"id": "HP:0001250"}]}, "breakdowns": ["sex"]}',
-        )
-    check_filters(parse_body({"query": body.get("query", {})}).filters)
+    body, _ = aggregates_body(await json_body(request))
     replies = await ctx.ask("POST", "/api/aggregates/cost", json_body=body, headers=who.forward)
     return merge_prices(replies)
 

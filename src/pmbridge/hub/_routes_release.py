@@ -10,7 +10,7 @@ from dataclasses import replace
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from pmbridge.beacon import check_filters, json_body, parse_body, request_body
+from pmbridge.beacon import BeaconRequest, check_filters, json_body, parse_body, request_body
 from pmbridge.errors import QueryError
 from pmbridge.hub._broker import demo_token, user_summary
 from pmbridge.hub._caller import hub_caller
@@ -49,16 +49,7 @@ async def token(request: Request) -> dict[str, object]:
 async def aggregates(request: Request) -> dict[str, object]:
     """Each node's datasets with totals and breakdowns, after the hub's own disclosure pass."""
     ctx, who = hub_of(request), hub_caller(request)
-    body = await json_body(request)
-    if body is None:
-        body = {}
-    if not isinstance(body, Mapping) or not isinstance(body.get("breakdowns", []), list):
-        raise QueryError(
-            'the aggregates body must be {"query": {...}, "breakdowns": [...]}',
-            hint='e.g. {"query": {"filters": [{"id": "HP:0001250"}]}, "breakdowns": ["sex"]}',
-        )
-    beacon = parse_body({"query": body.get("query", {})})
-    check_filters(beacon.filters)
+    body, beacon = aggregates_body(await json_body(request))
     replies = await ctx.ask("POST", "/api/aggregates", json_body=body, headers=who.forward)
     counted = request_body(replace(beacon, granularity=Granularity.COUNT, include_resultset_responses="ALL"))
     where = {n.id: n.jurisdiction for n in ctx.config.nodes}
@@ -84,6 +75,21 @@ async def aggregates(request: Request) -> dict[str, object]:
             released={"datasets": len(merged.datasets)},
         )
     return merged.to_dict()
+
+
+def aggregates_body(body: object) -> tuple[Mapping[str, object], BeaconRequest]:
+    """The body of ``/api/aggregates`` (and of its cost) checked before any node is asked: its
+    shape, and filters the hub can read; returns it with its query as a Beacon request."""
+    if body is None:
+        body = {}
+    if not isinstance(body, Mapping) or not isinstance(body.get("breakdowns", []), list):
+        raise QueryError(
+            'the aggregates body must be {"query": {...}, "breakdowns": [...]}',
+            hint='e.g. {"query": {"filters": [{"id": "HP:0001250"}]}, "breakdowns": ["sex"]}',
+        )
+    beacon = parse_body({"query": body.get("query", {})})
+    check_filters(beacon.filters)
+    return body, beacon
 
 
 @router.get("/api/budget")

@@ -93,7 +93,8 @@ def release_allele_counts(allele_count: int, allele_number: int, *, floor: int =
     )
     if allele_count < floor:
         count = _floored(
-            floor, f"seen on fewer than {floor} chromosomes, possibly none (about {floor // 2} people or fewer)"
+            floor,
+            f"seen on fewer than {floor} chromosomes, possibly none (about {floor // 2} people or fewer)",
         )
     elif 0 < complement < floor:
         count = _floored(floor, f"missing from fewer than {floor} of the chromosomes genotyped")

@@ -125,12 +125,16 @@ class MemoryLedger:
             earlier = self._cache.get(key)
             if earlier is not None and earlier.exact == draw.exact:
                 return earlier
-            account = (key.researcher, key.dataset, draw.year)
-            spent = self._spent.get(account, 0)
-            budget_refusal(key, year=draw.year, spent_nano=spent, budget=budget, epsilon=draw.epsilon)
-            self._spent[account] = spent + to_nano(draw.epsilon)
+            self._charge(key, draw, budget=budget)
             self._cache[key] = draw
             return draw
+
+    def _charge(self, key: NoiseKey, draw: CachedCount, *, budget: float) -> None:
+        """Under the lock: charge ``draw.epsilon``, or raise BudgetExhausted having changed nothing."""
+        account = (key.researcher, key.dataset, draw.year)
+        spent = self._spent.get(account, 0)
+        budget_refusal(key, year=draw.year, spent_nano=spent, budget=budget, epsilon=draw.epsilon)
+        self._spent[account] = spent + to_nano(draw.epsilon)
 
     def secret(self) -> bytes:
         return self._secret
@@ -156,11 +160,7 @@ class MemoryLedger:
             if earlier is not None or draw is None:
                 return earlier
             if budget is not None and draw.epsilon > 0:
-                account = (scope.account, scope.dataset, draw.year)
-                spent = self._spent.get(account, 0)
-                key = NoiseKey(scope.account, scope.dataset, question)
-                budget_refusal(key, year=draw.year, spent_nano=spent, budget=budget, epsilon=draw.epsilon)
-                self._spent[account] = spent + to_nano(draw.epsilon)
+                self._charge(NoiseKey(scope.account, scope.dataset, question), draw, budget=budget)
             if keep > 0 and cohort:
                 history.append((question, cohort, draw))
                 while len(history) > keep:

@@ -145,19 +145,7 @@ class SqliteLedger:
                 ).fetchone()
                 if row is not None and row[0] == draw.exact:
                     return CachedCount(*row)
-                account = (key.researcher, key.dataset, draw.year)
-                spent = db.execute(
-                    "SELECT spent_nano FROM budget WHERE researcher = ? AND dataset = ? AND year = ?", account
-                ).fetchone()
-                spent_nano = int(spent[0]) if spent else 0
-                budget_refusal(
-                    key, year=draw.year, spent_nano=spent_nano, budget=budget, epsilon=draw.epsilon
-                )
-                db.execute(
-                    "INSERT INTO budget VALUES (?, ?, ?, ?) ON CONFLICT (researcher, dataset, year) "
-                    "DO UPDATE SET spent_nano = spent_nano + excluded.spent_nano",
-                    (*account, to_nano(draw.epsilon)),
-                )
+                _charge(db, key, draw, budget=budget)
                 db.execute(
                     "INSERT OR REPLACE INTO noise_cache VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
@@ -199,21 +187,7 @@ class SqliteLedger:
                 if earlier is not None or draw is None:
                     return earlier
                 if budget is not None and draw.epsilon > 0:
-                    account = (scope.account, scope.dataset, draw.year)
-                    spent = db.execute(
-                        "SELECT spent_nano FROM budget WHERE researcher = ? AND dataset = ? AND year = ?",
-                        account,
-                    ).fetchone()
-                    key = NoiseKey(scope.account, scope.dataset, question)
-                    spent_nano = int(spent[0]) if spent else 0
-                    budget_refusal(
-                        key, year=draw.year, spent_nano=spent_nano, budget=budget, epsilon=draw.epsilon
-                    )
-                    db.execute(
-                        "INSERT INTO budget VALUES (?, ?, ?, ?) ON CONFLICT (researcher, dataset, year) "
-                        "DO UPDATE SET spent_nano = spent_nano + excluded.spent_nano",
-                        (*account, to_nano(draw.epsilon)),
-                    )
+                    _charge(db, NoiseKey(scope.account, scope.dataset, question), draw, budget=budget)
                 if keep > 0 and cohort:
                     db.execute(
                         "INSERT INTO releases (scope, question, size, members, exact, value, epsilon, "
@@ -269,6 +243,23 @@ class SqliteLedger:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _charge(db: sqlite3.Connection, key: NoiseKey, draw: CachedCount, *, budget: float) -> None:
+    """Inside a write transaction: charge ``draw.epsilon`` to the key's researcher and dataset in the
+    draw's year, or raise :class:`~pmbridge.errors.BudgetExhausted` having changed nothing."""
+    account = (key.researcher, key.dataset, draw.year)
+    spent = db.execute(
+        "SELECT spent_nano FROM budget WHERE researcher = ? AND dataset = ? AND year = ?", account
+    ).fetchone()
+    budget_refusal(
+        key, year=draw.year, spent_nano=int(spent[0]) if spent else 0, budget=budget, epsilon=draw.epsilon
+    )
+    db.execute(
+        "INSERT INTO budget VALUES (?, ?, ?, ?) ON CONFLICT (researcher, dataset, year) "
+        "DO UPDATE SET spent_nano = spent_nano + excluded.spent_nano",
+        (*account, to_nano(draw.epsilon)),
+    )
 
 
 _NEAR = (
