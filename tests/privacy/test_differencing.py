@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from pmbridge.privacy import (
     DisclosureSettings,
     MemoryLedger,
     ReleasedCount,
+    cohort_sketch,
     differencing_conflict,
     pack_cohort,
     unpack_cohort,
@@ -392,3 +394,11 @@ def test_a_budget_refusal_still_comes_before_a_new_number() -> None:
         40, researcher="r", dataset="ds", query="A again", cross_border=False, cohort=frozenset(range(40))
     )
     assert again.value is not None  # the same people are still answered: free
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=people, b=people)
+def test_a_sketch_never_rules_out_a_cohort_that_is_near(a: Cohort, b: Cohort) -> None:
+    """The pruning is sound: sketches are never further apart than the cohorts themselves."""
+    one, two = (np.frombuffer(cohort_sketch(c), dtype=np.uint32).astype(int) for c in (a, b))
+    assert int(np.abs(one - two).sum()) <= len(a ^ b)

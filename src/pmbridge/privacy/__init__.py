@@ -30,7 +30,7 @@ from pmbridge.privacy._noise import (
     noised_release,
 )
 from pmbridge.privacy._pricing import PricingLedger
-from pmbridge.privacy._recall import CohortScope, Recalled
+from pmbridge.privacy._recall import CohortScope, Recalled, cohort_sketch
 from pmbridge.privacy._released import ReleasedCount, ReleaseMethod, refused, suppressed, suppressed_mark
 from pmbridge.privacy._settings import DISCLOSURE_SETTINGS, DisclosureSettings
 from pmbridge.privacy._sqlite import SqliteLedger
@@ -67,6 +67,7 @@ __all__ = [
     "canonical_query",
     "cohort_digest",
     "cohort_distance",
+    "cohort_sketch",
     "differencing_conflict",
     "discrete_laplace",
     "fewer_than",

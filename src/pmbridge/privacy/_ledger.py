@@ -16,7 +16,7 @@ from typing import Protocol
 from pmbridge.errors import BudgetExhausted
 from pmbridge.privacy._differencing import Cohort, differencing_conflict
 from pmbridge.privacy._ledger_types import NANO, CachedCount, NoiseKey, to_nano
-from pmbridge.privacy._recall import CohortScope, Recalled, nearest_release
+from pmbridge.privacy._recall import CohortScope, Recalled, Remembered, nearest_release, remembered
 
 
 class PrivacyLedger(Protocol):
@@ -101,7 +101,7 @@ class MemoryLedger:
         self._spent: dict[tuple[str, str, int], int] = defaultdict(int)
         self._cache: dict[NoiseKey, CachedCount] = {}
         self._cohorts: dict[str, deque[tuple[str, Cohort]]] = defaultdict(deque)
-        self._releases: dict[CohortScope, deque[tuple[str, Cohort, CachedCount]]] = defaultdict(deque)
+        self._releases: dict[CohortScope, deque[Remembered]] = defaultdict(deque)
         self._secret = os.urandom(32)
 
     def spent(self, researcher: str, dataset: str, year: int) -> float:
@@ -162,7 +162,7 @@ class MemoryLedger:
             if budget is not None and draw.epsilon > 0:
                 self._charge(NoiseKey(scope.account, scope.dataset, question), draw, budget=budget)
             if keep > 0 and cohort:
-                history.append((question, cohort, draw))
+                history.append(remembered(question, cohort, draw))
                 while len(history) > keep:
                     history.popleft()
             return Recalled(draw, question, fresh=True)

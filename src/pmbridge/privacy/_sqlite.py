@@ -7,6 +7,7 @@ atomic across processes, where a DuckDB file admits one writing process only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
@@ -19,7 +20,7 @@ from pmbridge.errors import LedgerBusy, SchemaTooNew, StoreError
 from pmbridge.privacy._differencing import Cohort, differencing_conflict, pack_cohort, unpack_cohort
 from pmbridge.privacy._ledger import budget_refusal
 from pmbridge.privacy._ledger_types import NANO, CachedCount, NoiseKey, to_nano
-from pmbridge.privacy._recall import CohortScope, Recalled, nearest_release
+from pmbridge.privacy._recall import CohortScope, Recalled, Remembered, cohort_sketch, nearest_release
 
 SCHEMA_VERSION = 2
 """1: budget, noise cache, cohort history. 2 adds the releases remembered by cohort (same people,
@@ -45,8 +46,8 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS cohorts_by_size ON cohorts (researcher, size)",
     """CREATE TABLE IF NOT EXISTS releases (
         id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, question TEXT NOT NULL,
-        size INTEGER NOT NULL, members BLOB NOT NULL, exact INTEGER NOT NULL, value INTEGER NOT NULL,
-        epsilon REAL NOT NULL, year INTEGER NOT NULL, how TEXT NOT NULL)""",
+        size INTEGER NOT NULL, sketch BLOB NOT NULL, members BLOB NOT NULL, exact INTEGER NOT NULL,
+        value INTEGER NOT NULL, epsilon REAL NOT NULL, year INTEGER NOT NULL, how TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS releases_by_size ON releases (scope, size)",
     "CREATE TABLE IF NOT EXISTS secret (id INTEGER PRIMARY KEY CHECK (id = 1), value BLOB NOT NULL)",
 )
@@ -190,12 +191,13 @@ class SqliteLedger:
                     _charge(db, NoiseKey(scope.account, scope.dataset, question), draw, budget=budget)
                 if keep > 0 and cohort:
                     db.execute(
-                        "INSERT INTO releases (scope, question, size, members, exact, value, epsilon, "
-                        "year, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO releases (scope, question, size, sketch, members, exact, value, "
+                        "epsilon, year, how) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             scope.key,
                             question,
                             len(cohort),
+                            cohort_sketch(cohort),
                             pack_cohort(cohort),
                             draw.exact,
                             draw.value,
@@ -263,16 +265,17 @@ def _charge(db: sqlite3.Connection, key: NoiseKey, draw: CachedCount, *, budget:
 
 
 _NEAR = (
-    "SELECT question, members, exact, value, epsilon, year, how FROM releases "
+    "SELECT question, size, sketch, members, exact, value, epsilon, year, how FROM releases "
     "WHERE scope = ? AND size > ? AND size < ? ORDER BY id"
 )
 
 
-def _remembered(rows: list[tuple[object, ...]]) -> list[tuple[str, Cohort, CachedCount]]:
+def _remembered(rows: list[tuple[object, ...]]) -> list[Remembered]:
+    """Rows of :data:`_NEAR` as releases whose members are unpacked only if their sketch is near."""
     return [
-        (str(q), unpack_cohort(blob), CachedCount(*rest))  # type: ignore[arg-type]
-        for q, blob, *rest in rows
-        if isinstance(blob, bytes)
+        Remembered(str(q), int(size), sketch, functools.partial(unpack_cohort, blob), CachedCount(*rest))  # type: ignore[arg-type]
+        for q, size, sketch, blob, *rest in rows
+        if isinstance(blob, bytes) and isinstance(sketch, bytes) and isinstance(size, int)
     ]
 
 
