@@ -3,6 +3,7 @@ the portal's marks (never a bare 0 for a held-back number), refusals with their 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pmbridge.cli  # noqa: F401  (registers every command group)
 from pmbridge.cli._app import app
 from pmbridge.cli._query import build_query, describe, resolve_terms
 from pmbridge.errors import PolicyRefused, UnknownTerm
-from tests.portal.network import SEIZURE
+from tests.portal.network import ARACHNODACTYLY, SEIZURE
 
 runner = CliRunner()
 
@@ -78,6 +79,7 @@ async def test_counts_print_the_portals_marks_and_refusals_their_fix(
     assert "│ 0 " not in out
     assert "node cn-shanghai refused (X4): Remove the gene filter to include cn-shanghai" in out
     assert "node eu-down did not answer (down)" in out
+    assert "warning" not in out  # the hub understood the whole request, every result set included
 
 
 def rs(node: str, count: dict[str, object]) -> dict[str, object]:
@@ -104,3 +106,60 @@ def test_a_refusal_everywhere_exits_with_the_rule_and_what_to_change(monkeypatch
     error = result.exception
     assert isinstance(error, PolicyRefused) and error.rule == "X4"
     assert "Remove the gene filter to include cn-shanghai" in error.message and error.hint == said
+
+
+def boolean(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` asking for yes/no, as a hub answers a caller whose datasets release only that."""
+    return {**body, "query": {**body["query"], "requestedGranularity": "boolean"}}
+
+
+@pytest.mark.anyio
+async def test_a_yes_no_answer_prints_yes_or_no_per_node_and_dataset(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = build_query([ARACHNODACTYLY], gene=None, sex=None, min_age=None, max_age=None)
+    doc = (await portal.post("/api/individuals", json=boolean(body))).json()
+    assert "response" not in doc  # a beaconBooleanResponse: the yes/no per dataset is in info
+    answering(monkeypatch, doc)
+    result = query(ARACHNODACTYLY)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert re.search(r"│ eu-rome\s+│ rome-rd\s+│ yes\s+│", out)
+    assert re.search(r"│ cn-shanghai\s+│ shanghai-rd\s+│ no\s+│", out)  # a "no" is shown, not left out
+    assert "exists: yes  (granularity: boolean" in out and "total:" not in out
+    assert "node eu-down did not answer (down): ConnectError" in out
+    assert "warning" not in out  # the hub understood the whole request
+
+
+@pytest.mark.anyio
+async def test_a_yes_no_answer_names_a_refusal_as_a_refusal(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = build_query([], gene="FBN1", sex=None, min_age=None, max_age=None)
+    doc = (await portal.post("/api/individuals", json=boolean(body))).json()
+    answering(monkeypatch, doc)
+    out = query("--gene", "FBN1").output
+    assert re.search(r"│ eu-rome\s+│ rome-rd\s+│ yes\s+│", out) and "shanghai-rd" not in out
+    assert "node cn-shanghai refused (X4): Remove the gene filter to include cn-shanghai" in out
+    assert "cn-shanghai did not answer" not in out
+    assert "node eu-down did not answer (down)" in out
+
+
+def test_each_node_outcome_is_named_as_itself() -> None:
+    nodes = [
+        {"node": "a", "status": "ok"},
+        {"node": "b", "status": "refused", "detail": "forbidden by the proxy"},
+        {"node": "c", "status": "refused", "rule": "budget", "detail": "refused by the budget rule: spent"},
+        {"node": "d", "status": "timeout", "detail": "no reply within 5 s"},
+        {"node": "e", "status": "error", "detail": "boom"},
+    ]
+    doc = {"meta": {"returnedGranularity": "boolean"}, "responseSummary": {"exists": False}}
+    lines = [line for line in describe({**doc, "info": {"nodes": nodes}}) if isinstance(line, str)]
+    assert lines[1:] == [
+        "[yellow]node b refused: forbidden by the proxy[/]",
+        "[yellow]node c refused (budget): Your yearly privacy budget for c is spent: repeat earlier "
+        "questions (free) or ask the data steward.[/]",
+        "[yellow]node d did not answer (timed out): no reply within 5 s[/]",
+        "[yellow]node e did not answer (failed): boom[/]",
+    ]
+    assert lines[0] == "exists: no  (granularity: boolean: no node's number is shown)"

@@ -3,7 +3,8 @@
 Phenotypes are resolved here (ids, English or Chinese labels) and an unknown one stops the
 command: a filter the network cannot apply would otherwise count everyone. Counts are printed with
 the portal's marks (``≈12``, ``~10``, ``<11``, ``hidden``, ``withheld``, ``refused``, ``≥8 (+ <11)``),
-never as a bare 0 for a number that was held back.
+never as a bare 0 for a number that was held back; a yes/no answer (boolean granularity) as yes
+or no per node and dataset.
 """
 
 from __future__ import annotations
@@ -47,9 +48,12 @@ def build_query(
 ) -> dict[str, object]:
     """A Beacon v2 count request body for the given criteria (``terms`` already resolved to ids).
 
+    Every dataset's result set is asked for, misses included, so a "no" and a held-back count
+    are printed rather than left out.
+
     >>> body = build_query(["HP:0001250"], gene="SCN1A", sex=None, min_age=None, max_age=18)
-    >>> [f["id"] for f in body["query"]["filters"]]
-    ['HP:0001250', 'geneId', 'age']
+    >>> [f["id"] for f in body["query"]["filters"]], body["query"]["includeResultsetResponses"]
+    (['HP:0001250', 'geneId', 'age'], 'ALL')
     """
     filters: list[dict[str, str]] = [{"id": t} for t in terms]
     if gene:
@@ -60,7 +64,10 @@ def build_query(
         filters.append({"id": "age", "operator": ">=", "value": f"{min_age:g}"})
     if max_age is not None:
         filters.append({"id": "age", "operator": "<=", "value": f"{max_age:g}"})
-    return {"meta": {"apiVersion": "v2.0.1"}, "query": {"filters": filters, "requestedGranularity": "count"}}
+    return {
+        "meta": {"apiVersion": "v2.0.1"},
+        "query": {"filters": filters, "requestedGranularity": "count", "includeResultsetResponses": "ALL"},
+    }
 
 
 def resolve_terms(texts: Sequence[str], *, data_dir: Path | None = None) -> list[str]:
@@ -198,57 +205,85 @@ def refusal_error(doc: object, *, status: int, url: str) -> PMBridgeError:
 
 
 def describe(doc: Mapping[str, Any]) -> list[Table | str]:
-    """The lines ``pmbridge query`` prints: a table per dataset, the total, and every node that did
-    not answer, each with why (refusals in the portal's words, with what to change)."""
-    from pmbridge.portal import ShownCount, add_counts, node_state
+    """The lines ``pmbridge query`` prints: a row per node and dataset (its count, or at boolean
+    granularity its yes/no), the total, and every node whose answer is not in it, each with why
+    (refusals in the portal's words, with what to change)."""
+    meta, summary, info = (_mapping(doc.get(part)) for part in ("meta", "responseSummary", "info"))
+    granularity = meta.get("returnedGranularity")
+    lines: list[Table | str]
+    if granularity == "boolean":
+        # A beaconBooleanResponse has no ``response``: each dataset's yes/no is in info.resultSets.
+        sets = info.get("resultSets", _mapping(doc.get("response")).get("resultSets"))
+        exists = summary.get("exists")
+        said = "yes" if exists is True else "no" if exists is False else "not said"
+        lines = [_yes_no_table(sets), f"exists: {said}  (granularity: boolean: no node's number is shown)"]
+    else:
+        table, total = _count_table(_mapping(doc.get("response")).get("resultSets"))
+        lines = [table, f"total: {escape(total.plain())}  (granularity: {granularity})"]
+    lines += _node_lines(info.get("nodes"))
+    for warning in _list(info.get("warnings")):
+        lines.append(f"[yellow]warning: {escape(str(warning))}[/]")
+    return lines
+
+
+def _count_table(sets: object) -> tuple[Table, ShownCount]:
+    """Each result set's released count with how it was made, and their total."""
+    from pmbridge.portal import ShownCount, add_counts
 
     table = Table(title="Matching individuals")
     for column in ("node", "dataset", "count", "how"):
         table.add_column(column, overflow="fold")
-    response = doc.get("response", {})
-    sets = response.get("resultSets", []) if isinstance(response, Mapping) else []
     counts: list[ShownCount] = []
-    for item in sets if isinstance(sets, list) else []:
-        info = item.get("info", {}) or {}
-        node = str(info.get("node", ""))
-        shown = ShownCount.from_wire(info.get("count"))
+    for item in (i for i in _list(sets) if isinstance(i, Mapping)):
+        node, dataset = str(_mapping(item.get("info")).get("node", "")), str(item.get("id"))
+        shown = ShownCount.from_wire(_mapping(item.get("info")).get("count"))
         if shown.how == "unknown":  # no account of how it was made (not a PM Bridge node)
             given = item.get("resultsCount")
-            table.add_row(node, str(item.get("id")), escape(str(given)), "no account of how it was released")
+            table.add_row(node, dataset, escape(str(given)), "no account of how it was released")
             continue
         counts.append(shown)
-        table.add_row(
-            node,
-            str(item.get("id")),
-            escape(shown.plain()),
-            escape(_how(shown, node=node, dataset=str(item.get("id")))),
-        )
-    lines: list[Table | str] = [table]
-    meta, summary = doc.get("meta", {}), doc.get("responseSummary", {})
-    granularity = meta.get("returnedGranularity") if isinstance(meta, Mapping) else None
-    if granularity == "boolean":
-        exists = summary.get("exists") if isinstance(summary, Mapping) else None
-        lines.append(
-            f"exists: {'yes' if exists else 'no'}  (granularity: boolean: no node's number is shown)"
-        )
-    else:
-        total = add_counts(counts) if counts else ShownCount(0, "exact")
-        lines.append(f"total: {escape(total.plain())}  (granularity: {granularity})")
-    info = doc.get("info", {})
-    for entry in info.get("nodes", []) if isinstance(info, Mapping) else []:
-        if not isinstance(entry, Mapping) or entry.get("status") == "ok":
-            continue
+        table.add_row(node, dataset, escape(shown.plain()), escape(_how(shown, node=node, dataset=dataset)))
+    return table, add_counts(counts) if counts else ShownCount(0, "exact")
+
+
+def _yes_no_table(sets: object) -> Table:
+    """Each result set's yes/no: whether the dataset has matching individuals, and no number."""
+    table = Table(title="Matching individuals exist")
+    for column in ("node", "dataset", "exists"):
+        table.add_column(column, overflow="fold")
+    for item in (i for i in _list(sets) if isinstance(i, Mapping)):
+        exists = item.get("exists")
+        said = "yes" if exists is True else "no" if exists is False else "not said"
+        table.add_row(str(_mapping(item.get("info")).get("node", "")), str(item.get("id")), said)
+    return table
+
+
+def _node_lines(nodes: object) -> list[str]:
+    """A line for each node whose answer is not in the reply: a refusal with its rule and fix
+    (never "did not answer": it answered), any other with its own status and words."""
+    from pmbridge.portal import node_state
+
+    lines = []
+    for entry in (e for e in _list(nodes) if isinstance(e, Mapping) and e.get("status") != "ok"):
         node, detail = str(entry.get("node", "")), str(entry.get("detail") or "")
         state, refusal = node_state(str(entry.get("status", "")), detail, rule=entry.get("rule"))
-        if refusal is not None:
+        if refusal is not None and refusal.rule == "refused":  # no rule named: its own words say why
+            lines.append(f"[yellow]node {escape(node)} refused: {escape(detail or 'no reason given')}[/]")
+        elif refusal is not None:
             said = escape(refusal.english(node=node))
-            lines.append(f"[yellow]node {escape(node)} refused ({refusal.rule}): {said}[/]")
+            lines.append(f"[yellow]node {escape(node)} refused ({escape(refusal.rule)}): {said}[/]")
         else:
             said = f": {escape(detail)}" if detail else ""
             lines.append(f"[yellow]node {escape(node)} did not answer ({_STATES.get(state, state)}){said}[/]")
-    for warning in info.get("warnings", []) if isinstance(info, Mapping) else []:
-        lines.append(f"[yellow]warning: {escape(str(warning))}[/]")
     return lines
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 _STATES = {"down": "down", "timeout": "timed out", "slow": "too slow", "failed": "failed"}

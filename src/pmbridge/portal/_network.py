@@ -1,20 +1,29 @@
-"""The network page's rows: each node's place, health, datasets and the counts it releases."""
+"""The network page's rows: each node's place, health, datasets and the counts it releases.
+
+Each health of ``GET /api/nodes`` is shown as itself: a node that refused the hub did answer it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from pmbridge.portal._cohort import CohortCounts
 from pmbridge.portal._counts import ShownCount
 from pmbridge.portal._i18n import N_
-from pmbridge.portal._refusals import Refusal
+from pmbridge.portal._refusals import Refusal, node_state
 
 HEALTH: tuple[tuple[str, str], ...] = (
     ("up", N_("up")),
     ("slow", N_("slow")),
+    ("timeout", N_("timed out")),
+    ("refused", N_("refused")),
     ("down", N_("down")),
+    ("error", N_("failed")),
 )
+"""Every health the hub reports, in the order the page counts them, each with its word."""
+ANSWERED: Final = frozenset({"up", "slow", "refused", "error"})
+"""The healths of a node that replied, so its reply time means something."""
 JURISDICTIONS: dict[str, str] = {
     "EU": N_("European Union"),
     "CN": N_("China (mainland)"),
@@ -23,7 +32,11 @@ JURISDICTIONS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class NodeRow:
-    """One node on the network page; ``datasets`` pairs each dataset id with its released count."""
+    """One node on the network page; ``datasets`` pairs each dataset id with its released count.
+
+    ``health`` is one of :data:`HEALTH`; ``refusal`` says why the node refused to count,
+    ``health_refusal`` why it refused the hub's health check.
+    """
 
     id: str
     name: str
@@ -36,6 +49,12 @@ class NodeRow:
     datasets: tuple[tuple[str, ShownCount | None], ...]
     total: ShownCount | None
     refusal: Refusal | None = None
+    health_refusal: Refusal | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the node replied to the health check (in time), whatever it said."""
+        return self.health in ANSWERED
 
 
 def node_rows(health: Sequence[Mapping[str, object]], counts: CohortCounts | None) -> list[NodeRow]:
@@ -50,26 +69,46 @@ def node_rows(health: Sequence[Mapping[str, object]], counts: CohortCounts | Non
         answered = next((n for n in counts.nodes if n.node == node_id), None) if counts else None
         elapsed = node.get("elapsedMs")
         release = node.get("hpoRelease")
+        state = known_health(node.get("health"))
+        detail = str(node.get("detail") or "")
         rows.append(
             NodeRow(
                 id=node_id,
                 name=str(node.get("name") or node_id),
                 jurisdiction=str(node.get("jurisdiction", "")),
                 country=str(node.get("country", "")),
-                health=str(node.get("health", "down")),
+                health=state,
                 elapsed_ms=float(elapsed) if isinstance(elapsed, int | float) else 0.0,
-                detail=str(node.get("detail") or ""),
+                detail=detail,
                 hpo_release=str(release) if release else None,
                 datasets=tuple(
                     (d, counts.dataset_total(node_id, d) if counts is not None else None) for d in ids
                 ),
                 total=answered.total if answered is not None else None,
                 refusal=answered.refusal if answered is not None else None,
+                health_refusal=node_state("refused", detail, rule=node.get("rule"))[1]
+                if state == "refused"
+                else None,
             )
         )
     return rows
 
 
+def known_health(value: object) -> str:
+    """The hub's health word as one of :data:`HEALTH`; anything else (none, or a word this portal
+    does not know) is ``error``: the portal cannot say the node is up, nor that it is down.
+
+    >>> known_health("refused"), known_health("timeout"), known_health(None), known_health("gone")
+    ('refused', 'timeout', 'error', 'error')
+    """
+    return value if isinstance(value, str) and value in dict(HEALTH) else "error"
+
+
 def health_summary(rows: Sequence[NodeRow]) -> dict[str, int]:
-    """How many nodes are up, slow and down."""
+    """How many nodes are in each health of :data:`HEALTH`; the counts add up to ``len(rows)``.
+
+    >>> row = NodeRow("a", "A", "EU", "IT", "refused", 1.0, "", None, (), None)
+    >>> health_summary([row])
+    {'up': 0, 'slow': 0, 'timeout': 0, 'refused': 1, 'down': 0, 'error': 0}
+    """
     return {state: sum(1 for r in rows if r.health == state) for state, _ in HEALTH}

@@ -11,7 +11,7 @@ from pmbridge.portal._charts import bar_chart
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._counts import add_counts
 from pmbridge.portal._i18n import N_
-from pmbridge.portal._network import JURISDICTIONS, health_summary, node_rows
+from pmbridge.portal._network import HEALTH, JURISDICTIONS, health_summary, node_rows
 from pmbridge.portal._sources import node_health, released_totals
 
 router = APIRouter()
@@ -32,6 +32,7 @@ async def network_page(request: Request) -> HTMLResponse:
         {
             "rows": rows,
             "summary": health_summary(rows),
+            "health_words": dict(HEALTH),
             "total": add_counts([r.total for r in rows if r.total is not None]),
             "chart": chart,
             "jurisdictions": JURISDICTIONS,

@@ -66,7 +66,8 @@ async def call_or_problem(
 
 
 async def node_health(request: Request) -> list[Mapping[str, object]]:
-    """Every registered node with its health (up / slow / down), as ``GET /api/nodes`` has it."""
+    """Every registered node with its health (up / slow / timeout / refused / down / error), as
+    ``GET /api/nodes`` has it."""
     listed = (await call(request, "GET", "/api/nodes")).get("nodes")
     return [n for n in listed if isinstance(n, Mapping)] if isinstance(listed, list) else []
 

@@ -1,0 +1,71 @@
+"""The network page shows every health the hub reports as itself, translated, with summary counts
+that add up: a node that refused the hub never reads as down or as not answering."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pmbridge.portal._network import HEALTH, health_summary, node_rows
+from tests.hub.fake_nodes import REFUSAL
+from tests.hub.test_node_outcomes import network
+
+pytestmark = pytest.mark.anyio
+
+# The fake nodes of tests/hub: "slow" answers after the hub's deadline, "error" with a 500.
+BEHAVIOURS = {"good": "up", "refuser": "refused", "slow": "timeout", "error": "error", "down": "down"}
+
+
+def card(html: str, node: str) -> str:
+    start = html.index(f'data-node="{node}"')
+    return html[start : html.index("</article>", start)]
+
+
+def summary(html: str) -> dict[str, int]:
+    listed = html[html.index('class="summary"') : html.index("</ul>", html.index('class="summary"'))]
+    found = re.findall(r'data-summary="(\w+)"><span class="summary-number">(\d+)</span>', listed)
+    return {state: int(n) for state, n in found}
+
+
+async def test_each_health_is_shown_as_itself_and_the_summary_adds_up(tmp_path: Path) -> None:
+    async with network(tmp_path, list(BEHAVIOURS)) as client:
+        english = (await client.get("/network", params={"lang": "en"})).text
+        chinese = (await client.get("/network", params={"lang": "zh"})).text
+    shown = dict(re.findall(r'data-node="([\w-]+)".*?data-health="(\w+)"', english, re.S))
+    assert shown == BEHAVIOURS
+    assert summary(english) == {
+        "up": 1,
+        "timeout": 1,
+        "refused": 1,
+        "down": 1,
+        "error": 1,
+    }  # 0 slow: left out
+    assert sum(summary(english).values()) == len(BEHAVIOURS)
+    refused = card(english, "refuser")
+    assert 'data-health-refused="X1"' in refused and "Refused the hub:" in refused
+    assert "Records cannot leave their jurisdiction" in refused and REFUSAL in refused  # the node's words
+    assert "Not answering" not in refused and ">down<" not in refused
+    assert "Not answering: no reply within 0.5 s" in card(english, "slow")
+    assert "Its answer could not be used: boom" in card(english, "error")
+    assert "Not answering: ConnectError" in card(english, "down")
+    assert " ms</span>" in card(english, "refuser") and " ms</span>" not in card(english, "slow")
+    words = {"up": "在线", "timeout": "超时", "refused": "已拒绝", "down": "离线", "error": "失败"}
+    for node, health in BEHAVIOURS.items():
+        said = card(chinese, node)
+        assert re.search(
+            rf'data-health="{health}">\s*<span class="dot" aria-hidden="true"></span>\s*{words[health]}', said
+        )
+    assert "拒绝了中心的请求：" in card(chinese, "refuser") and "其答复无法使用：" in card(chinese, "error")
+
+
+def test_rows_keep_every_health_and_an_unknown_one_is_not_called_up_or_down() -> None:
+    listed = [{"id": state, "health": state, "detail": "refused by rule X4: genetic"} for state, _ in HEALTH]
+    rows = node_rows([*listed, {"id": "old"}, {"id": "new", "health": "sleeping"}], None)
+    assert [r.health for r in rows] == [state for state, _ in HEALTH] + ["error", "error"]
+    counts = health_summary(rows)
+    assert list(counts) == [state for state, _ in HEALTH] and sum(counts.values()) == len(rows)
+    refusals = {r.id: r.health_refusal for r in rows if r.health_refusal is not None}
+    assert list(refusals) == ["refused"] and refusals["refused"].rule == "X4"
+    assert [r.id for r in rows if r.answered] == ["up", "slow", "refused", "error", "old", "new"]
