@@ -23,7 +23,8 @@ import duckdb
 import httpx
 import pytest
 
-from pmbridge.demo import DEMO_NODES, DemoPaths, Supervisor, build_demo, write_hub_config
+from pmbridge.demo import DEMO_NODES, DemoPaths, Supervisor, build_demo
+from tests.e2e.network import start_side_by_side
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -34,7 +35,7 @@ FEMALE = {"id": "sex", "operator": "=", "value": "FEMALE"}
 BREAKDOWNS = ["sex", "ageBand", "phenotypeCategory"]
 REFUSING = {"budget", "differencing_guard"}
 GENETIC = {"g_variants"}
-STEP_SECONDS = 30.0
+STEP_SECONDS = 60.0
 """Each request's time limit; every walk is a fixed list of steps."""
 Key = tuple[str, str]  # (node, dataset)
 Number = Mapping[str, object]
@@ -46,22 +47,6 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoPath
     build_demo(paths, size=SIZE, workers=1, say=lambda _: None)
     with Supervisor(paths.root / "run") as supervisor:
         yield paths, start_side_by_side(supervisor, paths)
-
-
-def start_side_by_side(supervisor: Supervisor, paths: DemoPaths) -> dict[str, str]:
-    """:func:`~pmbridge.demo.start_network`, but with the three nodes started at once: each spends
-    seconds importing and loading the HPO before it listens, and they do not wait on one another."""
-    with ThreadPoolExecutor(len(DEMO_NODES)) as pool:
-        started = {
-            node.id: pool.submit(
-                supervisor.start, node.id, ["node", "serve", "--config", str(paths.node_config(node))]
-            )
-            for node in DEMO_NODES
-        }
-    urls = {name: service.result().url for name, service in started.items()}
-    write_hub_config(paths, urls)
-    urls["hub"] = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)]).url
-    return urls
 
 
 def demo_passport(hub: str, user: str) -> dict[str, str]:
@@ -89,9 +74,10 @@ def refusals(doc: object, where: str = "") -> list[str]:
     return found
 
 
-def shown(number: Number) -> tuple[object, object, object]:
-    """What a reader sees of a released number: its value, how it was made and its display."""
-    return number["value"], number["how"], number["display"]
+def shown(number: Number) -> tuple[object, ...]:
+    """What a reader sees of a released number: its value, how it was made, its display, and which
+    release it was first made as (``origin``: the same for the same people)."""
+    return number["value"], number["how"], number["display"], number.get("origin")
 
 
 def numeric(number: Number) -> bool:

@@ -36,11 +36,11 @@ from pmbridge.demo import (
     DemoPaths,
     Supervisor,
     build_demo,
-    write_hub_config,
 )
 from pmbridge.hub import load_broker_key
 from pmbridge.policy import generate_issuer_key
 from pmbridge.signing import SignedRequests, load_signing_key
+from tests.e2e.network import start_side_by_side
 from tests.release import bearer, passport
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -59,26 +59,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoPaths, 
     paths = DemoPaths(tmp_path_factory.mktemp("attacks"))
     build_demo(paths, size=SIZE, workers=1, say=lambda _: None)
     extra = {
+        # no "same people, same answer" on the tiny node: every new question costs, so only the
+        # budget decides what is refused
         TINY: node_variant(paths, TINY, {"yearly_epsilon_budget": 3.0, "differencing_guard": False}),
         EXACT: node_variant(paths, EXACT, {"noise": False}, own_store=True),
     }
     with Supervisor(paths.root / "run") as supervisor:
-        yield paths, start(supervisor, paths, extra)
-
-
-def start(supervisor: Supervisor, paths: DemoPaths, extra: Mapping[str, Path]) -> dict[str, str]:
-    """The demo nodes and the extra ones, started side by side (each spends seconds loading the HPO),
-    then the hub over the demo nodes only."""
-    configs = {node.id: paths.node_config(node) for node in DEMO_NODES} | dict(extra)
-    with ThreadPoolExecutor(len(configs)) as pool:
-        started = {
-            name: pool.submit(supervisor.start, name, ["node", "serve", "--config", str(config)])
-            for name, config in configs.items()
-        }
-    urls = {name: service.result().url for name, service in started.items()}
-    write_hub_config(paths, {node.id: urls[node.id] for node in DEMO_NODES})
-    urls["hub"] = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)]).url
-    return urls
+        yield paths, start_side_by_side(supervisor, paths, extra=extra)
 
 
 def node_variant(
@@ -154,13 +141,19 @@ def oldest_age(paths: DemoPaths) -> float:
     return float(age)
 
 
+def without(keys: str | tuple[str, ...], doc: object) -> object:
+    """``doc`` without ``keys`` wherever they occur."""
+    dropped = (keys,) if isinstance(keys, str) else keys
+    if isinstance(doc, Mapping):
+        return {k: without(dropped, v) for k, v in doc.items() if k not in dropped}
+    if isinstance(doc, list | tuple):
+        return [without(dropped, v) for v in doc]
+    return doc
+
+
 def without_timings(doc: object) -> object:
     """A reply without the hub's timings, which differ between two identical answers."""
-    if isinstance(doc, Mapping):
-        return {k: without_timings(v) for k, v in doc.items() if k not in ("elapsed_ms", "elapsedMs")}
-    if isinstance(doc, list):
-        return [without_timings(v) for v in doc]
-    return doc
+    return without(("elapsed_ms", "elapsedMs"), doc)
 
 
 EVERYONE = {"id": "age", "operator": ">", "value": "-1"}
@@ -188,8 +181,13 @@ def test_a_differencing_attack_on_noised_counts_learns_nothing(
         assert reply.status_code == 200, reply.text
         assert node_line(reply.json(), "eu-rome")["status"] == "ok"
         (again,) = counts(reply.json()).values()
-        assert (again["value"], again["display"]) == (given["value"], given["display"])
-        seconds.append({k: v for k, v in again.items() if k != "value" and k != "display"})
+        # the first answer again, from the same release (``origin`` names the release, per researcher)
+        assert (again["value"], again["display"], again["origin"]) == (
+            given["value"],
+            given["display"],
+            given["origin"],
+        )
+        seconds.append({k: v for k, v in again.items() if k not in ("value", "display", "origin")})
         budget = httpx.get(f"{urls['hub']}/api/budget", headers=bearer(token), timeout=TIMEOUT).json()
         spent = {line["dataset"]: line["spent"] for n in budget["nodes"] for line in n["datasets"]}
         assert spent["rome-rd"] == 1.0
@@ -204,7 +202,7 @@ def test_a_vs_a_minus_one_on_exact_counts_repeats_the_first_answer(
     person away by subtraction. The second answer repeats the first in both worlds, marked "~" as
     given again: A - 1 and A reworded read the same, value, how and words."""
     paths, urls = demo
-    auth = as_hub(paths, EXACT)
+    auth = as_hub(paths, "eu-rome")  # eu-rome-exact is eu-rome, asked at another address
     minus_one = {"id": "age", "operator": "<", "value": str(oldest_age(paths))}
     same = {"id": "age", "operator": "<", "value": "1000"}
     worlds = []
@@ -217,12 +215,12 @@ def test_a_vs_a_minus_one_on_exact_counts_repeats_the_first_answer(
         reply = ask(urls[EXACT], second, token=token, auth=auth)
         assert reply.status_code == 200, reply.text
         (again,) = counts(reply.json()).values()
-        assert again["value"] == SIZE and again["display"] == f"~{SIZE}"
+        assert (again["value"], again["display"], again["origin"]) == (SIZE, f"~{SIZE}", given["origin"])
         assert (
             ask(urls[EXACT], EVERYONE, token=token, auth=auth).json()["response"] == first.json()["response"]
         )
-        worlds.append((reply.json()["response"], reply.json()["responseSummary"]))
-    assert worlds[0] == worlds[1]
+        worlds.append(without("origin", (reply.json()["response"], reply.json()["responseSummary"])))
+    assert worlds[0] == worlds[1]  # ``origin`` is per researcher: two attackers' ids differ anyway
     # the public tier: one shared account, the same rule (rounded to 10, so "A" reads 200 as well)
     first = counts(ask(urls[EXACT], EVERYONE, auth=auth).json())
     second = counts(ask(urls[EXACT], minus_one, auth=auth).json())
@@ -272,7 +270,10 @@ def test_averaging_gains_nothing(demo: tuple[DemoPaths, dict[str, str]]) -> None
                     continue
                 reply = count_through(client, method, filters)
                 assert reply.status_code == 200, reply.text
-                found = {k: (c["value"], c["display"], c["how"]) for k, c in counts(reply.json()).items()}
+                found = {
+                    k: (c["value"], c["display"], c["how"], c.get("origin"))
+                    for k, c in counts(reply.json()).items()
+                }
                 assert len(found) == 3
                 seen[who].add(json.dumps(sorted(found.items())))
         budget = registered.get("/api/budget").json()
@@ -284,15 +285,18 @@ def test_averaging_gains_nothing(demo: tuple[DemoPaths, dict[str, str]]) -> None
         ("cn-shanghai", "shanghai-rd"): 1.0,
     }
     public = json.loads(seen["anonymous"].pop())
-    assert all(value % 10 == 0 and how == "noised" for _, (value, _, how) in public)
+    assert all(value % 10 == 0 and how == "noised" for _, (value, _, how, _) in public)
 
 
 def test_an_exhausted_budget_is_refused_while_the_public_tier_keeps_answering(
     demo: tuple[DemoPaths, dict[str, str]],
 ) -> None:
+    """A registered researcher with ε 3 a year asks four new questions: the fourth is refused,
+    naming the budget rule (and the price of a chart says so before it is asked); anonymous callers
+    on the same node, who spend no budget, keep getting answers, old questions and new."""
     paths, urls = demo
     token = passport("spender", country="IT", key=broker(paths))
-    auth = as_hub(paths, TINY)
+    auth = as_hub(paths, "eu-rome")  # eu-rome-tiny is eu-rome, asked at another address
     questions = [{"id": "sex", "operator": "=", "value": s} for s in ("FEMALE", "MALE")]
     questions += [
         {"id": "age", "operator": "<", "value": "40"},
@@ -528,9 +532,11 @@ def test_reading_people_out_by_id_recovers_nothing(demo: tuple[DemoPaths, dict[s
     jobs: list[
         tuple[str, str, str, str, Probe, str, str]
     ] = []  # where, caller, path, granularity, probe, node, id
+    probe_filters: dict[tuple[str, str], str] = {}
     for node in ("eu-rome", "cn-shanghai"):
         people = sequential_people(paths, node, 6)
         for probe in probes(paths, node, people):
+            probe_filters[(node, probe.name)] = probe.filters[0]["id"] if probe.filters else ""
             for granularity in ("boolean", "count"):
                 for caller in callers:
                     for entry in people:
@@ -579,6 +585,11 @@ def test_reading_people_out_by_id_recovers_nothing(demo: tuple[DemoPaths, dict[s
         assert status == 200, (where, caller, path, granularity, probe, text)
         doc = json.loads(text)
         assert doc["responseSummary"]["exists"] is True, (where, caller, path, granularity, probe, node)
+        # the caller is told the filter was not applied: at the node by name, at the hub per node
+        assert any("not applied" in w for w in doc["info"]["warnings"]), (where, probe)
+        if where != "hub":
+            dropped = ["variant parameters"] if probe == "variant" else [probe_filters[(node, probe)]]
+            assert doc["info"]["filtersNotApplied"] == dropped, (where, probe, doc["info"])
         if granularity == "count":
             held = [s for s in doc["response"]["resultSets"] if s["exists"]]
             assert len(held) == 1 and held[0]["info"]["count"]["value"] is None, (where, caller, path, probe)

@@ -76,6 +76,8 @@ def answer_entries(
         )
         plan, dropped = about_one_entry(owned, request)
     genetic = plan.query is not None and is_genetic(plan.query)
+    if not plan.datasets:  # a dataset held elsewhere: nothing is read or released, so no rule but purpose
+        granted, genetic = Granularity.BOOLEAN, False
     if target.collection:
         return _collections(
             ctx,
