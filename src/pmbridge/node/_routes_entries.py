@@ -77,7 +77,7 @@ def answer_entries(
         plan, dropped = about_one_entry(owned, request)
     genetic = plan.query is not None and is_genetic(plan.query)
     if not plan.datasets:  # a dataset held elsewhere: nothing is read or released, so no rule but purpose
-        granted, genetic = Granularity.BOOLEAN, False
+        genetic = False
     if target.collection:
         return _collections(
             ctx,
@@ -90,7 +90,9 @@ def answer_entries(
             genetic=genetic,
             audit=audit,
         )
-    admitted = admit(ctx.release, who, granularity=granted, genetic=genetic, audit=audit)
+    admitted = admit(
+        ctx.release, who, granularity=granted, genetic=genetic, audit=audit, personal=bool(plan.datasets)
+    )
     counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
     exact = {ds.id: counts.get(ds.id, 0) for ds in plan.datasets}
     records: dict[str, list[Record]] = {}
