@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from bench._common import percentiles, synthetic_store
-from bench.diagnosis_ranking import load_case, read_cases
+from bench.diagnosis_ranking import load_cases, read_cases
 from pmbridge.node._matching import build_matcher
 from pmbridge.node._pseudonyms import MatchIds
 from pmbridge.node._release_matches import BAND_BOUNDS
@@ -49,10 +49,10 @@ def query_patients(hpo: Hpo, *, count: int) -> list[PhenotypeQuery]:
     cases = read_cases(dev)
     step = max(1, len(cases) // count)
     queries = []
-    for case_id, diagnosis, cited, path in cases[::step][:count]:
-        query = load_case(case_id, diagnosis, cited, path, hpo).query
+    for case in load_cases(cases[::step][:count], hpo=hpo).cases:
+        query = case.query
         queries.append(PhenotypeQuery(query.observed, query.excluded, query.genes[:1]))
-    return [q for q in queries if q.observed]
+    return queries
 
 
 def profiles_of(con: duckdb.DuckDBPyConnection, positions: list[int]) -> dict[str, PatientProfile]:

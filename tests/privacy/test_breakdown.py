@@ -159,7 +159,7 @@ def test_noised_breakdowns_hide_the_same_cells(cells: dict[str, int], cross_bord
     assert again == out
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(cells=breakdowns, k=st.integers(2, 12), release_zero=st.booleans())
 def test_a_total_released_elsewhere_is_never_the_protection(
     cells: dict[str, int], k: int, release_zero: bool
@@ -171,6 +171,8 @@ def test_a_total_released_elsewhere_is_never_the_protection(
     if out.total is None or out.total.value is None:
         assert total < k or (total == 0 and not release_zero)  # only a small total is hidden
         return
+    if len(cells) == 1 or total == 0:
+        return  # one cell is the total itself, and a total of nobody hides nobody
     feasible = feasible_values(out, k=k, release_zero=release_zero, total_fixed=True)
     for name, values in (feasible or {}).items():
         assert len(values) >= 2, f"{name}={cells[name]} recovered from {out}"

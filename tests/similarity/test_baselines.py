@@ -11,7 +11,10 @@ from pyhpo import HPOSet, Ontology
 from pyhpo.stats import EnrichmentModel
 
 from pmbridge.similarity import (
+    DiseaseRanker,
     InformationContent,
+    PhenotypeQuery,
+    RankingMethod,
     TermGraph,
     TermMeasure,
     TermSetIndex,
@@ -103,3 +106,18 @@ def test_resnik_bma_equals_hpo3_fun_sim_avg(hpo: Hpo, hpo3_diseases: dict[str, f
     )
     got = [ours[index.position[d]] for d in sample]
     assert got == pytest.approx(theirs, rel=1e-5, abs=1e-5)  # hpo3 computes in float32
+
+
+def test_the_ranker_draws_from_the_current_terms_not_hpo3s_population(
+    ranker: DiseaseRanker, hpo: Hpo
+) -> None:
+    """hpo3 counts obsolete terms in its urn; the ranker counts the current ones (docs/similarity.md)."""
+    current = sum(1 for term in Ontology if not term.is_obsolete)
+    assert (ranker.population, current, len(hpo), len(Ontology)) == (19_034, 19_034, 19_034, 19_484)
+    index = ranker.baseline_index()
+    served = ranker.scores(PhenotypeQuery(observed=tuple(QUERY)), method=RankingMethod.HYPERGEOMETRIC)
+    assert served == hypergeometric_scores(QUERY, index=index, population=current)
+    # the same formula with hpo3's urn differs, a little
+    with_hpo3 = hypergeometric_scores(QUERY, index=index, population=len(Ontology))
+    assert served != with_hpo3
+    assert served == pytest.approx(with_hpo3, rel=0.1, abs=0.1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from pmbridge.similarity import (
@@ -134,3 +136,35 @@ def test_parameters_are_keyword_only_and_change_the_model(graph: TermGraph) -> N
     strict = PhenotypeLikelihood(annotations, graph=graph, parameters=LikelihoodParameters(sibling=0.0))
     lenient = PhenotypeLikelihood(annotations, graph=graph)
     assert strict.scores(["focal"])[1] < lenient.scores(["focal"])[1]
+
+
+def test_an_excluded_feature_never_promotes_the_diseases_that_have_it(graph: TermGraph) -> None:
+    model = PhenotypeLikelihood(
+        [
+            disease("always", ("focal", 1.0)),
+            disease("rarely", ("focal", 0.05)),
+            disease("never", ("myopia", 1.0)),
+        ],
+        graph=graph,
+    )
+    change = dict(zip(model.ids, model.scores([], excluded=["seizure"]), strict=True))
+    assert change["never"] == 0.0  # a disease without the feature: ratio 1
+    assert change["always"] < change["rarely"] <= 0.0
+    assert change["rarely"] > math.log(0.95)  # rare: barely any evidence
+    floor = LikelihoodParameters().excluded_floor
+    assert change["always"] >= math.log(floor)  # obligate: strong, but a missed feature is possible
+
+
+def test_evidence_of_a_disease_sums_to_its_score(graph: TermGraph) -> None:
+    model = PhenotypeLikelihood(
+        [disease("a", ("focal", 0.5), ("myopia", 1.0), genes=("G",)), disease("b", ("generalized", 0.5))],
+        graph=graph,
+    )
+    observed, excluded = ["focal", "intellectual"], ["myopia", "generalized"]
+    scores = model.scores(observed, excluded=excluded, genes=["G"])
+    for i in range(len(model)):
+        evidence = model.evidence(i, observed, excluded=excluded, genes=["G"])
+        assert sum(e.weight for e in evidence) * math.log(10) == pytest.approx(scores[i])
+    first = model.evidence(0, observed, excluded=excluded, genes=["G"])
+    assert (first[0].term, first[0].kind) == ("G", "gene")
+    assert {e.kind for e in first} == {"gene", "observed", "excluded"}

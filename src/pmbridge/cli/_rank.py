@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pmbridge.cli._app import app
+
+if TYPE_CHECKING:
+    from pmbridge.similarity import Evidence
+    from pmbridge.vocab import Hpo
+
+WHY_LINES = 3
+"""Contributions shown per disease in the table, for and against each."""
 
 
 class _Method(StrEnum):  # mirrors pmbridge.similarity.RankingMethod without importing it at start-up
@@ -37,6 +45,13 @@ def rank_command(
         list[str] | None,
         typer.Option("--diseases", help="Disease vocabularies to rank: OMIM (default), ORPHA, DECIPHER."),
     ] = None,
+    why: Annotated[
+        bool,
+        typer.Option(
+            "--why/--no-why",
+            help="Show the terms that count for and against each disease, with their weights.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     data_dir: Annotated[
         Path | None,
@@ -69,6 +84,7 @@ def rank_command(
             "query": {"observed": query.observed, "excluded": query.excluded, "genes": query.genes},
             "diseases": [
                 {"rank": d.rank, "id": d.id, "name": d.name, "score": round(d.score, 4), "genes": d.genes}
+                | ({"evidence": _evidence_json(hpo, d.evidence)} if why else {})
                 for d in ranked
             ],
         }
@@ -84,8 +100,45 @@ def rank_command(
         if method is _Method.LIKELIHOOD
         else "rank counts ties pessimistically",
     )
-    for column in ("rank", "disease", "name", "score", "genes"):
+    reasons = [_why_lines(hpo, item.evidence) for item in ranked] if why else []
+    columns = ["rank", "disease", "name", "score", "genes"] + (["why (log10 LR)"] if any(reasons) else [])
+    for column in columns:
         table.add_column(column, overflow="fold")
-    for item in ranked:
-        table.add_row(str(item.rank), item.id, item.name, f"{item.score:.2f}", ", ".join(item.genes))
+    for i, item in enumerate(ranked):
+        cells = [str(item.rank), item.id, item.name, f"{item.score:.2f}", ", ".join(item.genes)]
+        table.add_row(*cells, *(["\n".join(reasons[i])] if len(columns) > len(cells) else []))
     console.print(table)
+
+
+def _label(hpo: Hpo, item: Evidence) -> tuple[str, str]:
+    """(English, Chinese) label of an evidence term: a gene is its own symbol."""
+    if item.kind == "gene":
+        return item.term, item.term
+    english = hpo.term(item.term).name
+    return english, hpo.labels_zh.label(item.term, english)[0]
+
+
+def _evidence_json(hpo: Hpo, evidence: Iterable[Evidence]) -> list[dict[str, object]]:
+    return [{**e.to_dict(), "labels": dict(zip(("en", "zh"), _label(hpo, e), strict=True))} for e in evidence]
+
+
+def _why_lines(hpo: Hpo, evidence: Iterable[Evidence]) -> list[str]:
+    """The strongest contributions for, then against, one line each."""
+    items = list(evidence)  # sorted by |weight|, largest first
+    chosen = [e for e in items if e.weight > 0][:WHY_LINES] + [e for e in items if e.weight < 0][:WHY_LINES]
+    return [why_line(e.term, kind=e.kind, weight=e.weight, label=_label(hpo, e)[0]) for e in chosen]
+
+
+def why_line(term: str, *, kind: str, weight: float, label: str) -> str:
+    """One contribution as the table shows it.
+
+    >>> why_line("HP:0001250", kind="observed", weight=1.2, label="Seizure")
+    '+1.20 Seizure (HP:0001250)'
+    >>> why_line("HP:0000252", kind="excluded", weight=-0.849, label="Microcephaly")
+    '−0.85 excluded: Microcephaly (HP:0000252)'
+    >>> why_line("SCN1A", kind="gene", weight=3.0, label="SCN1A")
+    '+3.00 gene: SCN1A'
+    """
+    sign = "+" if weight >= 0 else "\N{MINUS SIGN}"
+    what = {"gene": f"gene: {term}", "excluded": f"excluded: {label} ({term})"}.get(kind, f"{label} ({term})")
+    return f"{sign}{abs(weight):.2f} {what}"

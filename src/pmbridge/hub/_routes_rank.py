@@ -7,6 +7,7 @@ The caller is checked and the answer audited as any hub answer (nothing about a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -16,6 +17,7 @@ from pmbridge.beacon import json_body
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.similarity import (
+    Evidence,
     PhenotypeQuery,
     PhenotypeRequest,
     RankedDisease,
@@ -68,9 +70,11 @@ def answer_rank(body: PhenotypeRequest, *, data_dir: Path | None) -> dict[str, o
             "excluded": [_term(hpo, t) for t in query.excluded],
             "gene": body.gene,
         },
-        "diseases": [_disease(d) for d in ranked],
+        "diseases": [_disease(hpo, d) for d in ranked],
         "notes": [
             "rank counts ties pessimistically; score is the log likelihood ratio (docs/similarity.md)",
+            "evidence: each query term's log10 likelihood-ratio contribution to the disease "
+            "(positive for it, negative against it), largest first",
             "the reference data has no Chinese disease names: labels.zh repeats the English name "
             "(zhFallback true)",
         ],
@@ -83,7 +87,7 @@ def _term(hpo: Hpo, term_id: str) -> dict[str, object]:
     return {"id": term_id, "labels": {"en": term.name, "zh": zh}, "zhFallback": fallback}
 
 
-def _disease(disease: RankedDisease) -> dict[str, object]:
+def _disease(hpo: Hpo, disease: RankedDisease) -> dict[str, object]:
     return {
         "rank": disease.rank,
         "id": disease.id,
@@ -91,4 +95,18 @@ def _disease(disease: RankedDisease) -> dict[str, object]:
         "zhFallback": True,
         "score": round(disease.score, 4),
         "genes": list(disease.genes),
+        "evidence": evidence_json(hpo, disease.evidence),
     }
+
+
+def evidence_json(hpo: Hpo, evidence: Iterable[Evidence]) -> list[dict[str, object]]:
+    """Each contribution with its term's English and Chinese labels (a gene is its own symbol)."""
+    shown: list[dict[str, object]] = []
+    for item in evidence:
+        if item.kind == "gene":
+            labelled: dict[str, object] = {"labels": {"en": item.term, "zh": item.term}, "zhFallback": False}
+        else:
+            labelled = _term(hpo, item.term)
+            del labelled["id"]
+        shown.append({**item.to_dict(), **labelled})
+    return shown

@@ -1,5 +1,5 @@
-"""The patient match page's rows: ranked diagnoses (``POST /api/rank``) and matching patients across
-nodes (``POST /api/match``): pseudonymous matches where a node releases them, score bands otherwise."""
+"""The patient match page's rows: ranked diagnoses with the terms for and against each (``POST /api/rank``)
+and matching patients across nodes (``POST /api/match``): pseudonymous matches or score bands."""
 
 from __future__ import annotations
 
@@ -8,9 +8,40 @@ from dataclasses import dataclass
 from typing import Final
 
 from pmbridge.portal._counts import ShownCount
-from pmbridge.portal._i18n import N_
+from pmbridge.portal._i18n import N_, Lang
 
 BANDS: Final = {"weak": N_("weak"), "moderate": N_("moderate"), "strong": N_("strong")}
+REASONS: Final = 3
+"""Terms shown per diagnosis on each side (for, against): the strongest, as the hub orders them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One query term's (or the gene's) share of a diagnosis' score: a log10 likelihood ratio."""
+
+    term: str
+    kind: str
+    """``observed``, ``excluded`` or ``gene``."""
+    weight: float
+    en: str
+    zh: str | None
+    """None where the HPO translation has no label (the English one is shown, marked)."""
+
+    def label(self, lang: Lang) -> tuple[str, bool]:
+        """``(label, is_english_fallback)`` in ``lang``, as the `term_label` macro wants it."""
+        if lang is Lang.ZH:
+            return (self.en, True) if self.zh is None else (self.zh, False)
+        return self.en, False
+
+    @property
+    def signed(self) -> str:
+        """The weight with its sign, as the page shows it (both locales write ``.`` for decimals).
+
+        >>> Reason("HP:0000252", "excluded", -0.849, "Microcephaly", "小头畸形").signed
+        '−0.85'
+        """
+        sign = "+" if self.weight >= 0 else "\N{MINUS SIGN}"
+        return f"{sign}{abs(self.weight):.2f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +51,10 @@ class Diagnosis:
     name: str
     score: float
     genes: tuple[str, ...]
+    supporting: tuple[Reason, ...] = ()
+    """The strongest terms for the disease, strongest first."""
+    opposing: tuple[Reason, ...] = ()
+    """The strongest terms against it, strongest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +85,7 @@ def diagnoses(doc: Mapping[str, object]) -> list[Diagnosis]:
     found = []
     for item in _list(doc.get("diseases")):
         labels = _mapping(item.get("labels"))
+        why = reasons_of(item.get("evidence"))
         found.append(
             Diagnosis(
                 rank=int(str(item.get("rank", 0))),
@@ -57,8 +93,29 @@ def diagnoses(doc: Mapping[str, object]) -> list[Diagnosis]:
                 name=str(labels.get("en") or item.get("id", "")),
                 score=_score(item.get("score")),
                 genes=tuple(str(g) for g in _list_of_any(item.get("genes"))),
+                supporting=tuple(r for r in why if r.weight > 0)[:REASONS],
+                opposing=tuple(r for r in why if r.weight < 0)[:REASONS],
             )
         )
+    return found
+
+
+def reasons_of(evidence: object) -> list[Reason]:
+    """The contributions of one disease of a ``/api/rank`` answer, strongest first.
+
+    >>> [r.signed for r in reasons_of([{"term": "HP:0001250", "kind": "observed", "weight": 0.4,
+    ...     "labels": {"en": "Seizure", "zh": "癫痫发作"}, "zhFallback": False},
+    ...     {"term": "SCN1A", "kind": "gene", "weight": 3}])]
+    ['+3.00', '+0.40']
+    """
+    found = []
+    for item in _list(evidence):
+        labels = _mapping(item.get("labels"))
+        term = str(item.get("term", ""))
+        english = str(labels.get("en") or term)
+        chinese = None if item.get("zhFallback") is True else str(labels.get("zh") or "") or None
+        found.append(Reason(term, str(item.get("kind", "")), _score(item.get("weight")), english, chinese))
+    found.sort(key=lambda r: -abs(r.weight))
     return found
 
 

@@ -50,7 +50,8 @@ def plan_suppression(
 
     ``total_fixed`` says the total is released anyway (as the plain count of the same question,
     beside the chart): hiding it protects nothing, so where the plan would hide it, every cell is
-    hidden instead, zeros included, and the breakdown says nothing the total does not.
+    hidden instead, zeros included; and a total under 2k hides every cell whatever they hold, since
+    with so few people the choice of cells to hide would itself tell the split.
 
     Primary: a cell below ``min_count`` (1 to k-1, and 0 unless zeros may leave) is hidden. A
     total below ``min_count`` is hidden too; with the total hidden nothing can be subtracted.
@@ -92,6 +93,10 @@ def plan_suppression(
         return SuppressionPlan(primary, frozenset(), total_suppressed=True, total_rule="min_count")
     if not complementary:
         return SuppressionPlan(primary, frozenset(), total_released=True)
+    if total_fixed and 0 < total < 2 * min_count:
+        # With the total known, a small one can be split only a few ways, and which cells the plan
+        # hides would single one out (1 + 1 of 2 hides both; 0 + 2 does not): hide them all, always.
+        return SuppressionPlan(primary, frozenset(cells) - primary, total_released=True)
     lo = 1 if release_zero else 0
     hidden = set(primary)
     extra: set[str] = set()

@@ -6,6 +6,7 @@ from pmbridge.similarity._baselines import (
     hypergeometric_log_sf,
     hypergeometric_scores,
 )
+from pmbridge.similarity._evidence import Evidence
 from pmbridge.similarity._graph import TermGraph
 from pmbridge.similarity._hpo import (
     TermInformation,
@@ -58,6 +59,7 @@ __all__ = [
     "Aggregation",
     "ContactRequest",
     "DiseaseRanker",
+    "Evidence",
     "InformationContent",
     "LikelihoodParameters",
     "MatchIndex",

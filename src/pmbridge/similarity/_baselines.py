@@ -1,6 +1,7 @@
 """The two standard ways to score every item of an index against a query, the yardsticks of ours.
 
-Resnik best-match average (symmetric) and hpo3's hypergeometric enrichment, both reproduced exactly.
+Resnik best-match average (symmetric) and hpo3's hypergeometric enrichment, both reproduced exactly
+(enrichment given hpo3's population; :class:`DiseaseRanker` passes the current terms instead).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def hypergeometric_scores(query: Collection[str], *, index: TermSetIndex, popula
 
     A query term counts for an item when the item's closure holds it (the item has it or a term
     below it). p is the chance of at least that many such terms among ``len(query)`` drawn from
-    ``population`` terms of which the item's closure holds ``closure_sizes[i]``. Items with no
+    ``population`` terms (hpo3: all terms, obsolete too; ``DiseaseRanker``: the current ones) of
+    which the item's closure holds ``closure_sizes[i]``. Items with no
     query term score 0.
     """
     terms = {t for t in query if t in index.graph}
