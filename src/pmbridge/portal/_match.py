@@ -9,6 +9,7 @@ from typing import Final
 
 from pmbridge.portal._counts import ShownCount
 from pmbridge.portal._i18n import N_, Lang
+from pmbridge.portal._terms import bilingual_label
 
 BANDS: Final = {"weak": N_("weak"), "moderate": N_("moderate"), "strong": N_("strong")}
 REASONS: Final = 3
@@ -29,9 +30,7 @@ class Reason:
 
     def label(self, lang: Lang) -> tuple[str, bool]:
         """``(label, is_english_fallback)`` in ``lang``, as the `term_label` macro wants it."""
-        if lang is Lang.ZH:
-            return (self.en, True) if self.zh is None else (self.zh, False)
-        return self.en, False
+        return bilingual_label(self.en, self.zh, lang)
 
     @property
     def signed(self) -> str:

@@ -30,9 +30,19 @@ class TermMatch:
 
     def label(self, lang: Lang) -> tuple[str, bool]:
         """``(label, is_english_fallback)`` in ``lang``."""
-        if lang is Lang.ZH:
-            return (self.en, True) if self.zh is None else (self.zh, False)
-        return self.en, False
+        return bilingual_label(self.en, self.zh, lang)
+
+
+def bilingual_label(en: str, zh: str | None, lang: Lang) -> tuple[str, bool]:
+    """``(label, is_english_fallback)`` in ``lang``: Chinese where there is a label, else English,
+    marked as a fallback.
+
+    >>> bilingual_label("Seizure", None, Lang.ZH)
+    ('Seizure', True)
+    """
+    if lang is Lang.ZH:
+        return (en, True) if zh is None else (zh, False)
+    return en, False
 
 
 @dataclass(frozen=True, slots=True)
