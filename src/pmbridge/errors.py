@@ -9,11 +9,15 @@
     │   ├── SchemaTooNew          the file was written by a newer PM Bridge
     │   └── LedgerBusy            a SQLite ledger stayed locked past its busy timeout (HTTP 503)
     ├── IngestError               a whole ingest run failed (per-record problems are reports)
+    ├── WorkerFailed              a worker process of a parallel stage raised or died
+    │   └── WorkerStalled         no worker finished a task within the watchdog's time
     ├── QueryError                a request that cannot be answered as asked (HTTP 400)
     │   ├── UnsupportedFilter     a filter the node cannot apply
     │   └── UnknownMatch          a match id the node never gave out for that dataset (HTTP 404)
     ├── UpstreamError             a node or hub did not answer usefully (HTTP 502)
     ├── MatchIndexNotReady        a node's patient-matching index is still being built (HTTP 503)
+    ├── RateLimited               too many sign-ins or contact requests in a short time (HTTP 429)
+    │   └── DuplicateRequest      the same contact request was already sent a moment ago
     ├── SignatureRejected         a signed HTTP message failed verification (HTTP 401), with a reason
     ├── AuditLogError             the audit log cannot be opened or appended to
     ├── DisclosureRefused         disclosure control refuses a release (HTTP 403), naming the rule
@@ -32,6 +36,7 @@ status it maps to, and a ``hint`` that tells the user what to do next.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 __all__ = [
@@ -39,16 +44,19 @@ __all__ = [
     "BudgetExhausted",
     "ConfigError",
     "DisclosureRefused",
+    "DuplicateRequest",
     "IngestError",
     "KnowledgeError",
     "KnowledgeImportRejected",
     "LedgerBusy",
     "MatchIndexNotReady",
     "NotASteward",
+    "Overloaded",
     "PMBridgeError",
     "PassportRejected",
     "PolicyRefused",
     "QueryError",
+    "RateLimited",
     "ReferenceDataMissing",
     "SchemaTooNew",
     "SignatureRejected",
@@ -60,6 +68,8 @@ __all__ = [
     "UnsupportedFilter",
     "UpstreamError",
     "VocabularyError",
+    "WorkerFailed",
+    "WorkerStalled",
 ]
 
 
@@ -142,6 +152,42 @@ class IngestError(PMBridgeError):
     status = 400
 
 
+class WorkerFailed(PMBridgeError):
+    """A worker process of a parallel stage (cohort generation, ingest checks) raised or died.
+
+    Every worker has been stopped and the stage wrote nothing (its output is written atomically).
+    """
+
+    code = "worker_failed"
+    status = 500
+
+    def __init__(self, stage: str, detail: str, *, hint: str = "") -> None:
+        self.stage = stage
+        super().__init__(
+            f"{stage}: {detail}",
+            hint=hint
+            or "run it again; if it fails the same way, retry with --workers 1 and report the error "
+            "(a worker killed by signal 9 usually means the machine ran out of memory)",
+        )
+
+
+class WorkerStalled(WorkerFailed):
+    """No worker finished a task within the watchdog's time (a deadlocked or starved worker)."""
+
+    code = "worker_stalled"
+
+    def __init__(self, stage: str, *, seconds: float, workers: int) -> None:
+        self.seconds = seconds
+        self.workers = workers
+        super().__init__(
+            stage,
+            f"none of {workers} worker processes finished a task in {seconds:g} s; "
+            "they were stopped and nothing was written",
+            hint="run it again (a heavily loaded machine can be this slow: raise --stall-seconds, "
+            "or use fewer --workers); if it stalls again, run with --workers 1 and report it",
+        )
+
+
 class QueryError(PMBridgeError):
     code = "bad_request"
     status = 400
@@ -163,6 +209,21 @@ class UpstreamError(PMBridgeError):
     status = 502
 
 
+class Overloaded(PMBridgeError):
+    """A hub or node already serves as many requests as it admits at once (``max_in_flight``)."""
+
+    code = "overloaded"
+    status = 503
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        self.limit = limit
+        self.retry_after = retry_after
+        super().__init__(
+            f"overloaded: {limit} requests are already in progress",
+            hint=f"retry after {retry_after} s, as the Retry-After header says",
+        )
+
+
 class MatchIndexNotReady(PMBridgeError):
     """A match came while the node's patient-matching index was still being built, and waited for
     it as long as the node allows (``node.match_index_wait_seconds``)."""
@@ -176,6 +237,26 @@ class MatchIndexNotReady(PMBridgeError):
             f"the node's patient-matching index is still being built (waited {waited:g} s)",
             hint="retry in a few seconds: the node builds it once when it starts and after its store changes",
         )
+
+
+class RateLimited(PMBridgeError):
+    """Too many requests of one kind from one client or account in a short time (HTTP 429); the
+    reply's ``Retry-After`` header says, in whole seconds, when the next one may come."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float, hint: str = "") -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            message, hint=hint or f"wait {self.retry_after} s before sending another; see docs/errors.md"
+        )
+
+
+class DuplicateRequest(RateLimited):
+    """The same request from the same account was already sent a moment ago (HTTP 429)."""
+
+    code = "duplicate_request"
 
 
 class SignatureRejected(PMBridgeError):

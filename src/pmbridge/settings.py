@@ -73,6 +73,12 @@ NODE_SETTINGS: tuple[Setting, ...] = (
         "match_index_not_ready (HTTP 503).",
     ),
     Setting(
+        "node.max_in_flight",
+        32,
+        "Requests the node serves at once; past it, 503 with Retry-After at once, signed and audited "
+        "(GET /health says 'overloaded' meanwhile).",
+    ),
+    Setting(
         "node.public_url",
         None,
         "The URL the node is reached at from outside, e.g. 'https://beacon.example.org' (its API is "
@@ -109,7 +115,22 @@ HUB_SETTINGS: tuple[Setting, ...] = (
     Setting("hub.id", "pmbridge-hub", "Identifier of the hub, used as the network Beacon's id."),
     Setting("hub.name", "PM Bridge network", "Human-readable name of the network."),
     Setting(
-        "hub.deadline_seconds", 5.0, "Per-node deadline of a fan-out; slower nodes are reported as 'timeout'."
+        "hub.deadline_seconds",
+        5.0,
+        "Deadline of a request that asks the nodes, counted from its arrival at the hub (time queued in "
+        "the hub counts); nodes that have not replied by then are reported as 'timeout'.",
+    ),
+    Setting(
+        "hub.max_in_flight",
+        64,
+        "Requests the hub serves at once; past it, 503 with Retry-After at once (GET /health says "
+        "'overloaded' meanwhile) rather than a queue that outlives the deadline.",
+    ),
+    Setting(
+        "hub.connections_per_node",
+        8,
+        "Requests the hub sends one node at once; more wait for a free connection within their deadline, "
+        "so a frozen or slow node delays only requests to itself.",
     ),
     Setting(
         "hub.max_reply_bytes", 5_000_000, "Largest reply accepted from a node; larger ones are rejected."
@@ -158,6 +179,34 @@ HUB_SETTINGS: tuple[Setting, ...] = (
         "Web origins whose browser scripts may call /api (CORS: GET, POST, HEAD and preflight "
         "OPTIONS, never with credentials), e.g. ['https://portal.example.org']; ['*'] any origin, "
         "[] none.",
+    ),
+    Setting(
+        "hub.rate_limits.sign_in_burst",
+        10,
+        "Sign-ins (POST /api/auth/token, the portal's sign-in form) one client address may make as one "
+        "user at once; past it, rate_limited (HTTP 429) with Retry-After. 0 turns the limit off.",
+    ),
+    Setting(
+        "hub.rate_limits.sign_in_per_minute",
+        5.0,
+        "How many more sign-ins per minute each address and user name get back after the burst.",
+    ),
+    Setting(
+        "hub.rate_limits.contact_burst",
+        5,
+        "Contact requests (POST /api/match/contact) one account (passport issuer and subject) may "
+        "send at once; past it, rate_limited (HTTP 429) with Retry-After. 0 turns the limit off.",
+    ),
+    Setting(
+        "hub.rate_limits.contact_per_minute",
+        1.0,
+        "How many more contact requests per minute an account gets back after the burst.",
+    ),
+    Setting(
+        "hub.rate_limits.contact_repeat_seconds",
+        600.0,
+        "For how long the same contact request (same match, same words) from the same account is "
+        "refused as already sent (duplicate_request, HTTP 429). 0 turns the check off.",
     ),
     Setting(
         "knowledge.steward_token",

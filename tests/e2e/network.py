@@ -14,10 +14,14 @@ from pmbridge.demo import DEMO_NODES, DemoPaths, Supervisor, write_hub_config
 
 
 def start_side_by_side(
-    supervisor: Supervisor, paths: DemoPaths, *, extra: Mapping[str, Path] | None = None
+    supervisor: Supervisor,
+    paths: DemoPaths,
+    *,
+    extra: Mapping[str, Path] | None = None,
+    hub_deadline: float = 5.0,
 ) -> dict[str, str]:
     """The demo nodes and any ``extra`` nodes (name -> config), then the hub over the demo nodes
-    only; returns name -> URL."""
+    only (waiting ``hub_deadline`` seconds for them); returns name -> URL."""
     configs = {node.id: paths.node_config(node) for node in DEMO_NODES} | dict(extra or {})
     with ThreadPoolExecutor(len(configs)) as pool:
         started = {
@@ -25,6 +29,6 @@ def start_side_by_side(
             for name, config in configs.items()
         }
     urls = {name: service.result().url for name, service in started.items()}
-    write_hub_config(paths, {node.id: urls[node.id] for node in DEMO_NODES})
+    write_hub_config(paths, {node.id: urls[node.id] for node in DEMO_NODES}, deadline_seconds=hub_deadline)
     urls["hub"] = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)]).url
     return urls

@@ -57,6 +57,7 @@ BEHAVIOURS = {
     ),
     "unsigned": lambda: (200, count_reply("unsigned-ds", 3), 0.0),
     "refuser": lambda: (403, error_reply(403, REFUSAL), 0.0),
+    "busy": lambda: (503, error_reply(503, "overloaded: 32 requests are already in progress"), 0.0),
     "forger": lambda: (200, count_reply("forger-ds", 4), 0.0),
 }
 NODE_KEYS = {behaviour: generate_key_pair() for behaviour in BEHAVIOURS}

@@ -88,3 +88,55 @@ async def test_the_network_page_reports_health(tmp_path: Path) -> None:
     # timed out, refused and down stay what they are: none is folded into another
     health = {n["id"]: n["health"] for n in nodes}
     assert health == {"good": "up", "slow": "timeout", "refuser": "refused", "down": "down"}
+
+
+async def count_through_hub(config_nodes: list[NodeEntry], tmp_path: Path) -> httpx.Response:
+    config = hub_config(config_nodes, tmp_path, id="hub", deadline=DEADLINE, max_reply_bytes=100_000)
+    app = create_hub_app(config)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
+    ):
+        return await client.post("/api/individuals", json={"query": {"requestedGranularity": "count"}})
+
+
+async def test_when_no_node_answers_the_hub_says_so_with_a_502_never_a_no_match(tmp_path: Path) -> None:
+    with fake_node("slow") as slow, fake_node("garbage") as garbage:
+        reply = await count_through_hub(
+            [entry("slow", slow), entry("garbage", garbage), entry("down", dead_url())], tmp_path
+        )
+    assert reply.status_code == 502
+    message = reply.json()["error"]["errorMessage"]
+    assert message.startswith("no node answered, so there is no answer")
+    for said in ("slow: timeout", "garbage: error", "down: down"):
+        assert said in message
+
+
+async def test_a_total_without_a_node_that_did_not_answer_says_it_is_partial(tmp_path: Path) -> None:
+    with fake_node("good") as good:
+        reply = await count_through_hub([entry("good", good), entry("down", dead_url())], tmp_path)
+    doc = reply.json()
+    assert reply.status_code == 200
+    assert doc["info"]["missingNodes"] == ["down"]
+    total = doc["info"]["total"]
+    assert (total["value"], total["partial"], total["absentNodes"]) == (7, True, ["down"])
+    assert total["display"] == "≥7 (+ 1 node left out)"
+
+
+async def test_an_overloaded_node_is_reported_as_overloaded_not_as_broken(tmp_path: Path) -> None:
+    with fake_node("busy") as busy, fake_node("good") as good:
+        config = hub_config([entry("busy", busy), entry("good", good)], tmp_path, id="hub", deadline=DEADLINE)
+        app = create_hub_app(config)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
+        ):
+            nodes = (await client.get("/api/nodes")).json()["nodes"]
+            health = (await client.get("/health")).json()
+        only_busy = await count_through_hub([entry("busy", busy)], tmp_path / "alone")
+    assert {n["id"]: n["health"] for n in nodes} == {"busy": "overloaded", "good": "up"}
+    assert health["status"] == "up"
+    assert health["load"]["limit"] == config.max_in_flight
+    assert set(health["links"]) == {"busy", "good"}
+    assert only_busy.status_code == 502
+    assert "busy: overloaded" in only_busy.json()["error"]["errorMessage"]

@@ -69,11 +69,11 @@ async def test_when_every_node_that_answered_refused_the_hub_refuses_with_the_ru
     assert summary["requestedGranularity"] == "record"  # the request made, not a default one
 
 
-async def test_no_node_answering_is_an_empty_answer_today(tmp_path: Path) -> None:
-    """Pinned as it is: with every node down the network says "no" (200); the nodes say why."""
+async def test_no_node_answering_is_a_502_not_an_empty_answer(tmp_path: Path) -> None:
+    """With every node down there is no answer, so the network does not say "no": a 502 naming
+    each node with its status."""
     async with network(tmp_path, ["down"]) as client:
         reply = await client.post("/api/individuals", json={"query": {"requestedGranularity": "count"}})
-    assert reply.status_code == 200
-    doc = reply.json()
-    assert doc["responseSummary"]["exists"] is False
-    assert [(n["node"], n["status"]) for n in doc["info"]["nodes"]] == [("down", "down")]
+    assert reply.status_code == 502
+    assert "exists" not in reply.text
+    assert "(down: down, ConnectError" in reply.json()["error"]["errorMessage"]

@@ -18,6 +18,7 @@ from pmbridge.errors import ConfigError
 from pmbridge.hub import (
     HubConfig,
     NodeEntry,
+    NodeLinks,
     NodeRequestSigner,
     NodeStatus,
     create_hub_app,
@@ -86,7 +87,7 @@ async def ask(transport: httpx.MockTransport, *names: str, headers: dict[str, st
             json_body={"query": {"requestedGranularity": "count"}},
             deadline=5.0,
             max_reply_bytes=100_000,
-            client=client,
+            links=NodeLinks.over(client),
             headers=headers,
         )
 

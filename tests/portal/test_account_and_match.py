@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from pmbridge.portal._sessions import SESSION_COOKIE
+from tests.portal.forms import post_account_form
 from tests.portal.network import ARACHNODACTYLY, SEIZURE
 
 pytestmark = pytest.mark.anyio
@@ -43,7 +44,7 @@ async def test_signing_in_keeps_the_passport_and_the_hub_answers_as_that_researc
     anonymous = (await portal.get("/explore", params={"hpo": ARACHNODACTYLY, "run": "1"})).text
     assert "Fewer than 11 people" in suppressed_title(anonymous, "eu-rome")  # abroad: unknown country
 
-    signed = await portal.post("/account/sign-in", data={"user": "eu-researcher"})
+    signed = await post_account_form(portal, "/account/sign-in", user="eu-researcher")
     assert signed.status_code == 303 and signed.headers["location"] == "/account"
     cookie = signed.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -57,7 +58,7 @@ async def test_signing_in_keeps_the_passport_and_the_hub_answers_as_that_researc
     at_home = (await portal.get("/explore", params={"hpo": ARACHNODACTYLY, "run": "1"})).text
     assert "Fewer than 5 people" in suppressed_title(at_home, "eu-rome")  # same jurisdiction: k = 5
 
-    out = await portal.post("/account/sign-out")
+    out = await post_account_form(portal, "/account/sign-out")
     assert out.status_code == 303 and f'{SESSION_COOKIE}=""' in out.headers["set-cookie"]
     portal.cookies.set(SESSION_COOKIE, signed.cookies[SESSION_COOKIE])  # replaying the old id
     assert "<h1>Sign in</h1>" in (await portal.get("/account", params={"lang": "en"})).text

@@ -19,6 +19,7 @@ from pmbridge.policy import DEMO_ISSUER, DEMO_STEWARD
 from pmbridge.portal._context import Portal
 from pmbridge.portal._sessions import SESSION_COOKIE
 from pmbridge.signing import generate_key_pair, save_key_pair
+from tests.portal.forms import post_account_form
 
 pytestmark = pytest.mark.anyio
 
@@ -60,7 +61,7 @@ def form_token(app: FastAPI, client: httpx.AsyncClient) -> str:
 
 
 async def sign_in(client: httpx.AsyncClient, user: str) -> None:
-    signed = await client.post("/account/sign-in", data={"user": user})
+    signed = await post_account_form(client, "/account/sign-in", user=user)
     assert signed.status_code == 303 and SESSION_COOKIE in client.cookies
 
 

@@ -1,13 +1,22 @@
-"""The replay cache: remembers nonces for the window, stays bounded, and never opens a gap."""
+"""The replay caches: remember nonces for the window, stay bounded, never open a gap, and (the
+persistent one) survive a restart."""
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 
-from pmbridge.errors import ConfigError, SignatureRejected
-from pmbridge.signing import ReplayCache
+from pmbridge.errors import ConfigError, SignatureRejected, StoreError
+from pmbridge.signing import (
+    KeyRing,
+    PersistentReplayCache,
+    ReplayCache,
+    RequestVerifier,
+    generate_key_pair,
+    sign_request,
+)
 
 
 def test_nonces_expire_after_the_window() -> None:
@@ -61,3 +70,82 @@ def test_threads_never_accept_one_nonce_twice() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ConfigError, match="positive"):
         ReplayCache(window_seconds=0)
+
+
+# The persistent cache: what a serving node uses (nonces.sqlite beside its store).
+
+
+def test_a_persistent_cache_remembers_across_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "nonces.sqlite"
+    first = PersistentReplayCache(path, window_seconds=30)
+    first.check_and_remember("k", "a", created=100, now=100)
+    first.close()
+    again = PersistentReplayCache(path, window_seconds=30)
+    with pytest.raises(SignatureRejected, match="replayed"):
+        again.check_and_remember("k", "a", created=100, now=110)
+    again.check_and_remember("other", "a", created=100, now=110)  # per key, as in memory
+    assert len(again) == 2
+    again.close()
+
+
+def test_a_persistent_cache_forgets_only_what_is_stale_anyway(tmp_path: Path) -> None:
+    cache = PersistentReplayCache(tmp_path / "nonces.sqlite", window_seconds=30)
+    cache.check_and_remember("k", "old", created=100, now=100)
+    cache.check_and_remember("k", "future", created=160, now=100)  # a sender's clock ahead of ours
+    cache.check_and_remember("k", "new", created=131, now=131)  # 131 - 100 > 30: "old" is pruned
+    assert len(cache) == 2
+    with pytest.raises(SignatureRejected, match="replayed"):
+        cache.check_and_remember("k", "future", created=160, now=131)
+    cache.close()
+
+
+def test_two_processes_worth_of_connections_never_accept_one_nonce_twice(tmp_path: Path) -> None:
+    """Several caches on one file (as several worker processes of one node would hold), in threads."""
+    path = tmp_path / "nonces.sqlite"
+    caches = [PersistentReplayCache(path, window_seconds=30) for _ in range(4)]
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def worker(cache: PersistentReplayCache) -> None:
+        for i in range(100):
+            try:
+                cache.check_and_remember("k", f"n{i}", created=100, now=100)
+            except SignatureRejected:
+                continue
+            with lock:
+                accepted.append(f"n{i}")
+
+    threads = [threading.Thread(target=worker, args=(cache,)) for cache in caches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(accepted) == sorted(f"n{i}" for i in range(100))
+    for cache in caches:
+        cache.close()
+
+
+def test_a_damaged_nonce_file_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "nonces.sqlite"
+    path.write_bytes(b"not a database" * 100)
+    with pytest.raises(StoreError, match="replay ledger") as caught:
+        PersistentReplayCache(path, window_seconds=30)
+    assert "delete it" in caught.value.hint
+
+
+def test_a_verifier_with_a_nonce_file_refuses_a_replay_after_a_restart(tmp_path: Path) -> None:
+    """The in-process core of tests/e2e/test_replay_restart.py: one verifier per process lifetime."""
+    hub = generate_key_pair()
+    ring = KeyRing({"hub": hub.verifying_key})
+    headers = sign_request(method="POST", target="/api/x", body=b"{}", key=hub, audience="eu-a")
+
+    def verify(verifier: RequestVerifier) -> None:
+        verifier.verify(method="POST", target="/api/x", headers=list(headers.items()), body=b"{}")
+
+    before = RequestVerifier(keys=ring, audience="eu-a", nonce_file=tmp_path / "nonces.sqlite")
+    verify(before)
+    before.close()
+    after = RequestVerifier(keys=ring, audience="eu-a", nonce_file=tmp_path / "nonces.sqlite")
+    with pytest.raises(SignatureRejected, match="replayed"):
+        verify(after)
+    after.close()

@@ -46,8 +46,8 @@ def query_digest(query: bytes | str | Mapping[str, object]) -> str:
     elif isinstance(query, str):
         try:
             raw = canonical_json(json.loads(query))
-        except ValueError:
-            raw = query.encode("utf-8")
+        except (ValueError, RecursionError):  # any body a client sends: the log must still name it
+            raw = query.encode("utf-8", "surrogatepass")
     else:
         raw = query
     return "sha256:" + hashlib.sha256(raw).hexdigest()

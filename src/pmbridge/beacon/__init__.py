@@ -1,5 +1,6 @@
 """GA4GH Beacon v2 wire format: request parsing, filter meaning, response documents."""
 
+from pmbridge.beacon._admission import HEALTH_RESPONSES, Admission, AdmissionGate, time_left
 from pmbridge.beacon._body import json_body
 from pmbridge.beacon._entry_types import (
     BIOSAMPLE,
@@ -46,6 +47,18 @@ from pmbridge.beacon._framework import (
     service_info,
 )
 from pmbridge.beacon._handlers import install_error_handlers
+from pmbridge.beacon._headers import install_security_headers
+from pmbridge.beacon._limits import MAX_NESTING, nesting_depth, nesting_refusal
+from pmbridge.beacon._openapi import (
+    BEACON_REQUEST_BODY,
+    FILTERING_TERMS_BODY,
+    aggregates_body_schema,
+    entry_operation,
+    error_responses,
+    json_request_body,
+    operation,
+    terms_operation,
+)
 from pmbridge.beacon._public_api import (
     PublicApi,
     install_cors,
@@ -79,17 +92,23 @@ from pmbridge.beacon._variants import MAX_INTEGER, VariantParams, three_letter_c
 
 __all__ = [
     "API_VERSION",
+    "BEACON_REQUEST_BODY",
     "BIOSAMPLE",
     "BY_PATH",
     "COHORT",
     "DATASET",
     "ENTRY_TYPES",
+    "FILTERING_TERMS_BODY",
     "FILTERING_TERMS_PATHS",
     "GENOMIC_VARIATION",
+    "HEALTH_RESPONSES",
     "INDIVIDUAL",
     "MAX_INTEGER",
+    "MAX_NESTING",
     "NCIT_SEX",
     "RESOURCES",
+    "Admission",
+    "AdmissionGate",
     "BeaconDescription",
     "BeaconRequest",
     "EntryType",
@@ -105,27 +124,35 @@ __all__ = [
     "TermType",
     "UnknownKey",
     "VariantParams",
+    "aggregates_body_schema",
     "check_filters",
     "closest_key",
     "collections_response",
     "configuration_response",
     "entry_endpoints",
+    "entry_operation",
     "entry_operation_id",
     "entry_schema",
     "entry_type",
     "entry_type_definition",
     "entry_types_response",
     "error_response",
+    "error_responses",
     "filtering_terms_response",
     "info_response",
     "informational_meta",
     "install_cors",
     "install_error_handlers",
     "install_head",
+    "install_security_headers",
     "interpret_filters",
     "json_body",
+    "json_request_body",
     "map_response",
     "merge_filtering_terms",
+    "nesting_depth",
+    "nesting_refusal",
+    "operation",
     "parse_body",
     "parse_public_api",
     "parse_query_string",
@@ -143,6 +170,8 @@ __all__ = [
     "service_info",
     "term_page_from_body",
     "term_page_from_query",
+    "terms_operation",
     "three_letter_change",
+    "time_left",
     "to_filter",
 ]

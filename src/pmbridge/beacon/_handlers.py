@@ -9,13 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from pmbridge.beacon._body import BODY_STATE
+from pmbridge.beacon._openapi import document_errors
 from pmbridge.beacon._received import received_request
 from pmbridge.beacon._response import error_response
-from pmbridge.errors import PMBridgeError
+from pmbridge.errors import PMBridgeError, RateLimited
 
 log = logging.getLogger(__name__)
+
+METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
 
 
 def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
@@ -40,7 +44,9 @@ def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
         assert isinstance(exc, PMBridgeError)
         if exc.status >= 500:
             log.error("request failed: %s", exc)
-        return reply(request, exc.status, f"{exc.message}. {exc.hint}".strip() if exc.hint else exc.message)
+        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        message = f"{exc.message}. {exc.hint}".strip() if exc.hint else exc.message
+        return reply(request, exc.status, message, retry)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -51,8 +57,30 @@ def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return reply(request, exc.status_code, str(exc.detail), exc.headers)  # e.g. a 405's Allow
+        headers = dict(exc.headers or {})
+        allowed = allowed_methods(request) if exc.status_code == 405 else []
+        if allowed:  # Starlette's Allow names only the methods of the path's first route
+            headers["Allow"] = ", ".join(allowed)
+        return reply(request, exc.status_code, str(exc.detail), headers)
 
     app.add_exception_handler(PMBridgeError, on_pmbridge)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
+    document_errors(app)  # the OpenAPI document names this error shape, and 400 where FastAPI says 422
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path, HEAD wherever GET is
+    (``install_head``), sorted: what a 405's ``Allow`` header lists."""
+    found: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):  # static files
+            if route.matches(request.scope)[0] is not Match.NONE:
+                found |= {"GET", "HEAD"}
+            continue
+        for method in METHODS - found:
+            if route.matches({**request.scope, "method": method})[0] is Match.FULL:
+                found.add(method)
+    if "GET" in found:
+        found.add("HEAD")
+    return sorted(found)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pmbridge.cli._app import app
+from pmbridge.workers import DEFAULT_STALL_SECONDS
 
 
 @app.command("demo")
@@ -27,6 +28,9 @@ def demo_command(
         1, os.cpu_count() or 1
     ),
     data_dir: Annotated[Path | None, typer.Option(help="Reference-data directory (HPO release).")] = None,
+    stall_seconds: Annotated[
+        float, typer.Option(help="Fail the build when no worker process finishes a task for this long.")
+    ] = DEFAULT_STALL_SECONDS,
 ) -> None:
     """Start three nodes (Rome, Berlin, Shanghai) and the hub on 127.0.0.1; Ctrl-C stops them all.
 
@@ -36,6 +40,8 @@ def demo_command(
 
     if size < 1:
         raise typer.BadParameter("size must be at least 1", param_hint="--size")
+    if stall_seconds <= 0:
+        raise typer.BadParameter("stall-seconds must be positive", param_hint="--stall-seconds")
     ports = tuple(node_port_base + i for i in range(3)) if node_port_base else ()
     run_demo(
         root,
@@ -45,4 +51,5 @@ def demo_command(
         node_ports=ports,
         data_dir=data_dir,
         say=typer.echo,
+        stall_seconds=stall_seconds,
     )

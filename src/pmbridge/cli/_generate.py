@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +26,19 @@ from rich.text import Text
 from pmbridge.cli._app import app
 from pmbridge.synth import REGIONS, CohortSpec, term_labels, write_cohort
 from pmbridge.vocab import Hpo, load_disease_annotations, locate_data_dir
+from pmbridge.workers import DEFAULT_STALL_SECONDS
 
 console = Console(stderr=True)
+
+
+@contextmanager
+def _interrupted_cleanly(out: Path) -> Iterator[None]:
+    """Ctrl-C: one line (the workers ignore it and are stopped), exit status 130 as shells expect."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        console.print(f"interrupted: nothing was written to {out}", highlight=False)
+        raise typer.Exit(130) from None
 
 
 class _RateColumn(ProgressColumn):
@@ -47,6 +60,9 @@ def generate_command(
         1, min(4, os.cpu_count() or 1)
     ),
     data_dir: Annotated[Path | None, typer.Option(help="Reference-data directory (HPO release).")] = None,
+    stall_seconds: Annotated[
+        float, typer.Option(help="Fail when no worker process finishes a chunk for this long.")
+    ] = DEFAULT_STALL_SECONDS,
 ) -> None:
     """Generate a deterministic, realistic synthetic rare-disease cohort as Phenopacket v2.
 
@@ -63,22 +79,27 @@ def generate_command(
         raise typer.BadParameter("size must be 0 or more", param_hint="--size")
     if workers < 1:
         raise typer.BadParameter("workers must be at least 1", param_hint="--workers")
+    if stall_seconds <= 0:
+        raise typer.BadParameter("stall-seconds must be positive", param_hint="--stall-seconds")
     spec = CohortSpec(cohort_id=cohort, region=region, size=size, seed=seed)
     located = locate_data_dir(data_dir)
     hpo = Hpo.load(located)
     annotations = load_disease_annotations(located)
     labels = term_labels(hpo, annotations)
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with (
+        _interrupted_cleanly(out),
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as bar,
+    ):
         task = bar.add_task(f"{cohort} ({region})", total=size)
         written = write_cohort(
             spec,
@@ -88,6 +109,7 @@ def generate_command(
             labels=labels,
             workers=workers,
             progress=lambda done: bar.advance(task, done),
+            stall_seconds=stall_seconds,
         )
     seconds = time.perf_counter() - started
     rate = written / seconds if seconds > 0 else 0.0

@@ -14,6 +14,7 @@ from pmbridge.node import load_node_config
 from pmbridge.store import NodeStore
 from pmbridge.synth import CohortSpec, term_labels, write_cohort
 from pmbridge.vocab import Hpo, load_disease_annotations, load_hpo_index, locate_data_dir
+from pmbridge.workers import DEFAULT_STALL_SECONDS
 
 Say = Callable[[str], None]
 
@@ -24,12 +25,19 @@ def is_built(paths: DemoPaths, node: DemoNode, *, size: int) -> bool:
 
 
 def build_demo(
-    paths: DemoPaths, *, size: int, workers: int, data_dir: Path | None = None, say: Say = print
+    paths: DemoPaths,
+    *,
+    size: int,
+    workers: int,
+    data_dir: Path | None = None,
+    say: Say = print,
+    stall_seconds: float = DEFAULT_STALL_SECONDS,
 ) -> None:
     """Generate and ingest every node that is not built yet at this size; built ones are reused.
 
     Key pairs (hub and nodes) are made on the first build and reused, and every node's config names
-    its own key and the hub's public key, so the demo runs with signatures on.
+    its own key and the hub's public key, so the demo runs with signatures on. A node's READY marker
+    is written last, so a build stopped by an error, a stalled worker or Ctrl-C is redone next time.
     """
     todo = [n for n in DEMO_NODES if not is_built(paths, n, size=size)]
     ensure_demo_keys(paths)
@@ -48,7 +56,13 @@ def build_demo(
         cohort = paths.cohort(node)
         spec = CohortSpec(cohort_id=node.id, region=node.region, size=size, seed=node.seed)
         write_cohort(
-            spec, cohort, annotations=annotations, hpo_release=hpo.release, labels=labels, workers=workers
+            spec,
+            cohort,
+            annotations=annotations,
+            hpo_release=hpo.release,
+            labels=labels,
+            workers=workers,
+            stall_seconds=stall_seconds,
         )
         say(f"{node.id}: ingesting into {paths.store(node)}…")
         config = load_node_config(paths.node_config(node))
@@ -60,6 +74,7 @@ def build_demo(
                 dataset=config.datasets[0],
                 hpo=hpo,
                 quarantine_path=paths.node_dir(node) / "quarantine.jsonl",
+                stall_seconds=stall_seconds,
             )
         if report.quarantined:
             raise IngestError(

@@ -10,6 +10,7 @@ from pathlib import Path
 from pmbridge.demo._build import build_demo
 from pmbridge.demo._layout import DEMO_NODES, DemoPaths, write_hub_config
 from pmbridge.demo._processes import Supervisor
+from pmbridge.workers import DEFAULT_STALL_SECONDS
 
 Say = Callable[[str], None]
 
@@ -40,11 +41,16 @@ def run_demo(
     node_ports: tuple[int, ...],
     data_dir: Path | None = None,
     say: Say = print,
+    stall_seconds: float = DEFAULT_STALL_SECONDS,
 ) -> None:
     """Build (first run only), serve, and block until Ctrl-C or a service dies."""
     paths = DemoPaths(root)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the network as cleanly as Ctrl-C
-    build_demo(paths, size=size, workers=workers, data_dir=data_dir, say=say)
+    try:
+        build_demo(paths, size=size, workers=workers, data_dir=data_dir, say=say, stall_seconds=stall_seconds)
+    except KeyboardInterrupt:
+        say("interrupted: nodes not built yet are built again by the next `pmbridge demo`")
+        raise
     with Supervisor(paths.run_dir) as supervisor:
         urls = start_network(supervisor, paths, hub_port=hub_port, node_ports=node_ports)
         for name, url in urls.items():

@@ -4,9 +4,11 @@ from pmbridge.hub._app import create_hub_app
 from pmbridge.hub._broker import BROKER_PUBLIC_KEY, load_broker_key
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeRequestSigner, NodeStatus, fan_out
+from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._merge import NetworkAnswer, NodeOutcome, NodeSet, merge_replies
 from pmbridge.hub._registry import HubConfig, NodeEntry, load_hub_config, parse_hub_config
 from pmbridge.hub._release_settings import HubReleaseSettings
+from pmbridge.hub._request_limits import RateLimitSettings, client_address
 
 __all__ = [
     "BROKER_PUBLIC_KEY",
@@ -15,11 +17,14 @@ __all__ = [
     "HubReleaseSettings",
     "NetworkAnswer",
     "NodeEntry",
+    "NodeLinks",
     "NodeOutcome",
     "NodeReply",
     "NodeRequestSigner",
     "NodeSet",
     "NodeStatus",
+    "RateLimitSettings",
+    "client_address",
     "create_hub_app",
     "fan_out",
     "hub_of",

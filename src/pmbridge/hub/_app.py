@@ -10,7 +10,14 @@ from fastapi import FastAPI
 
 from pmbridge import __version__
 from pmbridge.audit import AuditLog
-from pmbridge.beacon import install_cors, install_error_handlers, install_head
+from pmbridge.beacon import (
+    Admission,
+    AdmissionGate,
+    install_cors,
+    install_error_handlers,
+    install_head,
+    install_security_headers,
+)
 from pmbridge.hub import (
     _routes,
     _routes_costs,
@@ -23,8 +30,10 @@ from pmbridge.hub import (
 from pmbridge.hub._audit import AuditedRequests
 from pmbridge.hub._context import HubContext, load_hub_key
 from pmbridge.hub._fanout import NodeRequestSigner
+from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig
 from pmbridge.hub._release_settings import open_hub_release
+from pmbridge.hub._request_limits import install_request_limits
 
 
 def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -32,20 +41,25 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     key = load_hub_key(config)  # before serving: a hub that cannot sign must not start
     release = open_hub_release(config.release, state_dir=config.state_dir)  # passports, privacy ledger
 
+    gate = AdmissionGate(limit=config.max_in_flight, deadline_seconds=config.deadline_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=max(10, 4 * len(config.nodes)))
+        def open_client(limits: httpx.Limits) -> httpx.AsyncClient:
+            signer = NodeRequestSigner(key)
+            return httpx.AsyncClient(
+                transport=transport, limits=limits, timeout=config.deadline_seconds, auth=signer
+            )
+
         with AuditLog(config.audit_log, key=key) as audit:
-            async with httpx.AsyncClient(
-                transport=transport,
-                limits=limits,
-                timeout=config.deadline_seconds,
-                auth=NodeRequestSigner(key),
-            ) as client:
-                app.state.hub = HubContext(
-                    config=config, client=client, key=key, audit=audit, release=release
-                )
+            links = NodeLinks(open_client, per_node=config.connections_per_node)
+            app.state.hub = HubContext(
+                config=config, links=links, key=key, audit=audit, release=release, gate=gate
+            )
+            try:
                 yield
+            finally:
+                await links.aclose()
                 release.close()
 
     app = FastAPI(
@@ -55,6 +69,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
         lifespan=lifespan,
     )
     install_error_handlers(app, beacon_id=config.id)
+    install_request_limits(app, config.rate_limits, api=config.public_api)  # sign-in, contact
     install_head(app)  # innermost: the audit sees the HEAD that was sent
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes.router)
@@ -66,8 +81,10 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     from pmbridge.portal import install_portal  # late: the portal imports the hub
 
     install_portal(app, config)  # the web portal at /
+    app.add_middleware(Admission, gate=gate, beacon_id=config.id)  # inside the audit: a 503 is audited
     app.add_middleware(AuditedRequests, audit_log=lambda: _context(app).audit, hub_id=config.id)
     install_cors(app, config.public_api.cors_origins)  # outermost: a preflight is not a question
+    install_security_headers(app, config.public_api)  # outside CORS: every reply, signed or not
     return app
 
 

@@ -21,7 +21,7 @@ from pmbridge.audit import (
     read_body,
     replay_body,
 )
-from pmbridge.beacon import error_response, received_from_wire
+from pmbridge.beacon import error_response, nesting_refusal, received_from_wire
 from pmbridge.errors import AuditLogError
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,12 @@ class AuditedRequests:
             return
         described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
         audit = RequestAudit(self.audit_log(), described)
+        too_deep = nesting_refusal(body)  # before anything parses it: a parser would recurse past its stack
+        if too_deep:
+            audit.refuse("request_too_deep")
+            audit.finish(400)
+            await self._error(send, 400, too_deep, scope)
+            return
         attach_request_audit(scope, audit)
         started = failed = False
 

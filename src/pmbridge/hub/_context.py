@@ -1,17 +1,18 @@
-"""What a running hub holds: its registry, one shared HTTP client for fan-out (which signs every
-request with the hub's key), the key itself and the hub's audit log."""
+"""What a running hub holds: its registry, its links to the nodes (one HTTP client for fan-out,
+which signs every request with the hub's key), the key itself, the hub's audit log and its gate."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import httpx
 from fastapi import Request
 
 from pmbridge.audit import AuditLog
+from pmbridge.beacon import AdmissionGate
 from pmbridge.errors import ConfigError
 from pmbridge.hub._fanout import NodeReply, fan_out
+from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig, NodeEntry
 from pmbridge.hub._release_settings import HubRelease
 from pmbridge.signing import SigningKey, load_signing_key
@@ -20,10 +21,11 @@ from pmbridge.signing import SigningKey, load_signing_key
 @dataclass(frozen=True, slots=True)
 class HubContext:
     config: HubConfig
-    client: httpx.AsyncClient
+    links: NodeLinks
     key: SigningKey
     audit: AuditLog
     release: HubRelease
+    gate: AdmissionGate
 
     async def ask(
         self,
@@ -44,7 +46,7 @@ class HubContext:
             json_body=json_body,
             deadline=self.config.deadline_seconds,
             max_reply_bytes=max_reply_bytes or self.config.max_reply_bytes,
-            client=self.client,
+            links=self.links,
             headers=headers,
             max_skew=self.config.max_clock_skew_seconds,
             audit=self.audit,

@@ -17,8 +17,9 @@ import httpx
 import orjson
 
 from pmbridge.audit import AuditEvent, AuditLog, RouteTemplates, describe_request
-from pmbridge.beacon import FILTERING_TERMS_PATHS, entry_endpoints
+from pmbridge.beacon import FILTERING_TERMS_PATHS, entry_endpoints, time_left
 from pmbridge.errors import SignatureRejected
+from pmbridge.hub._links import NodeLinks, SlotTimeout
 from pmbridge.hub._registry import NodeEntry
 from pmbridge.signing import (
     AUDIENCE_HEADER,
@@ -52,11 +53,14 @@ class NodeStatus(StrEnum):
     REFUSED = "refused"  # answered 401 or 403: a passport, signature, policy or privacy rule said no
     DOWN = "down"  # connection refused or reset
     TIMEOUT = "timeout"  # timed out: no reply within the deadline
+    OVERLOADED = "overloaded"  # answered 503: too busy now, retry later (not down, not refused)
     ERROR = "error"  # answered, but with another error status or an unusable body
 
 
 REFUSALS = (401, 403)
 """The statuses by which a node refuses (who asked, or what may leave), as opposed to failing."""
+OVERLOADED = 503
+"""The status by which a node says it is too busy to take the request now (``Retry-After`` says when)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +107,23 @@ async def fan_out(
     json_body: object = None,
     deadline: float,
     max_reply_bytes: int,
-    client: httpx.AsyncClient,
+    links: NodeLinks,
     headers: Mapping[str, str] | None = None,
     max_skew: float = DEFAULT_MAX_SKEW,
     audit: AuditLog | None = None,
 ) -> list[NodeReply]:
-    """Send the request to all ``nodes`` at once; every reply is in by ``deadline`` seconds.
+    """Send the request to all ``nodes`` at once; every reply is in by ``deadline`` seconds, or by
+    the deadline of the request being served when that comes sooner (time spent queueing counts).
 
     ``headers`` go to every node as they are (e.g. the researcher's passport in ``Authorization``).
     A reply whose signature does not verify against its node's key within ``max_skew`` seconds is
     an error outcome, and a ``refusal`` entry in ``audit`` when given.
     """
-    asked = _Asked(method, path, json_body, dict(headers or {}), max_skew, audit)
-    tasks = [_ask(node, asked, deadline=deadline, limit=max_reply_bytes, client=client) for node in nodes]
+    left = time_left()
+    seconds = deadline if left is None else max(min(deadline, left), 0.0)
+    content = None if json_body is None else orjson.dumps(json_body)
+    asked = _Asked(method, path, content, dict(headers or {}), max_skew, audit)
+    tasks = [_ask(node, asked, seconds=seconds, limit=max_reply_bytes, links=links) for node in nodes]
     return list(await asyncio.gather(*tasks))
 
 
@@ -123,35 +131,67 @@ async def fan_out(
 class _Asked:
     method: str
     path: str
-    json_body: object
+    content: bytes | None
     headers: dict[str, str]
     max_skew: float
     audit: AuditLog | None
 
 
-async def _ask(
-    node: NodeEntry, asked: _Asked, *, deadline: float, limit: int, client: httpx.AsyncClient
-) -> NodeReply:
+@dataclass(frozen=True, slots=True)
+class _Wire:
+    """What came back over the wire: the reply (body read in full, within the cap) or why not."""
+
+    reply: httpx.Response | None
+    raw: bytes = b""
+    status: NodeStatus = NodeStatus.OK
+    detail: str = ""
+
+
+async def _exchange(
+    node: NodeEntry, asked: _Asked, *, until: float, limit: int, client: httpx.AsyncClient
+) -> _Wire:
+    """One request to ``node``, bounded by httpx's timeouts and a wall-clock check while reading,
+    never by cancellation (see :mod:`pmbridge.hub._links`)."""
+    loop = asyncio.get_running_loop()
+    headers = {**asked.headers, AUDIENCE_HEADER: node.id}
+    if asked.content is not None:
+        headers["content-type"] = "application/json"
+    timeout = httpx.Timeout(max(until - loop.time(), 0.001))
+    try:
+        async with client.stream(
+            asked.method, node.url + asked.path, content=asked.content, headers=headers, timeout=timeout
+        ) as reply:
+            raw = await _read_capped(reply, limit, until=until)
+    except (httpx.TimeoutException, _TooSlow):
+        return _Wire(None, status=NodeStatus.TIMEOUT)
+    except httpx.TransportError as exc:
+        return _Wire(None, status=NodeStatus.DOWN, detail=f"{type(exc).__name__}: {exc}".rstrip(": "))
+    except _ReplyTooLarge:
+        return _Wire(None, status=NodeStatus.ERROR, detail=f"reply larger than {limit} bytes was cut off")
+    return _Wire(reply, raw)
+
+
+async def _ask(node: NodeEntry, asked: _Asked, *, seconds: float, limit: int, links: NodeLinks) -> NodeReply:
     started = time.perf_counter()
-    method, path, json_body = asked.method, asked.path, asked.json_body
+    method, path, content = asked.method, asked.path, asked.content
 
     def done(status: NodeStatus, **kw: object) -> NodeReply:
         return NodeReply(node, status, (time.perf_counter() - started) * 1000, **kw)  # type: ignore[arg-type]
 
+    until = asyncio.get_running_loop().time() + seconds
     try:
-        async with asyncio.timeout(deadline):
-            content = None if json_body is None else orjson.dumps(json_body)
-            headers = {**asked.headers, AUDIENCE_HEADER: node.id}
-            if content is not None:
-                headers["content-type"] = "application/json"
-            async with client.stream(method, node.url + path, content=content, headers=headers) as reply:
-                raw = await _read_capped(reply, limit)
+        wire = await links.run(
+            node.id,
+            lambda: _exchange(node, asked, until=until, limit=limit, client=links.client(node.id)),
+            timeout=seconds,
+        )
+    except SlotTimeout as exc:
+        return done(NodeStatus.TIMEOUT, detail=f"no reply within {_seconds(seconds)} s: {exc}")
     except TimeoutError:
-        return done(NodeStatus.TIMEOUT, detail=f"no reply within {deadline:g} s")
-    except httpx.TransportError as exc:
-        return done(NodeStatus.DOWN, detail=f"{type(exc).__name__}: {exc}".rstrip(": "))
-    except _ReplyTooLarge:
-        return done(NodeStatus.ERROR, detail=f"reply larger than {limit} bytes was cut off")
+        return done(NodeStatus.TIMEOUT, detail=f"no reply within {_seconds(seconds)} s")
+    if wire.reply is None:
+        return done(wire.status, detail=wire.detail or f"no reply within {_seconds(seconds)} s")
+    reply, raw = wire.reply, wire.raw
     ring = KeyRing({node.id: node.public_key} if node.public_key is not None else {})
     try:
         signature = verify_reply(reply, raw, keys=ring, max_skew=asked.max_skew)
@@ -175,7 +215,7 @@ async def _ask(
         error = body.get("error")
         message = error.get("errorMessage", "") if isinstance(error, dict) else ""
         return done(
-            NodeStatus.REFUSED if reply.status_code in REFUSALS else NodeStatus.ERROR,
+            _failure(reply.status_code),
             body=body,
             http_status=reply.status_code,
             detail=str(message),
@@ -184,16 +224,45 @@ async def _ask(
     return done(NodeStatus.OK, body=body, http_status=reply.status_code, signature=signature)
 
 
+def _seconds(value: float) -> str:
+    """``value`` to a tenth of a second, as people read a deadline.
+
+    >>> _seconds(5.0), _seconds(0.2977), _seconds(12.25)
+    ('5', '0.3', '12.2')
+    """
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _failure(http_status: int) -> NodeStatus:
+    """How a node's error status is reported.
+
+    >>> _failure(403), _failure(503), _failure(500)
+    (<NodeStatus.REFUSED: 'refused'>, <NodeStatus.OVERLOADED: 'overloaded'>, <NodeStatus.ERROR: 'error'>)
+    """
+    if http_status in REFUSALS:
+        return NodeStatus.REFUSED
+    return NodeStatus.OVERLOADED if http_status == OVERLOADED else NodeStatus.ERROR
+
+
 class _ReplyTooLarge(Exception):
     pass
 
 
-async def _read_capped(reply: httpx.Response, limit: int) -> bytes:
+class _TooSlow(Exception):
+    pass
+
+
+async def _read_capped(reply: httpx.Response, limit: int, *, until: float) -> bytes:
+    """The body, up to ``limit`` bytes and only until the loop's clock reaches ``until`` (a node
+    that drips its reply slowly cannot hold the exchange past the deadline)."""
+    loop = asyncio.get_running_loop()
     chunks: list[bytes] = []
     size = 0
     async for chunk in reply.aiter_bytes():
         size += len(chunk)
         if size > limit:
             raise _ReplyTooLarge
+        if loop.time() > until:
+            raise _TooSlow
         chunks.append(chunk)
     return b"".join(chunks)

@@ -205,7 +205,9 @@ def disclose(
         replace(o, count=_node_total(by_node[o.node])) if o.status is NodeStatus.OK else o
         for o in answer.nodes
     )
-    total = released_total({f"{s.node}/{s.dataset}": s.hub.released for s in sets if s.hub is not None})
+    total = released_total(
+        {f"{s.node}/{s.dataset}": s.hub.released for s in sets if s.hub is not None}, absent=answer.missing
+    )
     return replace(answer, sets=tuple(sets), nodes=outcomes, total=total.value or 0, released_total=total)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pmbridge.errors import DisclosureRefused, PMBridgeError, PolicyRefused, QueryError
-from pmbridge.hub._fanout import NodeReply
+from pmbridge.errors import DisclosureRefused, PMBridgeError, PolicyRefused, QueryError, UpstreamError
+from pmbridge.hub._fanout import NodeReply, NodeStatus
 
 _POLICY = re.compile(r"refused by rule (X[1-6]): (.*)", re.DOTALL)
 _DISCLOSURE = re.compile(r"refused by the (\w+) rule: (.*)", re.DOTALL)
@@ -66,4 +66,28 @@ def network_refusal(refused: Sequence[NodeReply], *, silent: Sequence[NodeReply]
     return QueryError(
         f"every node that answered refused the request: {said}{rest}",
         hint="fix the request as that message says",
+    )
+
+
+def no_answer(replies: Sequence[NodeReply]) -> UpstreamError:
+    """The error for a request no node answered (every node down, timed out, overloaded or broken):
+    a 502 naming each node with its own status, never a "no match".
+
+    >>> from pmbridge.hub._registry import NodeEntry
+    >>> from pmbridge.model import Jurisdiction
+    >>> eu = NodeEntry("eu", "http://eu", Jurisdiction.EU, "IT")
+    >>> no_answer([NodeReply(eu, NodeStatus.TIMEOUT, 5000.0, detail="no reply within 5 s")]).message
+    'no node answered, so there is no answer (eu: timeout, no reply within 5 s)'
+    """
+    said = "; ".join(
+        f"{r.node.id}: {r.status.value}" + (f", {r.detail}" if r.detail else "") for r in replies
+    )
+    busy = all(r.status is NodeStatus.OVERLOADED for r in replies)
+    return UpstreamError(
+        f"no node answered, so there is no answer ({said})",
+        hint=(
+            "the nodes are overloaded: retry in a few seconds"
+            if busy
+            else "retry later; GET /api/nodes shows each node's health, and the operators can say more"
+        ),
     )

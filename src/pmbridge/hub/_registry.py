@@ -10,11 +10,14 @@ from pathlib import Path
 from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.errors import ConfigError
 from pmbridge.hub._release_settings import HubReleaseSettings, parse_hub_release
+from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
 from pmbridge.knowledge import KnowledgeSettings, parse_knowledge_settings
 from pmbridge.model import Jurisdiction
 from pmbridge.signing import DEFAULT_MAX_SKEW, KeyRing, VerifyingKey, parse_public_key
 
 AUDIT_LOG_NAME = "audit.jsonl"
+DEFAULT_MAX_IN_FLIGHT = 64
+DEFAULT_PER_NODE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,9 @@ class HubConfig:
     knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
     release: HubReleaseSettings = field(default_factory=HubReleaseSettings)
     public_api: PublicApi = field(default_factory=PublicApi)  # public URL, proxy headers, CORS
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)  # sign-in, contact
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # requests served at once; more get 503 + Retry-After
+    connections_per_node: int = DEFAULT_PER_NODE  # requests sent to one node at once
 
     @property
     def audit_log(self) -> Path:
@@ -90,6 +96,8 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
     if isinstance(skew, bool) or not isinstance(skew, int | float) or skew <= 0:
         raise ConfigError(f"{where}: hub.max_clock_skew_seconds must be a positive number")
     return HubConfig(
+        max_in_flight=_positive_int(hub, "max_in_flight", DEFAULT_MAX_IN_FLIGHT, where),
+        connections_per_node=_positive_int(hub, "connections_per_node", DEFAULT_PER_NODE, where),
         id=str(hub.get("id", "pmbridge-hub")),
         name=str(hub.get("name", "PM Bridge network")),
         deadline_seconds=float(deadline),
@@ -102,7 +110,15 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         knowledge=parse_knowledge_settings(doc.get("knowledge", {}), where=where),
         release=parse_hub_release(doc, base=base, where=where),
         public_api=parse_public_api(hub, role="hub", where=where),
+        rate_limits=parse_rate_limits(hub, where=where),
     )
+
+
+def _positive_int(table: Mapping[str, object], name: str, default: int, where: str) -> int:
+    value = table.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: hub.{name} must be a positive integer", hint=f"e.g. {name} = {default}")
+    return value
 
 
 def _node(doc: object, where: str) -> NodeEntry:

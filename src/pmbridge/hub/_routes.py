@@ -10,19 +10,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from pmbridge import __version__
 from pmbridge.beacon import (
     API_VERSION,
+    HEALTH_RESPONSES,
     BeaconRequest,
     ResultSet,
     check_filters,
     collections_response,
     entry_endpoints,
+    entry_operation,
     entry_operation_id,
     entry_type,
+    error_responses,
     json_body,
     parse_body,
     parse_query_string,
@@ -33,15 +36,26 @@ from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeStatus
 from pmbridge.hub._merge import NetworkAnswer, merge_replies, release_network
-from pmbridge.hub._refusals import network_refusal
+from pmbridge.hub._refusals import network_refusal, no_answer
 
 router = APIRouter()
 
 
-@router.get("/health")
-def health(request: Request) -> dict[str, object]:
+@router.get("/health", responses=HEALTH_RESPONSES)
+def health(request: Request, response: Response) -> dict[str, object]:
+    """Liveness: ``up``, or ``overloaded`` (a 503 with ``Retry-After``) while the hub turns requests
+    away; ``load`` has the figures and ``links`` the requests in flight to each node now."""
     ctx = hub_of(request)
-    return {"status": "up", "hub": ctx.config.id, "nodes": len(ctx.config.nodes), "version": __version__}
+    if ctx.gate.saturated:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(ctx.gate.retry_after_seconds)
+    return {
+        **ctx.gate.health(),
+        "hub": ctx.config.id,
+        "nodes": len(ctx.config.nodes),
+        "links": {n.id: ctx.links.in_flight(n.id) for n in ctx.config.nodes},
+        "version": __version__,
+    }
 
 
 @router.get("/api/nodes")
@@ -108,6 +122,8 @@ async def network_entries(
         if who is not None and who.audit is not None:
             who.audit.refuse(getattr(error, "rule", error.code))
         raise error
+    if replies and not any(r.status is NodeStatus.OK for r in replies):
+        raise no_answer(replies)  # a 502 naming each node, never a 200 "no match"
     # In a worker thread: the hub's pass reads and writes its SQLite ledger, which may wait on a
     # lock held by another worker process, and the event loop must keep serving meanwhile.
     merged = await run_in_threadpool(
@@ -208,5 +224,11 @@ for _template, _entry, _lookup in entry_endpoints():
     for _method in ("GET", "POST"):  # one route per method, so each has its own OpenAPI operation id
         _name = entry_operation_id(_method, _template)
         router.add_api_route(
-            _template, _endpoint(_entry.path, _lookup), methods=[_method], name=_name, operation_id=_name
+            _template,
+            _endpoint(_entry.path, _lookup),
+            methods=[_method],
+            name=_name,
+            operation_id=_name,
+            openapi_extra=entry_operation(_method, _template),  # read in code, not by FastAPI
+            responses=error_responses(401, 403, 502),
         )

@@ -7,19 +7,19 @@ from collections.abc import Mapping, Sequence
 
 from fastapi import APIRouter, Request
 
-from pmbridge.beacon import json_body
+from pmbridge.beacon import error_responses, json_body
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus
 from pmbridge.hub._merge_aggregates import outcome
-from pmbridge.hub._routes_release import aggregates_body
+from pmbridge.hub._routes_release import AGGREGATES_OPERATION, aggregates_body
 
 router = APIRouter()
 
 PRICE_FIELDS = ("dataset", "tier", "epsilon", "remaining", "budget", "refusal")
 
 
-@router.post("/api/aggregates/cost")
+@router.post("/api/aggregates/cost", openapi_extra=AGGREGATES_OPERATION, responses=error_responses(401, 403))
 async def aggregates_cost(request: Request) -> dict[str, object]:
     """Each node's price of ``POST /api/aggregates`` with the same body: ε per dataset, what would be
     left, and the refusal a dataset would give; nothing is spent or released."""

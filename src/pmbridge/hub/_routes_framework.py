@@ -19,6 +19,7 @@ from pmbridge.beacon import (
     TermPage,
     configuration_response,
     entry_types_response,
+    error_responses,
     filtering_terms_response,
     info_response,
     json_body,
@@ -28,6 +29,7 @@ from pmbridge.beacon import (
     service_info,
     term_page_from_body,
     term_page_from_query,
+    terms_operation,
 )
 from pmbridge.errors import QueryError
 from pmbridge.hub._caller import HubCaller, hub_caller
@@ -217,5 +219,12 @@ def _terms_routes(path: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 for _path in ("filtering_terms", *FILTERING_TERMS_PATHS.values()):
     _get, _post = _terms_routes(_path)
-    router.add_api_route(f"/api/{_path}", _get, methods=["GET"], summary="Filtering terms of the network")
-    router.add_api_route(f"/api/{_path}", _post, methods=["POST"], summary="Filtering terms of the network")
+    for _method, _route in (("GET", _get), ("POST", _post)):
+        router.add_api_route(
+            f"/api/{_path}",
+            _route,
+            methods=[_method],
+            summary="Filtering terms of the network",
+            openapi_extra=terms_operation(_method, f"/api/{_path}"),  # read in code, not by FastAPI
+            responses=error_responses(401, 403),
+        )

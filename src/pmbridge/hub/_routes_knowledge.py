@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
+from pmbridge.beacon import error_responses
 from pmbridge.errors import KnowledgeImportRejected, QueryError
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._kb_stewards import steward_of
@@ -135,14 +136,14 @@ def search(kb: KB, params: Annotated[SearchParams, Query()]) -> dict[str, Any]:
     }
 
 
-@router.get("/entities/{entity_id}")
+@router.get("/entities/{entity_id}", responses=error_responses(404))
 def entity(kb: KB, entity_id: str) -> dict[str, Any]:
     """One entry with its outgoing and incoming links (labelled in English and Chinese) and, for a
     roadmap action, its status history."""
     return entity_view(kb, entity_id)
 
 
-@router.get("/graph/{entity_id}")
+@router.get("/graph/{entity_id}", responses=error_responses(404))
 def graph(kb: KB, entity_id: str, depth: Annotated[int, Query(ge=1, le=2)] = 1) -> dict[str, Any]:
     """Nodes within `depth` links of the entry (either direction) and the edges among them."""
     return neighbourhood(kb, entity_id, depth=depth)
@@ -174,7 +175,7 @@ class StatusUpdate(BaseModel):
     note: str = Field(default="", max_length=2000, description="Why, or what happened.")
 
 
-@router.post("/actions/{entity_id}/status")
+@router.post("/actions/{entity_id}/status", responses=error_responses(401, 403, 404))
 def set_status(
     kb: KB,
     request: Request,

@@ -14,7 +14,7 @@ from dataclasses import replace
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from pmbridge.beacon import json_body
+from pmbridge.beacon import error_responses, json_body, json_request_body
 from pmbridge.errors import PassportRejected, PMBridgeError, QueryError, UnknownMatch, UpstreamError
 from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import hub_of
@@ -22,8 +22,15 @@ from pmbridge.hub._fanout import NodeStatus
 from pmbridge.hub._match_disclosure import hub_match_aggregates
 from pmbridge.hub._match_merge import NetworkMatches, merge_matches
 from pmbridge.hub._refusals import network_refusal
+from pmbridge.hub._request_limits import admit_contact, contact_sent
 from pmbridge.policy import crosses_border
-from pmbridge.similarity import PhenotypeRequest, parse_contact_request, parse_phenotype_request
+from pmbridge.similarity import (
+    CONTACT_REQUEST_SCHEMA,
+    PHENOTYPE_REQUEST_SCHEMA,
+    PhenotypeRequest,
+    parse_contact_request,
+    parse_phenotype_request,
+)
 
 router = APIRouter()
 
@@ -32,7 +39,11 @@ NODE_RELEASE = "node-release"
 after the hub's own disclosure pass, hub/_match_disclosure.py)."""
 
 
-@router.post("/api/match")
+@router.post(
+    "/api/match",
+    openapi_extra=json_request_body(PHENOTYPE_REQUEST_SCHEMA, required=True),
+    responses=error_responses(401, 403),
+)
 async def match(request: Request) -> dict[str, object]:
     """Every node's best matches for a patient, merged and ranked; aggregates where nodes sent those."""
     body = parse_phenotype_request(await json_body(request))
@@ -110,7 +121,11 @@ def network_match_reply(merged: NetworkMatches) -> dict[str, object]:
     }
 
 
-@router.post("/api/match/contact")
+@router.post(
+    "/api/match/contact",
+    openapi_extra=json_request_body(CONTACT_REQUEST_SCHEMA, required=True),
+    responses=error_responses(401, 403, 404, 429, 502),
+)
 async def contact(request: Request) -> dict[str, object]:
     """Relay a contact request to the steward of the node holding the match; returns its request id."""
     body = parse_contact_request(await json_body(request))
@@ -123,6 +138,8 @@ async def contact(request: Request) -> dict[str, object]:
             "a contact request needs the passport of the researcher who was given the match id",
             hint="sign in and send the request with the passport you asked /api/match with",
         )
+    researcher = who.caller.researcher
+    limited = admit_contact(request, f"{researcher.issuer} {researcher.id}", body.to_body())  # 429s
     node = next((n for n in ctx.config.nodes if n.id == body.node), None)
     if node is None:
         raise QueryError(
@@ -138,6 +155,7 @@ async def contact(request: Request) -> dict[str, object]:
         and isinstance(reply.body.get("requestId"), str)
     ):
         request_id = str(reply.body["requestId"])
+        contact_sent(request, limited, request_id)
         if who.audit is not None:
             who.audit.record_release(
                 rule="contact",

@@ -13,10 +13,11 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from pmbridge.beacon import json_body
+from pmbridge.beacon import error_responses, json_body, json_request_body
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.similarity import (
+    PHENOTYPE_REQUEST_SCHEMA,
     Evidence,
     PhenotypeQuery,
     PhenotypeRequest,
@@ -30,7 +31,11 @@ from pmbridge.vocab import Hpo, locate_data_dir
 router = APIRouter()
 
 
-@router.post("/api/rank")
+@router.post(
+    "/api/rank",
+    openapi_extra=json_request_body(PHENOTYPE_REQUEST_SCHEMA, required=True),
+    responses=error_responses(401, 403),
+)
 async def rank(request: Request) -> dict[str, object]:
     """Diseases best explaining the phenotypes (and gene), best first, with English and Chinese names."""
     body = parse_phenotype_request(await json_body(request))

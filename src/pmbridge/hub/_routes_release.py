@@ -10,17 +10,37 @@ from dataclasses import replace
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from pmbridge.beacon import BeaconRequest, check_filters, json_body, parse_body, request_body
+from pmbridge.beacon import (
+    BeaconRequest,
+    aggregates_body_schema,
+    check_filters,
+    error_responses,
+    json_body,
+    json_request_body,
+    parse_body,
+    request_body,
+)
 from pmbridge.errors import QueryError
 from pmbridge.hub._broker import demo_token, user_summary
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
+from pmbridge.hub._request_limits import check_sign_in
 from pmbridge.model import Granularity
 from pmbridge.policy import ANONYMOUS, crosses_border, demo_users
 from pmbridge.privacy import DisclosureControl
+from pmbridge.store import DIMENSIONS
 
 router = APIRouter()
+
+AGGREGATES_OPERATION = json_request_body(aggregates_body_schema(DIMENSIONS))
+"""``openapi_extra`` of the aggregates routes, which read their body themselves."""
+TOKEN_BODY = {
+    "title": "TokenRequest",
+    "type": "object",
+    "required": ["user"],
+    "properties": {"user": {"type": "string", "description": "A demo user's id (GET /api/auth/users)"}},
+}
 
 
 @router.get("/api/auth/users")
@@ -30,7 +50,11 @@ def users(request: Request) -> dict[str, object]:
     return {"demo": demo, "users": [user_summary(u) for u in demo_users()] if demo else []}
 
 
-@router.post("/api/auth/token")
+@router.post(
+    "/api/auth/token",
+    openapi_extra=json_request_body(TOKEN_BODY, required=True),
+    responses=error_responses(429),
+)
 async def token(request: Request) -> dict[str, object]:
     """``{"user": ID}`` → the demo user's passport and when it expires (demo mode only)."""
     key = hub_of(request).release.broker_key
@@ -42,10 +66,11 @@ async def token(request: Request) -> dict[str, object]:
     body = await json_body(request)
     if not isinstance(body, Mapping):
         raise QueryError('the body must be {"user": ID}', hint="GET /api/auth/users lists the ids")
+    check_sign_in(request, str(body.get("user")))  # 429 past hub.rate_limits.sign_in_*
     return demo_token(key, body.get("user"))
 
 
-@router.post("/api/aggregates")
+@router.post("/api/aggregates", openapi_extra=AGGREGATES_OPERATION, responses=error_responses(401, 403))
 async def aggregates(request: Request) -> dict[str, object]:
     """Each node's datasets with totals and breakdowns, after the hub's own disclosure pass."""
     ctx, who = hub_of(request), hub_caller(request)
@@ -92,7 +117,7 @@ def aggregates_body(body: object) -> tuple[Mapping[str, object], BeaconRequest]:
     return body, beacon
 
 
-@router.get("/api/budget")
+@router.get("/api/budget", responses=error_responses(401))
 async def budget(request: Request) -> dict[str, object]:
     """The caller's remaining ε per node and dataset this year, and what the hub itself charged."""
     ctx, who = hub_of(request), hub_caller(request)

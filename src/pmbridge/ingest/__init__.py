@@ -3,6 +3,7 @@
 from pmbridge.ingest._check import check_item
 from pmbridge.ingest._chunks import CheckedChunk, check_chunk
 from pmbridge.ingest._convert import to_patient_record
+from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits
 from pmbridge.ingest._quarantine import Quarantine, remove_stale_temp_files
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
 from pmbridge.ingest._run import BATCH_SIZE, CHUNK_SIZE, DEFAULT_WORKERS, ingest
@@ -12,8 +13,10 @@ from pmbridge.ingest._validator import Problem, parse_phenopacket, validate_phen
 __all__ = [
     "BATCH_SIZE",
     "CHUNK_SIZE",
+    "DEFAULT_LIMITS",
     "DEFAULT_WORKERS",
     "CheckedChunk",
+    "IngestLimits",
     "IngestReport",
     "Level",
     "Problem",

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from pmbridge.ingest._convert import to_patient_record
+from pmbridge.ingest._curies import curie_problems
+from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits, field_size_problems, record_size_problem
 from pmbridge.ingest._report import Level, RecordProblem
 from pmbridge.ingest._sources import RawItem
 from pmbridge.ingest._validator import parse_phenopacket
@@ -15,12 +17,27 @@ CanonicalHpo = Callable[[str], "str | None"]
 
 
 def check_item(
-    item: RawItem, *, dataset_id: str, canonical_hpo: CanonicalHpo, hpo_release: str
+    item: RawItem,
+    *,
+    dataset_id: str,
+    canonical_hpo: CanonicalHpo,
+    hpo_release: str,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> tuple[PatientRecord | None, list[RecordProblem]]:
-    """Validate, convert and vet HPO ids; errors mean quarantine, warnings mean loaded-with-notes."""
+    """Check size, validate, check the form of ontology ids, convert and vet HPO ids; errors mean
+    quarantine, warnings mean loaded-with-notes."""
+    if (too_large := record_size_problem(len(item.raw), limits)) is not None:
+        return None, [RecordProblem(item.source, "$", too_large)]
     doc, problems = parse_phenopacket(item.raw)
     found = [RecordProblem(item.source, p.path, p.reason) for p in problems]
     if doc is None or found:
+        return None, found
+    # Before conversion, which would skip a term without an id and so lose it without a word.
+    found = [
+        RecordProblem(item.source, path, reason)
+        for path, reason in (*field_size_problems(item.raw, doc, limits), *curie_problems(doc))
+    ]
+    if found:
         return None, found
     record = to_patient_record(doc, dataset_id=dataset_id, source=item.source)
     if not record.individual.id:

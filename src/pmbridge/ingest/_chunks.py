@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pmbridge.ingest._check import check_item
+from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits
 from pmbridge.ingest._report import RecordProblem
 from pmbridge.ingest._sources import RawItem
 from pmbridge.model import PatientRecord
@@ -40,7 +41,12 @@ class CheckedChunk:
 
 
 def check_chunk(
-    items: Sequence[RawItem], *, dataset_id: str, canonical_hpo: CanonicalHpo, hpo_release: str
+    items: Sequence[RawItem],
+    *,
+    dataset_id: str,
+    canonical_hpo: CanonicalHpo,
+    hpo_release: str,
+    limits: IngestLimits = DEFAULT_LIMITS,
 ) -> CheckedChunk:
     """Check every item; good ones become table rows numbered from 0 in input order."""
     records: list[PatientRecord] = []
@@ -49,7 +55,7 @@ def check_chunk(
     problems: list[RecordProblem] = []
     for item in items:
         record, found = check_item(
-            item, dataset_id=dataset_id, canonical_hpo=canonical_hpo, hpo_release=hpo_release
+            item, dataset_id=dataset_id, canonical_hpo=canonical_hpo, hpo_release=hpo_release, limits=limits
         )
         problems.extend(found)
         if record is None:
@@ -71,7 +77,9 @@ def check_chunk(
 _WORKER: dict[str, object] = {}
 
 
-def init_worker(dataset_id: str, canonical: dict[str, str], hpo_release: str) -> None:
+def init_worker(
+    dataset_id: str, canonical: dict[str, str], hpo_release: str, limits: IngestLimits = DEFAULT_LIMITS
+) -> None:
     """Pool initializer: remember what every chunk needs; leave Ctrl-C to the parent.
 
     A forked worker inherits its parent's signal handlers (the demo turns SIGTERM into Ctrl-C);
@@ -79,15 +87,17 @@ def init_worker(dataset_id: str, canonical: dict[str, str], hpo_release: str) ->
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER.update(dataset_id=dataset_id, canonical=canonical, hpo_release=hpo_release)
+    _WORKER.update(dataset_id=dataset_id, canonical=canonical, hpo_release=hpo_release, limits=limits)
 
 
 def check_chunk_in_worker(items: Sequence[RawItem]) -> CheckedChunk:
-    canonical = _WORKER["canonical"]
+    canonical, limits = _WORKER["canonical"], _WORKER["limits"]
     assert isinstance(canonical, dict)
+    assert isinstance(limits, IngestLimits)
     return check_chunk(
         items,
         dataset_id=str(_WORKER["dataset_id"]),
         canonical_hpo=canonical.get,
         hpo_release=str(_WORKER["hpo_release"]),
+        limits=limits,
     )

@@ -7,8 +7,9 @@ Pure dict walking. "Valid" means what the official parser accepts, so keys may u
 Choices: dates (birth, sample collection) are the UTC date of the protobuf Timestamp; an onset is
 the HPO onset term or ISO 8601 age (an age range gives its start, a gestational age HP:0030674
 "Antenatal onset", a time or interval nothing); features and diseases without a term id are
-skipped; a variant repeated across interpretations is kept once; a sample's material type is its
-sampleType, else its materialSample. Phenopackets have no country field, so ``country`` stays None.
+skipped here, though ingest rejects such a record before converting it (``_curies``); a variant
+repeated across interpretations is kept once; a sample's material type is its sampleType, else its
+materialSample. Phenopackets have no country field, so ``country`` stays None.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -13,13 +15,17 @@ import orjson
 from pmbridge.ingest._report import RecordProblem
 
 TEMP_PREFIX = ".pmbridge-quarantine-"
+STALE_AFTER_S = 60.0
+"""A temp file nobody holds locked is a killed run's once its pid is gone or it is this old (the
+pid may have been reused); a starting run locks its file within microseconds of creating it."""
 
 
 class Quarantine:
     """JSON lines written to a temp file, moved into place only by :meth:`commit`.
 
     A killed run cannot clean up after itself, so each run first removes the temp files of runs
-    whose process is gone (their pid is in the name).
+    that are gone. A run holds an exclusive ``flock`` on its temp file for as long as it lives, so
+    a live run's file is never taken for a dead one's, even when a pid is reused.
     """
 
     def __init__(self, path: Path) -> None:
@@ -28,6 +34,7 @@ class Quarantine:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temp_files(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=path.parent)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits only for a cleaner that is looking at it
         self._tmp = Path(tmp)
         self._handle = os.fdopen(fd, "wb")
 
@@ -45,16 +52,26 @@ class Quarantine:
         self.count += 1
 
     def commit(self) -> Path | None:
-        """Keep the file when anything was quarantined; returns its path."""
-        self._handle.close()
+        """Keep the file when anything was quarantined; returns its path. The records are on disk
+        before the file takes its name; if that fails, the temp file is removed and the error raised."""
         if self.count == 0:
-            self._tmp.unlink(missing_ok=True)
+            self.discard()
             return None
-        self._tmp.replace(self.path)
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._tmp.replace(self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self._handle.close()
+        _sync_folder(self.path.parent)
         return self.path
 
     def discard(self) -> None:
-        self._handle.close()
+        """Drop the temp file (after an error or Ctrl-C, or when nothing was quarantined)."""
+        if not self._handle.closed:
+            self._handle.close()
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> Quarantine:
@@ -67,15 +84,46 @@ class Quarantine:
             self.discard()
 
 
-def remove_stale_temp_files(folder: Path) -> list[Path]:
-    """Delete quarantine temp files left by processes that no longer run; returns them."""
+def remove_stale_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Delete quarantine temp files left by killed runs; returns them.
+
+    A file is stale when no run holds its lock and either the pid in its name no longer runs or it
+    is older than :data:`STALE_AFTER_S` (its pid was reused). A locked file belongs to a live run.
+    """
+    moment = time.time() if now is None else now
     removed: list[Path] = []
     for candidate in folder.glob(f"{TEMP_PREFIX}*.tmp"):
         pid_text = candidate.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
-            candidate.unlink(missing_ok=True)
-            removed.append(candidate)
+        try:
+            fd = os.open(candidate, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # its run finished meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live run holds it
+            dead = not pid_text.isdigit() or not _alive(int(pid_text))
+            if dead or moment - os.fstat(fd).st_mtime > STALE_AFTER_S:
+                candidate.unlink(missing_ok=True)
+                removed.append(candidate)
+        finally:
+            os.close(fd)
     return removed
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: some file systems refuse it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _alive(pid: int) -> bool:

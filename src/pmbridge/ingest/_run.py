@@ -5,23 +5,22 @@ Atomic: Ctrl-C, an exception or a killed process leaves the store exactly as it 
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.pool
 import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
 
 from pmbridge.ingest._chunks import CheckedChunk, check_chunk, check_chunk_in_worker, init_worker
+from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits
 from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
 from pmbridge.ingest._sources import RawItem, SourcePlan, plan_sources, read_items
 from pmbridge.model import Dataset
 from pmbridge.store import NodeStore, RecordTables
 from pmbridge.vocab import HpoIndex
+from pmbridge.workers import DEFAULT_STALL_SECONDS, WorkerPool
 
 Progress = Callable[[int, int], None]  # (bytes done, total bytes)
 BATCH_SIZE = 5_000  # individuals per write to the store
@@ -39,8 +38,11 @@ def ingest(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int = DEFAULT_WORKERS,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    stall_seconds: float = DEFAULT_STALL_SECONDS,
 ) -> IngestReport:
-    """Load every good phenopacket under ``paths`` into ``dataset``; report and quarantine the bad."""
+    """Load every good phenopacket under ``paths`` into ``dataset``; report and quarantine the bad
+    (``limits``: the size of a record, an id and a text, docs/ingest.md)."""
     started = time.perf_counter()
     plan = plan_sources(paths)
     report = IngestReport(dataset_id=dataset.id, hpo_release=hpo.release)
@@ -50,7 +52,14 @@ def ingest(
     with Quarantine(quarantine_path) as quarantine:
         with (
             store.transaction(),
-            checked_chunks(plan, dataset_id=dataset.id, hpo=hpo, workers=workers) as chunks,
+            checked_chunks(
+                plan,
+                dataset_id=dataset.id,
+                hpo=hpo,
+                workers=workers,
+                limits=limits,
+                stall_seconds=stall_seconds,
+            ) as chunks,
         ):
             store.put_datasets([dataset])
             store.sync_closure(hpo.closure, release=hpo.release)
@@ -74,7 +83,13 @@ def ingest(
 
 @contextmanager
 def checked_chunks(
-    plan: SourcePlan, *, dataset_id: str, hpo: HpoIndex, workers: int
+    plan: SourcePlan,
+    *,
+    dataset_id: str,
+    hpo: HpoIndex,
+    workers: int,
+    limits: IngestLimits = DEFAULT_LIMITS,
+    stall_seconds: float = DEFAULT_STALL_SECONDS,
 ) -> Iterator[Iterator[tuple[CheckedChunk, int]]]:
     """Checked chunks in input order with the bytes they cover; ``workers`` > 1 checks in processes."""
     raw = _chunked(read_items(plan))
@@ -82,61 +97,33 @@ def checked_chunks(
         yield (
             (
                 check_chunk(
-                    items, dataset_id=dataset_id, canonical_hpo=hpo.canonical_id, hpo_release=hpo.release
+                    items,
+                    dataset_id=dataset_id,
+                    canonical_hpo=hpo.canonical_id,
+                    hpo_release=hpo.release,
+                    limits=limits,
                 ),
                 n,
             )
             for items, n in raw
         )
         return
-    context = multiprocessing.get_context("fork")
-    pool = context.Pool(
-        workers, initializer=init_worker, initargs=(dataset_id, dict(hpo.current), hpo.release)
-    )
-    try:
-        yield _in_order(pool.apply_async, raw, window=2 * workers)
-    except BaseException:
-        _abandon(pool)
-        raise
-    pool.terminate()
-    pool.join()
+    sizes: deque[int] = deque()  # bytes per chunk, in submission order
 
+    def chunks() -> Iterator[list[RawItem]]:
+        for items, size in raw:
+            sizes.append(size)
+            yield items
 
-def _abandon(pool: multiprocessing.pool.Pool) -> None:
-    """Stop the workers at once after an error or Ctrl-C, without ``Pool.terminate``.
-
-    ``terminate`` puts a sentinel on the result queue, whose write lock a worker may hold while
-    it is blocked sending a large result that no thread reads any more: the parent then waits
-    forever (seen under load). So the pool's worker handler is told to stop replacing workers,
-    the workers (this process's only children) are killed, and the pool's exit finalizer, which
-    would call the same code, is dropped; the pool's handler threads are daemons.
-    """
-    handler = pool._worker_handler  # type: ignore[attr-defined]
-    handler._state = multiprocessing.pool.TERMINATE
-    pool._change_notifier.put(None)  # type: ignore[attr-defined]  # wake it now, not at its next poll
-    handler.join(timeout=5)
-    for worker in multiprocessing.active_children():
-        worker.kill()
-        worker.join(timeout=5)
-    pool._terminate.cancel()  # type: ignore[attr-defined]  # the finalizer Pool registers for exit
-
-
-def _in_order(
-    submit: Callable[..., AsyncResult[CheckedChunk]],
-    raw: Iterable[tuple[list[RawItem], int]],
-    *,
-    window: int,
-) -> Iterator[tuple[CheckedChunk, int]]:
-    """Results in submission order, with at most ``window`` chunks in flight (bounded memory)."""
-    in_flight: deque[tuple[AsyncResult[CheckedChunk], int]] = deque()
-    for items, size in raw:
-        in_flight.append((submit(check_chunk_in_worker, (items,)), size))
-        if len(in_flight) >= window:
-            result, done = in_flight.popleft()
-            yield result.get(), done
-    while in_flight:
-        result, done = in_flight.popleft()
-        yield result.get(), done
+    with WorkerPool(
+        check_chunk_in_worker,
+        processes=workers,
+        stage=f"{dataset_id}: checking records",
+        initializer=init_worker,
+        initargs=(dataset_id, dict(hpo.current), hpo.release, limits),
+        stall_seconds=stall_seconds,
+    ) as pool:
+        yield ((chunk, sizes.popleft()) for chunk in pool.map_in_order(chunks(), window=2 * workers))
 
 
 def _chunked(items: Iterable[tuple[RawItem, int]]) -> Iterator[tuple[list[RawItem], int]]:

@@ -8,7 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from pmbridge import __version__
-from pmbridge.beacon import install_cors, install_error_handlers, install_head
+from pmbridge.beacon import (
+    Admission,
+    AdmissionGate,
+    install_cors,
+    install_error_handlers,
+    install_head,
+    install_security_headers,
+)
 from pmbridge.node import (
     _routes_catalogue,
     _routes_entries,
@@ -38,6 +45,8 @@ def create_node_app(context: NodeContext) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.node = context
+    gate = AdmissionGate(limit=context.config.max_in_flight)
+    app.state.gate = gate
     install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")
     install_head(app)  # innermost: the signature and the audit see the HEAD that was sent
     app.include_router(_routes_info.router)
@@ -46,7 +55,10 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes_entries.router)
+    beacon_id = f"org.pmbridge.node.{context.config.id}"
+    app.add_middleware(Admission, gate=gate, beacon_id=beacon_id)  # inside: a 503 is signed and audited
     trust = NodeTrust(key=context.key, verifier=context.verifier, audit=context.audit)
     app.add_middleware(SignedExchange, trust=trust, node_id=context.config.id)  # every reply signed
     install_cors(app, context.config.public_api.cors_origins)  # outermost: a preflight needs no signature
+    install_security_headers(app, context.config.public_api)  # outside CORS: every reply, signed or not
     return app

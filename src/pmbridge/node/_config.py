@@ -14,6 +14,7 @@ from pmbridge.node._release_settings import ReleaseSettings, parse_release_setti
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
 
 DEFAULT_MATCH_INDEX_WAIT = 30.0
+DEFAULT_MAX_IN_FLIGHT = 32
 """Seconds a match waits for the matching index being built (``node.match_index_wait_seconds``)."""
 
 
@@ -32,6 +33,7 @@ class NodeConfig:
     release: ReleaseSettings = field(default_factory=ReleaseSettings)
     match_index_wait_seconds: float = DEFAULT_MATCH_INDEX_WAIT
     public_api: PublicApi = field(default_factory=PublicApi)  # public URL, proxy headers, CORS
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # requests served at once; more get 503 + Retry-After
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -72,6 +74,7 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
             node, "node.match_index_wait_seconds", DEFAULT_MATCH_INDEX_WAIT, where
         ),
         public_api=parse_public_api(node, role="node", where=where),
+        max_in_flight=_count(node, "node.max_in_flight", DEFAULT_MAX_IN_FLIGHT, where),
     )
 
 
@@ -134,6 +137,13 @@ def _positive(doc: Mapping[str, object], name: str, default: float, where: str) 
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigError(f"{where}: {name} must be a positive number", hint=f"the default is {default:g}")
     return float(value)
+
+
+def _count(doc: Mapping[str, object], name: str, default: int, where: str) -> int:
+    value = doc.get(name.rsplit(".", 1)[-1], default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: {name} must be a positive integer", hint=f"the default is {default}")
+    return value
 
 
 def _jurisdiction(value: object, where: str) -> Jurisdiction:

@@ -28,15 +28,18 @@ class NodeContext:
     release: ReleaseState
 
     def close(self) -> None:
-        """Close the store and the audit log (releasing the log's lock), e.g. when a test is done."""
+        """Close the store, the audit log (releasing the log's lock) and the nonce file, e.g. when a
+        test is done."""
         self.store.close()
         self.audit.close()
+        if self.verifier is not None:
+            self.verifier.close()
 
 
 def open_node(config: NodeConfig) -> NodeContext:
     """Open the store read-only and load the HPO (warn when the two releases differ), the node's
     key and its audit log; refuse to serve (``ConfigError``) when a trust setting is missing."""
-    trust = open_trust(config.trust, node_id=config.id)
+    trust = open_trust(config.trust, node_id=config.id, state_dir=config.store.parent)
     hpo = Hpo.load(locate_data_dir(config.data_dir))
     store = NodeStore.open(config.store, read_only=True)
     if store.hpo_release != hpo.release:

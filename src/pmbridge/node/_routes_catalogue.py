@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from pmbridge.beacon import error_responses
 from pmbridge.model import AccessLevel
 from pmbridge.node._deps import context_of
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401))  # under /api a node answers only what the hub signed
 
 
 @router.get("/api/catalogue")

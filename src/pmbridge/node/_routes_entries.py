@@ -17,8 +17,10 @@ from pmbridge.beacon import (
     EntryType,
     collections_response,
     entry_endpoints,
+    entry_operation,
     entry_operation_id,
     entry_type,
+    error_responses,
     json_body,
     parse_body,
     parse_query_string,
@@ -40,7 +42,7 @@ from pmbridge.node._records import (
 from pmbridge.node._release import admit, granted_granularity, one_entry, release
 from pmbridge.node._release_reply import people_on_page, release_info, result_sets
 from pmbridge.policy import Caller, Researcher, crosses_border, volume_limits
-from pmbridge.privacy import Cohort, ReleasedCount
+from pmbridge.privacy import ReleasedCount
 from pmbridge.store import BiosampleRow, IndividualRow, Row
 
 router = APIRouter()
@@ -93,7 +95,10 @@ def answer_entries(
     admitted = admit(
         ctx.release, who, granularity=granted, genetic=genetic, audit=audit, personal=bool(plan.datasets)
     )
-    counts = ctx.store.count_entries(plan.query) if plan.query is not None else {}
+    guarded = about_one is None and _guarded(ctx, plan, granted)
+    # One read for the count and the people behind it (the differencing guard's cohorts).
+    counted = ctx.store.counted(plan.query, members=guarded) if plan.query is not None else None
+    counts = counted.counts if counted is not None else {}
     exact = {ds.id: counts.get(ds.id, 0) for ds in plan.datasets}
     records: dict[str, list[Record]] = {}
     people: set[str] = set()
@@ -112,7 +117,7 @@ def answer_entries(
         request=admitted,
         granularity=granted,
         questions={ds: question(plan.query, ds) for ds in exact} if plan.query is not None else {},
-        cohorts=None if about_one else _cohorts(ctx, plan, granted),
+        cohorts=counted.members if guarded and counted is not None else None,
         people=people,
         records=records,
         held=_allele_floors(ctx, plan, granted),
@@ -177,13 +182,13 @@ def _listed(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else []
 
 
-def _cohorts(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping[str, Cohort] | None:
-    """The individuals behind each count, for the differencing guard (count replies only)."""
-    if granted is not Granularity.COUNT or plan.query is None:
-        return None
-    if not ctx.release.disclosure.settings.differencing_guard:
-        return None
-    return ctx.store.members(plan.query)
+def _guarded(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> bool:
+    """Whether the differencing guard needs the individuals behind each count (count replies only)."""
+    return (
+        granted is Granularity.COUNT
+        and plan.query is not None
+        and ctx.release.disclosure.settings.differencing_guard
+    )
 
 
 def _allele_floors(ctx: NodeContext, plan: QueryPlan, granted: Granularity) -> Mapping[str, ReleasedCount]:
@@ -349,5 +354,11 @@ for _template, _entry, _lookup in entry_endpoints():
     for _method in ("GET", "POST"):  # one route per method, so each has its own OpenAPI operation id
         _name = entry_operation_id(_method, _template)
         router.add_api_route(
-            _template, _endpoint(_entry.path, _lookup), methods=[_method], name=_name, operation_id=_name
+            _template,
+            _endpoint(_entry.path, _lookup),
+            methods=[_method],
+            name=_name,
+            operation_id=_name,
+            openapi_extra=entry_operation(_method, _template),  # read in code, not by FastAPI
+            responses=error_responses(401, 403),  # 401: unsigned, or a rejected passport
         )

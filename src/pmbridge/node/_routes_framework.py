@@ -20,6 +20,7 @@ from pmbridge.beacon import (
     TermPage,
     configuration_response,
     entry_types_response,
+    error_responses,
     filtering_terms_response,
     info_response,
     json_body,
@@ -28,6 +29,7 @@ from pmbridge.beacon import (
     service_info,
     term_page_from_body,
     term_page_from_query,
+    terms_operation,
 )
 from pmbridge.errors import QueryError
 from pmbridge.model import AccessLevel, Granularity
@@ -38,7 +40,7 @@ from pmbridge.node._release import admit
 from pmbridge.policy import Caller, Decision, ReleaseRequest, Researcher, check_genetic
 from pmbridge.store import present_terms
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401))  # under /api a node answers only what the hub signed
 
 SECURITY_LEVELS = (AccessLevel.PUBLIC, AccessLevel.REGISTERED, AccessLevel.CONTROLLED)
 """The access levels served when passports are trusted; without a [passports] table, public only."""
@@ -186,9 +188,12 @@ def _terms_routes(path: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 for _path in ("filtering_terms", *FILTERING_TERMS_PATHS.values()):
     _get, _post = _terms_routes(_path)
-    router.add_api_route(
-        f"/api/{_path}", _get, methods=["GET"], summary="Filtering terms present in the data"
-    )
-    router.add_api_route(
-        f"/api/{_path}", _post, methods=["POST"], summary="Filtering terms present in the data"
-    )
+    for _method, _route in (("GET", _get), ("POST", _post)):
+        router.add_api_route(
+            f"/api/{_path}",
+            _route,
+            methods=[_method],
+            summary="Filtering terms present in the data",
+            openapi_extra=terms_operation(_method, f"/api/{_path}"),  # read in code, not by FastAPI
+            responses=error_responses(403),
+        )

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
+from pmbridge.beacon import HEALTH_RESPONSES, AdmissionGate
 from pmbridge.node._deps import context_of
 from pmbridge.node._matching import matcher_state
 
 router = APIRouter()
 
 
-@router.get("/health")
-def health(request: Request) -> dict[str, object]:
+@router.get("/health", responses=HEALTH_RESPONSES)
+def health(request: Request, response: Response) -> dict[str, object]:
     """Liveness and what the node holds, for the hub's network page; ``matchIndex`` says whether the
-    patient-matching index is ``ready``, ``building`` (matches wait for it) or ``not built``."""
+    patient-matching index is ``ready``, ``building`` (matches wait for it) or ``not built``.
+    ``status`` is ``overloaded`` (a 503 with ``Retry-After``) while the node turns requests away."""
     ctx = context_of(request)
+    gate: AdmissionGate = request.app.state.gate
+    load = gate.health()
+    if gate.saturated:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(gate.retry_after_seconds)
     return {
-        "status": "up",
+        **load,
         "node": ctx.config.id,
         "jurisdiction": ctx.config.jurisdiction.value,
         "country": ctx.config.country,

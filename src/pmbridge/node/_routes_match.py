@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from pmbridge.audit import RequestAudit
-from pmbridge.beacon import json_body
+from pmbridge.beacon import error_responses, json_body, json_request_body
 from pmbridge.errors import DisclosureRefused, PassportRejected, PolicyRefused, QueryError, UnknownMatch
 from pmbridge.model import Granularity
 from pmbridge.node._contacts import ContactEntry, add_contact, inbox_path, new_request_id, received_now
@@ -40,6 +40,8 @@ from pmbridge.node._release_matches import (
 from pmbridge.policy import Caller, ReleaseRequest, decide_release, volume_limits
 from pmbridge.privacy import Breakdown, DisclosureControl
 from pmbridge.similarity import (
+    CONTACT_REQUEST_SCHEMA,
+    PHENOTYPE_REQUEST_SCHEMA,
     PhenotypeQuery,
     PhenotypeRequest,
     parse_contact_request,
@@ -47,7 +49,7 @@ from pmbridge.similarity import (
     resolve_terms,
 )
 
-router = APIRouter()
+router = APIRouter(responses=error_responses(401))  # under /api a node answers only what the hub signed
 
 
 def match_caller(request: Request) -> Caller:
@@ -57,7 +59,11 @@ def match_caller(request: Request) -> Caller:
     return caller_of(request)
 
 
-@router.post("/api/match")
+@router.post(
+    "/api/match",
+    openapi_extra=json_request_body(PHENOTYPE_REQUEST_SCHEMA, required=True),
+    responses=error_responses(403),
+)
 async def match(request: Request) -> dict[str, object]:
     """The node's best matches for a patient (or, where they may not leave, counts per score band)."""
     body = parse_phenotype_request(await json_body(request))
@@ -182,7 +188,11 @@ def _count_exports(
     return as_aggregate(plan, f"rule {deciding.rule}: {deciding.reason}", rule=deciding.rule), 0
 
 
-@router.post("/api/match/contact")
+@router.post(
+    "/api/match/contact",
+    openapi_extra=json_request_body(CONTACT_REQUEST_SCHEMA, required=True),
+    responses=error_responses(403, 404, 429),
+)
 async def contact(request: Request) -> dict[str, object]:
     """Put a researcher's contact request about one of this node's matches into the steward's inbox.
 

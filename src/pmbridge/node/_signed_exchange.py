@@ -23,8 +23,8 @@ from pmbridge.audit import (
     read_body,
     replay_body,
 )
-from pmbridge.beacon import error_response, received_from_wire
-from pmbridge.errors import AuditLogError, SignatureRejected
+from pmbridge.beacon import error_response, nesting_refusal, received_from_wire
+from pmbridge.errors import AuditLogError, PMBridgeError, SignatureRejected
 from pmbridge.node._trust import NodeTrust
 from pmbridge.signing import Message, sign_response
 
@@ -75,6 +75,11 @@ class SignedExchange:
             return
         described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
         audit = RequestAudit(self.trust.audit, described)
+        too_deep = nesting_refusal(body)  # before anything parses it, the signature's refusal included
+        if too_deep:
+            audit.refuse("request_too_deep")
+            await self._finish(send, asked, audit, self._error(400, too_deep, scope))
+            return
         attach_request_audit(scope, audit)
         rule = "signature:not_required"
         if self.trust.verifier is not None:
@@ -86,6 +91,12 @@ class SignedExchange:
                     "node %s refused %s %s from %s: %s", self.node_id, method, target, client[0], exc.message
                 )
                 audit.refuse(f"signature:{exc.reason}", claimed_key=exc.key_id)
+                message = f"{exc.message}. {exc.hint}" if exc.hint else exc.message
+                await self._finish(send, asked, audit, self._error(exc.status, message, scope, body))
+                return
+            except PMBridgeError as exc:  # the replay ledger busy or unreadable: no answer, but signed
+                log.error("node %s could not check a signature: %s", self.node_id, exc)
+                audit.refuse(f"signature:{exc.code}")
                 message = f"{exc.message}. {exc.hint}" if exc.hint else exc.message
                 await self._finish(send, asked, audit, self._error(exc.status, message, scope, body))
                 return

@@ -22,6 +22,9 @@ from pmbridge.signing import (
     parse_public_key,
 )
 
+NONCE_FILE = "nonces.sqlite"
+"""The nonces of the hub's requests seen within the skew window, beside the node's store, so that
+replay protection survives a restart (docs/trust.md)."""
 HUB_KEY_OWNER = "hub"
 """The name the hub's key goes by in a node's key ring: the ``actor`` of the requests it signed."""
 
@@ -81,8 +84,12 @@ def parse_trust_settings(node: Mapping[str, object], *, base: Path, where: str) 
     )
 
 
-def open_trust(settings: TrustSettings, *, node_id: str) -> NodeTrust:
-    """Load the key and open the audit log, or refuse to serve naming the setting that is missing."""
+def open_trust(settings: TrustSettings, *, node_id: str, state_dir: Path | None = None) -> NodeTrust:
+    """Load the key and open the audit log, or refuse to serve naming the setting that is missing.
+
+    With ``state_dir`` (the store's folder when serving) the hub's nonces are kept in its
+    ``nonces.sqlite``; without it, in memory only (tests in one process).
+    """
     if settings.private_key is None:
         raise ConfigError(
             f"node {node_id}: node.private_key is not set, so the node cannot sign its replies",
@@ -102,6 +109,7 @@ def open_trust(settings: TrustSettings, *, node_id: str) -> NodeTrust:
             keys=KeyRing({HUB_KEY_OWNER: settings.hub_public_key}),
             audience=node_id,
             max_skew=settings.max_clock_skew_seconds,
+            nonce_file=None if state_dir is None else state_dir / NONCE_FILE,
         )
     key = load_signing_key(settings.private_key)
     return NodeTrust(key=key, verifier=verifier, audit=AuditLog(settings.audit_log, key=key))

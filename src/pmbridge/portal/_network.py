@@ -17,12 +17,13 @@ HEALTH: tuple[tuple[str, str], ...] = (
     ("up", N_("up")),
     ("slow", N_("slow")),
     ("timeout", N_("timed out")),
+    ("overloaded", N_("overloaded")),
     ("refused", N_("refused")),
     ("down", N_("down")),
     ("error", N_("failed")),
 )
 """Every health the hub reports, in the order the page counts them, each with its word."""
-ANSWERED: Final = frozenset({"up", "slow", "refused", "error"})
+ANSWERED: Final = frozenset({"up", "slow", "overloaded", "refused", "error"})
 """The healths of a node that replied, so its reply time means something."""
 JURISDICTIONS: dict[str, str] = {
     "EU": N_("European Union"),
@@ -109,6 +110,6 @@ def health_summary(rows: Sequence[NodeRow]) -> dict[str, int]:
 
     >>> row = NodeRow("a", "A", "EU", "IT", "refused", 1.0, "", None, (), None)
     >>> health_summary([row])
-    {'up': 0, 'slow': 0, 'timeout': 0, 'refused': 1, 'down': 0, 'error': 0}
+    {'up': 0, 'slow': 0, 'timeout': 0, 'overloaded': 0, 'refused': 1, 'down': 0, 'error': 0}
     """
     return {state: sum(1 for r in rows if r.health == state) for state, _ in HEALTH}

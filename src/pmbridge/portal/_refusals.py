@@ -123,6 +123,7 @@ NODE_STATES: Final = {
     "refused": N_("refused"),
     "down": N_("down"),
     "timeout": N_("timed out"),
+    "overloaded": N_("overloaded"),
     "slow": N_("too slow"),
     "failed": N_("failed"),
 }
@@ -145,7 +146,7 @@ def node_state(status: str, detail: str, *, rule: object = None) -> tuple[str, R
         return "refused", refusal
     if status == "refused":
         return "refused", refusal_of_rule("refused", detail=detail)
-    if status in ("down", "timeout", "slow"):
+    if status in ("down", "timeout", "overloaded", "slow"):
         return status, None
     return "failed", None
 

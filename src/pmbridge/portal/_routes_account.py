@@ -2,7 +2,8 @@
 
 Signing in asks the hub's broker for a passport (``POST /api/auth/token``) and keeps it in the
 session store (the browser gets the session's id in an HttpOnly cookie); every later call the
-portal makes for that browser sends the passport as a bearer token.
+portal makes for that browser sends the passport as a bearer token. Both forms carry the browser's
+form token and must come from this site (``_forms``); the hub limits sign-ins per address and user.
 """
 
 from __future__ import annotations
@@ -11,28 +12,42 @@ import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pmbridge.hub import hub_of
 from pmbridge.portal._budget import budget_rows
 from pmbridge.portal._catalogue import ACCESS_WORDS
 from pmbridge.portal._context import portal_of
+from pmbridge.portal._forms import browser_form_id, browser_token, keep_form_id, posted_from_here
+from pmbridge.portal._i18n import N_
 from pmbridge.portal._session import read_session
 from pmbridge.portal._sessions import SESSION_COOKIE
-from pmbridge.portal._sources import call, call_or_problem
+from pmbridge.portal._sources import call_or_problem, hub_api
 
 router = APIRouter()
 
 
+STALE_FORM: str = N_(
+    "This form has expired or did not come from this site, so nothing was changed. Please try again below."
+)
+NOT_SIGNED_IN: str = N_("You were not signed in:")
+
+
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
 async def account_page(request: Request) -> HTMLResponse:
+    return await _page(request)
+
+
+async def _page(request: Request, *, refusal: str = "", detail: str = "", status: int = 200) -> HTMLResponse:
     portal = portal_of(request)
     (users, users_problem), (budget, budget_problem) = await asyncio.gather(
         call_or_problem(request, "GET", "/api/auth/users"), call_or_problem(request, "GET", "/api/budget")
     )
     listed = users.get("users")
-    return portal.renderer.page(
+    form_id, new = browser_form_id(request)
+    page = portal.renderer.page(
         request,
         "account.html",
         {
@@ -46,16 +61,35 @@ async def account_page(request: Request) -> HTMLResponse:
             "budget_problem": budget_problem,
             "node_names": {n.id: n.name or n.id for n in hub_of(request).config.nodes},
             "access_words": ACCESS_WORDS,
+            "form_token": browser_token(portal.forms, form_id),
+            "refusal": refusal,
+            "detail": detail,
         },
+        status=status,
     )
+    if new:
+        keep_form_id(page, form_id, request=request)
+    return page
 
 
 @router.post("/account/sign-in", include_in_schema=False)
-async def sign_in(request: Request) -> RedirectResponse:
+async def sign_in(request: Request) -> Response:
     """Sign in as the demo user the form names; the anonymous user signs out."""
     form = await request.form()
-    reply = await call(request, "POST", "/api/auth/token", {"user": str(form.get("user", ""))})
-    sessions = portal_of(request).sessions
+    portal = portal_of(request)
+    if not posted_from_here(request, form, tokens=portal.forms, api=hub_of(request).config.public_api):
+        return await _page(request, refusal=STALE_FORM, status=403)
+    async with hub_api(request) as client:  # the hub limits sign-ins (429 with Retry-After)
+        answer = await client.post("/api/auth/token", json={"user": str(form.get("user", ""))})
+    reply = _json_object(answer)
+    if answer.status_code >= 400:
+        page = await _page(
+            request, refusal=NOT_SIGNED_IN, detail=_error_message(reply), status=answer.status_code
+        )
+        if "retry-after" in answer.headers:
+            page.headers["Retry-After"] = answer.headers["retry-after"]
+        return page
+    sessions = portal.sessions
     sessions.close(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/account", status_code=303)
     passport, expires = reply.get("passport"), reply.get("expiresAt")
@@ -76,8 +110,27 @@ async def sign_in(request: Request) -> RedirectResponse:
 
 
 @router.post("/account/sign-out", include_in_schema=False)
-async def sign_out(request: Request) -> RedirectResponse:
-    portal_of(request).sessions.close(request.cookies.get(SESSION_COOKIE))
+async def sign_out(request: Request) -> Response:
+    form = await request.form()
+    portal = portal_of(request)
+    if not posted_from_here(request, form, tokens=portal.forms, api=hub_of(request).config.public_api):
+        return await _page(request, refusal=STALE_FORM, status=403)
+    portal.sessions.close(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/account", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _json_object(reply: httpx.Response) -> Mapping[str, object]:
+    try:
+        doc = reply.json()
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, Mapping) else {}
+
+
+def _error_message(doc: Mapping[str, object]) -> str:
+    """The hub's ``errorMessage`` (the Beacon error shape), in the hub's words."""
+    error = doc.get("error")
+    message = error.get("errorMessage") if isinstance(error, Mapping) else None
+    return str(message or "the hub refused the sign-in")

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pmbridge.hub import hub_of
 from pmbridge.knowledge import ACTION_STATUSES
 from pmbridge.portal._context import portal_of
+from pmbridge.portal._forms import from_this_site
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._kb_roadmap import anchor, roadmap_domains, status_counts
 from pmbridge.portal._kb_sources import ask
@@ -50,7 +51,11 @@ async def change_status(request: Request, action_id: str) -> Response:
     form = await request.form()
     if passport_of(request) is None:
         return await _page(request, refusal=SIGN_IN, status=401)
-    if not portal.forms.check(request.cookies.get(SESSION_COOKIE), str(form.get("token", ""))):
+    api = hub_of(request).config.public_api  # a browser's post from another site is refused outright
+    token = str(form.get("token", ""))
+    if not from_this_site(request, api=api) or not portal.forms.check(
+        request.cookies.get(SESSION_COOKIE), token
+    ):
         return await _page(request, refusal=STALE_FORM, status=403)
     change = {"status": str(form.get("status", "")), "note": str(form.get("note", ""))}
     answer = await ask(request, "POST", f"/api/kb/actions/{quote(action_id, safe=':')}/status", body=change)

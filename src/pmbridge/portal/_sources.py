@@ -15,7 +15,7 @@ import httpx
 from fastapi import Request
 
 from pmbridge.errors import PMBridgeError, QueryError, UpstreamError
-from pmbridge.hub import NodeStatus, hub_of
+from pmbridge.hub import NodeStatus, client_address, hub_of
 from pmbridge.portal._cohort import CohortCounts, from_aggregates
 from pmbridge.portal._session import passport_of
 
@@ -29,7 +29,9 @@ async def hub_api(request: Request) -> AsyncIterator[httpx.AsyncClient]:
     passport = passport_of(request)
     if passport:
         headers["authorization"] = f"Bearer {passport}"
-    transport = httpx.ASGITransport(app=request.app)
+    # as the browser's address, so the hub's per-address limits (sign-in) count the browser, not us
+    browser = (client_address(request.scope, hub_of(request).config.public_api), 0)
+    transport = httpx.ASGITransport(app=request.app, client=browser)
     timeout = hub_of(request).config.deadline_seconds + 5
     async with httpx.AsyncClient(
         transport=transport, base_url="http://hub.internal", headers=headers, timeout=timeout

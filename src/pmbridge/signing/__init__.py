@@ -15,7 +15,8 @@ from pmbridge.signing._keys import (
     save_key_pair,
 )
 from pmbridge.signing._profile import DEFAULT_MAX_SKEW, LABEL, REQUEST_TAG, RESPONSE_TAG
-from pmbridge.signing._replay import ReplayCache
+from pmbridge.signing._replay import ReplayCache, ReplayGuard
+from pmbridge.signing._replay_file import PersistentReplayCache
 from pmbridge.signing._request import AUDIENCE_HEADER, RequestVerifier, sign_request, verify_request
 from pmbridge.signing._response import sign_response, verify_response
 from pmbridge.signing._verify import VerifiedSignature
@@ -29,7 +30,9 @@ __all__ = [
     "KeyFiles",
     "KeyRing",
     "Message",
+    "PersistentReplayCache",
     "ReplayCache",
+    "ReplayGuard",
     "RequestVerifier",
     "SignedRequests",
     "SigningKey",

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -35,22 +35,23 @@ def _unb64(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class VerifyingKey:
-    """The public half: what a registry lists and what checks signatures."""
+    """The public half: what a registry lists and what checks signatures. Its ``key_id`` is the
+    first 16 characters of the RFC 7638 thumbprint (the RFC 8037 A.3 key below).
+
+    >>> parse_public_key("ed25519:11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").key_id
+    'kPrK_qmxVWaYVA9w'
+    """
 
     public: Ed25519PublicKey
+    raw: bytes = field(
+        init=False, repr=False
+    )  # worked out once: every signature and audit entry names the key
+    key_id: str = field(init=False, repr=False)
 
-    @property
-    def raw(self) -> bytes:
-        return self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-    @property
-    def key_id(self) -> str:
-        """The first 16 characters of the RFC 7638 thumbprint (the RFC 8037 A.3 key below).
-
-        >>> parse_public_key("ed25519:11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo").key_id
-        'kPrK_qmxVWaYVA9w'
-        """
-        return self.thumbprint()[:KEY_ID_LENGTH]
+    def __post_init__(self) -> None:
+        raw = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        object.__setattr__(self, "raw", raw)
+        object.__setattr__(self, "key_id", self.thumbprint()[:KEY_ID_LENGTH])
 
     def thumbprint(self) -> str:
         """The full RFC 7638 JWK thumbprint (SHA-256, base64url)."""
@@ -98,10 +99,10 @@ class SigningKey:
     """The private half, held by one process; its repr never shows the secret."""
 
     private: Ed25519PrivateKey
+    verifying_key: VerifyingKey = field(init=False, repr=False)
 
-    @property
-    def verifying_key(self) -> VerifyingKey:
-        return VerifyingKey(self.private.public_key())
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verifying_key", VerifyingKey(self.private.public_key()))
 
     @property
     def key_id(self) -> str:

@@ -10,8 +10,21 @@ from __future__ import annotations
 
 import heapq
 import threading
+from typing import Protocol
 
 from pmbridge.errors import ConfigError, SignatureRejected
+
+
+class ReplayGuard(Protocol):
+    """Where a verifier remembers nonces: in memory (:class:`ReplayCache`) or in a file that
+    survives restarts (:class:`~pmbridge.signing.PersistentReplayCache`)."""
+
+    @property
+    def window_seconds(self) -> float: ...
+
+    def check_and_remember(self, key_id: str, nonce: str, *, created: int, now: float) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class ReplayCache:
@@ -66,6 +79,9 @@ class ReplayCache:
                 oldest, *pair = heapq.heappop(self._by_age)
                 self._seen.discard((pair[0], pair[1]))
                 self._floor = oldest if self._floor is None else max(self._floor, oldest)
+
+    def close(self) -> None:
+        """Nothing to release: the cache lives and dies with the process."""
 
     def _expire(self, now: float) -> None:
         # A nonce signed at t can only pass the freshness check until t + window: then forget it.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from pmbridge.errors import ConfigError, SignatureRejected
 from pmbridge.signing._base import Headers, Message
@@ -20,7 +21,8 @@ from pmbridge.signing._digest import content_digest
 from pmbridge.signing._keyring import KeyRing
 from pmbridge.signing._keys import SigningKey
 from pmbridge.signing._profile import ALGORITHM, DEFAULT_MAX_SKEW, REQUEST_TAG, add_signature
-from pmbridge.signing._replay import ReplayCache
+from pmbridge.signing._replay import ReplayCache, ReplayGuard
+from pmbridge.signing._replay_file import PersistentReplayCache
 from pmbridge.signing._structured import Item, Params
 from pmbridge.signing._verify import VerifiedSignature, verify_message
 
@@ -81,7 +83,7 @@ def verify_request(
     headers: Headers,
     body: bytes,
     keys: KeyRing,
-    replay: ReplayCache,
+    replay: ReplayGuard,
     max_skew: float = DEFAULT_MAX_SKEW,
     audience: str | None = None,
     now: float | None = None,
@@ -121,7 +123,10 @@ def verify_request(
 class RequestVerifier:
     """What a node's middleware holds: trusted keys, its own id, the skew window and a nonce cache.
 
-    One instance per process, shared by all requests (the cache is thread-safe).
+    One instance per process, shared by all requests (both caches are thread-safe). With
+    ``nonce_file`` the nonces are kept in that SQLite file, so a request captured before the node
+    restarted is still refused after it, and processes serving one node share what they have seen;
+    without it they are kept in memory (``max_nonces`` of them), which suits tests only.
     """
 
     def __init__(
@@ -131,11 +136,20 @@ class RequestVerifier:
         audience: str | None = None,
         max_skew: float = DEFAULT_MAX_SKEW,
         max_nonces: int = 100_000,
+        nonce_file: Path | None = None,
     ) -> None:
         self.keys = keys
         self.audience = audience
         self.max_skew = max_skew
-        self.replay = ReplayCache(window_seconds=max_skew, max_entries=max_nonces)
+        self.replay: ReplayGuard = (
+            ReplayCache(window_seconds=max_skew, max_entries=max_nonces)
+            if nonce_file is None
+            else PersistentReplayCache(nonce_file, window_seconds=max_skew)
+        )
+
+    def close(self) -> None:
+        """Close the nonce file, if any (e.g. when a test is done with the node)."""
+        self.replay.close()
 
     def verify(
         self, *, method: str, target: str, headers: Headers, body: bytes, now: float | None = None

@@ -46,6 +46,8 @@ from pmbridge.similarity._ranking import (
     pessimistic_rank,
 )
 from pmbridge.similarity._requests import (
+    CONTACT_REQUEST_SCHEMA,
+    PHENOTYPE_REQUEST_SCHEMA,
     ContactRequest,
     PhenotypeRequest,
     parse_contact_request,
@@ -55,6 +57,8 @@ from pmbridge.similarity._termsets import TermSetIndex
 from pmbridge.similarity._vocabulary import TermVocabulary
 
 __all__ = [
+    "CONTACT_REQUEST_SCHEMA",
+    "PHENOTYPE_REQUEST_SCHEMA",
     "THRESHOLDS",
     "Aggregation",
     "ContactRequest",

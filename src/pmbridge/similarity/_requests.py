@@ -22,6 +22,54 @@ _PHENOTYPE_KEYS = frozenset({"phenotypes", "excluded", "gene", "limit"})
 _CONTACT_KEYS = frozenset({"node", "dataset", "matchId", "researcher", "message"})
 _RESEARCHER_KEYS = frozenset({"name", "email", "organisation"})
 
+_TERMS_SCHEMA: dict[str, object] = {
+    "type": "array",
+    "maxItems": MAX_TERMS,
+    "items": {"type": "string", "minLength": 1, "description": "An HPO id (HP:0001250) or label"},
+}
+PHENOTYPE_REQUEST_SCHEMA: dict[str, object] = {
+    "title": "PhenotypeRequest",
+    "type": "object",
+    "required": ["phenotypes"],
+    "additionalProperties": False,
+    "properties": {
+        "phenotypes": {**_TERMS_SCHEMA, "minItems": 1},
+        "excluded": _TERMS_SCHEMA,
+        "gene": {"type": "string", "pattern": _GENE.pattern, "description": "An HGNC gene symbol"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    },
+}
+"""The body :func:`parse_phenotype_request` accepts, as JSON Schema for the OpenAPI documents."""
+
+
+def _string(limit: int) -> dict[str, object]:
+    return {"type": "string", "minLength": 1, "maxLength": limit}
+
+
+CONTACT_REQUEST_SCHEMA: dict[str, object] = {
+    "title": "ContactRequest",
+    "type": "object",
+    "required": ["node", "dataset", "matchId", "researcher", "message"],
+    "additionalProperties": False,
+    "properties": {
+        "node": _string(100),
+        "dataset": _string(200),
+        "matchId": _string(100),
+        "message": _string(MAX_MESSAGE),
+        "researcher": {
+            "type": "object",
+            "required": ["name", "email"],
+            "additionalProperties": False,
+            "properties": {
+                "name": _string(200),
+                "email": {**_string(254), "format": "email"},
+                "organisation": {"type": "string", "maxLength": 200},
+            },
+        },
+    },
+}
+"""The body :func:`parse_contact_request` accepts, as JSON Schema for the OpenAPI documents."""
+
 
 @dataclass(frozen=True, slots=True)
 class PhenotypeRequest:

@@ -1,6 +1,15 @@
 """A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
 
-from pmbridge.store._cohorts import AGE_BANDS, DIMENSIONS, SEX_CELLS, Dimension, Members, age_band
+from pmbridge.store._answers import Counted
+from pmbridge.store._cohorts import (
+    AGE_BANDS,
+    DIMENSIONS,
+    SEX_CELLS,
+    Dimension,
+    Members,
+    age_band,
+    counted_members_sql,
+)
 from pmbridge.store._compile import CompiledQuery, count_by_dataset, where_clause
 from pmbridge.store._entries import CASE_LEVEL_LIMIT, count_entries, individuals_where, page_of
 from pmbridge.store._genome import (
@@ -42,6 +51,7 @@ __all__ = [
     "BiosampleRow",
     "CarrierRow",
     "CompiledQuery",
+    "Counted",
     "Dimension",
     "DiseaseRow",
     "Entry",
@@ -65,6 +75,7 @@ __all__ = [
     "chromosome_spellings",
     "count_by_dataset",
     "count_entries",
+    "counted_members_sql",
     "individuals_where",
     "page_of",
     "parse_variant_id",

@@ -58,6 +58,21 @@ def members_sql(query: EntryQuery) -> CompiledQuery:
     return CompiledQuery(sql, tuple(params))
 
 
+def counted_members_sql(query: EntryQuery) -> CompiledQuery:
+    """Entries matching ``query`` and the individuals behind them, per dataset, in one scan.
+
+    For every entry type but variants, whose count is of distinct variants (two statements,
+    :func:`~pmbridge.store.count_entries` and :func:`members_sql`). A person is one row of
+    ``individuals``, so their ids need no DISTINCT there; a biosample's donor may give several.
+    """
+    if query.entry == "g_variants":
+        raise ValueError("variants are counted by count_entries and members_sql")
+    rows, params = _rows_of(query)
+    ids = "list(i.ind)" if query.entry != "biosamples" else "list(DISTINCT i.ind)"
+    sql = f"SELECT i.dataset_id, count(*), {ids} FROM {rows} GROUP BY i.dataset_id"
+    return CompiledQuery(sql, tuple(params))
+
+
 def people_sql(query: EntryQuery) -> CompiledQuery:
     """Like :func:`members_sql`, but the individuals' own ids (for the export counters, which
     must recognise a person across re-ingests, when the internal ids change)."""
@@ -90,10 +105,9 @@ def members_by_sql(
             return CompiledQuery("SELECT NULL, NULL, NULL WHERE FALSE", ())
         marks = ", ".join("?" for _ in categories)
         sql = (
-            "SELECT i.dataset_id, c.ancestor, list(DISTINCT i.ind) FROM individuals i "
-            "JOIN phenotypes p ON p.ind = i.ind AND NOT p.excluded "
-            f"JOIN hpo_closure c ON c.term = p.term AND c.ancestor IN ({marks}) "
-            f"WHERE {where} GROUP BY i.dataset_id, c.ancestor"
+            "SELECT i.dataset_id, a.ancestor, list(DISTINCT i.ind) FROM individuals i "
+            f"JOIN phenotype_ancestors a ON a.ind = i.ind AND a.ancestor IN ({marks}) "
+            f"WHERE {where} GROUP BY i.dataset_id, a.ancestor"
         )
         params = [*categories, *params]
     return CompiledQuery(sql, tuple(params))
@@ -126,6 +140,14 @@ def allele_sql(query: EntryQuery) -> tuple[CompiledQuery, CompiledQuery]:
 def read_members(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> Members:
     rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
     return {str(ds): frozenset(int(i) for i in ids) for ds, ids in rows}
+
+
+def read_counted_members(
+    cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery
+) -> tuple[dict[str, int], Members]:
+    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+    counts = {str(ds): int(n) for ds, n, _ in rows}
+    return counts, {str(ds): frozenset(ids) for ds, _, ids in rows}
 
 
 def read_people(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> dict[str, frozenset[str]]:

@@ -14,10 +14,7 @@ from pmbridge.model import (
     SexFilter,
 )
 
-_HAS_TERM_OR_DESCENDANT = (
-    "i.ind IN (SELECT p.ind FROM phenotypes p JOIN hpo_closure c ON c.term = p.term "
-    "WHERE c.ancestor = ? AND NOT p.excluded)"
-)
+_HAS_TERM_OR_DESCENDANT = "i.ind IN (SELECT a.ind FROM phenotype_ancestors a WHERE a.ancestor = ?)"
 _HAS_TERM = "i.ind IN (SELECT p.ind FROM phenotypes p WHERE p.term = ? AND NOT p.excluded)"
 _HAS_DISEASE = "i.ind IN (SELECT d.ind FROM diseases d WHERE d.term = ? AND NOT d.excluded)"
 _HAS_GENE = "i.ind IN (SELECT v.ind FROM variants v WHERE v.gene = ?)"

@@ -11,10 +11,7 @@ from pmbridge.store._genome import assembly_key_sql, chromosome_key_sql
 from pmbridge.store._query import EntryQuery
 from pmbridge.store._variants import POSITIONED, variant_predicates
 
-_ANY_PHENOTYPE = (
-    "i.ind IN (SELECT p.ind FROM phenotypes p JOIN hpo_closure c ON c.term = p.term "
-    "WHERE c.ancestor IN ({marks}) AND NOT p.excluded)"
-)
+_ANY_PHENOTYPE = "i.ind IN (SELECT a.ind FROM phenotype_ancestors a WHERE a.ancestor IN ({marks}))"
 _RAW_KEY = "v.assembly, v.chromosome, v.position, v.reference, v.alternate"
 _KEY = "assembly, chromosome, position, reference, alternate"
 _ORDER = "chromosome, position, reference, alternate, assembly"

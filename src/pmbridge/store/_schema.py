@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pmbridge.errors import SchemaTooNew, StoreError
+from pmbridge.store._closure import PHENOTYPE_ANCESTORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,16 @@ MIGRATIONS: tuple[Migration, ...] = (
                 ind BIGINT NOT NULL, id VARCHAR NOT NULL, material_type VARCHAR, tissue VARCHAR,
                 collection_date DATE)""",
             "CREATE TABLE hpo_closure (term VARCHAR NOT NULL, ancestor VARCHAR NOT NULL)",
+        ),
+    ),
+    Migration(
+        2,
+        "phenotype_ancestors: each person under every ancestor of their observed phenotypes",
+        (
+            # Derived from phenotypes and hpo_closure, kept by the store's writes: a phenotype
+            # filter (term or any descendant) reads one ancestor's rows instead of joining both.
+            "CREATE TABLE phenotype_ancestors (ancestor VARCHAR NOT NULL, ind BIGINT NOT NULL)",
+            PHENOTYPE_ANCESTORS.format(where=""),
         ),
     ),
 )

@@ -13,14 +13,22 @@ import pyarrow as pa
 
 from pmbridge.errors import StoreError
 from pmbridge.model import AccessLevel, Dataset, Granularity, IndividualQuery, Jurisdiction, PatientRecord
-from pmbridge.store._closure import rebuild_closure
+from pmbridge.store._answers import AnswerCache, Counted
+from pmbridge.store._closure import (
+    PHENOTYPE_ANCESTORS,
+    RESORT_SHARE,
+    rebuild_closure,
+    sort_phenotype_ancestors,
+)
 from pmbridge.store._cohorts import (
     Dimension,
     Members,
     allele_sql,
+    counted_members_sql,
     members_by_sql,
     members_sql,
     people_sql,
+    read_counted_members,
     read_members,
     read_members_by,
     read_people,
@@ -33,6 +41,8 @@ from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
 
 RECORD_TABLES = ("individuals", "phenotypes", "diseases", "variants", "biosamples")
+DATA_VERSION = "data_version"
+"""The ``meta`` key counting the writes a store file has seen (every ingest moves it on)."""
 
 
 class NodeStore:
@@ -44,6 +54,9 @@ class NodeStore:
         self.read_only = read_only
         self._contents: dict[str, tuple[int, bool]] | None = None
         self._names: tuple[frozenset[str | None], frozenset[str | None], int] | None = None
+        self._answers = AnswerCache()
+        self._appended = 0  # phenotype_ancestors rows appended out of order since it was last sorted
+        self._version = int(self.meta(DATA_VERSION) or 0)
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> NodeStore:
@@ -91,6 +104,30 @@ class NodeStore:
         """The raw connection, for benchmarks and read-only analyses registered in code."""
         return self._con
 
+    @property
+    def version(self) -> int:
+        """A number that changes with every write through this store (each batch, dataset and closure
+        written, each commit and rollback) and is kept in the file, so every ingest moves it on.
+
+        What was read at one version holds for as long as the version stands; that is what lets
+        :meth:`counted` remember answers. Writes made through :attr:`connection` are not seen.
+        """
+        return self._version
+
+    def _wrote(self) -> None:
+        """Move the version on and forget every remembered answer.
+
+        Inside a transaction the stored number moves with the writes (and back on rollback); the
+        one in memory only ever grows, so no version is ever given to two different contents.
+        """
+        self._forget()
+        if not self.read_only:
+            self._con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [DATA_VERSION, str(self._version)])
+
+    def _forget(self) -> None:
+        self._version += 1
+        self._answers.clear()
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside commit together; any exception (Ctrl-C included) rolls them back."""
@@ -99,8 +136,18 @@ class NodeStore:
             yield
         except BaseException:
             self._con.rollback()
+            self._appended = 0
+            self._forget()  # answers read during the transaction may have seen its writes
             raise
+        if self._appended and self._appended >= RESORT_SHARE * _scalar(
+            self._con, "SELECT count(*) FROM phenotype_ancestors"
+        ):
+            sort_phenotype_ancestors(self._con)  # a large ingest: worth one sort; a small one is not
+        self._appended = 0
         self._con.commit()
+        # Cursors (other connections) saw none of the writes before the commit: answers they read
+        # inside the transaction are stale now.
+        self._forget()
 
     def meta(self, key: str) -> str | None:
         # A cursor of its own: concurrent requests share the connection (one statement at a time).
@@ -118,6 +165,8 @@ class NodeStore:
         if self.hpo_release == release:
             return False
         rebuild_closure(self._con, pairs, release=release)
+        self._appended = 0  # rebuilt in order
+        self._wrote()
         return True
 
     def put_datasets(self, datasets: Sequence[Dataset]) -> None:
@@ -135,6 +184,7 @@ class NodeStore:
                     ds.max_granularity(AccessLevel.CONTROLLED).value,
                 ],
             )
+        self._wrote()
 
     def datasets(self) -> list[Dataset]:
         with self._con.cursor() as cur:
@@ -184,7 +234,7 @@ class NodeStore:
             )
             replaced = _scalar(con, "SELECT count(*) FROM stale")
             if replaced:
-                for table in RECORD_TABLES:
+                for table in (*RECORD_TABLES, "phenotype_ancestors"):
                     con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale)")
             base = _scalar(con, "SELECT coalesce(max(ind), 0) + 1 FROM individuals")
             offset = base - _scalar(con, "SELECT coalesce(min(ind), 0) FROM incoming_individuals")
@@ -194,9 +244,15 @@ class NodeStore:
                     "WHERE ind IN (SELECT ind FROM keep)",
                     [offset],
                 )
+            # New people get new ids, all from ``base`` on (offset keeps them above every stored one).
+            self._appended += _scalar(con, PHENOTYPE_ANCESTORS.format(where=" AND p.ind >= ?"), [base])
+        except BaseException:
+            self._forget()  # part of the batch may be in; the stored number moves on at the rollback
+            raise
         finally:
             for name in names:
                 con.unregister(name)
+        self._wrote()
         return replaced
 
     def count_individuals(self, query: IndividualQuery) -> dict[str, int]:
@@ -209,15 +265,39 @@ class NodeStore:
 
     def count_entries(self, query: EntryQuery) -> dict[str, int]:
         """Entries of ``query.entry`` matching ``query`` per dataset (datasets with none are absent)."""
-        compiled = count_entries(self._tuned(query))
-        with self._con.cursor() as cursor:
-            rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
-        return {str(ds): int(n) for ds, n in rows}
+        return dict(self.counted(query).counts)
 
     def members(self, query: EntryQuery) -> Members:
         """The individuals (internal ids) behind ``query``'s entries per dataset; never sent out."""
+        members = self.counted(query, members=True).members
+        return dict(members) if members is not None else {}
+
+    def counted(self, query: EntryQuery, *, members: bool = False) -> Counted:
+        """:meth:`count_entries` and, with ``members``, :meth:`members` of ``query``, read together.
+
+        One scan answers both (two for variants, whose count is of distinct variants), and the
+        answer is remembered for as long as the store's :attr:`version` stands: the same question
+        over the same data is read once. Paging (``skip``, ``limit``) does not change a count.
+        """
+        version = self._version
+        question = replace(query, skip=0, limit=0)
+        for key in ((version, question, True), (version, question, members)):
+            found = self._answers.get(key)
+            if found is not None:
+                return found
+        tuned = self._tuned(query)
         with self._con.cursor() as cursor:
-            return read_members(cursor, members_sql(self._tuned(query)))
+            if query.entry != "g_variants" and members:
+                counts, ids = read_counted_members(cursor, counted_members_sql(tuned))
+                answer = Counted.of(counts, ids)
+            else:
+                compiled = count_entries(tuned)
+                rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+                found_ids = read_members(cursor, members_sql(tuned)) if members else None
+                answer = Counted.of({str(ds): int(n) for ds, n in rows}, found_ids)
+        if version == self._version:  # a write in the meantime may have been half seen
+            self._answers.put((version, question, members), answer)
+        return answer
 
     def people(self, query: EntryQuery) -> dict[str, frozenset[str]]:
         """``dataset/id`` of the individuals behind ``query``'s entries per dataset (export counters)."""
@@ -331,6 +411,6 @@ def _held(wanted: tuple[str, ...], stored: frozenset[str | None]) -> tuple[str, 
     return kept
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    rows = con.execute(sql).fetchall()
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
+    rows = con.execute(sql, list(params)).fetchall()
     return int(rows[0][0]) if rows else 0

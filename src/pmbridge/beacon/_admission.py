@@ -1,0 +1,143 @@
+"""Back-pressure: a bounded amount of work in flight, and a deadline that starts when a request arrives.
+
+Past ``limit`` requests in flight a service answers ``503`` with ``Retry-After`` at once, rather
+than queueing work that would outlive its caller's deadline. ``/health`` is never turned away: it
+says ``overloaded`` (with the figures) so that a monitor can tell a busy service from a dead one.
+
+The deadline of the request being served is a context variable: the hub's fan-out reads
+:func:`time_left` so that time spent waiting inside the hub counts against the same deadline as the
+nodes' replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pmbridge.beacon._received import received_from_wire
+from pmbridge.beacon._response import error_response
+from pmbridge.errors import Overloaded
+
+OPEN_PATHS = ("/health",)
+"""Paths that are always served: health must answer exactly when the service is busiest."""
+
+HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Overloaded: the service turns requests away now (``Retry-After`` says when to "
+        "try again); the body is the same health document, with ``status`` ``overloaded``.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+"""The OpenAPI ``responses`` of a ``/health`` route besides its 200."""
+
+_DEADLINE: ContextVar[float | None] = ContextVar("pmbridge_request_deadline", default=None)
+
+
+def time_left() -> float | None:
+    """Seconds left before the deadline of the request being served (None outside a request)."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - asyncio.get_running_loop().time()
+
+
+@dataclass(slots=True)
+class AdmissionGate:
+    """How much work a service admits at once, and what it has turned away.
+
+    >>> gate = AdmissionGate(limit=2, deadline_seconds=5.0)
+    >>> gate.enter(), gate.enter(), gate.enter(), gate.in_flight, gate.turned_away
+    (True, True, False, 2, 1)
+    >>> gate.leave(); gate.health()["status"]
+    'up'
+    """
+
+    limit: int
+    deadline_seconds: float | None = None  # None: requests carry no deadline of their own
+    retry_after_seconds: int = 1
+    in_flight: int = 0
+    turned_away: int = 0
+    peak: int = field(default=0)
+
+    def enter(self) -> bool:
+        """Admit one more request, or say no (and count it) when ``limit`` are in flight."""
+        if self.in_flight >= self.limit:
+            self.turned_away += 1
+            return False
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        return True
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+
+    @property
+    def saturated(self) -> bool:
+        return self.in_flight >= self.limit
+
+    def health(self) -> dict[str, object]:
+        """``status`` (``up`` or ``overloaded``) and the figures behind it, for ``/health``."""
+        return {
+            "status": "overloaded" if self.saturated else "up",
+            "load": {
+                "inFlight": self.in_flight,
+                "limit": self.limit,
+                "peak": self.peak,
+                "turnedAway": self.turned_away,
+            },
+        }
+
+
+class Admission:
+    """ASGI middleware that admits at most ``gate.limit`` requests at once and stamps each with its
+    deadline; the rest get a Beacon ``503`` with ``Retry-After``, without being read."""
+
+    def __init__(self, app: ASGIApp, *, gate: AdmissionGate, beacon_id: str) -> None:
+        self.app = app
+        self.gate = gate
+        self.beacon_id = beacon_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")) in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if not self.gate.enter():
+            await self._turn_away(scope, send)
+            return
+        seconds = self.gate.deadline_seconds
+        token = _DEADLINE.set(None if seconds is None else asyncio.get_running_loop().time() + seconds)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _DEADLINE.reset(token)
+            self.gate.leave()
+
+    async def _turn_away(self, scope: Scope, send: Send) -> None:
+        retry = self.gate.retry_after_seconds
+        asked, entry = received_from_wire(
+            str(scope["method"]), str(scope["path"]), query_string=scope.get("query_string") or b"", body=b""
+        )
+        doc = error_response(
+            beacon_id=self.beacon_id,
+            request=asked,
+            entry=entry,
+            status=503,
+            message=str(Overloaded(self.gate.limit, retry)),
+        )
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        start: MutableMapping[str, Any] = {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+                (b"retry-after", str(retry).encode("ascii")),
+            ],
+        }
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
