@@ -189,8 +189,9 @@ def hub_sender(url: str) -> Send:
         reply = client.post(url + "/api/individuals", content=body, headers=HEADERS)
         if not _answered(reply, url):
             return False
-        statuses = {n["node"]: n["status"] for n in reply.json()["info"]["nodes"]}
-        if set(statuses.values()) != {"ok"}:
+        nodes = reply.json()["info"]["nodes"]
+        statuses = {n["node"]: f"{n['status']} {n['detail']}".strip() for n in nodes}
+        if {n["status"] for n in nodes} != {"ok"}:
             raise SystemExit(f"hub: not every node answered: {statuses}")
         return True
 

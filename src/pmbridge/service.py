@@ -10,7 +10,11 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["bind", "serve"]
+__all__ = ["KEEP_ALIVE_SECONDS", "bind", "serve"]
+
+KEEP_ALIVE_SECONDS = 30
+"""How long a service keeps an idle connection open. Its clients (the hub's links to its nodes)
+let theirs go sooner, so a request never goes out on a connection the server is closing."""
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -38,7 +42,12 @@ def serve(
     # proxy_headers off: X-Forwarded-* count only where a node's or the hub's trust_proxy_headers
     # says so (uvicorn would otherwise apply X-Forwarded-Proto from any local client).
     config = uvicorn.Config(
-        app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=3, proxy_headers=False
+        app,
+        log_level=log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=3,
+        proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = uvicorn.Server(config)
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from pmbridge.hub import NodeLinks, create_hub_app
+from pmbridge.service import KEEP_ALIVE_SECONDS
 from tests.hub.fake_nodes import fake_node
 from tests.hub.test_fanout_faults import entry
 from tests.trust import hub_config
@@ -110,3 +111,13 @@ async def test_a_caller_cancelled_while_waiting_for_a_slot_takes_none() -> None:
         assert await first == "done"
         assert links.in_flight("n") == 0
         assert await links.run("n", exchange, timeout=1.0) == "done"
+
+
+def test_the_hub_lets_idle_connections_go_before_a_node_closes_them() -> None:
+    """Otherwise a request can go out on a connection the node is closing, and read as "down"."""
+    links = NodeLinks(lambda limits: httpx.AsyncClient(limits=limits), per_node=3)
+    client = links.client("n")
+    pool = client._transport._pool  # type: ignore[attr-defined]
+    assert pool._keepalive_expiry < KEEP_ALIVE_SECONDS
+    assert pool._max_connections == pool._max_keepalive_connections == 3
+    assert links.client("n") is client

@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+KEEPALIVE_EXPIRY = 10.0
+"""Seconds the hub keeps an idle connection to a node: well inside the node's own keep-alive
+(``pmbridge.service.KEEP_ALIVE_SECONDS``), so the node never closes a connection just as the hub
+sends on it (which would read as the node being down)."""
+
+
 class SlotTimeout(Exception):
     """No slot to the node came free before the deadline: all are taken by earlier exchanges."""
 
@@ -64,7 +70,11 @@ class NodeLinks:
         """The client of ``node``'s connections."""
         client = self._clients.get(node)
         if client is None:
-            limits = httpx.Limits(max_connections=self.per_node, max_keepalive_connections=self.per_node)
+            limits = httpx.Limits(
+                max_connections=self.per_node,
+                max_keepalive_connections=self.per_node,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+            )
             client = self._clients[node] = self._open(limits)
         return client
 
