@@ -41,7 +41,8 @@ async def test_past_the_limit_requests_are_turned_away_at_once_and_health_says_o
                 break
             await asyncio.sleep(0.01)
         turned = await client.get("/api/slow")
-        health = (await client.get("/health")).json()
+        health_reply = await client.get("/health")
+        health = health_reply.json()
         release.set()
         admitted = await asyncio.gather(*held)
         after = (await client.get("/health")).json()
@@ -75,3 +76,28 @@ async def test_a_request_that_fails_still_leaves_the_gate() -> None:
 
 async def test_outside_a_request_there_is_no_deadline() -> None:
     assert time_left() is None
+
+
+async def test_a_call_made_while_serving_an_admitted_request_takes_no_second_place() -> None:
+    """The portal asks its own hub's API in process while serving a page: one place, one deadline."""
+    gate = AdmissionGate(limit=1, deadline_seconds=5.0)
+    app = FastAPI()
+
+    @app.get("/page")
+    async def page() -> dict[str, object]:
+        outer = time_left()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as inner:
+            reply = await inner.get("/api/inner")
+        return {"outer": outer, "inner": reply.json(), "status": reply.status_code}
+
+    @app.get("/api/inner")
+    async def inner() -> dict[str, object]:
+        return {"left": time_left(), "inFlight": gate.in_flight}
+
+    app.add_middleware(Admission, gate=gate, beacon_id="test")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:
+        doc = (await client.get("/page")).json()
+    assert doc["status"] == 200
+    assert doc["inner"]["inFlight"] == 1
+    assert doc["inner"]["left"] <= doc["outer"]  # the page's deadline, not a fresh one

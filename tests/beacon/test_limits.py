@@ -97,3 +97,13 @@ def test_describing_a_hostile_body_for_the_audit_log_never_raises(body: bytes) -
 @given(st.binary(max_size=200))
 def test_describing_any_bytes_never_raises(body: bytes) -> None:
     assert describe_request("POST", "/api/individuals/x", b"", body, routes=ROUTES).startswith("POST ")
+
+
+@pytest.mark.timeout(30)  # bounds a hang, measures nothing: the old pattern took hours here
+@pytest.mark.parametrize("unit", [b'\\"', b"\\\\", b'\\"[', b"\\"])
+def test_an_unterminated_string_of_escapes_is_scanned_in_one_pass(unit: bytes) -> None:
+    body = b'{"a": "' + unit * (1_000_000 // len(unit))
+    assert nesting_depth(body) == 1
+    assert nesting_refusal(b"[" * 70 + body) == (
+        "request body nests deeper than 64 levels (71 levels); flatten it"
+    )

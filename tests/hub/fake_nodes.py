@@ -57,6 +57,7 @@ BEHAVIOURS = {
     ),
     "unsigned": lambda: (200, count_reply("unsigned-ds", 3), 0.0),
     "refuser": lambda: (403, error_reply(403, REFUSAL), 0.0),
+    "undecodable": lambda: (200, b"this is not gzip", 0.0),  # sent as Content-Encoding: gzip
     "busy": lambda: (503, error_reply(503, "overloaded: 32 requests are already in progress"), 0.0),
     "forger": lambda: (200, count_reply("forger-ds", 4), 0.0),
 }
@@ -81,6 +82,8 @@ def fake_node(behaviour: str) -> Iterator[str]:
             try:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
+                if behaviour == "undecodable":
+                    self.send_header("content-encoding", "gzip")
                 for name, value in signature.items() if behaviour != "unsigned" else ():
                     self.send_header(name, value)
                 self.send_header("content-length", str(len(payload)))

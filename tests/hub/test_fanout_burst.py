@@ -9,7 +9,9 @@ a healthy node and a frozen one (a listener that accepts connections and never a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -121,3 +123,70 @@ def test_the_hub_lets_idle_connections_go_before_a_node_closes_them() -> None:
     assert pool._keepalive_expiry < KEEP_ALIVE_SECONDS
     assert pool._max_connections == pool._max_keepalive_connections == 3
     assert links.client("n") is client
+
+
+@contextmanager
+def dripping_node(stop: threading.Event) -> Iterator[str]:
+    """A node that answers with a status line, then one header line every 0.2 s, never finishing:
+    each read arrives within any read timeout, so only the exchange's own cut-off ends it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while not stop.is_set():
+                conn, _ = sock.accept()
+                threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    def drip(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for i in range(600):  # bounded: 2 minutes at most
+                if stop.wait(0.2):
+                    return
+                conn.sendall(b"x-drip-%d: 1\r\n" % i)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        sock.close()
+
+
+async def test_a_node_that_drips_its_headers_frees_its_slot_soon_after_the_deadline(tmp_path: Path) -> None:
+    stop = threading.Event()
+    with dripping_node(stop) as url, fake_node("good") as good:
+        app = create_hub_app(
+            hub_config([entry("drip", url), entry("good", good)], tmp_path, deadline=DEADLINE)
+        )
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub", timeout=30) as client:
+                reply = await client.post(
+                    "/api/individuals", json={"query": {"requestedGranularity": "count"}}
+                )
+                links = app.state.hub.links
+                for _ in range(100):  # bounded: 10 s, against a cut-off of DEADLINE + CUT_OFF_GRACE
+                    if links.in_flight("drip") == 0:
+                        break
+                    await asyncio.sleep(0.1)
+                left = links.in_flight("drip")
+    assert reply.json()["info"]["missingNodes"] == ["drip"]
+    assert left == 0
+
+
+async def test_a_node_whose_reply_cannot_be_decoded_is_an_error_not_a_failed_network(tmp_path: Path) -> None:
+    with fake_node("undecodable") as bad, fake_node("good") as good:
+        app = create_hub_app(hub_config([entry("undecodable", bad), entry("good", good)], tmp_path))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub", timeout=30) as client:
+                reply = await client.post(
+                    "/api/individuals", json={"query": {"requestedGranularity": "count"}}
+                )
+    assert reply.status_code == 200
+    nodes = {n["node"]: n for n in reply.json()["info"]["nodes"]}
+    assert nodes["undecodable"]["status"] == "error"
+    assert nodes["undecodable"]["detail"].startswith("DecodingError")

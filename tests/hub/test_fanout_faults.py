@@ -140,3 +140,24 @@ async def test_an_overloaded_node_is_reported_as_overloaded_not_as_broken(tmp_pa
     assert set(health["links"]) == {"busy", "good"}
     assert only_busy.status_code == 502
     assert "busy: overloaded" in only_busy.json()["error"]["errorMessage"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/aggregates", {"query": {}}),
+        ("/api/match", {"phenotypes": ["HP:0001250"]}),
+    ],
+)
+async def test_aggregates_and_matches_that_no_node_answered_are_a_502(
+    tmp_path: Path, path: str, body: dict[str, object]
+) -> None:
+    config = hub_config([entry("down", dead_url())], tmp_path, id="hub", deadline=DEADLINE)
+    app = create_hub_app(config)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
+    ):
+        reply = await client.post(path, json=body)
+    assert reply.status_code == 502, reply.text
+    assert "(down: down, ConnectError" in reply.json()["error"]["errorMessage"]

@@ -1,8 +1,10 @@
 """Back-pressure: a bounded amount of work in flight, and a deadline that starts when a request arrives.
 
 Past ``limit`` requests in flight a service answers ``503`` with ``Retry-After`` at once, rather
-than queueing work that would outlive its caller's deadline. ``/health`` is never turned away: it
-says ``overloaded`` (with the figures) so that a monitor can tell a busy service from a dead one.
+than queueing work that would outlive its caller's deadline; such a request is not answered by the
+app (the trust boundary outside the gate may have read and checked its body first). ``/health``
+is never turned away: it says ``overloaded`` (with the figures, HTTP 200: the process is alive, so a
+liveness probe must not restart it) and a monitor tells a busy service from a dead one.
 
 The deadline of the request being served is a context variable: the hub's fan-out reads
 :func:`time_left` so that time spent waiting inside the hub counts against the same deadline as the
@@ -28,14 +30,13 @@ OPEN_PATHS = ("/health",)
 """Paths that are always served: health must answer exactly when the service is busiest."""
 
 HEALTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    503: {
-        "description": "Overloaded: the service turns requests away now (``Retry-After`` says when to "
-        "try again); the body is the same health document, with ``status`` ``overloaded``.",
+    200: {
+        "description": "Alive. ``status`` is ``up``, or ``overloaded`` while the service turns "
+        "requests away (``Retry-After`` then says when to try again); ``load`` has the figures.",
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}},
-        "content": {"application/json": {"schema": {"type": "object"}}},
     }
 }
-"""The OpenAPI ``responses`` of a ``/health`` route besides its 200."""
+"""The OpenAPI ``responses`` of a ``/health`` route."""
 
 _DEADLINE: ContextVar[float | None] = ContextVar("pmbridge_request_deadline", default=None)
 
@@ -95,7 +96,7 @@ class AdmissionGate:
 
 class Admission:
     """ASGI middleware that admits at most ``gate.limit`` requests at once and stamps each with its
-    deadline; the rest get a Beacon ``503`` with ``Retry-After``, without being read."""
+    deadline; the rest get a Beacon ``503`` with ``Retry-After``, and the app never sees them."""
 
     def __init__(self, app: ASGIApp, *, gate: AdmissionGate, beacon_id: str) -> None:
         self.app = app
@@ -104,6 +105,11 @@ class Admission:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or str(scope.get("path", "")) in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if _DEADLINE.get() is not None:
+            # A call made while serving an admitted request (the portal asking its own hub's API
+            # in process) is part of that request: it takes no second place, and keeps its deadline.
             await self.app(scope, receive, send)
             return
         if not self.gate.enter():

@@ -150,22 +150,28 @@ class _Wire:
 async def _exchange(
     node: NodeEntry, asked: _Asked, *, until: float, limit: int, client: httpx.AsyncClient
 ) -> _Wire:
-    """One request to ``node``, bounded by httpx's timeouts and a wall-clock check while reading,
-    never by cancellation (see :mod:`pmbridge.hub._links`)."""
+    """One request to ``node``, bounded by httpx's timeouts and a clock check while reading the
+    body; the caller never cancels it (see :mod:`pmbridge.hub._links`). A node that drips its reply
+    headers byte by byte would pass every read timeout, so the exchange also ends itself
+    ``CUT_OFF_GRACE`` seconds past ``until``: by then the connection is established (its connect
+    timeout ends at ``until``), so this cancellation cannot strand a pool slot."""
     loop = asyncio.get_running_loop()
     headers = {**asked.headers, AUDIENCE_HEADER: node.id}
     if asked.content is not None:
         headers["content-type"] = "application/json"
     timeout = httpx.Timeout(max(until - loop.time(), 0.001))
     try:
-        async with client.stream(
-            asked.method, node.url + asked.path, content=asked.content, headers=headers, timeout=timeout
-        ) as reply:
-            raw = await _read_capped(reply, limit, until=until)
-    except (httpx.TimeoutException, _TooSlow):
+        async with asyncio.timeout_at(until + CUT_OFF_GRACE):
+            async with client.stream(
+                asked.method, node.url + asked.path, content=asked.content, headers=headers, timeout=timeout
+            ) as reply:
+                raw = await _read_capped(reply, limit, until=until)
+    except (httpx.TimeoutException, _TooSlow, TimeoutError):
         return _Wire(None, status=NodeStatus.TIMEOUT)
     except httpx.TransportError as exc:
         return _Wire(None, status=NodeStatus.DOWN, detail=f"{type(exc).__name__}: {exc}".rstrip(": "))
+    except httpx.HTTPError as exc:  # an undecodable body (a bad Content-Encoding), and the like
+        return _Wire(None, status=NodeStatus.ERROR, detail=f"{type(exc).__name__}: {exc}".rstrip(": "))
     except _ReplyTooLarge:
         return _Wire(None, status=NodeStatus.ERROR, detail=f"reply larger than {limit} bytes was cut off")
     return _Wire(reply, raw)
@@ -246,6 +252,10 @@ def _failure(http_status: int) -> NodeStatus:
 
 class _ReplyTooLarge(Exception):
     pass
+
+
+CUT_OFF_GRACE = 1.0
+"""Seconds past its deadline after which an exchange with a node ends itself, whatever the node does."""
 
 
 class _TooSlow(Exception):

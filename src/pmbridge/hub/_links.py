@@ -60,6 +60,7 @@ class NodeLinks:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._busy: dict[str, int] = {}
         self._running: set[asyncio.Future[Any]] = set()  # every exchange under way, held here
+        self._closed = False
 
     @classmethod
     def over(cls, client: httpx.AsyncClient, *, per_node: int = DEFAULT_PER_NODE) -> NodeLinks:
@@ -70,6 +71,8 @@ class NodeLinks:
         """The client of ``node``'s connections."""
         client = self._clients.get(node)
         if client is None:
+            if self._closed:
+                raise RuntimeError("the hub's links to its nodes are closed: it is shutting down")
             limits = httpx.Limits(
                 max_connections=self.per_node,
                 max_keepalive_connections=self.per_node,
@@ -98,7 +101,12 @@ class NodeLinks:
             raise SlotTimeout(f"all {self.per_node} connections to the node are busy") from None
         # No await between taking the slot and starting the task: nothing can strand the slot.
         self._busy[node] = self._busy.get(node, 0) + 1
-        task: asyncio.Future[T] = asyncio.ensure_future(exchange())
+        try:
+            task: asyncio.Future[T] = asyncio.ensure_future(exchange())
+        except BaseException:
+            self._busy[node] -= 1
+            slots.release()
+            raise
         self._running.add(task)
 
         def finished(_: object) -> None:
@@ -114,10 +122,12 @@ class NodeLinks:
             raise TimeoutError
         return task.result()
 
-    async def aclose(self) -> None:
-        """Wait for the exchanges under way (each ends within its deadline), then close the clients."""
+    async def aclose(self, *, wait: float = 10.0) -> None:
+        """Wait (at most ``wait`` seconds) for the exchanges under way, which end by themselves
+        shortly after their deadline, then close the clients; no client opens after this."""
+        self._closed = True
         if self._running:
-            await asyncio.wait(set(self._running))
+            await asyncio.wait(set(self._running), timeout=wait)
         if self._owns:
             for client in self._clients.values():
                 await client.aclose()

@@ -69,20 +69,17 @@ def network_refusal(refused: Sequence[NodeReply], *, silent: Sequence[NodeReply]
     )
 
 
-def no_answer(replies: Sequence[NodeReply]) -> UpstreamError:
-    """The error for a request no node answered (every node down, timed out, overloaded or broken):
-    a 502 naming each node with its own status, never a "no match".
+def no_answer(silent: Sequence[tuple[str, NodeStatus, str]]) -> UpstreamError:
+    """The error for a request no node answered usably (each ``(node, status, detail)`` down, timed
+    out, overloaded or broken): a 502 naming each node with its own status, never a "no match".
 
-    >>> from pmbridge.hub._registry import NodeEntry
-    >>> from pmbridge.model import Jurisdiction
-    >>> eu = NodeEntry("eu", "http://eu", Jurisdiction.EU, "IT")
-    >>> no_answer([NodeReply(eu, NodeStatus.TIMEOUT, 5000.0, detail="no reply within 5 s")]).message
+    >>> no_answer([("eu", NodeStatus.TIMEOUT, "no reply within 5 s")]).message
     'no node answered, so there is no answer (eu: timeout, no reply within 5 s)'
     """
     said = "; ".join(
-        f"{r.node.id}: {r.status.value}" + (f", {r.detail}" if r.detail else "") for r in replies
+        f"{node}: {status.value}" + (f", {detail}" if detail else "") for node, status, detail in silent
     )
-    busy = all(r.status is NodeStatus.OVERLOADED for r in replies)
+    busy = all(status is NodeStatus.OVERLOADED for _, status, _ in silent)
     return UpstreamError(
         f"no node answered, so there is no answer ({said})",
         hint=(
@@ -91,3 +88,10 @@ def no_answer(replies: Sequence[NodeReply]) -> UpstreamError:
             else "retry later; GET /api/nodes shows each node's health, and the operators can say more"
         ),
     )
+
+
+def unanswered(replies: Sequence[NodeReply]) -> UpstreamError | None:
+    """:func:`no_answer` when no node replied at all (a refusal is a reply), else None."""
+    if not replies or any(r.status in (NodeStatus.OK, NodeStatus.REFUSED) for r in replies):
+        return None
+    return no_answer([(r.node.id, r.status, r.detail) for r in replies])

@@ -43,11 +43,10 @@ router = APIRouter()
 
 @router.get("/health", responses=HEALTH_RESPONSES)
 def health(request: Request, response: Response) -> dict[str, object]:
-    """Liveness: ``up``, or ``overloaded`` (a 503 with ``Retry-After``) while the hub turns requests
+    """Liveness: ``up``, or ``overloaded`` (with ``Retry-After``) while the hub turns requests
     away; ``load`` has the figures and ``links`` the requests in flight to each node now."""
     ctx = hub_of(request)
     if ctx.gate.saturated:
-        response.status_code = 503
         response.headers["Retry-After"] = str(ctx.gate.retry_after_seconds)
     return {
         **ctx.gate.health(),
@@ -73,7 +72,7 @@ async def nodes(request: Request) -> dict[str, object]:
                 "jurisdiction": r.node.jurisdiction.value,
                 "country": r.node.country,
                 "status": r.status.value,
-                "health": _health(r.status.value, r.elapsed_ms, slow_ms),
+                "health": _health(r.status.value, r.elapsed_ms, slow_ms, said=(r.body or {}).get("status")),
                 "elapsedMs": round(r.elapsed_ms, 1),
                 "datasets": (r.body or {}).get("datasets", []),
                 "hpoRelease": (r.body or {}).get("hpoRelease"),
@@ -84,15 +83,20 @@ async def nodes(request: Request) -> dict[str, object]:
     }
 
 
-def _health(status: str, elapsed_ms: float, slow_ms: float) -> str:
-    """``up``, or ``slow`` past half the deadline when it answered; otherwise its status as it is
-    (``timeout``, ``refused``, ``down``, ``error``), never folded into another.
+def _health(status: str, elapsed_ms: float, slow_ms: float, *, said: object = None) -> str:
+    """``up``, or ``slow`` past half the deadline when it answered, or ``overloaded`` when its
+    health says so (``said``); otherwise its status as it is (``timeout``, ``refused``, ``down``,
+    ``error``), never folded into another.
 
     >>> _health("ok", 10.0, 2500.0), _health("ok", 3000.0, 2500.0), _health("timeout", 5000.0, 2500.0)
     ('up', 'slow', 'timeout')
+    >>> _health("ok", 10.0, 2500.0, said="overloaded")
+    'overloaded'
     """
     if status != "ok":
         return status
+    if said == "overloaded":
+        return "overloaded"
     return "slow" if elapsed_ms > slow_ms else "up"
 
 
@@ -122,13 +126,15 @@ async def network_entries(
         if who is not None and who.audit is not None:
             who.audit.refuse(getattr(error, "rule", error.code))
         raise error
-    if replies and not any(r.status is NodeStatus.OK for r in replies):
-        raise no_answer(replies)  # a 502 naming each node, never a 200 "no match"
+    answers = merge_replies(replies, requested=request.granularity)
+    if answers.nodes and not any(o.status is NodeStatus.OK for o in answers.nodes):
+        silent = [(o.node, o.status, o.detail) for o in answers.nodes]
+        raise no_answer(silent)  # a 502 naming each node, never a 200 "no match"
     # In a worker thread: the hub's pass reads and writes its SQLite ledger, which may wait on a
     # lock held by another worker process, and the event loop must keep serving meanwhile.
     merged = await run_in_threadpool(
         release_network,
-        merge_replies(replies, requested=request.granularity),
+        answers,
         ctx=ctx,
         who=who,
         question={"path": url, "query": body["query"]},

@@ -21,7 +21,7 @@ from pmbridge.hub._context import hub_of
 from pmbridge.hub._fanout import NodeStatus
 from pmbridge.hub._match_disclosure import hub_match_aggregates
 from pmbridge.hub._match_merge import NetworkMatches, merge_matches
-from pmbridge.hub._refusals import network_refusal
+from pmbridge.hub._refusals import network_refusal, unanswered
 from pmbridge.hub._request_limits import admit_contact, contact_sent
 from pmbridge.policy import crosses_border
 from pmbridge.similarity import (
@@ -42,7 +42,7 @@ after the hub's own disclosure pass, hub/_match_disclosure.py)."""
 @router.post(
     "/api/match",
     openapi_extra=json_request_body(PHENOTYPE_REQUEST_SCHEMA, required=True),
-    responses=error_responses(401, 403),
+    responses=error_responses(401, 403, 502),
 )
 async def match(request: Request) -> dict[str, object]:
     """Every node's best matches for a patient, merged and ranked; aggregates where nodes sent those."""
@@ -54,6 +54,8 @@ async def match(request: Request) -> dict[str, object]:
         raise _refusal(
             who, network_refusal(refused, silent=[r for r in replies if all(r is not x for x in refused)])
         )
+    if (silent := unanswered(replies)) is not None:
+        raise silent  # 502: no node answered at all
     merged = merge_matches(replies, limit=body.limit)
     where = {n.id: n.jurisdiction for n in ctx.config.nodes}
     researcher = who.caller.researcher

@@ -25,6 +25,7 @@ from pmbridge.hub._broker import demo_token, user_summary
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
 from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
+from pmbridge.hub._refusals import unanswered
 from pmbridge.hub._request_limits import check_sign_in
 from pmbridge.model import Granularity
 from pmbridge.policy import ANONYMOUS, crosses_border, demo_users
@@ -70,12 +71,14 @@ async def token(request: Request) -> dict[str, object]:
     return demo_token(key, body.get("user"))
 
 
-@router.post("/api/aggregates", openapi_extra=AGGREGATES_OPERATION, responses=error_responses(401, 403))
+@router.post("/api/aggregates", openapi_extra=AGGREGATES_OPERATION, responses=error_responses(401, 403, 502))
 async def aggregates(request: Request) -> dict[str, object]:
     """Each node's datasets with totals and breakdowns, after the hub's own disclosure pass."""
     ctx, who = hub_of(request), hub_caller(request)
     body, beacon = aggregates_body(await json_body(request))
     replies = await ctx.ask("POST", "/api/aggregates", json_body=body, headers=who.forward)
+    if (silent := unanswered(replies)) is not None:
+        raise silent  # 502: no node answered at all
     counted = request_body(replace(beacon, granularity=Granularity.COUNT, include_resultset_responses="ALL"))
     where = {n.id: n.jurisdiction for n in ctx.config.nodes}
     researcher = who.caller.researcher

@@ -14,8 +14,9 @@ from pmbridge.node._release_settings import ReleaseSettings, parse_release_setti
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
 
 DEFAULT_MATCH_INDEX_WAIT = 30.0
-DEFAULT_MAX_IN_FLIGHT = 32
 """Seconds a match waits for the matching index being built (``node.match_index_wait_seconds``)."""
+DEFAULT_MAX_IN_FLIGHT = 32
+"""Requests a node serves at once (``node.max_in_flight``); more get 503 with Retry-After."""
 
 
 @dataclass(frozen=True, slots=True)

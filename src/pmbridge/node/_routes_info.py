@@ -15,12 +15,11 @@ router = APIRouter()
 def health(request: Request, response: Response) -> dict[str, object]:
     """Liveness and what the node holds, for the hub's network page; ``matchIndex`` says whether the
     patient-matching index is ``ready``, ``building`` (matches wait for it) or ``not built``.
-    ``status`` is ``overloaded`` (a 503 with ``Retry-After``) while the node turns requests away."""
+    ``status`` is ``overloaded`` (with ``Retry-After``) while the node turns requests away."""
     ctx = context_of(request)
     gate: AdmissionGate = request.app.state.gate
     load = gate.health()
     if gate.saturated:
-        response.status_code = 503
         response.headers["Retry-After"] = str(gate.retry_after_seconds)
     return {
         **load,
