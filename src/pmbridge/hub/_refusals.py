@@ -91,7 +91,11 @@ def no_answer(silent: Sequence[tuple[str, NodeStatus, str]]) -> UpstreamError:
 
 
 def unanswered(replies: Sequence[NodeReply]) -> UpstreamError | None:
-    """:func:`no_answer` when no node replied at all (a refusal is a reply), else None."""
-    if not replies or any(r.status in (NodeStatus.OK, NodeStatus.REFUSED) for r in replies):
+    """:func:`no_answer` when no node gave an answer, else None. A refusal or a 4xx about the
+    request is an answer (the request or the caller's rights are the problem, not the network)."""
+    if not replies or any(
+        r.status is NodeStatus.OK or (r.http_status is not None and 400 <= r.http_status < 500)
+        for r in replies
+    ):
         return None
     return no_answer([(r.node.id, r.status, r.detail) for r in replies])
