@@ -112,6 +112,39 @@ def test_an_algorithm_aware_reader_cannot_pin_the_small_cells() -> None:
     assert all(len(values) >= 2 for values in feasible.values()), feasible
 
 
+def test_a_tie_broken_by_name_does_not_pin_the_hidden_cell() -> None:
+    # Found by hypothesis: the 0 and the 2 needed two complements, F and M tied at 4 and F went by
+    # name, so only F = 4 reproduced "F, O, U hidden, M = 4 shown": tied cells now go together.
+    cells = {"F": 4, "M": 4, "O": 0, "U": 2}
+    for total_fixed in (True, False):
+        out = threshold_breakdown(cells, total=10, min_count=2, release_zero=False, total_fixed=total_fixed)
+        feasible = feasible_values(out, k=2, release_zero=False, total_fixed=total_fixed)
+        assert feasible is not None
+        assert all(len(values) >= 2 for values in feasible.values()), (total_fixed, feasible)
+    plan = plan_suppression(cells, total=10, min_count=2, release_zero=False, total_fixed=True)
+    assert plan.primary == {"O"} and plan.complementary == {"F", "M", "U"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=breakdowns, k=st.integers(2, 12), release_zero=st.booleans(), total_fixed=st.booleans())
+def test_the_plan_does_not_depend_on_the_cells_names(
+    cells: dict[str, int], k: int, release_zero: bool, total_fixed: bool
+) -> None:
+    """Renaming the cells (here reversing their order by name) renames the plan and changes nothing
+    else: so swapping two hidden cells' values changes nothing a reader sees, and no hidden cell
+    can be told from another hidden one of a different value."""
+    total = sum(cells.values())
+    rename = dict(zip(sorted(cells), reversed(sorted(cells)), strict=True))
+    renamed = {rename[name]: v for name, v in cells.items()}
+    plan, again = (
+        plan_suppression(c, total=total, min_count=k, release_zero=release_zero, total_fixed=total_fixed)
+        for c in (cells, renamed)
+    )
+    assert {rename[name] for name in plan.primary} == again.primary
+    assert {rename[name] for name in plan.complementary} == again.complementary
+    assert (plan.total_suppressed, plan.total_released) == (again.total_suppressed, again.total_released)
+
+
 def test_ones_everywhere_hide_the_total() -> None:
     plan = plan_suppression({str(i): 1 for i in range(6)}, total=6, min_count=5)
     assert plan.total_suppressed and plan.total_rule == "complementary"

@@ -63,11 +63,14 @@ def plan_suppression(
     the smallest cell still shown, since the smallest is taken first). The hidden set is safe
     when it is empty, or has at least two cells summing to at least k, and every hidden cell
     can still take at least two values within those bounds and the sum ``R``. Until it is safe
-    the smallest released non-zero cell is hidden as well (ties by name, so the plan is
-    deterministic); when no cell is left to hide, the total is hidden instead. At least one such
-    complement is always hidden beside small cells, even when they would be safe on their own:
-    hiding one only when needed would tell a reader who knows this algorithm that the small cells
-    alone were unsafe, i.e. at the edge of their range, and could pin them down.
+    the smallest released non-zero cell is hidden as well, with every cell tied with it; when no
+    cell is left to hide, the total is hidden instead. At least one such complement is always
+    hidden beside small cells, even when they would be safe on their own: hiding one only when
+    needed would tell a reader who knows this algorithm that the small cells alone were unsafe,
+    i.e. at the edge of their range, and could pin them down. Ties go together so that the plan
+    never depends on the cells' names: swapping the values of two hidden cells then yields the
+    same release, so such a reader cannot tell which hidden cell holds which value (a tie broken
+    by name told that the hidden cell held exactly the shown one's value).
 
     The sum is taken both over the true hidden cells and as the reader derives it, whichever is
     smaller, so cells that overlap (one person in two datasets) are treated conservatively.
@@ -75,6 +78,8 @@ def plan_suppression(
     >>> plan = plan_suppression({"F": 3, "M": 20, "U": 40}, total=63, min_count=5)
     >>> sorted(plan.primary), sorted(plan.complementary), plan.total_suppressed
     (['F'], ['M'], False)
+    >>> sorted(plan_suppression({"F": 3, "M": 20, "U": 20, "O": 40}, total=83, min_count=5).complementary)
+    ['M', 'U']
     >>> plan_suppression({"F": 3, "M": 20}, total=None, min_count=5).complementary
     frozenset()
     >>> plan_suppression({"F": 3}, total=3, min_count=5).total_suppressed
@@ -103,15 +108,19 @@ def plan_suppression(
     while (primary and not extra) or not _safe(
         cells, primary, extra, total=total, min_count=min_count, lo=lo
     ):
-        candidates = sorted((v, k) for k, v in cells.items() if k not in hidden and v > 0)
+        candidates = {k: v for k, v in cells.items() if k not in hidden and v > 0}
         if not candidates:
             if total_fixed:
                 return SuppressionPlan(primary, frozenset(cells) - primary, total_released=True)
             return SuppressionPlan(
                 primary, frozenset(extra), total_suppressed=True, total_rule="complementary"
             )
-        hidden.add(candidates[0][1])
-        extra.add(candidates[0][1])
+        # Cells tied for smallest go together: picking one by name would tell the reader that the
+        # hidden one holds exactly the shown one's value (4 and 4 beside a 0 and a 2 pinned it).
+        smallest = min(candidates.values())
+        tied = {k for k, v in candidates.items() if v == smallest}
+        hidden |= tied
+        extra |= tied
     return SuppressionPlan(primary, frozenset(extra), total_released=True)
 
 
