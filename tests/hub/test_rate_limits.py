@@ -17,7 +17,12 @@ from pmbridge.beacon import PublicApi
 from pmbridge.errors import ConfigError
 from pmbridge.hub import NodeEntry, load_hub_config
 from pmbridge.hub._rate_limits import Rate, RecentRequests, TokenBuckets
-from pmbridge.hub._request_limits import RateLimitSettings, install_request_limits, parse_rate_limits
+from pmbridge.hub._request_limits import (
+    ADDRESS_FACTOR,
+    RateLimitSettings,
+    install_request_limits,
+    parse_rate_limits,
+)
 from pmbridge.model import Jurisdiction
 from tests.beacon_schemas import ERROR, errors
 from tests.hub.lone_hub import LoneHub, lone_hub
@@ -197,3 +202,19 @@ def test_a_hub_toml_sets_its_limits_in_hub_rate_limits(tmp_path: Path) -> None:
     config = load_hub_config(toml)
     assert config.rate_limits.sign_in == Rate(burst=3, per_minute=5.0)
     assert config.rate_limits.contact_repeat_seconds == 0.0
+
+
+async def test_cycling_through_user_names_from_one_address_is_limited_too(tmp_path: Path) -> None:
+    """Otherwise fresh names would flush one name's bucket out of the limiter's memory."""
+    settings = RateLimitSettings(sign_in=Rate(burst=2, per_minute=1))
+    async with lone_hub(tmp_path) as hub:
+        stepped(hub.app, settings)
+        statuses = [
+            (await hub.client.post("/api/auth/token", json={"user": f"someone-{i}"})).status_code
+            for i in range(14)
+        ]
+        refused = last_entry(hub.audit_log)
+    allowed = 2 * ADDRESS_FACTOR
+    assert statuses == [s for s in statuses if s != 429] + [429] * (14 - allowed)
+    assert statuses.count(429) == 14 - allowed
+    assert (refused["action"], refused["rule"]) == ("refusal", "rate_limit:sign_in")

@@ -2,13 +2,16 @@
 limiters a running hub holds, and the checks ``POST /api/auth/token`` and ``/api/match/contact`` make.
 
 Sign-ins are limited per client address and user name (guessing at one account from one place),
-contact requests per account (a researcher writing to data stewards), and an identical contact
-request from the same account within ``contact_repeat_seconds`` is refused as already sent.
+and per address whatever the name (so cycling through names cannot flush one name's bucket out of
+memory; IPv6 addresses count per /64, which one client gets whole). Contact requests are limited
+per account (a researcher writing to data stewards), and an identical contact request from the
+same account within ``contact_repeat_seconds`` is refused as already sent.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 from collections.abc import Mapping
@@ -23,6 +26,8 @@ from pmbridge.errors import ConfigError, DuplicateRequest, RateLimited
 from pmbridge.hub._rate_limits import Clock, Rate, RecentRequests, TokenBuckets
 
 STATE = "request_limits"
+ADDRESS_FACTOR = 6
+"""Sign-ins one address may make, under any names, as a multiple of the per-name limit."""
 PENDING_SECONDS = 30.0
 """How long a contact request still on its way blocks an identical one; one that failed may then
 be sent again."""
@@ -82,6 +87,10 @@ class RequestLimits:
     def __init__(self, settings: RateLimitSettings, *, api: PublicApi, clock: Clock = time.monotonic) -> None:
         self.api = api
         self.sign_in = TokenBuckets(settings.sign_in, clock=clock)
+        self.sign_in_from = TokenBuckets(
+            Rate(settings.sign_in.burst * ADDRESS_FACTOR, settings.sign_in.per_minute * ADDRESS_FACTOR),
+            clock=clock,
+        )
         self.contact = TokenBuckets(settings.contact, clock=clock)
         self.contacts_sent = RecentRequests(
             window=settings.contact_repeat_seconds, pending=PENDING_SECONDS, clock=clock
@@ -119,10 +128,32 @@ def client_address(scope: Scope, api: PublicApi) -> str:
     return str(client[0]) if client else "unknown"
 
 
+def address_key(address: str) -> str:
+    """The key an address is limited by: itself, or its /64 for IPv6 (a client's whole subnet).
+
+    >>> address_key("192.0.2.7"), address_key("2001:db8::1:2"), address_key("unknown")
+    ('192.0.2.7', '2001:db8::/64', 'unknown')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else address
+
+
 def check_sign_in(request: Request, user: str) -> None:
-    """Raise ``RateLimited`` when this address has tried to sign in as ``user`` too often."""
+    """Raise ``RateLimited`` when this address has tried to sign in as ``user``, or under any name,
+    too often."""
     limits = request_limits(request)
-    wait = limits.sign_in.take((client_address(request.scope, limits.api), user))
+    address = address_key(client_address(request.scope, limits.api))
+    wait = limits.sign_in_from.take(address)
+    if wait > 0:
+        _refuse(request, "rate_limit:sign_in")
+        raise RateLimited(
+            f"too many sign-in attempts from this address; try again in {math.ceil(wait)} s",
+            retry_after=wait,
+        )
+    wait = limits.sign_in.take((address, user))
     if wait > 0:
         _refuse(request, "rate_limit:sign_in")
         raise RateLimited(
