@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import pmbridge.cli  # noqa: F401  (registers every command group)
 from pmbridge.cli._app import app
-from pmbridge.cli._query import build_query, describe, resolve_terms
+from pmbridge.cli._query import build_query, describe, refusal_error, resolve_terms
 from pmbridge.errors import PolicyRefused, UnknownTerm
 from tests.portal.network import ARACHNODACTYLY, SEIZURE
 
@@ -94,6 +94,10 @@ def test_a_total_of_held_back_parts_is_a_bound_and_a_partial_total_says_so() -> 
     assert "total: <21  (granularity: count)" in both  # two counts each below 11
     partial = describe({**meta, "response": {"resultSets": [rs("eu-rome", noised), rs("eu-berlin", fewer)]}})
     assert "total: ≥120 (+ <11)  (granularity: count)" in partial
+    info = {"missingNodes": ["cn-shanghai"], "nodes": [{"node": "cn-shanghai", "status": "timeout"}]}
+    late = describe({**meta, "response": {"resultSets": [rs("eu-rome", noised)]}, "info": info})
+    assert "total: ≈120, without cn-shanghai (below)  (granularity: count)" in late
+    assert any("node cn-shanghai did not answer (timed out)" in str(line) for line in late)
 
 
 def test_a_refusal_everywhere_exits_with_the_rule_and_what_to_change(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,3 +167,12 @@ def test_each_node_outcome_is_named_as_itself() -> None:
         "[yellow]node e did not answer (failed): boom[/]",
     ]
     assert lines[0] == "exists: no  (granularity: boolean: no node's number is shown)"
+
+
+def test_a_network_that_gave_no_answer_is_not_blamed_on_the_request() -> None:
+    doc = {
+        "error": {"errorCode": 502, "errorMessage": "no node answered, so there is no answer (eu: timeout)"}
+    }
+    error = refusal_error(doc, status=502, url="http://hub")
+    assert "no node answered" in error.message and "try again later" in error.hint
+    assert "fix the request" in refusal_error(doc, status=400, url="http://hub").hint

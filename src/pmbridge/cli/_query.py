@@ -190,9 +190,12 @@ def refusal_error(doc: object, *, status: int, url: str) -> PMBridgeError:
     message = str(error.get("errorMessage", "")) if isinstance(error, Mapping) else str(doc)[:200]
     refusal = refusal_in(message) if status in (401, 403) else None
     if refusal is None:
-        return UpstreamError(
-            f"{url} answered {status}: {message}", hint="fix the request as the message says"
+        hint = (
+            "fix the request as the message says"
+            if status < 500
+            else "the network could not answer now: the message names each node's state; try again later"
         )
+        return UpstreamError(f"{url} answered {status}: {message}", hint=hint)
     named = re.search(r"[(;]\s*([\w.-]+): (?:refused|passport)", message)
     sentence = refusal.english(node=named.group(1) if named else "")
     if refusal.rule.startswith("X"):
@@ -219,7 +222,9 @@ def describe(doc: Mapping[str, Any]) -> list[Table | str]:
         lines = [_yes_no_table(sets), f"exists: {said}  (granularity: boolean: no node's number is shown)"]
     else:
         table, total = _count_table(_mapping(doc.get("response")).get("resultSets"))
-        lines = [table, f"total: {escape(total.plain())}  (granularity: {granularity})"]
+        missing = [str(node) for node in _list(info.get("missingNodes"))]
+        without = f", without {', '.join(missing)} (below)" if missing else ""
+        lines = [table, f"total: {escape(total.plain())}{escape(without)}  (granularity: {granularity})"]
     lines += _node_lines(info.get("nodes"))
     for warning in _list(info.get("warnings")):
         lines.append(f"[yellow]warning: {escape(str(warning))}[/]")
