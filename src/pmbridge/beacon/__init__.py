@@ -52,6 +52,7 @@ from pmbridge.beacon._limits import MAX_NESTING, nesting_depth, nesting_refusal
 from pmbridge.beacon._openapi import (
     BEACON_REQUEST_BODY,
     FILTERING_TERMS_BODY,
+    add_entry_routes,
     aggregates_body_schema,
     entry_operation,
     error_responses,
@@ -124,6 +125,7 @@ __all__ = [
     "TermType",
     "UnknownKey",
     "VariantParams",
+    "add_entry_routes",
     "aggregates_body_schema",
     "check_filters",
     "closest_key",

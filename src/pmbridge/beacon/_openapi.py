@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from pmbridge.beacon._entry_types import entry_endpoints, entry_operation_id
 from pmbridge.beacon._request import MAX_LIMIT, SIMILARITIES
 from pmbridge.model import Granularity, Operator
 
@@ -263,3 +264,25 @@ def _complete(doc: dict[str, Any]) -> None:
     if "#/components/schemas/HTTPValidationError" not in json.dumps(doc["paths"]):
         schemas.pop("HTTPValidationError", None)  # described only the 422s taken out above
         schemas.pop("ValidationError", None)
+
+
+def add_entry_routes(
+    router: APIRouter,
+    endpoint: Callable[[str, str | None], Callable[..., Any]],
+    *,
+    responses: Mapping[int | str, dict[str, Any]],
+) -> None:
+    """Every Beacon entry endpoint on ``router``, GET and POST each as its own documented operation;
+    ``endpoint(entry_path, lookup)`` makes the handler (hub and node differ only in that)."""
+    for template, entry, lookup in entry_endpoints():
+        for method in ("GET", "POST"):  # one route per method, so each has its own operation id
+            name = entry_operation_id(method, template)
+            router.add_api_route(
+                template,
+                endpoint(entry.path, lookup),
+                methods=[method],
+                name=name,
+                operation_id=name,
+                openapi_extra=entry_operation(method, template),  # read in code, not by FastAPI
+                responses=dict(responses),
+            )

@@ -19,11 +19,9 @@ from pmbridge.beacon import (
     HEALTH_RESPONSES,
     BeaconRequest,
     ResultSet,
+    add_entry_routes,
     check_filters,
     collections_response,
-    entry_endpoints,
-    entry_operation,
-    entry_operation_id,
     entry_type,
     error_responses,
     json_body,
@@ -226,15 +224,4 @@ def _endpoint(path: str, lookup: str | None) -> Callable[[Request], Awaitable[di
     return endpoint
 
 
-for _template, _entry, _lookup in entry_endpoints():
-    for _method in ("GET", "POST"):  # one route per method, so each has its own OpenAPI operation id
-        _name = entry_operation_id(_method, _template)
-        router.add_api_route(
-            _template,
-            _endpoint(_entry.path, _lookup),
-            methods=[_method],
-            name=_name,
-            operation_id=_name,
-            openapi_extra=entry_operation(_method, _template),  # read in code, not by FastAPI
-            responses=error_responses(401, 403, 502),
-        )
+add_entry_routes(router, _endpoint, responses=error_responses(401, 403, 502))
