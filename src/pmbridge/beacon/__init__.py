@@ -67,7 +67,7 @@ from pmbridge.beacon._public_api import (
     parse_public_api,
     public_base_url,
 )
-from pmbridge.beacon._received import path_entry_type, received_from_wire, received_request
+from pmbridge.beacon._received import path_entry_type, received_from_wire, received_request, wire_error
 from pmbridge.beacon._request import (
     API_VERSION,
     BeaconRequest,
@@ -176,4 +176,5 @@ __all__ = [
     "three_letter_change",
     "time_left",
     "to_filter",
+    "wire_error",
 ]

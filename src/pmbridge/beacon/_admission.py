@@ -14,16 +14,13 @@ nodes' replies.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pmbridge.beacon._received import received_from_wire
-from pmbridge.beacon._response import error_response
+from pmbridge.beacon._received import wire_error
 from pmbridge.errors import Overloaded
 
 OPEN_PATHS = ("/health",)
@@ -125,25 +122,8 @@ class Admission:
 
     async def _turn_away(self, scope: Scope, send: Send) -> None:
         retry = self.gate.retry_after_seconds
-        asked, entry = received_from_wire(
-            str(scope["method"]), str(scope["path"]), query_string=scope.get("query_string") or b"", body=b""
-        )
-        doc = error_response(
-            beacon_id=self.beacon_id,
-            request=asked,
-            entry=entry,
-            status=503,
-            message=str(Overloaded(self.gate.limit, retry)),
-        )
-        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        start: MutableMapping[str, Any] = {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode("ascii")),
-                (b"retry-after", str(retry).encode("ascii")),
-            ],
-        }
-        await send(start)
+        message = str(Overloaded(self.gate.limit, retry))
+        headers, body = wire_error(scope, beacon_id=self.beacon_id, status=503, message=message)
+        headers.append((b"retry-after", str(retry).encode("ascii")))
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})

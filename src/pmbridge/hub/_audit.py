@@ -4,7 +4,6 @@ reply leaves, with the request's ``RequestAudit`` in the scope for the routes (r
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -21,7 +20,7 @@ from pmbridge.audit import (
     read_body,
     replay_body,
 )
-from pmbridge.beacon import error_response, nesting_refusal, received_from_wire
+from pmbridge.beacon import nesting_refusal, wire_error
 from pmbridge.errors import AuditLogError
 
 log = logging.getLogger(__name__)
@@ -97,16 +96,6 @@ class AuditedRequests:
         return self._routes or RouteTemplates(())
 
     async def _error(self, send: Send, status: int, message: str, scope: Scope, body: bytes = b"") -> None:
-        asked, entry = received_from_wire(
-            str(scope["method"]), str(scope["path"]), query_string=scope.get("query_string") or b"", body=body
-        )
-        doc = error_response(
-            beacon_id=self.hub_id, request=asked, entry=entry, status=status, message=message
-        )
-        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode("ascii")),
-        ]
+        headers, raw = wire_error(scope, beacon_id=self.hub_id, status=status, message=message, body=body)
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": raw})

@@ -7,7 +7,6 @@ bounded, before any route sees it, and the whole reply is in hand to be signed.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import MutableMapping
 from typing import Any, NamedTuple
@@ -23,7 +22,7 @@ from pmbridge.audit import (
     read_body,
     replay_body,
 )
-from pmbridge.beacon import error_response, nesting_refusal, received_from_wire
+from pmbridge.beacon import nesting_refusal, wire_error
 from pmbridge.errors import AuditLogError, PMBridgeError, SignatureRejected
 from pmbridge.node._trust import NodeTrust
 from pmbridge.signing import Message, sign_response
@@ -160,25 +159,9 @@ class SignedExchange:
 
     def _error(self, status: int, message: str, scope: Scope | None = None, body: bytes = b"") -> Reply:
         """A Beacon error reply describing the request of ``scope`` (with ``body``) as far as it can."""
-        asked, entry = received_from_wire(
-            str(scope["method"]) if scope else "GET",
-            str(scope["path"]) if scope else "",
-            query_string=scope.get("query_string") or b"" if scope else b"",
-            body=body,
-        )
-        doc = error_response(
-            beacon_id=f"org.pmbridge.node.{self.node_id}",
-            request=asked,
-            entry=entry,
-            status=status,
-            message=message,
-        )
-        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode("ascii")),
-        ]
-        return Reply(status, headers, body)
+        beacon_id = f"org.pmbridge.node.{self.node_id}"
+        headers, raw = wire_error(scope, beacon_id=beacon_id, status=status, message=message, body=body)
+        return Reply(status, headers, raw)
 
 
 def _target(scope: Scope) -> str:
