@@ -1,15 +1,14 @@
 """The part of RFC 8941 structured fields that signatures need: dictionaries, inner lists, parameters.
 
 The parser is strict and total: anything it cannot read raises ``ValueError``, never a crash, since
-its input comes straight from the network.
+its input comes straight from the network; the serialisers raise it for what RFC 8941 cannot carry.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
+import math
 import re
-import string
 from dataclasses import dataclass, field
 
 
@@ -25,10 +24,15 @@ Params = dict[str, BareItem]
 _KEY = re.compile(r"[a-z*][a-z0-9_.*-]*")
 _TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+.^_`|~:/-]*")
 _STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
-_NUMBER = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,3})?(?![0-9.])")
+# RFC 8941 §3.3.1-§3.3.2: an integer has at most 15 digits, a decimal at most 12 before its point and 3 after.
+_NUMBER = re.compile(r"-?(?:[0-9]{1,12}\.[0-9]{1,3}|[0-9]{1,15})(?![0-9.])")
+_INTEGER_LIMIT = 999_999_999_999_999
 _BOOLEAN = re.compile(r"\?[01]")
 _ESCAPE = re.compile(r"\\(.)")
-_B64 = set(string.ascii_letters + string.digits + "+/=")
+# RFC 4648 base64 whose "=" padding is complete or absent: RFC 8941 §4.2.7 says parsers SHOULD NOT fail
+# when it is missing, but padding anywhere but at the end, or more of it than the last group needs, is
+# still not base64.
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +56,40 @@ def serialize_bare(value: BareItem) -> str:
     if isinstance(value, bool):
         return "?1" if value else "?0"
     if isinstance(value, int):
+        if not -_INTEGER_LIMIT <= value <= _INTEGER_LIMIT:
+            raise ValueError(f"integer {value} has more than the 15 digits a structured field allows")
         return str(value)
     if isinstance(value, float):
-        text = f"{value:.3f}".rstrip("0")
-        return text + "0" if text.endswith(".") else text
+        return _serialize_decimal(value)
     if isinstance(value, bytes):
         return ":" + base64.b64encode(value).decode("ascii") + ":"
     if isinstance(value, Token):
+        if _TOKEN.fullmatch(value) is None:
+            raise ValueError(f"token {str(value)!r} is not a token; send it as a string instead")
         return str(value)
     if not (value.isascii() and value.isprintable()):
         raise ValueError(f"string {value!r} has characters a structured field cannot carry")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _serialize_decimal(value: float) -> str:
+    """RFC 8941 §4.1.5: round half to even to 3 places, at most 12 integer digits, no sign on a zero."""
+    if not math.isfinite(value):
+        raise ValueError(f"decimal {value} is not a number a structured field can carry")
+    # Python's fixed-point format rounds the exact binary value half to even, as the RFC asks.
+    integer, _, fraction = f"{abs(value):.3f}".partition(".")
+    if len(integer) > 12:
+        raise ValueError(f"decimal {value} has more than the 12 integer digits a structured field allows")
+    sign = "-" if value < 0 and (integer, fraction) != ("0", "000") else ""
+    return f"{sign}{integer}.{fraction.rstrip('0') or '0'}"
+
+
 def serialize_params(params: Params) -> str:
+    for key in params:
+        if _KEY.fullmatch(key) is None:
+            raise ValueError(
+                f"parameter name {key!r} is not a key: start with a-z or '*', then a-z, 0-9, '_-.*'"
+            )
     return "".join(f";{k}" if v is True else f";{k}={serialize_bare(v)}" for k, v in params.items())
 
 
@@ -185,10 +209,9 @@ class _Parser:
         if end < 0:
             raise self._fail("unterminated byte sequence")
         chunk = self.text[self.pos + 1 : end]
-        if not set(chunk) <= _B64:
+        if _BASE64.fullmatch(chunk) is None:
             raise self._fail("byte sequence is not base64")
         self.pos = end + 1
-        try:
-            return base64.b64decode(chunk, validate=True)
-        except binascii.Error:
-            raise self._fail("byte sequence is not base64") from None
+        data = chunk.rstrip("=")
+        # Non-zero pad bits are let through too, as §4.2.7 asks: the decoder ignores them.
+        return base64.b64decode(data + "=" * (-len(data) % 4), validate=True)
