@@ -109,3 +109,13 @@ def test_fetch_from_a_local_mirror(upstream: Upstream, tmp_path: Path) -> None:
     assert (tmp_path / "hpo-zh" / "hpo_zh.tsv").is_file()
     info = _run("info", "--data-dir", str(tmp_path))
     assert "fetched hpo/hp.obo" in info
+
+
+def test_fetch_reads_the_mirror_from_the_environment(upstream: Upstream, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["vocab", "fetch", "--dest", str(tmp_path), "--release", RELEASE, "--zh-ref", ZH_REF],
+        env={"COLUMNS": "200", "PMBRIDGE_REFERENCE_URL": upstream.url},
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "hpo" / "hp.obo").read_bytes() == upstream.files[HPO_PREFIX + "hp.obo"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +12,13 @@ import pytest
 
 from pmbridge.errors import UpstreamError
 from pmbridge.vocab import (
+    BASE_URL_ENV_VAR,
     ChineseLabels,
     DataDir,
     FetchedFile,
     fetch_reference_data,
     locate_data_dir,
+    reference_base_url,
 )
 
 from ._upstream import HPO_PREFIX, RAW_ZH_PATH, RELEASE, ZH_PATH, ZH_REF, Upstream, serve, upstream_files
@@ -108,7 +111,55 @@ def test_a_failure_into_an_empty_destination_leaves_it_empty(upstream: Upstream,
     upstream.truncate.add(RAW_ZH_PATH)  # the very last download
     with pytest.raises(UpstreamError):
         _fetch(upstream, tmp_path / "new")
-    assert list((tmp_path / "new").iterdir()) == []
+    assert list(tmp_path.iterdir()) == []  # neither the destination nor its staging folder
+
+
+def test_a_new_destination_appears_whole_in_one_rename(upstream: Upstream, tmp_path: Path) -> None:
+    seen: list[list[str]] = []
+
+    def look(name: str, received: int, total: int | None) -> None:
+        seen.append(sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")))
+
+    fetch_reference_data(
+        dest=tmp_path / "new", release=RELEASE, base_url=upstream.url, zh_ref=ZH_REF, progress=look
+    )
+    assert seen and all(names == [] for names in seen)  # nothing visible while downloading
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+    assert DataDir(tmp_path / "new", "config").missing() == ()
+    assert not (tmp_path / "new" / "hp-zh.babelon.tsv").exists()  # the raw download is not kept
+
+
+def test_an_interrupted_fetch_leaves_nothing(upstream: Upstream, tmp_path: Path) -> None:
+    def interrupt(name: str, received: int, total: int | None) -> None:
+        if name == "phenotype.hpoa":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_reference_data(
+            dest=tmp_path / "new", release=RELEASE, base_url=upstream.url, zh_ref=ZH_REF, progress=interrupt
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stale_staging_folder_of_a_killed_fetch_is_removed(upstream: Upstream, tmp_path: Path) -> None:
+    stale = tmp_path / ".new.fetch-killed"
+    (stale / "hpo").mkdir(parents=True)
+    os.utime(stale, (1_000_000, 1_000_000))
+    recent = tmp_path / ".new.fetch-running"  # perhaps another fetch, still running
+    recent.mkdir()
+    _fetch(upstream, tmp_path / "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".new.fetch-running", "new"]
+
+
+def test_the_base_url_comes_from_the_environment(
+    upstream: Upstream, isolated_lookup: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BASE_URL_ENV_VAR, upstream.url)
+    assert reference_base_url() == upstream.url
+    fetched = fetch_reference_data(release=RELEASE, zh_ref=ZH_REF)
+    assert all(item.url.startswith(upstream.url) for item in fetched)
+    monkeypatch.setenv(BASE_URL_ENV_VAR, " ")
+    assert reference_base_url() == "https://github.com"
 
 
 def test_an_unknown_release_is_reported_with_its_status(upstream: Upstream, tmp_path: Path) -> None:

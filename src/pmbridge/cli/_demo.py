@@ -27,14 +27,19 @@ def demo_command(
     workers: Annotated[int, typer.Option(help="Processes for generating cohorts.")] = max(
         1, os.cpu_count() or 1
     ),
-    data_dir: Annotated[Path | None, typer.Option(help="Reference-data directory (HPO release).")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Reference-data directory (default: the documented lookup, else fetched)."),
+    ] = None,
     stall_seconds: Annotated[
         float, typer.Option(help="Fail the build when no worker process finishes a task for this long.")
     ] = DEFAULT_STALL_SECONDS,
 ) -> None:
     """Start three nodes (Rome, Berlin, Shanghai) and the hub on 127.0.0.1; Ctrl-C stops them all.
 
-    The first run generates and ingests a synthetic cohort per node; later runs reuse the data.
+    The portal is at the hub's URL. The first run downloads the HPO release when this machine has no
+    reference data ($PMBRIDGE_REFERENCE_URL for a mirror), then generates and ingests a synthetic
+    cohort per node; later runs reuse both.
     """
     from pmbridge.demo import run_demo
 

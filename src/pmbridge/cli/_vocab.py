@@ -27,7 +27,7 @@ from pmbridge.vocab import (
     locate_data_dir,
     user_data_dir,
 )
-from pmbridge.vocab._fetch import DEFAULT_BASE_URL, DEFAULT_ZH_REF, read_manifest
+from pmbridge.vocab._fetch import BASE_URL_ENV_VAR, DEFAULT_BASE_URL, DEFAULT_ZH_REF, read_manifest
 
 vocab_app = typer.Typer(
     help="HPO reference data: fetch the official release, search terms in English or Chinese.",
@@ -50,7 +50,8 @@ def fetch_command(
         Path | None, typer.Option(help="Directory to fill (default: the user data directory).")
     ] = None,
     base_url: Annotated[
-        str, typer.Option(help="Where the GitHub repositories are served (for mirrors).")
+        str,
+        typer.Option(envvar=BASE_URL_ENV_VAR, help="Where the GitHub repositories are served (for mirrors)."),
     ] = DEFAULT_BASE_URL,
     zh_ref: Annotated[
         str, typer.Option(help="hpo-translations commit or branch for the Chinese labels.")
@@ -130,7 +131,7 @@ def info_command(data_dir: DataDirOption = None) -> None:
     table.add_row("found via", found.source)
     try:
         hpo = Hpo.load(found)
-    except PMBridgeError as error:
+    except (PMBridgeError, RuntimeError) as error:  # hpo3 raises RuntimeError on a broken hp.obo
         table.add_row("HPO", f"cannot load: {error}")
     else:
         table.add_row("HPO release", f"{hpo.release} ({hpo.source}, {len(hpo)} current terms)")

@@ -10,21 +10,27 @@ from pmbridge.demo._layout import (
     write_hub_config,
     write_node_config,
 )
-from pmbridge.demo._processes import Service, Supervisor
-from pmbridge.demo._run import run_demo, start_network
+from pmbridge.demo._ports import check_demo_ports
+from pmbridge.demo._processes import Launch, Service, Supervisor
+from pmbridge.demo._reference import ensure_reference_data
+from pmbridge.demo._run import run_demo, start_network, summary
 
 __all__ = [
     "DEMO_NODES",
     "HUB_KEY_NAME",
     "DemoNode",
     "DemoPaths",
+    "Launch",
     "Service",
     "Supervisor",
     "build_demo",
+    "check_demo_ports",
     "ensure_demo_keys",
+    "ensure_reference_data",
     "is_built",
     "run_demo",
     "start_network",
+    "summary",
     "write_hub_config",
     "write_node_config",
 ]

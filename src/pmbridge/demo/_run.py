@@ -1,4 +1,5 @@
-"""Run the demo network: build data once, start three nodes and the hub, stop all on Ctrl-C."""
+"""Run the demo network: check ports, find or fetch the HPO, build data once, start three nodes side
+by side and then the hub, and stop them all on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 
 from pmbridge.demo._build import build_demo
 from pmbridge.demo._layout import DEMO_NODES, DemoPaths, write_hub_config
-from pmbridge.demo._processes import Supervisor
+from pmbridge.demo._ports import check_demo_ports
+from pmbridge.demo._processes import Launch, Supervisor
+from pmbridge.demo._reference import ensure_reference_data
+from pmbridge.vocab import ENV_VAR
 from pmbridge.workers import DEFAULT_STALL_SECONDS
 
 Say = Callable[[str], None]
@@ -18,18 +22,33 @@ Say = Callable[[str], None]
 def start_network(
     supervisor: Supervisor, paths: DemoPaths, *, hub_port: int = 0, node_ports: tuple[int, ...] = ()
 ) -> dict[str, str]:
-    """Start every demo node, then the hub pointed at them; returns name -> URL."""
-    urls: dict[str, str] = {}
-    for index, node in enumerate(DEMO_NODES):
-        port = node_ports[index] if index < len(node_ports) else 0
-        service = supervisor.start(
-            node.id, ["node", "serve", "--config", str(paths.node_config(node))], port=port
+    """Start every demo node at once, then the hub pointed at them; returns name -> URL."""
+    nodes = [
+        Launch(
+            node.id,
+            ["node", "serve", "--config", str(paths.node_config(node))],
+            node_ports[index] if index < len(node_ports) else 0,
         )
-        urls[node.id] = service.url
+        for index, node in enumerate(DEMO_NODES)
+    ]
+    started = supervisor.start_all(nodes)
+    urls = {node.id: started[node.id].url for node in DEMO_NODES}  # in the nodes' order, not the race's
     write_hub_config(paths, urls)
     hub = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)], port=hub_port)
     urls["hub"] = hub.url
     return urls
+
+
+def summary(urls: dict[str, str]) -> list[str]:
+    """What the demo says once the network is up: the portal first, then the API and each service."""
+    hub = urls["hub"]
+    lines = [
+        f"Portal: {hub}/  (open it in a browser)",
+        f"API:    {hub}/api  (Beacon v2; interactive docs at {hub}/docs)",
+    ]
+    lines += [f"{name:12s} {url}" for name, url in urls.items()]
+    lines.append(f"Try: pmbridge query --url {hub} HP:0001250   (Ctrl-C stops everything)")
+    return lines
 
 
 def run_demo(
@@ -43,19 +62,25 @@ def run_demo(
     say: Say = print,
     stall_seconds: float = DEFAULT_STALL_SECONDS,
 ) -> None:
-    """Build (first run only), serve, and block until Ctrl-C or a service dies."""
+    """Check ports, fetch the HPO and build (first run only), serve, and block until Ctrl-C or a
+    service dies."""
     paths = DemoPaths(root)
+    check_demo_ports(hub_port=hub_port, node_ports=node_ports)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the network as cleanly as Ctrl-C
+    located = ensure_reference_data(data_dir, say=say)
     try:
-        build_demo(paths, size=size, workers=workers, data_dir=data_dir, say=say, stall_seconds=stall_seconds)
+        build_demo(
+            paths, size=size, workers=workers, data_dir=located.path, say=say, stall_seconds=stall_seconds
+        )
     except KeyboardInterrupt:
         say("interrupted: nodes not built yet are built again by the next `pmbridge demo`")
         raise
-    with Supervisor(paths.run_dir) as supervisor:
+    # The nodes and the hub look for the HPO themselves: point them at the folder the build used.
+    with Supervisor(paths.run_dir, env={ENV_VAR: str(located.path.resolve())}) as supervisor:
+        say("starting the three nodes, then the hub…")
         urls = start_network(supervisor, paths, hub_port=hub_port, node_ports=node_ports)
-        for name, url in urls.items():
-            say(f"{name:12s} {url}")
-        say(f"Try: pmbridge query --url {urls['hub']} HP:0001250   (Ctrl-C stops everything)")
+        for line in summary(urls):
+            say(line)
         try:
             while not supervisor.failed():
                 time.sleep(0.5)

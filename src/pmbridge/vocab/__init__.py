@@ -12,13 +12,21 @@ from pmbridge.vocab._datadir import (
     locate_data_dir,
     user_data_dir,
 )
-from pmbridge.vocab._fetch import DEFAULT_RELEASE, FetchedFile, fetch_reference_data
+from pmbridge.vocab._fetch import (
+    BASE_URL_ENV_VAR,
+    DEFAULT_RELEASE,
+    FetchedFile,
+    fetch_reference_data,
+    read_manifest,
+    reference_base_url,
+)
 from pmbridge.vocab._frequency import FREQUENCY_TERMS, parse_frequency
 from pmbridge.vocab._hpo import Hpo, HpoTerm
 from pmbridge.vocab._index import CACHE_ENV_VAR, HpoIndex, cache_dir, load_hpo_index
 from pmbridge.vocab._labels_zh import ChineseLabels
 
 __all__ = [
+    "BASE_URL_ENV_VAR",
     "CACHE_ENV_VAR",
     "DEFAULT_RELEASE",
     "ENV_VAR",
@@ -38,5 +46,7 @@ __all__ = [
     "load_hpo_index",
     "locate_data_dir",
     "parse_frequency",
+    "read_manifest",
+    "reference_base_url",
     "user_data_dir",
 ]

@@ -1,6 +1,6 @@
 """``pmbridge vocab fetch``: downloads an official HPO release and the Chinese labels, all or nothing.
 
-Files are staged beside the destination and renamed into place only once every download succeeded.
+Files are staged in a temporary folder and renamed into place only once every download succeeded.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,11 +26,16 @@ if TYPE_CHECKING:
 
 DEFAULT_RELEASE = "2025-01-16"
 DEFAULT_BASE_URL = "https://github.com"
+BASE_URL_ENV_VAR = "PMBRIDGE_REFERENCE_URL"
+"""Replaces :data:`DEFAULT_BASE_URL` (a mirror that keeps GitHub's paths, or a test's file server)."""
 DEFAULT_ZH_REF = "62f1d254f93e47d87e874783019ccd7480400e76"
 """hpo-translations commit whose hp-zh labels (version 2024-08-13) the project was built with."""
 HPO_FILES = ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
 MANIFEST = "MANIFEST.tsv"
 MANIFEST_COLUMNS = ("file", "sha256", "url", "release", "fetched_at")
+STAGING_PREFIX = ".fetch-"
+STALE_STAGING_S = 24 * 3600.0
+"""A staging folder this old was left by a fetch that was killed; a running one is never that old."""
 
 Progress = Callable[[str, int, "int | None"], None]
 """Called as ``progress(file, bytes_received, total_bytes_or_None)`` while downloading."""
@@ -44,6 +50,11 @@ class FetchedFile:
     url: str
     release: str
     fetched_at: str
+
+
+def reference_base_url() -> str:
+    """Where the release is downloaded from: ``$PMBRIDGE_REFERENCE_URL``, else GitHub."""
+    return os.environ.get(BASE_URL_ENV_VAR, "").strip() or DEFAULT_BASE_URL
 
 
 def hpo_url(base_url: str, release: str, name: str) -> str:
@@ -61,21 +72,21 @@ def fetch_reference_data(
     *,
     dest: Path | None = None,
     release: str = DEFAULT_RELEASE,
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     zh_ref: str = DEFAULT_ZH_REF,
     progress: Progress | None = None,
     timeout: float = 60.0,
 ) -> list[FetchedFile]:
     """Downloads hp.obo, phenotype.hpoa, genes_to_phenotype.txt and the zh labels into ``dest``.
 
-    ``dest`` defaults to :func:`user_data_dir`. On any failure ``dest`` is left as it was.
+    ``dest`` defaults to :func:`user_data_dir`, ``base_url`` to :func:`reference_base_url`. On any
+    failure, or an interruption, ``dest`` is left as it was: a new (or empty) ``dest`` appears in
+    one rename, complete with its MANIFEST; an existing one has each file replaced only after every
+    download succeeded, ``hpo/hp.obo`` (what :func:`locate_data_dir` looks for) last.
     """
     target = dest if dest is not None else user_data_dir()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=target))
-    except OSError as error:
-        raise ConfigError(f"cannot write to {target}: {error}", hint="choose --dest") from error
+    root = base_url if base_url is not None else reference_base_url()
+    staging = _staging_dir(target)
     import httpx  # here, not at import time: it costs 0.4 s and only fetch needs it
 
     fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -83,18 +94,17 @@ def fetch_reference_data(
         fetched: list[FetchedFile] = []
         with httpx.Client(follow_redirects=True, timeout=timeout) as client:
             for name in HPO_FILES:
-                url = hpo_url(base_url, release, name)
+                url = hpo_url(root, release, name)
                 digest = _download(client, url, staging / "hpo" / name, progress)
                 fetched.append(FetchedFile(f"hpo/{name}", digest, url, release, fetched_at))
             _check_release(staging / HPO_OBO, release)
-            url = zh_url(base_url, zh_ref)
+            url = zh_url(root, zh_ref)
             _download(client, url, staging / "hp-zh.babelon.tsv", progress)
         digest = _convert_babelon(staging / "hp-zh.babelon.tsv", staging / HPO_ZH, url)
+        (staging / "hp-zh.babelon.tsv").unlink()
         fetched.append(FetchedFile(HPO_ZH, digest, url, f"hpo-translations@{zh_ref}", fetched_at))
         _write_text(staging / MANIFEST, _manifest(fetched))
-        for name in [*(f.file for f in fetched), MANIFEST]:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target / name)
+        _place(staging, target, [f.file for f in fetched])
     except OSError as error:
         raise ConfigError(f"cannot write the reference data into {target}: {error}") from error
     finally:
@@ -142,6 +152,42 @@ def _download(client: httpx.Client, url: str, path: Path, progress: Progress | N
             hint="check the network or proxy settings and run `pmbridge vocab fetch` again",
         ) from error
     return digest.hexdigest()
+
+
+def _staging_dir(target: Path) -> Path:
+    """A fresh staging folder on ``target``'s file system: beside a new or empty ``target`` (so
+    that it can become ``target`` in one rename), otherwise inside it. Stale ones are removed."""
+    try:
+        fresh = not target.exists() or not any(target.iterdir())
+        parent = target.parent if fresh else target
+        parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{target.name}{STAGING_PREFIX}" if fresh else STAGING_PREFIX
+        _remove_stale(parent, prefix)
+        staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        staging.chmod(0o755)  # not mkdtemp's 0700: it may become the (shared, public) data folder
+    except OSError as error:
+        raise ConfigError(f"cannot write to {target}: {error}", hint="choose another --dest") from error
+    return staging
+
+
+def _remove_stale(parent: Path, prefix: str) -> None:
+    for leftover in parent.glob(f"{prefix}*"):
+        if leftover.is_dir() and time.time() - leftover.stat().st_mtime > STALE_STAGING_S:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _place(staging: Path, target: Path, files: list[str]) -> None:
+    """Moves the staged files into ``target``: the whole folder at once when ``target`` is new."""
+    if staging.parent != target:
+        try:
+            os.replace(staging, target)  # POSIX replaces an empty directory in one step
+            return
+        except OSError:
+            target.mkdir(parents=True, exist_ok=True)  # e.g. Windows: fall back to file by file
+    ordered = sorted([*files, MANIFEST], key=lambda name: name == HPO_OBO)
+    for name in ordered:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, target / name)
 
 
 def _check_release(obo: Path, release: str) -> None:
