@@ -6,20 +6,28 @@ import inspect
 from pathlib import Path
 from typing import Any
 
+import pytest
 import typer.main
 
 import pmbridge
 from pmbridge import errors
 from pmbridge.cli._app import app
-from pmbridge.settings import HUB_SETTINGS, NODE_SETTINGS
+from pmbridge.config import setting_names
+from pmbridge.settings import CONFIG_FILES, DOC_TABLES, documented_settings, render_doc
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def test_every_setting_is_documented() -> None:
-    text = (DOCS / "configuration.md").read_text()
-    missing = [s.name for s in (*NODE_SETTINGS, *HUB_SETTINGS) if f"`{s.name}`" not in text]
-    assert missing == []
+    declared = {name for model in CONFIG_FILES for name in setting_names(model, prefix="")}
+    assert len(declared) > 80
+    assert declared - documented_settings() == set()
+
+
+@pytest.mark.parametrize("page", sorted({t.page for t in DOC_TABLES}))
+def test_the_docs_settings_tables_are_rendered_from_the_models(page: str) -> None:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    assert render_doc(page, text) == text, "the models changed: run `python -m pmbridge.settings`"
 
 
 def test_every_error_code_is_documented() -> None:

@@ -204,5 +204,5 @@ async def test_the_endpoints_are_in_the_openapi_document(hub: httpx.AsyncClient)
 def test_a_short_steward_token_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="at least 16"):
         hub_config(tmp_path, steward_token="short")
-    with pytest.raises(ConfigError, match="unknown knowledge setting"):
+    with pytest.raises(ConfigError, match=r"\[knowledge\] has no setting .steward.; did you mean .stewards."):
         hub_config(tmp_path / "b", steward="x")

@@ -116,12 +116,20 @@ def test_stewards_are_read_from_the_knowledge_table() -> None:
 @pytest.mark.parametrize(
     ("stewards", "message"),
     [
-        ("kim", "must be a list of tables"),
-        (["kim"], "entry 1 must have exactly issuer and subject"),
-        ([{"subject": "kim"}], "entry 1 must have exactly issuer and subject"),
-        ([{"issuer": "https://a.example", "subject": " "}], "must be non-empty strings"),
+        ("kim", 'knowledge.stewards must be a list, e.g. ["a", "b"], not "kim"'),
+        (["kim"], 'knowledge.stewards[1] must be a table, not "kim"'),
+        ([{"subject": "kim"}], "required setting knowledge.stewards[1].issuer is missing"),
+        (
+            [{"issuer": "https://a.example", "subject": " "}],
+            "knowledge.stewards[1].subject must be non-empty text",
+        ),
+        (
+            [{"issuer": "https://a.example", "subject": "kim", "subjet": "k"}],
+            "[[knowledge.stewards]] #1 has no setting 'subjet'; did you mean 'subject'?",
+        ),
     ],
 )
 def test_a_bad_steward_list_is_a_config_error(stewards: object, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError) as caught:
         parse_knowledge_settings({"stewards": stewards}, where="t")
+    assert caught.value.message.startswith(f"t: {message}")

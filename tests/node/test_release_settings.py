@@ -10,17 +10,9 @@ from pmbridge.errors import ConfigError
 from pmbridge.hub import parse_hub_config
 from pmbridge.model import Jurisdiction
 from pmbridge.node import parse_node_config
-from pmbridge.policy import PASSPORT_SETTINGS, POLICY_SETTINGS, NodePolicy
-from pmbridge.privacy import DISCLOSURE_SETTINGS, DisclosureSettings
+from pmbridge.policy import NodePolicy
+from pmbridge.privacy import DisclosureSettings
 from tests.node import release_node
-
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-
-def test_every_release_setting_is_documented_in_the_configuration_reference() -> None:
-    text = (DOCS / "configuration.md").read_text()
-    names = [s.name for s in (*POLICY_SETTINGS, *DISCLOSURE_SETTINGS, *PASSPORT_SETTINGS)]
-    assert [n for n in names if f"`{n}`" not in text] == []
 
 
 def test_without_release_tables_a_node_keeps_the_strict_defaults(tmp_path: Path) -> None:
@@ -48,18 +40,20 @@ def test_release_tables_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "named"),
     [
-        ({"privacy": {"min_cont": 3}}, "privacy.min_cont"),
-        ({"privacy": {"noise": "yes"}}, "privacy.noise"),
+        ({"privacy": {"min_cont": 3}}, "[privacy] has no setting 'min_cont'; did you mean 'min_count'?"),
+        ({"privacy": {"noise": "yes"}}, "privacy.noise must be true or false"),
         ({"policy": {"hgr_filing_id": "H-1"}}, "policy.hgr_filing_id"),  # a CN setting on an EU node
         ({"passports": {"issuers": []}}, "passports.audience"),
+        ({"passports": {"audience": "a", "issuers": []}}, "passports.issuers must be a list of at least 1"),
     ],
 )
 def test_a_bad_release_setting_is_a_config_error_naming_it(
     tmp_path: Path, table: dict[str, object], named: str
 ) -> None:
     doc = {**release_node.EU, **table}
-    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+    with pytest.raises(ConfigError) as caught:
         parse_node_config(doc, base=tmp_path, where="node.toml")
+    assert named in caught.value.message and caught.value.message.startswith("node.toml: ")
 
 
 def test_the_hub_reads_its_release_settings(tmp_path: Path) -> None:

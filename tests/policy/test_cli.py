@@ -91,3 +91,12 @@ def test_check_reports_missing_or_broken_files(tmp_path: Path, text: str | None)
         config.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["policy", "check", str(config)])
     assert isinstance(result.exception, ConfigError)
+
+
+def test_check_names_a_typo_in_the_passports_table(tmp_path: Path) -> None:
+    (tmp_path / "broker.pub").write_bytes(public_key_pem(generate_issuer_key()))
+    config = tmp_path / "node.toml"
+    config.write_text(CN_NODE.replace('audience = "', 'audeince = "'), encoding="utf-8")
+    result = runner.invoke(app, ["policy", "check", str(config)])
+    assert isinstance(result.exception, ConfigError)
+    assert "[passports] has no setting 'audeince'; did you mean 'audience'?" in str(result.exception)

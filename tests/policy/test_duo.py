@@ -249,7 +249,7 @@ def test_data_use_from_a_dataset_table() -> None:
     assert conditions.diseases == ("ORPHA:558",)
     assert conditions.regions == {"EU"}
     assert conditions.use_until == date(2027, 6, 30)
-    with pytest.raises(ConfigError, match="not a date"):
+    with pytest.raises(ConfigError, match="data_use.use_until must be a TOML date"):
         parse_data_use({"data_use": {"use_until": "2027-06-30"}})
-    with pytest.raises(ConfigError, match="unknown"):
+    with pytest.raises(ConfigError, match="has no setting 'disease'; did you mean 'diseases'"):
         parse_data_use({"data_use": {"disease": ["MONDO:0005027"]}})

@@ -249,30 +249,47 @@ def test_full_cn_policy_parses() -> None:
 @pytest.mark.parametrize(
     ("policy", "node", "fragment"),
     [
-        ({"transfer_mechanism": "adequacy"}, {"jurisdiction": "EU", "country": "IT"}, "'scc', 'bcr'"),
+        (
+            {"transfer_mechanism": "adequacy"},
+            {"jurisdiction": "EU", "country": "IT"},
+            "one of 'scc' or 'bcr'",
+        ),
         ({"cn_export_route": "standard_contract"}, {"jurisdiction": "EU", "country": "IT"}, "does not apply"),
         (
             {"transfer_mechanism": "scc", "tia_ref": "T"},
             {"jurisdiction": "CN", "country": "CN"},
             "do not apply",
         ),
-        ({"tia_reff": "x"}, {"jurisdiction": "EU", "country": "IT"}, "policy.tia_reff"),
+        (
+            {"tia_reff": "x"},
+            {"jurisdiction": "EU", "country": "IT"},
+            "[policy] has no setting 'tia_reff'; did you mean 'tia_ref'?",
+        ),
         ({"allowed_purposes": ["advertising"]}, {"jurisdiction": "EU", "country": "IT"}, "advertising"),
         (
             {"thresholds": {"hgr_genetic_people": 501}},
             {"jurisdiction": "CN", "country": "CN"},
-            "from 1 to 500",
+            "policy.thresholds.hgr_genetic_people must be at most 500, not 501",
         ),
         (
             {"thresholds": {"hgr_genetic_peopel": 5}},
             {"jurisdiction": "CN", "country": "CN"},
-            "hgr_genetic_peopel",
+            "[policy.thresholds] has no setting 'hgr_genetic_peopel'; did you mean 'hgr_genetic_people'?",
         ),
         ({"separate_consent": "yes"}, {"jurisdiction": "CN", "country": "CN"}, "true or false"),
         ({"jurisdiction": "CN"}, {"jurisdiction": "EU", "country": "IT"}, "contradicts"),
         ({}, {"jurisdiction": "EU", "country": "CN"}, "not in jurisdiction"),
         ({}, {"jurisdiction": "US", "country": "US"}, "neither"),
-        ({"pipia_ref": ""}, {"jurisdiction": "CN", "country": "CN"}, "non-empty"),
+        (
+            {"pipia_ref": ""},
+            {"jurisdiction": "CN", "country": "CN"},
+            "policy.pipia_ref must be non-empty text",
+        ),
+        (
+            {"separate_consent": 1},
+            {"jurisdiction": "CN", "country": "CN"},
+            "policy.separate_consent must be true",
+        ),
     ],
 )
 def test_bad_policies_are_named(policy: dict[str, object], node: dict[str, object], fragment: str) -> None:

@@ -35,8 +35,9 @@ def check_command(
     from rich.markup import escape
     from rich.table import Table
 
+    from pmbridge.config import validated
     from pmbridge.errors import ConfigError
-    from pmbridge.policy import describe_policy, parse_passport_trust, parse_policy
+    from pmbridge.policy import PassportSettings, describe_policy, parse_passport_trust, parse_policy
 
     try:
         doc = tomllib.loads(config.read_text(encoding="utf-8"))
@@ -48,6 +49,8 @@ def check_command(
         raise ConfigError(f"node config {config} is not valid TOML: {exc}") from None
     where = str(config)
     policy = parse_policy(doc, where=where)
+    if "passports" in doc:  # as strict as the node's own loader: a typo is an error, not a default
+        validated(PassportSettings, doc["passports"], where=where, at=("passports",))
     trust = parse_passport_trust(doc, base=config.parent, where=where)
     console = Console()
     rules = Table(title=escape(f"Policy of {where}: {policy.jurisdiction} node in {policy.country}"))

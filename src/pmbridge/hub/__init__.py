@@ -3,27 +3,31 @@
 from pmbridge.hub._app import create_hub_app
 from pmbridge.hub._broker import BROKER_PUBLIC_KEY, load_broker_key
 from pmbridge.hub._context import HubContext, hub_of
-from pmbridge.hub._fanout import NodeReply, NodeRequestSigner, NodeStatus, fan_out
+from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
 from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._merge import NetworkAnswer, NodeOutcome, NodeSet, merge_replies
 from pmbridge.hub._registry import HubConfig, NodeEntry, load_hub_config, parse_hub_config
 from pmbridge.hub._release_settings import HubReleaseSettings
 from pmbridge.hub._request_limits import RateLimitSettings, client_address
+from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings, RateLimitTable
 
 __all__ = [
     "BROKER_PUBLIC_KEY",
     "HubConfig",
     "HubContext",
+    "HubFile",
     "HubReleaseSettings",
+    "HubSettings",
     "NetworkAnswer",
     "NodeEntry",
+    "NodeEntrySettings",
     "NodeLinks",
     "NodeOutcome",
     "NodeReply",
-    "NodeRequestSigner",
     "NodeSet",
     "NodeStatus",
     "RateLimitSettings",
+    "RateLimitTable",
     "client_address",
     "create_hub_app",
     "fan_out",

@@ -1,4 +1,5 @@
-"""The hub's registry of nodes (each with its public key), read from TOML."""
+"""The hub's configuration and registry of nodes (each with its public key), read from TOML and
+checked against its settings models."""
 
 from __future__ import annotations
 
@@ -8,16 +9,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmbridge.beacon import PublicApi, parse_public_api
+from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
-from pmbridge.hub._release_settings import HubReleaseSettings, parse_hub_release
+from pmbridge.hub._release_settings import HubReleaseSettings, hub_release_settings
 from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
-from pmbridge.knowledge import KnowledgeSettings, parse_knowledge_settings
+from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings
+from pmbridge.knowledge import KnowledgeSettings, knowledge_settings
 from pmbridge.model import Jurisdiction
 from pmbridge.signing import DEFAULT_MAX_SKEW, KeyRing, VerifyingKey, parse_public_key
 
 AUDIT_LOG_NAME = "audit.jsonl"
-DEFAULT_MAX_IN_FLIGHT = 64
-DEFAULT_PER_NODE = 8
+DEFAULT_MAX_IN_FLIGHT = default_of(HubSettings, "max_in_flight", int)
+DEFAULT_PER_NODE = default_of(HubSettings, "connections_per_node", int)
+_PUBLIC_API = {"public_url", "trust_proxy_headers", "cors_origins"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,7 @@ class NodeEntry:
     url: str
     jurisdiction: Jurisdiction
     country: str
-    name: str = ""
+    name: str = default_of(NodeEntrySettings, "name", str)
     public_key: VerifyingKey | None = None  # None: no reply of this node can verify
 
 
@@ -39,7 +43,7 @@ class HubConfig:
     deadline_seconds: float
     max_reply_bytes: int
     nodes: tuple[NodeEntry, ...]
-    state_dir: Path = Path("hub-state")
+    state_dir: Path = Path(default_of(HubSettings, "state_dir", str))
     data_dir: Path | None = None
     private_key: Path | None = None
     max_clock_skew_seconds: float = DEFAULT_MAX_SKEW
@@ -69,13 +73,9 @@ def load_hub_config(path: Path) -> HubConfig:
 
 def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path()) -> HubConfig:
     """Check ``doc``; relative paths (``state_dir``, ``data_dir``) are taken from ``base``."""
-    hub = doc.get("hub", {})
-    if not isinstance(hub, Mapping):
-        raise ConfigError(f"{where}: [hub] must be a table")
-    nodes = doc.get("nodes", [])
-    if not isinstance(nodes, list):
-        raise ConfigError(f"{where}: nodes must be an array of tables ([[nodes]])")
-    entries = tuple(_node(n, where) for n in nodes)
+    settings = validated(HubFile, doc, where=where)
+    hub = settings.hub
+    entries = tuple(_node(n, where) for n in settings.nodes)
     seen: set[str] = set()
     for entry in entries:
         if entry.id in seen:
@@ -84,74 +84,38 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
             )
         seen.add(entry.id)
     KeyRing({e.id: e.public_key for e in entries if e.public_key is not None})  # one key per node
-    deadline = hub.get("deadline_seconds", 5.0)
-    max_bytes = hub.get("max_reply_bytes", 5_000_000)
-    if not isinstance(deadline, int | float) or deadline <= 0:
-        raise ConfigError(f"{where}: hub.deadline_seconds must be a positive number")
-    if not isinstance(max_bytes, int) or max_bytes <= 0:
-        raise ConfigError(f"{where}: hub.max_reply_bytes must be a positive integer")
-    private_key, skew = hub.get("private_key"), hub.get("max_clock_skew_seconds", DEFAULT_MAX_SKEW)
-    if private_key is not None and (not isinstance(private_key, str) or not private_key.strip()):
-        raise ConfigError(f"{where}: hub.private_key must be a file path", hint='e.g. "keys/hub.key"')
-    if isinstance(skew, bool) or not isinstance(skew, int | float) or skew <= 0:
-        raise ConfigError(f"{where}: hub.max_clock_skew_seconds must be a positive number")
     return HubConfig(
-        max_in_flight=_positive_int(hub, "max_in_flight", DEFAULT_MAX_IN_FLIGHT, where),
-        connections_per_node=_positive_int(hub, "connections_per_node", DEFAULT_PER_NODE, where),
-        id=str(hub.get("id", "pmbridge-hub")),
-        name=str(hub.get("name", "PM Bridge network")),
-        deadline_seconds=float(deadline),
-        max_reply_bytes=max_bytes,
+        max_in_flight=hub.max_in_flight,
+        connections_per_node=hub.connections_per_node,
+        id=hub.id,
+        name=hub.name,
+        deadline_seconds=hub.deadline_seconds,
+        max_reply_bytes=hub.max_reply_bytes,
         nodes=entries,
-        state_dir=base / str(hub.get("state_dir", "hub-state")),
-        data_dir=None if hub.get("data_dir") is None else base / str(hub.get("data_dir")),
-        private_key=None if private_key is None else base / private_key,
-        max_clock_skew_seconds=float(skew),
-        knowledge=parse_knowledge_settings(doc.get("knowledge", {}), where=where),
-        release=parse_hub_release(doc, base=base, where=where),
-        public_api=parse_public_api(hub, role="hub", where=where),
-        rate_limits=parse_rate_limits(hub, where=where),
+        state_dir=base / hub.state_dir,
+        data_dir=None if hub.data_dir is None else base / hub.data_dir,
+        private_key=None if hub.private_key is None else base / hub.private_key,
+        max_clock_skew_seconds=hub.max_clock_skew_seconds,
+        knowledge=knowledge_settings(settings.knowledge, where=where),
+        release=hub_release_settings(settings, base=base, where=where),
+        public_api=parse_public_api(hub.model_dump(include=_PUBLIC_API), role="hub", where=where),
+        rate_limits=parse_rate_limits(hub.model_dump(include={"rate_limits"}), where=where),
     )
 
 
-def _positive_int(table: Mapping[str, object], name: str, default: int, where: str) -> int:
-    value = table.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where}: hub.{name} must be a positive integer", hint=f"e.g. {name} = {default}")
-    return value
-
-
-def _node(doc: object, where: str) -> NodeEntry:
-    if not isinstance(doc, Mapping):
-        raise ConfigError(f"{where}: each [[nodes]] entry must be a table")
-    missing = [k for k in ("id", "url", "jurisdiction", "country") if not str(doc.get(k, "")).strip()]
-    if missing:
-        raise ConfigError(
-            f"{where}: a [[nodes]] entry lacks {', '.join(missing)}",
-            hint="each node needs id, url, jurisdiction and country",
-        )
-    url = str(doc["url"]).rstrip("/")
+def _node(entry: NodeEntrySettings, where: str) -> NodeEntry:
+    url = entry.url.rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{where}: node url {url!r} must start with http:// or https://")
     try:
-        jurisdiction = Jurisdiction(str(doc["jurisdiction"]).upper())
+        jurisdiction = Jurisdiction(entry.jurisdiction.upper())
     except ValueError:
-        raise ConfigError(f"{where}: node {doc['id']!r} jurisdiction must be 'EU' or 'CN'") from None
+        raise ConfigError(f"{where}: node {entry.id!r} jurisdiction must be 'EU' or 'CN'") from None
     return NodeEntry(
-        id=str(doc["id"]),
+        id=entry.id,
         url=url,
         jurisdiction=jurisdiction,
-        country=str(doc["country"]).upper(),
-        name=str(doc.get("name", "")),
-        public_key=_public_key(doc, where),
+        country=entry.country.upper(),
+        name=entry.name,
+        public_key=parse_public_key(entry.public_key, where=f"{where}: nodes[{entry.id!r}].public_key"),
     )
-
-
-def _public_key(doc: Mapping[str, object], where: str) -> VerifyingKey:
-    text = doc.get("public_key")
-    if not isinstance(text, str) or not text.strip():
-        raise ConfigError(
-            f"{where}: node {doc['id']!r} has no public_key, so none of its replies could be trusted",
-            hint='add public_key = "ed25519:..." as `pmbridge keys show NODE.pub` prints it',
-        )
-    return parse_public_key(text, where=f"{where}: nodes[{doc['id']!r}].public_key")

@@ -5,14 +5,14 @@ hub holds for them: the passport trust it checks researchers with, its own discl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pmbridge.errors import ConfigError
+from pmbridge.config import default_of
 from pmbridge.hub._broker import load_broker_key
+from pmbridge.hub._settings import HubFile, HubSettings
 from pmbridge.policy import PassportTrust, broker_trust, parse_passport_trust
 from pmbridge.privacy import DisclosureControl, DisclosureSettings, SqliteLedger
 
@@ -23,26 +23,20 @@ PRIVACY_LEDGER = "privacy.sqlite"
 class HubReleaseSettings:
     """``hub.demo_broker``, the hub's ``[privacy]`` table and its ``[passports]`` table."""
 
-    demo_broker: bool = False
+    demo_broker: bool = default_of(HubSettings, "demo_broker", bool)
     privacy: DisclosureSettings = field(default_factory=DisclosureSettings)
     passports: PassportTrust | None = None
 
 
-def parse_hub_release(doc: Mapping[str, object], *, base: Path, where: str) -> HubReleaseSettings:
-    """Read the hub's release settings from its whole TOML document."""
-    hub = doc.get("hub", {})
-    demo = hub.get("demo_broker", False) if isinstance(hub, Mapping) else False
-    if not isinstance(demo, bool):
-        raise ConfigError(f"{where}: hub.demo_broker must be true or false, not {demo!r}")
-    privacy = doc.get("privacy", {})
-    if not isinstance(privacy, Mapping):
-        raise ConfigError(f"{where}: [privacy] must be a table", hint="see docs/privacy.md")
-    try:
-        settings = DisclosureSettings.from_mapping(privacy)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
+def hub_release_settings(settings: HubFile, *, base: Path, where: str) -> HubReleaseSettings:
+    """The release settings of a checked hub file."""
+    passports = settings.passports
     return HubReleaseSettings(
-        demo_broker=demo, privacy=settings, passports=parse_passport_trust(doc, base=base, where=where)
+        demo_broker=settings.hub.demo_broker,
+        privacy=settings.privacy,
+        passports=None
+        if passports is None
+        else parse_passport_trust({"passports": passports.model_dump()}, base=base, where=where),
     )
 
 

@@ -19,7 +19,14 @@ from pmbridge.knowledge._model import (
 from pmbridge.knowledge._navigate import brief, change_json, entity_view, neighbourhood, roadmap
 from pmbridge.knowledge._search import Hit, SearchQuery, SearchResult, query_terms
 from pmbridge.knowledge._seed import SEED_DIR, SEED_MARK, ensure_seeded, seed_files
-from pmbridge.knowledge._settings import KnowledgeSettings, Steward, parse_knowledge_settings
+from pmbridge.knowledge._settings import (
+    KnowledgeSettings,
+    KnowledgeTable,
+    Steward,
+    StewardEntry,
+    knowledge_settings,
+    parse_knowledge_settings,
+)
 from pmbridge.knowledge._store import ImportSummary, KnowledgeBase, StatusChange
 from pmbridge.knowledge._validate import Problem, Validation, validate_entries
 
@@ -39,6 +46,7 @@ __all__ = [
     "ImportSummary",
     "KnowledgeBase",
     "KnowledgeSettings",
+    "KnowledgeTable",
     "Link",
     "Problem",
     "Relation",
@@ -47,12 +55,14 @@ __all__ = [
     "StakeholderKind",
     "StatusChange",
     "Steward",
+    "StewardEntry",
     "Validation",
     "brief",
     "change_json",
     "ensure_seeded",
     "entity_to_json",
     "entity_view",
+    "knowledge_settings",
     "load_files",
     "neighbourhood",
     "parse_knowledge_settings",

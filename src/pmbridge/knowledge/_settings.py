@@ -2,16 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import Field
+
+from pmbridge.config import NonEmpty, SettingsModel, default_of, validated
 from pmbridge.errors import ConfigError
 
-__all__ = ["DATABASE_NAME", "KnowledgeSettings", "Steward", "parse_knowledge_settings"]
+__all__ = [
+    "DATABASE_NAME",
+    "KnowledgeSettings",
+    "KnowledgeTable",
+    "Steward",
+    "StewardEntry",
+    "knowledge_settings",
+    "parse_knowledge_settings",
+]
 
 DATABASE_NAME = "knowledge.sqlite"  # in the hub's state_dir
 _MIN_TOKEN = 16
+
+
+class StewardEntry(SettingsModel):
+    """One ``[[knowledge.stewards]]`` entry."""
+
+    issuer: NonEmpty = Field(
+        description="A knowledge-base steward who signs in to the portal: the issuer (`iss`) of their "
+        "GA4GH passport, one of the hub's trusted issuers (`[passports]`, or the demo broker "
+        "`https://broker.pmbridge.example`). Status changes are recorded under the passport's "
+        "identity. See [knowledge](knowledge.md#roadmap-and-stewards).",
+        json_schema_extra={"shown": "*(required in each entry)*"},
+    )
+    subject: NonEmpty = Field(
+        description="The steward's passport subject (`sub`), unique within its issuer, e.g. "
+        "`kb-steward` for the demo broker's knowledge-base steward.",
+        json_schema_extra={"shown": "*(required in each entry)*"},
+    )
+
+
+class KnowledgeTable(SettingsModel):
+    """The ``[knowledge]`` table of the hub's TOML."""
+
+    steward_token: str = Field(
+        default="",
+        description="Bearer token of knowledge-base stewards who use the API, who may change a "
+        "roadmap action's status (`POST /api/kb/actions/{id}/status`); at least 16 characters. "
+        "Empty: only the stewards in `knowledge.stewards` may (none listed either: status changes "
+        "are off). Keep the file readable by the hub's operator only. See [knowledge](knowledge.md).",
+        json_schema_extra={
+            "hint": "generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        },
+    )
+    stewards: list[StewardEntry] = Field(
+        default_factory=list,
+        json_schema_extra={
+            "hint": 'e.g. [[knowledge.stewards]] issuer = "https://broker.example" subject = "kb-steward"'
+        },
+    )
+    seed: bool = Field(
+        default=True,
+        description="Load the knowledge-base seed shipped with PM Bridge into a new hub's knowledge "
+        "base (`knowledge.sqlite` in `hub.state_dir`), once; later imports and status changes are "
+        "never overwritten by it.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +93,8 @@ class KnowledgeSettings:
     ``stewards``: the passports (issuer, subject) of stewards who sign in; ``seed``: load the shipped
     seed into a new knowledge base."""
 
-    steward_token: str = ""
-    seed: bool = True
+    steward_token: str = default_of(KnowledgeTable, "steward_token", str)
+    seed: bool = default_of(KnowledgeTable, "seed", bool)
     stewards: tuple[Steward, ...] = ()
 
     def database(self, state_dir: Path) -> Path:
@@ -64,46 +118,19 @@ class KnowledgeSettings:
 
 def parse_knowledge_settings(table: object, *, where: str) -> KnowledgeSettings:
     """Check the ``[knowledge]`` table (absent: defaults)."""
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{where}: [knowledge] must be a table")
-    unknown = sorted(set(table) - {"steward_token", "seed", "stewards"})
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown knowledge setting {', '.join(unknown)}", hint="see docs/configuration.md"
-        )
-    token, seed = table.get("steward_token", ""), table.get("seed", True)
-    if not isinstance(token, str) or (token and len(token.strip()) < _MIN_TOKEN):
+    return knowledge_settings(validated(KnowledgeTable, table, where=where, at=("knowledge",)), where=where)
+
+
+def knowledge_settings(table: KnowledgeTable, *, where: str) -> KnowledgeSettings:
+    """The settings a checked ``[knowledge]`` table gives."""
+    token = table.steward_token.strip()
+    if token and len(token) < _MIN_TOKEN:
         raise ConfigError(
             f"{where}: knowledge.steward_token must be a string of at least {_MIN_TOKEN} characters",
             hint="generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'",
         )
-    if not isinstance(seed, bool):
-        raise ConfigError(f"{where}: knowledge.seed must be true or false")
     return KnowledgeSettings(
-        steward_token=token.strip(), seed=seed, stewards=_stewards(table.get("stewards", []), where)
+        steward_token=token,
+        seed=table.seed,
+        stewards=tuple(Steward(entry.issuer, entry.subject) for entry in table.stewards),
     )
-
-
-def _stewards(value: object, where: str) -> tuple[Steward, ...]:
-    hint = 'e.g. [[knowledge.stewards]] issuer = "https://broker.example" subject = "kb-steward"'
-    if not isinstance(value, list):
-        raise ConfigError(f"{where}: knowledge.stewards must be a list of tables", hint=hint)
-    found = []
-    for number, entry in enumerate(value, start=1):
-        if not isinstance(entry, Mapping) or set(entry) != {"issuer", "subject"}:
-            raise ConfigError(
-                f"{where}: knowledge.stewards entry {number} must have exactly issuer and subject", hint=hint
-            )
-        issuer, subject = entry["issuer"], entry["subject"]
-        if (
-            not isinstance(issuer, str)
-            or not isinstance(subject, str)
-            or not issuer.strip()
-            or not subject.strip()
-        ):
-            raise ConfigError(
-                f"{where}: knowledge.stewards entry {number}: issuer and subject must be non-empty strings",
-                hint=hint,
-            )
-        found.append(Steward(issuer.strip(), subject.strip()))
-    return tuple(found)

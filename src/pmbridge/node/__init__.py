@@ -7,13 +7,18 @@ from pmbridge.node._context import NodeContext, open_node
 from pmbridge.node._query import QueryPlan, exact_variant, plan_query, store_variant
 from pmbridge.node._release import Release, granted_granularity, release
 from pmbridge.node._routes_entries import answer_entries
+from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings, ReleaseCaps
 
 __all__ = [
     "ContactEntry",
+    "DatasetSettings",
     "NodeConfig",
     "NodeContext",
+    "NodeFile",
+    "NodeSettings",
     "QueryPlan",
     "Release",
+    "ReleaseCaps",
     "answer_entries",
     "create_node_app",
     "exact_variant",

@@ -1,4 +1,4 @@
-"""A node's configuration, read from TOML and checked against the declared settings."""
+"""A node's configuration, read from TOML and checked against its settings models."""
 
 from __future__ import annotations
 
@@ -8,20 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmbridge.beacon import PublicApi, parse_public_api
+from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
-from pmbridge.model import AccessLevel, Dataset, Granularity, Jurisdiction
-from pmbridge.node._release_settings import ReleaseSettings, parse_release_settings
+from pmbridge.model import AccessLevel, Dataset, Jurisdiction
+from pmbridge.node._release_settings import ReleaseSettings, release_settings
+from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
 
-DEFAULT_MATCH_INDEX_WAIT = 30.0
+DEFAULT_MATCH_INDEX_WAIT = default_of(NodeSettings, "match_index_wait_seconds", float)
 """Seconds a match waits for the matching index being built (``node.match_index_wait_seconds``)."""
-DEFAULT_MAX_IN_FLIGHT = 32
+DEFAULT_MAX_IN_FLIGHT = default_of(NodeSettings, "max_in_flight", int)
 """Requests a node serves at once (``node.max_in_flight``); more get 503 with Retry-After."""
+_TRUST = {"private_key", "hub_public_key", "require_signatures", "max_clock_skew_seconds", "audit_log"}
+_PUBLIC_API = {"public_url", "trust_proxy_headers", "cors_origins"}
 
 
 @dataclass(frozen=True, slots=True)
 class NodeConfig:
-    """Everything a node process needs to start."""
+    """Everything a node process needs to start (paths resolved against the config's folder)."""
 
     id: str
     name: str
@@ -51,104 +55,46 @@ def load_node_config(path: Path) -> NodeConfig:
 
 
 def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> NodeConfig:
-    node = _table(doc, "node", where)
-    datasets = doc.get("datasets", [])
-    if not isinstance(datasets, list) or not datasets:
-        raise ConfigError(
-            f"{where}: no [[datasets]] declared", hint="declare at least one [[datasets]] with id and name"
-        )
-    data_dir = node.get("data_dir")
+    """Check a parsed node TOML file; relative paths are taken from ``base``, ``where`` names it."""
+    settings = validated(NodeFile, doc, where=where)
+    node = settings.node
+    jurisdiction = _jurisdiction(node.jurisdiction, where)
     return NodeConfig(
-        id=_text(node, "node.id", where),
-        name=_text(node, "node.name", where),
-        jurisdiction=_jurisdiction(node.get("jurisdiction"), where),
-        country=_text(node, "node.country", where).upper(),
-        store=base / str(node.get("store", "store.duckdb")),
-        datasets=tuple(
-            _dataset(d, jurisdiction=_jurisdiction(node.get("jurisdiction"), where), where=where)
-            for d in datasets
-        ),
-        data_dir=None if data_dir is None else base / str(data_dir),
-        trust=parse_trust_settings(node, base=base, where=where),
-        release=parse_release_settings(doc, base=base, where=where),
-        match_index_wait_seconds=_positive(
-            node, "node.match_index_wait_seconds", DEFAULT_MATCH_INDEX_WAIT, where
-        ),
-        public_api=parse_public_api(node, role="node", where=where),
-        max_in_flight=_count(node, "node.max_in_flight", DEFAULT_MAX_IN_FLIGHT, where),
-    )
-
-
-def _dataset(doc: object, *, jurisdiction: Jurisdiction, where: str) -> Dataset:
-    if not isinstance(doc, Mapping):
-        raise ConfigError(f"{where}: each [[datasets]] entry must be a table")
-    release = doc.get("release", {})
-    if not isinstance(release, Mapping):
-        raise ConfigError(f"{where}: datasets[].release must be a table")
-    duo = doc.get("duo", ["DUO:0000042"])
-    if not isinstance(duo, list) or not all(isinstance(code, str) for code in duo):
-        raise ConfigError(
-            f"{where}: datasets[].duo must be a list of DUO ids", hint='e.g. duo = ["DUO:0000042"]'
-        )
-    defaults = {
-        AccessLevel.PUBLIC: "boolean",
-        AccessLevel.REGISTERED: "count",
-        AccessLevel.CONTROLLED: "record",
-    }
-    caps: dict[AccessLevel, Granularity] = {}
-    for level, default in defaults.items():
-        value = release.get(level.value, default)
-        try:
-            caps[level] = Granularity(str(value))
-        except ValueError:
-            raise ConfigError(
-                f"{where}: datasets[].release.{level.value} = {value!r} is not a granularity",
-                hint="use boolean, count or record",
-            ) from None
-    return Dataset(
-        id=_text(doc, "datasets[].id", where),
-        name=_text(doc, "datasets[].name", where),
-        description=str(doc.get("description", "")),
-        duo_codes=tuple(duo),
+        id=node.id,
+        name=node.name,
         jurisdiction=jurisdiction,
-        release_caps=caps,
+        country=node.country.upper(),
+        store=base / node.store,
+        datasets=tuple(_dataset(d, jurisdiction=jurisdiction) for d in settings.datasets),
+        data_dir=None if node.data_dir is None else base / node.data_dir,
+        trust=parse_trust_settings(node.model_dump(include=_TRUST), base=base, where=where),
+        release=release_settings(settings, base=base, where=where),
+        match_index_wait_seconds=node.match_index_wait_seconds,
+        public_api=parse_public_api(node.model_dump(include=_PUBLIC_API), role="node", where=where),
+        max_in_flight=node.max_in_flight,
     )
 
 
-def _table(doc: Mapping[str, object], key: str, where: str) -> Mapping[str, object]:
-    value = doc.get(key)
-    if not isinstance(value, Mapping):
-        raise ConfigError(
-            f"{where}: missing [{key}] table", hint=f"add a [{key}] section; see docs/configuration.md"
-        )
-    return value
+def _dataset(settings: DatasetSettings, *, jurisdiction: Jurisdiction) -> Dataset:
+    caps = settings.release
+    return Dataset(
+        id=settings.id,
+        name=settings.name,
+        description=settings.description,
+        duo_codes=tuple(settings.duo),
+        jurisdiction=jurisdiction,
+        release_caps={
+            AccessLevel.PUBLIC: caps.public,
+            AccessLevel.REGISTERED: caps.registered,
+            AccessLevel.CONTROLLED: caps.controlled,
+        },
+    )
 
 
-def _text(doc: Mapping[str, object], name: str, where: str) -> str:
-    value = doc.get(name.rsplit(".", 1)[-1])
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(
-            f"{where}: setting {name} is missing or empty", hint=f"set {name} to a non-empty string"
-        )
-    return value.strip()
-
-
-def _positive(doc: Mapping[str, object], name: str, default: float, where: str) -> float:
-    value = doc.get(name.rsplit(".", 1)[-1], default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{where}: {name} must be a positive number", hint=f"the default is {default:g}")
-    return float(value)
-
-
-def _count(doc: Mapping[str, object], name: str, default: int, where: str) -> int:
-    value = doc.get(name.rsplit(".", 1)[-1], default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{where}: {name} must be a positive integer", hint=f"the default is {default}")
-    return value
-
-
-def _jurisdiction(value: object, where: str) -> Jurisdiction:
+def _jurisdiction(value: str, where: str) -> Jurisdiction:
     try:
-        return Jurisdiction(str(value).upper())
+        return Jurisdiction(value.upper())
     except ValueError:
-        raise ConfigError(f"{where}: node.jurisdiction = {value!r} must be 'EU' or 'CN'") from None
+        raise ConfigError(
+            f"{where}: node.jurisdiction = {value!r} must be 'EU' or 'CN'", hint="use 'EU' or 'CN'"
+        ) from None

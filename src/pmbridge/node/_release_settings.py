@@ -4,19 +4,18 @@ ledgers they need at run time (``privacy.sqlite`` and ``exports.sqlite`` beside 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pmbridge.errors import ConfigError
 from pmbridge.model import Jurisdiction
+from pmbridge.node._settings import NodeFile
 from pmbridge.policy import (
     ExportLedger,
     NodePolicy,
     PassportTrust,
     SqliteExportLedger,
+    node_policy,
     parse_passport_trust,
-    parse_policy,
 )
 from pmbridge.privacy import DisclosureControl, DisclosureSettings, SqliteLedger
 
@@ -38,19 +37,15 @@ class ReleaseSettings:
         return self.policy or NodePolicy(jurisdiction, country)
 
 
-def parse_release_settings(doc: Mapping[str, object], *, base: Path, where: str) -> ReleaseSettings:
-    """Read ``[policy]``, ``[privacy]`` and ``[passports]``; every problem names the setting."""
-    privacy = doc.get("privacy", {})
-    if not isinstance(privacy, Mapping):
-        raise ConfigError(f"{where}: [privacy] must be a table", hint="see docs/privacy.md")
-    try:
-        settings = DisclosureSettings.from_mapping(privacy)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc.message}", hint=exc.hint) from None
+def release_settings(settings: NodeFile, *, base: Path, where: str) -> ReleaseSettings:
+    """The release settings of a checked node file: ``[policy]``, ``[privacy]`` and ``[passports]``."""
+    passports = settings.passports
     return ReleaseSettings(
-        policy=parse_policy(doc, where=where),
-        privacy=settings,
-        passports=parse_passport_trust(doc, base=base, where=where),
+        policy=node_policy(settings.policy, node=settings.node.model_dump(), where=where),
+        privacy=settings.privacy,
+        passports=None
+        if passports is None
+        else parse_passport_trust({"passports": passports.model_dump()}, base=base, where=where),
     )
 
 

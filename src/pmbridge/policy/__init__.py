@@ -16,11 +16,11 @@ from pmbridge.policy._broker import (
     public_key_pem,
 )
 from pmbridge.policy._caller import DEFAULT_PURPOSE, PURPOSE_HEADER, Caller, caller_from_headers
-from pmbridge.policy._config import NodePolicy, PolicyThresholds, parse_policy
+from pmbridge.policy._config import NodePolicy, node_policy, parse_policy
 from pmbridge.policy._decision import RULES, Decision, first_refusal
 from pmbridge.policy._describe import describe_policy
 from pmbridge.policy._diseases import DiseaseHierarchy, load_disease_hierarchy, normalise_disease
-from pmbridge.policy._duo_config import DATA_USE_SETTINGS, parse_data_use
+from pmbridge.policy._duo_config import DEFAULT_DUO, DataUseSettings, data_use_conditions, parse_data_use
 from pmbridge.policy._duo_match import match_data_use
 from pmbridge.policy._duo_terms import DUO_TERMS_FILE, DuoLabel, DuoTerm, DuoVocabulary, load_duo_terms
 from pmbridge.policy._duo_types import (
@@ -48,7 +48,14 @@ from pmbridge.policy._passport import researcher_from_authorization, verify_pass
 from pmbridge.policy._purposes import ALLOWED_PURPOSES, ForbiddenPurpose, Purpose, check_purpose
 from pmbridge.policy._researcher import ANONYMOUS, Researcher
 from pmbridge.policy._rules import ReleaseRequest, check_genetic, check_transfer
-from pmbridge.policy._settings import PASSPORT_SETTINGS, POLICY_SETTINGS, CnExportRoute, TransferMechanism
+from pmbridge.policy._settings import (
+    CnExportRoute,
+    IssuerSettings,
+    PassportSettings,
+    PolicySettings,
+    PolicyThresholds,
+    TransferMechanism,
+)
 from pmbridge.policy._trust import (
     COUNTRY_VISA_TYPE,
     REGISTERED_ACCESS,
@@ -64,7 +71,7 @@ __all__ = [
     "CN_PERSONAL",
     "CN_SENSITIVE",
     "COUNTRY_VISA_TYPE",
-    "DATA_USE_SETTINGS",
+    "DEFAULT_DUO",
     "DEFAULT_PURPOSE",
     "DEMO_AUDIENCE",
     "DEMO_ISSUER",
@@ -72,8 +79,6 @@ __all__ = [
     "DUO_TERMS_FILE",
     "HGR_GENETIC",
     "PASSPORT_LIFETIME",
-    "PASSPORT_SETTINGS",
-    "POLICY_SETTINGS",
     "PURPOSE_HEADER",
     "REGISTERED_ACCESS",
     "RULES",
@@ -83,6 +88,7 @@ __all__ = [
     "Caller",
     "CnExportRoute",
     "DataUseConditions",
+    "DataUseSettings",
     "Decision",
     "DemoUser",
     "DiseaseHierarchy",
@@ -94,10 +100,13 @@ __all__ = [
     "DuoVocabulary",
     "ExportLedger",
     "ForbiddenPurpose",
+    "IssuerSettings",
     "MemoryExportLedger",
     "NodePolicy",
     "OrganisationType",
+    "PassportSettings",
     "PassportTrust",
+    "PolicySettings",
     "PolicyThresholds",
     "Purpose",
     "ReleaseRequest",
@@ -114,6 +123,7 @@ __all__ = [
     "check_purpose",
     "check_transfer",
     "crosses_border",
+    "data_use_conditions",
     "decide_release",
     "decide_volume",
     "demo_users",
@@ -129,6 +139,7 @@ __all__ = [
     "load_disease_hierarchy",
     "load_duo_terms",
     "match_data_use",
+    "node_policy",
     "normalise_disease",
     "parse_data_use",
     "parse_passport_trust",

@@ -32,14 +32,13 @@ from pmbridge.privacy._noise import (
 from pmbridge.privacy._pricing import PricingLedger
 from pmbridge.privacy._recall import CohortScope, Recalled, cohort_sketch
 from pmbridge.privacy._released import ReleasedCount, ReleaseMethod, refused, suppressed, suppressed_mark
-from pmbridge.privacy._settings import DISCLOSURE_SETTINGS, DisclosureSettings
+from pmbridge.privacy._settings import DisclosureSettings
 from pmbridge.privacy._sqlite import SqliteLedger
 from pmbridge.privacy._thresholds import below_threshold, fewer_than, round_up_to_floor, threshold_count
 from pmbridge.privacy._totals import ReleasedTotal, released_total
 
 __all__ = [
     "ALLELES_CARRIED",
-    "DISCLOSURE_SETTINGS",
     "PEOPLE",
     "PUBLIC",
     "AlleleRelease",

@@ -1,76 +1,19 @@
-"""The disclosure-control settings of a node or hub: POLICY.md's defaults, declared once.
-
-Every threshold is configuration (a data protection officer may tighten it); ``[privacy]`` in a
-node's or hub's TOML holds the same names as :data:`DISCLOSURE_SETTINGS`.
+"""The disclosure-control settings of a node or hub (its ``[privacy]`` table): POLICY.md's
+defaults, declared once here; the loaders, the release code and the docs all read this model.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import ClassVar
 
-from pmbridge.errors import ConfigError
-from pmbridge.settings import Setting
+from pydantic import Field
 
-DISCLOSURE_SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "privacy.min_count",
-        5,
-        "Smallest count released within the requester's jurisdiction; smaller counts are shown as "
-        "'fewer than N' (OHDSI and vantage6 use 5).",
-    ),
-    Setting(
-        "privacy.min_count_cross_border",
-        11,
-        "Smallest count released to a requester in another jurisdiction; 1 to N-1 are suppressed "
-        "(CMS / PCORnet 'no cell 1-10').",
-    ),
-    Setting("privacy.release_zero", True, "Release a count of 0 as 0 (CMS allows 0); false hides it too."),
-    Setting(
-        "privacy.complementary_suppression",
-        True,
-        "In a breakdown with a total, also suppress the next smallest cell (or the total) so that no "
-        "suppressed cell can be derived by subtraction.",
-    ),
-    Setting("privacy.noise", True, "Add discrete Laplace (geometric) noise to released counts (OpenDP)."),
-    Setting("privacy.epsilon_per_count", 1.0, "Privacy loss ε spent by one noised count."),
-    Setting(
-        "privacy.yearly_epsilon_budget",
-        50.0,
-        "Total ε one researcher may spend on one dataset in one calendar year; later queries are refused.",
-    ),
-    Setting("privacy.round_to", 1, "Round released counts to a multiple of this (1: no rounding)."),
-    Setting(
-        "privacy.differencing_guard",
-        True,
-        "Same people, same answer: a count of people whose cohort is fewer than the minimum count "
-        "away from one the caller already received is answered with that earlier number, free; other "
-        "counts released exactly (noise off) are refused when their cohorts are that close.",
-    ),
-    Setting(
-        "privacy.differencing_history",
-        1000,
-        "How many released cohorts per caller, dataset and entry type are remembered (oldest forgotten).",
-    ),
-    Setting(
-        "privacy.public_round_to",
-        10,
-        "Anonymous callers share one public tier: answers rounded to a multiple of this, with noise "
-        "keyed to the question (not the caller) and no budget to exhaust.",
-    ),
-    Setting(
-        "privacy.allele_count_floor",
-        10,
-        "Smallest allele count (and allele number minus count) released for a variant: about 5 people.",
-    ),
-)
+from pmbridge.config import SettingsModel, validated
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DisclosureSettings:
-    """How much a node or hub lets out; the defaults are POLICY.md's table.
+class DisclosureSettings(SettingsModel):
+    """How much a node or hub lets out; every threshold may be tightened by a data protection officer.
 
     >>> DisclosureSettings().min_count_for(cross_border=True)
     11
@@ -78,39 +21,87 @@ class DisclosureSettings:
     10
     """
 
-    min_count: int = 5
-    min_count_cross_border: int = 11
-    release_zero: bool = True
-    complementary_suppression: bool = True
-    noise: bool = True
-    epsilon_per_count: float = 1.0
-    yearly_epsilon_budget: float = 50.0
-    round_to: int = 1
-    differencing_guard: bool = True
-    differencing_history: int = 1000
-    public_round_to: int = 10
-    allele_count_floor: int = 10
+    docs: ClassVar[str] = "docs/privacy.md"
 
-    def __post_init__(self) -> None:
-        for name in (
-            "min_count",
-            "min_count_cross_border",
-            "round_to",
-            "public_round_to",
-            "allele_count_floor",
-        ):
-            _require(name, getattr(self, name), minimum=1)
-        _require("differencing_history", self.differencing_history, minimum=0)
-        if not (math.isfinite(self.epsilon_per_count) and self.epsilon_per_count > 0):
-            raise ConfigError(
-                f"privacy.epsilon_per_count must be a positive number, not {self.epsilon_per_count!r}",
-                hint="use e.g. 1.0 (smaller is more private); turn noise off with privacy.noise = false",
-            )
-        if not (math.isfinite(self.yearly_epsilon_budget) and self.yearly_epsilon_budget >= 0):
-            raise ConfigError(
-                f"privacy.yearly_epsilon_budget must be zero or more, not {self.yearly_epsilon_budget!r}",
-                hint="use e.g. 50.0",
-            )
+    min_count: int = Field(
+        default=5,
+        ge=1,
+        description="Smallest count released within the requester's jurisdiction; smaller counts are "
+        "shown as 'fewer than N' (OHDSI and vantage6 use 5).",
+        json_schema_extra={"source": "OHDSI and vantage6 use 5"},
+    )
+    min_count_cross_border: int = Field(
+        default=11,
+        ge=1,
+        description="Smallest count released to a requester in another jurisdiction; 1 to N-1 are "
+        "suppressed (CMS / PCORnet 'no cell 1-10').",
+        json_schema_extra={"source": 'CMS / PCORnet "no cell 1–10"'},
+    )
+    release_zero: bool = Field(
+        default=True,
+        description="Release a count of 0 as 0 (CMS allows 0); false hides it too.",
+        json_schema_extra={"source": "CMS allows 0"},
+    )
+    complementary_suppression: bool = Field(
+        default=True,
+        description="In a breakdown with a total, also suppress the next smallest cell (or the total) "
+        "so that no suppressed cell can be derived by subtraction.",
+        json_schema_extra={"source": "CMS"},
+    )
+    noise: bool = Field(
+        default=True,
+        description="Add discrete Laplace (geometric) noise to released counts (OpenDP).",
+        json_schema_extra={"source": "POLICY.md"},
+    )
+    epsilon_per_count: float = Field(
+        default=1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="Privacy loss ε spent by one noised count.",
+        json_schema_extra={
+            "source": 'ε ≤ 1 is the usual "strong" range',
+            "hint": "use e.g. 1.0 (smaller is more private); turn noise off with privacy.noise = false",
+        },
+    )
+    yearly_epsilon_budget: float = Field(
+        default=50.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Total ε one researcher may spend on one dataset in one calendar year; later "
+        "queries are refused.",
+        json_schema_extra={"source": "sequential composition"},
+    )
+    round_to: int = Field(
+        default=1, ge=1, description="Round released counts to a multiple of this (1: no rounding)."
+    )
+    differencing_guard: bool = Field(
+        default=True,
+        description="Same people, same answer: a count of people whose cohort is fewer than the "
+        "minimum count away from one the caller already received is answered with that earlier "
+        "number, free; other counts released exactly (noise off) are refused when their cohorts are "
+        "that close.",
+        json_schema_extra={"source": 'defeats "A vs A minus one person" without refusing honest rewordings'},
+    )
+    differencing_history: int = Field(
+        default=1000,
+        ge=0,
+        description="How many released cohorts per caller, dataset and entry type are remembered "
+        "(oldest forgotten).",
+    )
+    public_round_to: int = Field(
+        default=10,
+        ge=1,
+        description="Anonymous callers share one public tier: answers rounded to a multiple of this, "
+        "with noise keyed to the question (not the caller) and no budget to exhaust.",
+        json_schema_extra={"source": "the public tier's coarseness"},
+    )
+    allele_count_floor: int = Field(
+        default=10,
+        ge=1,
+        description="Smallest allele count (and allele number minus count) released for a variant: "
+        "about 5 people.",
+        json_schema_extra={"source": "GDI; beacon re-identification literature"},
+    )
 
     def round_to_for(self, *, public: bool) -> int:
         """The multiple answers are rounded to: coarser for the anonymous public tier.
@@ -125,45 +116,10 @@ class DisclosureSettings:
         return self.min_count_cross_border if cross_border else self.min_count
 
     @classmethod
-    def from_mapping(cls, table: Mapping[str, object]) -> DisclosureSettings:
+    def from_mapping(cls, table: Mapping[str, object], *, where: str = "config") -> DisclosureSettings:
         """Read a TOML ``[privacy]`` table; unknown names and wrong types are config errors.
 
         >>> DisclosureSettings.from_mapping({"min_count": 10, "noise": False}).noise
         False
         """
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        values: dict[str, object] = {}
-        for name, value in table.items():
-            if name not in fields:
-                raise ConfigError(
-                    f"unknown setting privacy.{name}",
-                    hint="known: " + ", ".join(s.name for s in DISCLOSURE_SETTINGS),
-                )
-            default = fields[name].default
-            values[name] = _typed(name, value, like=default)
-        return cls(**values)  # type: ignore[arg-type]  # each value was checked against its default's type
-
-
-def _typed(name: str, value: object, *, like: object) -> object:
-    """``value`` as the type of the default: ints may stand for floats, bools never for numbers."""
-    if isinstance(like, bool):
-        if isinstance(value, bool):
-            return value
-    elif isinstance(like, int):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif isinstance(like, float) and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    kind = {bool: "true or false", int: "a whole number", float: "a number"}[type(like)]
-    raise ConfigError(
-        f"privacy.{name} must be {kind}, not {value!r}",
-        hint=f"the default is {like!r}; see docs/privacy.md",
-    )
-
-
-def _require(name: str, value: int, *, minimum: int) -> None:
-    if value < minimum:
-        raise ConfigError(
-            f"privacy.{name} must be at least {minimum}, not {value}",
-            hint="see docs/privacy.md for what each setting does and its default",
-        )
+        return validated(cls, table, where=where, at=("privacy",))

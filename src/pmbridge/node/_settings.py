@@ -1,0 +1,142 @@
+"""The settings of a node's TOML file, declared once: ``[node]``, ``[[datasets]]`` and the release
+tables (``[policy]``, ``[privacy]``, ``[passports]``) whose models their own packages declare.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, Strict
+
+from pmbridge.config import NonEmpty, SettingsModel
+from pmbridge.model import Granularity
+from pmbridge.policy import DEFAULT_DUO, DataUseSettings, PassportSettings, PolicySettings
+from pmbridge.privacy import DisclosureSettings
+from pmbridge.signing import DEFAULT_MAX_SKEW
+
+__all__ = ["DatasetSettings", "NodeFile", "NodeSettings", "ReleaseCaps"]
+
+Cap = Annotated[Granularity, Strict(False)]
+_PUBLIC_API = "See [Public URL, proxies and browsers](#public-url-proxies-and-browsers)."
+
+
+class NodeSettings(SettingsModel):
+    """The ``[node]`` table."""
+
+    id: NonEmpty = Field(description="Stable identifier of the node in the network, e.g. 'eu-rome'.")
+    name: NonEmpty = Field(description="Human-readable name of the institution or biobank.")
+    jurisdiction: NonEmpty = Field(description="Legal area of the node's data: 'EU' or 'CN'.")
+    country: NonEmpty = Field(description="ISO 3166-1 alpha-2 country code of the node, e.g. 'IT'.")
+    store: NonEmpty = Field(
+        default="store.duckdb", description="Path of the node's DuckDB file, relative to the config file."
+    )
+    data_dir: NonEmpty | None = Field(
+        default=None,
+        description="Reference-data directory (HPO release, Chinese labels); see "
+        "docs/reference-data.md for the lookup order when unset.",
+    )
+    private_key: NonEmpty | None = Field(
+        default=None,
+        description="Path of the node's Ed25519 private key (PEM, mode 600; `pmbridge keys generate`), "
+        "relative to the config file. It signs every reply and every audit entry; required to serve.",
+        json_schema_extra={"shown": "*(required to serve)*", "hint": 'e.g. "keys/eu-rome.key"'},
+    )
+    hub_public_key: str | None = Field(
+        default=None,
+        description="The hub's public key as `pmbridge keys show hub.pub` prints it (`ed25519:…`). "
+        "Every request under `/api` must be signed with it; required unless "
+        "`node.require_signatures = false`.",
+        json_schema_extra={
+            "shown": "*(required to serve)*",
+            "hint": 'use the text `pmbridge keys show hub.pub` prints: "ed25519:..."',
+        },
+    )
+    require_signatures: bool = Field(
+        default=True,
+        description="Refuse requests under `/api` that the hub did not sign (HTTP 401). Set `false` "
+        "only for local development: the node then answers anyone and checks no signatures at all.",
+    )
+    max_clock_skew_seconds: float = Field(
+        default=DEFAULT_MAX_SKEW,
+        gt=0,
+        description="How far a signed request's time may be from the node's clock, either way; older "
+        "requests are refused as stale, and nonces are remembered this long to refuse replays.",
+    )
+    audit_log: NonEmpty = Field(
+        default="audit.jsonl",
+        description="The node's hash-chained, signed audit log (JSON lines), relative to the config "
+        "file; one entry per request under `/api` and per release. Check it with "
+        "`pmbridge audit verify`.",
+    )
+    match_index_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a patient match waits for the node's matching index, which the node "
+        "builds in the background when it starts (and after its store changes); past it the match is "
+        "refused with `match_index_not_ready` (HTTP 503).",
+    )
+    max_in_flight: int = Field(
+        default=32,
+        ge=1,
+        description="Requests the node serves at once; past it, `overloaded` (HTTP 503) with "
+        "`Retry-After` at once, signed and audited like every reply. `GET /health` says `overloaded` "
+        "meanwhile.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The URL the node is reached at from outside, e.g. "
+        '`"https://beacon.example.org"` (its API is under it at `/api`); `/api/map` and '
+        "`/api/service-info` name their URLs under it. Unset: the URL the request came in on (see "
+        f"`node.trust_proxy_headers`). {_PUBLIC_API}",
+    )
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description="When `node.public_url` is unset, build the public URL from the "
+        "`X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-Prefix` headers. Turn on only "
+        "behind a reverse proxy that sets (overwrites) them: anyone can send them, and trusted "
+        "blindly they would make `/api/map` point clients, and their passports, at a host of the "
+        "sender's choosing.",
+    )
+    cors_origins: list[NonEmpty] = Field(
+        default_factory=lambda: ["*"],
+        description="Web origins whose browser scripts may call `/api` (CORS: `GET`, `POST`, `HEAD` "
+        'and preflight `OPTIONS`, never with credentials), e.g. `["https://portal.example.org"]`; '
+        '`["*"]` any origin, `[]` none.',
+    )
+
+
+class ReleaseCaps(SettingsModel):
+    """A dataset's ``release`` table: the most each access level gets."""
+
+    public: Cap = Field(default=Granularity.BOOLEAN, description="Most a public (anonymous) requester gets.")
+    registered: Cap = Field(default=Granularity.COUNT, description="Most a registered researcher gets.")
+    controlled: Cap = Field(
+        default=Granularity.RECORD, description="Most a researcher with a controlled-access grant gets."
+    )
+
+
+class DatasetSettings(SettingsModel):
+    """One ``[[datasets]]`` entry."""
+
+    id: NonEmpty = Field(description="Dataset identifier; records are ingested into a dataset.")
+    name: NonEmpty = Field(description="Dataset name shown in catalogues.")
+    description: str = Field(default="", description="Free-text description of the dataset.")
+    duo: list[NonEmpty] = Field(
+        default_factory=lambda: [DEFAULT_DUO],
+        description="Data-use conditions as GA4GH DUO term ids (see "
+        "[policy](policy.md#data-use-conditions-duo)).",
+    )
+    release: ReleaseCaps = Field(default_factory=ReleaseCaps)
+    data_use: DataUseSettings = Field(default_factory=DataUseSettings)
+
+
+class NodeFile(SettingsModel):
+    """A node's whole TOML file."""
+
+    node: NodeSettings
+    datasets: list[DatasetSettings] = Field(
+        min_length=1, json_schema_extra={"hint": "declare at least one [[datasets]] with id and name"}
+    )
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    privacy: DisclosureSettings = Field(default_factory=DisclosureSettings)
+    passports: PassportSettings | None = None
