@@ -142,7 +142,7 @@ def test_an_error_body_describes_the_request_actually_made() -> None:
     asked, entry = received_from_wire(
         "GET", "/api/g_variants", query_string=b"requestedGranularity=boolean&limit=-3&skip=2", body=b""
     )
-    doc = error_response(beacon_id="b", request=asked, entry=entry, status=400, message="limit …")
+    doc = error_response(beacon_id="b", request=asked, entry=entry, error=QueryError("limit …"))
     assert errors(doc, ERROR) == []
     summary = doc["meta"]["receivedRequestSummary"]  # type: ignore[index]
     assert summary["requestedGranularity"] == "boolean"
@@ -150,7 +150,7 @@ def test_an_error_body_describes_the_request_actually_made() -> None:
     assert summary["requestedSchemas"] == [entry_schema(GENOMIC_VARIATION)]
     assert doc["meta"]["returnedSchemas"] == []  # type: ignore[index]
     off_entries, none = received_from_wire("POST", "/api/match", query_string=b"", body=b"{not json")
-    doc = error_response(beacon_id="b", request=off_entries, entry=none, status=400, message="bad")
+    doc = error_response(beacon_id="b", request=off_entries, entry=none, error=QueryError("bad"))
     assert errors(doc, ERROR) == []
     assert doc["meta"]["receivedRequestSummary"]["requestedSchemas"] == []  # type: ignore[index]
 

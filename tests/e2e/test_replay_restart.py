@@ -52,7 +52,8 @@ def test_a_request_captured_before_a_restart_is_refused_after_it(tmp_path: Path,
         replayed = client.post(url, content=COUNT, headers=captured)
         fresh = client.post(url, content=COUNT, headers=signed())
     assert replayed.status_code == 401, replayed.text
-    message = replayed.json()["error"]["errorMessage"]
-    assert message.startswith("signature rejected (replayed)"), message
-    assert "sign every request afresh" in message  # the hint travels with it
+    error = replayed.json()["error"]
+    assert error["errorMessage"].startswith("signature rejected (replayed)"), error
+    assert (error["code"], error["reason"]) == ("signature_rejected", "replayed")
+    assert "sign every request afresh" in error["hint"]  # the hint travels with it, in its own field
     assert fresh.status_code == 200, fresh.text

@@ -37,8 +37,9 @@ def count_reply(dataset: str, count: int) -> bytes:
     ).encode()
 
 
-def error_reply(status: int, message: str) -> bytes:
-    return json.dumps({"error": {"errorCode": status, "errorMessage": message}}).encode()
+def error_reply(status: int, message: str, **extension: str) -> bytes:
+    """A Beacon error body; ``extension`` adds PM Bridge's fields (``code``, ``rule``, ``hint``)."""
+    return json.dumps({"error": {"errorCode": status, "errorMessage": message, **extension}}).encode()
 
 
 REFUSAL = "refused by rule X1: individual-level records do not leave the EU"
@@ -56,9 +57,14 @@ BEHAVIOURS = {
         0.0,
     ),
     "unsigned": lambda: (200, count_reply("unsigned-ds", 3), 0.0),
-    "refuser": lambda: (403, error_reply(403, REFUSAL), 0.0),
+    "refuser": lambda: (403, error_reply(403, REFUSAL, code="policy_refused", rule="X1"), 0.0),
+    "prose_refuser": lambda: (403, error_reply(403, REFUSAL), 0.0),  # the rule in its words only
     "undecodable": lambda: (200, b"this is not gzip", 0.0),  # sent as Content-Encoding: gzip
-    "busy": lambda: (503, error_reply(503, "overloaded: 32 requests are already in progress"), 0.0),
+    "busy": lambda: (
+        503,
+        error_reply(503, "overloaded: 32 requests are already in progress", code="overloaded"),
+        0.0,
+    ),
     "forger": lambda: (200, count_reply("forger-ds", 4), 0.0),
 }
 NODE_KEYS = {behaviour: generate_key_pair() for behaviour in BEHAVIOURS}

@@ -16,6 +16,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,8 @@ CELLS = {"sex": ("female", "male"), "phenotypeCategory": ("nervous", "skeletal")
 HUB_MIN_COUNTS = (13, 40, 250)  # at home; across the border (cn-east for an Italian researcher) +6
 
 ELAPSED = {"elapsedMs", "elapsed_ms"}  # timings, not counts
+BUDGET_YEARS = {str(datetime.now(UTC).year + d) for d in (-1, 0, 1)}
+"""Years a budget refusal names in words (\"spent … in 2026; wait until 2027\"): dates, not counts."""
 Account = dict[str, object] | None  # a node's info.count; None: a Beacon that does not say how
 
 
@@ -159,7 +162,7 @@ def numbers_in(doc: object, key: str = "") -> Iterator[int]:
         for v in doc:
             yield from numbers_in(v, key)
     elif isinstance(doc, str):
-        yield from (int(d) for d in re.findall(r"\d+", doc))
+        yield from (int(d) for d in re.findall(r"\d+", doc) if d not in BUDGET_YEARS)
     elif isinstance(doc, int | float) and not isinstance(doc, bool) and key not in ELAPSED:
         yield from [int(doc)] if float(doc).is_integer() else []
 

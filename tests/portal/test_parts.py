@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pmbridge.errors import BudgetExhausted
 from pmbridge.portal import Lang, TermIndex
 from pmbridge.portal._charts import bar_chart, fit_label
 from pmbridge.portal._cohort import from_aggregates, in_hidden_cells
@@ -21,7 +22,7 @@ from pmbridge.portal._explorer import explorer_charts
 from pmbridge.portal._export import export_rows, to_csv, to_json
 from pmbridge.portal._i18n import Formatter, choose_lang
 from pmbridge.portal._query import read_query
-from pmbridge.portal._refusals import node_state, refusal_in, refusal_of_rule
+from pmbridge.portal._refusals import node_state, refusal_in_reply, refusal_of_rule
 from pmbridge.portal._sessions import SessionStore
 from pmbridge.portal._sources import aggregates_body
 from pmbridge.privacy import ReleasedCount, ReleaseMethod
@@ -386,12 +387,16 @@ def test_a_partial_bar_and_the_people_in_held_back_cells_are_drawn_as_such(terms
 
 def test_refusals_name_the_rule_and_the_fix() -> None:
     detail = "refused by rule X4: genetic-derived output … set policy.hgr_filing_id once it is filed"
-    state, refusal = node_state("error", detail)
+    state, refusal = node_state("refused", detail, rule="X4")
     assert state == "refused" and refusal is not None and refusal.rule == "X4"
+    assert node_state("error", detail) == ("failed", None)  # the rule comes from the fields, never prose
     assert refusal.english(node="Shanghai Biobank").startswith(
         "Remove the gene filter to include Shanghai Biobank: China's"
     )
-    budget = refusal_in("refused by the budget rule: eu-researcher has spent ε 500 of 500")
+    spent = BudgetExhausted(
+        researcher="eu-researcher", dataset="rome-rd", year=2026, spent=500, budget=500, requested=1
+    )
+    budget = refusal_in_reply({"error": spent.to_wire()}, status=403)
     assert budget is not None and "repeat earlier questions (free)" in budget.english(dataset="rome-rd")
     assert "rome-rd" in budget.english(dataset="rome-rd")
     assert node_state("down", "ConnectError: connection refused") == ("down", None)  # not a refusal

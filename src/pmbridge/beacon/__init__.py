@@ -46,7 +46,7 @@ from pmbridge.beacon._framework import (
     map_response,
     service_info,
 )
-from pmbridge.beacon._handlers import install_error_handlers
+from pmbridge.beacon._handlers import ERROR_PAGE_STATE, ErrorPage, install_error_handlers
 from pmbridge.beacon._headers import install_security_headers
 from pmbridge.beacon._limits import MAX_NESTING, nesting_depth, nesting_refusal
 from pmbridge.beacon._openapi import (
@@ -99,6 +99,7 @@ __all__ = [
     "COHORT",
     "DATASET",
     "ENTRY_TYPES",
+    "ERROR_PAGE_STATE",
     "FILTERING_TERMS_BODY",
     "FILTERING_TERMS_PATHS",
     "GENOMIC_VARIATION",
@@ -113,6 +114,7 @@ __all__ = [
     "BeaconDescription",
     "BeaconRequest",
     "EntryType",
+    "ErrorPage",
     "FilterMeaning",
     "FilteringTerm",
     "OntologyResource",

@@ -122,8 +122,7 @@ class Admission:
 
     async def _turn_away(self, scope: Scope, send: Send) -> None:
         retry = self.gate.retry_after_seconds
-        message = str(Overloaded(self.gate.limit, retry))
-        headers, body = wire_error(scope, beacon_id=self.beacon_id, status=503, message=message)
+        headers, body = wire_error(scope, beacon_id=self.beacon_id, error=Overloaded(self.gate.limit, retry))
         headers.append((b"retry-after", str(retry).encode("ascii")))
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})

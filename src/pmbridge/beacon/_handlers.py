@@ -1,33 +1,61 @@
-"""One error handler per app: any error becomes a Beacon error body with the right 4xx/5xx status."""
+"""One error handler per app: any error becomes a Beacon error body with the right 4xx/5xx status,
+or, where a page installed :data:`ERROR_PAGE_STATE` (the portal), an HTML page for a browser."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Final
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.routing import Match, Mount
 
 from pmbridge.beacon._body import BODY_STATE
 from pmbridge.beacon._openapi import document_errors
 from pmbridge.beacon._received import received_request
 from pmbridge.beacon._response import error_response
-from pmbridge.errors import PMBridgeError, RateLimited
+from pmbridge.errors import (
+    BodyTooLarge,
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    Overloaded,
+    PMBridgeError,
+    QueryError,
+    RateLimited,
+    UpstreamError,
+)
 
 log = logging.getLogger(__name__)
 
 METHODS = frozenset({"DELETE", "GET", "PATCH", "POST", "PUT"})
+
+ErrorPage = Callable[[Request, PMBridgeError, int], Response | None]
+"""Renders an error as a page for ``request`` (with the HTTP status to send), or None to leave it
+to the Beacon error body."""
+ERROR_PAGE_STATE: Final = "error_page"
+"""The ``app.state`` attribute where a web UI mounted on the app puts its :data:`ErrorPage`."""
 
 
 def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
     """Route PM Bridge errors, malformed requests and unknown paths to the Beacon error shape."""
 
     def reply(
-        request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
-    ) -> JSONResponse:
+        request: Request,
+        error: PMBridgeError,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        sent = error.status if status is None else status
+        page: ErrorPage | None = getattr(request.app.state, ERROR_PAGE_STATE, None)
+        shown = page(request, error, sent) if page is not None else None
+        if shown is not None:
+            shown.headers.update(headers or {})
+            return shown
         # The body is known only once a route has read it; it is never read here, since a
         # replayed stream (the audit and signature middleware) cannot be read twice.
         params = request.query_params
@@ -37,36 +65,66 @@ def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
             query={k: ",".join(params.getlist(k)) for k in params},
             body=getattr(request.state, BODY_STATE, None),
         )
-        body = error_response(beacon_id=beacon_id, request=asked, entry=entry, status=status, message=message)
-        return JSONResponse(body, status_code=status, headers=headers)
+        body = error_response(beacon_id=beacon_id, request=asked, entry=entry, error=error, status=status)
+        return JSONResponse(body, status_code=sent, headers=headers)
 
-    async def on_pmbridge(request: Request, exc: Exception) -> JSONResponse:
+    async def on_pmbridge(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, PMBridgeError)
         if exc.status >= 500:
             log.error("request failed: %s", exc)
-        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        message = f"{exc.message}. {exc.hint}".strip() if exc.hint else exc.message
-        return reply(request, exc.status, message, retry)
+        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited | Overloaded) else None
+        return reply(request, exc, headers=retry)
 
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()
         )
-        return reply(request, 400, f"malformed request: {problems}")
+        return reply(request, QueryError(f"malformed request: {problems}", hint="fix the fields named"))
 
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         headers = dict(exc.headers or {})
         allowed = allowed_methods(request) if exc.status_code == 405 else []
         if allowed:  # Starlette's Allow names only the methods of the path's first route
             headers["Allow"] = ", ".join(allowed)
-        return reply(request, exc.status_code, str(exc.detail), headers)
+        error = http_error(exc.status_code, str(exc.detail))
+        return reply(request, error, None if error.status == exc.status_code else exc.status_code, headers)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        # Starlette logs the exception and re-raises it once this reply is sent.
+        return reply(request, InternalError("the server failed to answer", hint="its log says why; retry"))
 
     app.add_exception_handler(PMBridgeError, on_pmbridge)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)
     document_errors(app)  # the OpenAPI document names this error shape, and 400 where FastAPI says 422
+
+
+def http_error(status: int, message: str) -> PMBridgeError:
+    """The error a framework's HTTP exception (``status``, ``message``) stands for: the class of
+    that status (404, 405, 413, 502), else a bad request for a 4xx or an internal error.
+
+    >>> http_error(404, "Not Found").code, http_error(418, "teapot").code
+    ('not_found', 'bad_request')
+    """
+    if status == 404:
+        return NotFound(
+            message,
+            hint="check the address; GET /api lists the Beacon endpoints, / is the portal's start page",
+        )
+    if status == 405:
+        return MethodNotAllowed(message, hint="use one of the methods the Allow header lists")
+    if status == 413:
+        return BodyTooLarge(message, hint="send a smaller body")
+    if status == 502:
+        return UpstreamError(message)
+    return (
+        QueryError(message)
+        if 400 <= status < 500
+        else InternalError(message, hint="the server's log says why")
+    )
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -21,15 +21,14 @@ CONTENT_POLICY: Final = (
     "frame-ancestors 'none'"
 )
 DOCS_POLICY: Final = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-"""FastAPI's interactive API pages load Swagger UI and ReDoc from a CDN and start them with an
-inline script: only those pages get this looser policy."""
-DOCS_PATHS: Final = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+"""The interactive API pages (``pmbridge.web``) load Swagger UI and ReDoc from our own origin with
+no inline script, but both style their pages inline and ReDoc runs a worker from a ``blob:``: only
+those pages get this looser policy."""
+DOCS_PATHS: Final = frozenset({"/docs", "/redoc"})
 HSTS: Final = "max-age=31536000"
 
 ALWAYS: Final = (

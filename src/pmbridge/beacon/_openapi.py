@@ -39,10 +39,31 @@ ERROR_SCHEMA: Final[JsonSchema] = {
         },
         "error": {
             "type": "object",
-            "required": ["errorCode", "errorMessage"],
+            "description": "Beacon's BeaconError with PM Bridge's extension (code, hint, rule, reason, "
+            "retryAfter); see docs/errors.md",
+            "required": ["errorCode", "errorMessage", "code", "hint"],
             "properties": {
                 "errorCode": {"type": "integer", "minimum": 400, "maximum": 599},
-                "errorMessage": {"type": "string"},
+                "errorMessage": {"type": "string", "description": "What went wrong, in English"},
+                "code": {
+                    "type": "string",
+                    "description": "The stable error code (docs/errors.md): branch on it, not on the message",
+                    "examples": ["policy_refused", "passport_rejected", "not_found"],
+                },
+                "hint": {"type": "string", "description": "What to do next, in English; may be empty"},
+                "rule": {
+                    "type": "string",
+                    "description": "The rule that refused: X1-X6 (policy_refused) or a disclosure rule "
+                    "(differencing_guard, budget)",
+                },
+                "reason": {
+                    "type": "string",
+                    "description": "Which check failed (passport_rejected, signature_rejected), e.g. expired",
+                },
+                "retryAfter": {
+                    "type": "integer",
+                    "description": "Seconds to wait before a retry, as Retry-After says (429, 503)",
+                },
             },
         },
     },

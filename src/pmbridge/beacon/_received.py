@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from pmbridge.beacon._entry_types import BY_PATH, EntryType
 from pmbridge.beacon._request import BeaconRequest, readable_body, readable_query_string
 from pmbridge.beacon._response import error_response
+from pmbridge.errors import PMBridgeError
 
 
 def path_entry_type(path: str) -> EntryType | None:
@@ -68,17 +69,18 @@ def received_from_wire(
 
 
 def wire_error(
-    scope: Mapping[str, object] | None, *, beacon_id: str, status: int, message: str, body: bytes = b""
+    scope: Mapping[str, object] | None, *, beacon_id: str, error: PMBridgeError, body: bytes = b""
 ) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """A Beacon error reply for middleware that answers before any route: its JSON headers and
-    body, describing the request of the ASGI ``scope`` (and its ``body``) as far as it can."""
+    """A Beacon error reply for middleware that answers before any route: the JSON headers and
+    body of ``error`` (to be sent with its status), describing the request of the ASGI ``scope``
+    (and its ``body``) as far as it can."""
     method = str(scope["method"]) if scope else "GET"
     path = str(scope["path"]) if scope else ""
     query = scope.get("query_string") if scope else b""
     asked, entry = received_from_wire(
         method, path, query_string=query if isinstance(query, bytes) else b"", body=body
     )
-    doc = error_response(beacon_id=beacon_id, request=asked, entry=entry, status=status, message=message)
+    doc = error_response(beacon_id=beacon_id, request=asked, entry=entry, error=error)
     raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode("ascii"))]
     return headers, raw

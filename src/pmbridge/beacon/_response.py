@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pmbridge.beacon._entry_types import INDIVIDUAL, EntryType
 from pmbridge.beacon._request import API_VERSION, BeaconRequest
+from pmbridge.errors import PMBridgeError
 from pmbridge.model import Granularity
 
 Record = Mapping[str, object]
@@ -162,16 +163,28 @@ def error_response(
     *,
     beacon_id: str,
     request: BeaconRequest,
-    status: int,
-    message: str,
+    error: PMBridgeError,
+    status: int | None = None,
     entry: EntryType | None = None,
 ) -> dict[str, object]:
-    """The Beacon error body (``beaconErrorResponse``); its summary is ``request`` as far as it
-    could be read, for ``entry`` (None off the entry endpoints), see :mod:`._received`."""
+    """The Beacon error body (``beaconErrorResponse``) for ``error``, in its wire form
+    (:meth:`~pmbridge.errors.PMBridgeError.to_wire`: code, hint and the rule that decided); its
+    summary is ``request`` as far as it could be read, for ``entry`` (None off the entry
+    endpoints), see :mod:`._received`. ``status`` is the HTTP status sent where it is not the
+    error's own (a framework's 4xx that has no error class of its own).
+
+    >>> from pmbridge.errors import DisclosureRefused
+    >>> error_response(beacon_id="b", request=BeaconRequest(),
+    ...     error=DisclosureRefused("differencing_guard", "too close"))["error"]["rule"]
+    'differencing_guard'
+    """
     meta = response_meta(
         beacon_id=beacon_id, request=request, granularity=Granularity.BOOLEAN, entry=entry, returned=False
     )
-    return {"meta": meta, "error": {"errorCode": status, "errorMessage": message}}
+    wire = error.to_wire()
+    if status is not None:
+        wire["errorCode"] = status
+    return {"meta": meta, "error": wire}
 
 
 def _included(hit: bool, mode: str) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pmbridge.hub._fanout import NodeReply, NodeStatus
+from pmbridge.hub._refusals import refusal_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class MatchOutcome:
     hpo_release: str | None = None
     detail: str = ""
     release: Mapping[str, object] | None = None  # the node's own account of what it let out and why
+    rule: str | None = None  # the rule by which it refused, from its error's fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ def merge_matches(replies: Sequence[NodeReply], *, limit: int) -> NetworkMatches
                 hpo_release=str(hpo) if hpo is not None else None,
                 detail=detail,
                 release=release if isinstance(release, Mapping) else None,
+                rule=refusal_rule(reply),
             )
         )
         found += [(score, reply.node.id, dataset, match_id) for match_id, dataset, score in mine]

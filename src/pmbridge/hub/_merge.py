@@ -89,7 +89,7 @@ def merge_replies(replies: Sequence[NodeReply], *, requested: Granularity) -> Ne
         if part is None:
             detail = reply.detail or "reply does not follow the Beacon response shape"
             status = reply.status if reply.status is not NodeStatus.OK else NodeStatus.ERROR
-            rule = refusal_rule(detail) if status is NodeStatus.REFUSED else None
+            rule = refusal_rule(reply)
             outcomes.append(NodeOutcome(reply.node.id, status, reply.elapsed_ms, detail=detail, rule=rule))
             continue
         parsed[reply.node.id] = part

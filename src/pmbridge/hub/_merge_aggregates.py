@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pmbridge.hub._disclosure import hub_breakdown, hub_release, node_account, parse_released
 from pmbridge.hub._fanout import NodeReply, NodeStatus
+from pmbridge.hub._refusals import rule_field
 from pmbridge.privacy import DisclosureControl
 
 PARTITIONS = ("sex", "ageBand")
@@ -35,6 +36,7 @@ def outcome(reply: NodeReply, *, ok: bool) -> dict[str, object]:
         "status": reply.status.value if ok or reply.status is not NodeStatus.OK else NodeStatus.ERROR.value,
         "elapsedMs": round(reply.elapsed_ms, 1),
         "detail": reply.detail if ok or reply.detail else "reply does not follow the aggregates shape",
+        **rule_field(reply),
     }
 
 

@@ -1,50 +1,57 @@
 """When every node that answered refused: the hub passes the refusal on with its rule and status.
 
-Nodes state the rule in their Beacon error message ("refused by rule X1: …", "refused by the
-budget rule: …"); the hub raises the same kind of error, so a researcher sees 403 and the rule
-rather than a generic failure.
+Nodes state the rule in their Beacon error's ``code`` and ``rule`` fields (see docs/errors.md); the
+hub raises the same kind of error, so a researcher sees 403 and the rule rather than a generic
+failure.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from pmbridge.errors import DisclosureRefused, PMBridgeError, PolicyRefused, QueryError, UpstreamError
 from pmbridge.hub._fanout import NodeReply, NodeStatus
 
-_POLICY = re.compile(r"refused by rule (X[1-6]): (.*)", re.DOTALL)
-_DISCLOSURE = re.compile(r"refused by the (\w+) rule: (.*)", re.DOTALL)
-_CHECK = re.compile(r"(passport|signature) rejected \((\w+)\)")
 
-
-def refusal_rule(message: str) -> str | None:
+def refusal_rule(reply: NodeReply) -> str | None:
     """The rule a node's refusal names, as the audit logs name rules: ``X1``…``X6``, a disclosure
-    rule (``budget``, ``differencing_guard``), ``passport:{reason}`` or ``signature:{reason}``.
+    rule (``budget``, ``differencing_guard``), ``passport:{reason}`` or ``signature:{reason}``;
+    None when the reply is no refusal or names no rule.
 
-    >>> refusal_rule("refused by rule X4: genetic"), refusal_rule("refused by the budget rule: spent")
-    ('X4', 'budget')
-    >>> refusal_rule("passport rejected (expired): too old"), refusal_rule("boom")
-    ('passport:expired', None)
+    >>> from pmbridge.errors import BudgetExhausted, PassportRejected
+    >>> from pmbridge.hub._registry import NodeEntry
+    >>> from pmbridge.model import Jurisdiction
+    >>> cn = NodeEntry("cn", "http://cn", Jurisdiction.CN, "CN")
+    >>> def refused(error): return NodeReply(cn, NodeStatus.REFUSED, 1.0, error=error)
+    >>> refusal_rule(refused(PassportRejected("expired", "too old")))
+    'passport:expired'
+    >>> refusal_rule(refused(BudgetExhausted(researcher="r", dataset="d", year=2026, spent=1, budget=1,
+    ...     requested=0.1)))
+    'budget'
+    >>> refusal_rule(NodeReply(cn, NodeStatus.DOWN, 1.0)) is None
+    True
     """
-    for pattern in (_POLICY, _DISCLOSURE):
-        found = pattern.search(message)
-        if found is not None:
-            return found.group(1)
-    check = _CHECK.search(message)
-    return f"{check.group(1)}:{check.group(2)}" if check is not None else None
+    if reply.status is not NodeStatus.REFUSED or reply.error is None:
+        return None
+    return reply.error.refusal_rule
+
+
+def rule_field(reply: NodeReply) -> dict[str, str]:
+    """``{"rule": …}`` for a node's line in a reply's ``nodes`` when it refused by a rule, else ``{}``."""
+    rule = refusal_rule(reply)
+    return {"rule": rule} if rule is not None else {}
 
 
 def network_refusal(refused: Sequence[NodeReply], *, silent: Sequence[NodeReply] = ()) -> PMBridgeError:
     """The error for a request every answering node refused (``refused`` is not empty); ``silent``
     are the nodes that gave no answer, named with their own status (down, timeout, error), since
-    they did not refuse.
+    they did not refuse. A policy or disclosure refusal keeps its class and rule (the first node's).
 
-    >>> from pmbridge.hub._fanout import NodeStatus
     >>> from pmbridge.hub._registry import NodeEntry
     >>> from pmbridge.model import Jurisdiction
     >>> cn = NodeEntry("cn", "http://cn", Jurisdiction.CN, "CN")
-    >>> reply = NodeReply(cn, NodeStatus.REFUSED, 1.0, http_status=403, detail="refused by rule X1: records")
+    >>> said = PolicyRefused("X1", "records")
+    >>> reply = NodeReply(cn, NodeStatus.REFUSED, 1.0, http_status=403, detail=said.message, error=said)
     >>> error = network_refusal([reply])
     >>> type(error).__name__, error.rule
     ('PolicyRefused', 'X1')
@@ -55,14 +62,11 @@ def network_refusal(refused: Sequence[NodeReply], *, silent: Sequence[NodeReply]
     said = "; ".join(f"{r.node.id}: {r.detail}" for r in refused)
     rest = "".join(f"; {r.node.id}: {r.status.value}" for r in silent)
     statuses = {r.http_status for r in refused}
-    if statuses == {403}:
-        first = refused[0].detail
-        policy = _POLICY.search(first)
-        if policy is not None:
-            return PolicyRefused(policy.group(1), f"every node that answered refused ({said}){rest}")
-        disclosure = _DISCLOSURE.search(first)
-        if disclosure is not None:
-            return DisclosureRefused(disclosure.group(1), f"every node that answered refused ({said}){rest}")
+    first = refused[0].error
+    if statuses == {403} and isinstance(first, PolicyRefused) and first.rule:
+        return PolicyRefused(first.rule, f"every node that answered refused ({said}){rest}")
+    if statuses == {403} and isinstance(first, DisclosureRefused) and first.rule:
+        return DisclosureRefused(first.rule, f"every node that answered refused ({said}){rest}")
     return QueryError(
         f"every node that answered refused the request: {said}{rest}",
         hint="fix the request as that message says",

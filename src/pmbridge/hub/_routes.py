@@ -34,7 +34,7 @@ from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeStatus
 from pmbridge.hub._merge import NetworkAnswer, merge_replies, release_network
-from pmbridge.hub._refusals import network_refusal, no_answer
+from pmbridge.hub._refusals import network_refusal, no_answer, rule_field
 
 router = APIRouter()
 
@@ -75,6 +75,7 @@ async def nodes(request: Request) -> dict[str, object]:
                 "datasets": (r.body or {}).get("datasets", []),
                 "hpoRelease": (r.body or {}).get("hpoRelease"),
                 "detail": r.detail,
+                **rule_field(r),
             }
             for r in replies
         ]

@@ -176,7 +176,7 @@ def _node_info(replies: list[NodeReply], *, answered: Callable[[NodeReply], bool
 
 
 def _rule_of(reply: NodeReply) -> dict[str, str]:
-    rule = refusal_rule(reply.detail) if reply.status is NodeStatus.REFUSED else None
+    rule = refusal_rule(reply)
     return {"rule": rule} if rule is not None else {}
 
 

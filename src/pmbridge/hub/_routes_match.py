@@ -116,6 +116,7 @@ def network_match_reply(merged: NetworkMatches) -> dict[str, object]:
                 "hpoRelease": o.hpo_release,
                 "detail": o.detail,
                 **({"release": o.release} if o.release is not None else {}),
+                **({"rule": o.rule} if o.rule is not None else {}),
             }
             for o in merged.nodes
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from pmbridge.beacon import ERROR_PAGE_STATE
 from pmbridge.hub import HubConfig
 from pmbridge.portal import (
     _routes_account,
@@ -17,6 +18,7 @@ from pmbridge.portal import (
     _routes_terms,
 )
 from pmbridge.portal._context import Portal
+from pmbridge.portal._error_pages import ErrorPages
 from pmbridge.portal._reference import ReferenceLoader
 from pmbridge.portal._render import Renderer
 from pmbridge.portal._sessions import SessionStore
@@ -30,6 +32,8 @@ def install_portal(app: FastAPI, config: HubConfig) -> None:
         reference=ReferenceLoader(config.data_dir),
         sessions=sessions,
     )
+    # the app's one error handler asks this first: a browser on a portal page gets a page, not JSON
+    setattr(app.state, ERROR_PAGE_STATE, ErrorPages(app.state.portal.renderer))
     pages = (_routes_network, _routes_explore, _routes_datasets, _routes_match, _routes_account)
     knowledge = (_routes_roadmap, _routes_knowledge)  # /knowledge/roadmap before /knowledge/{entity_id}
     for module in (*pages, *knowledge, _routes_terms, _routes_assets):

@@ -1,9 +1,9 @@
 """Why a node or a count was refused, in one short sentence that names what to change.
 
-Nodes state the rule in their messages ("refused by rule X4: …", "refused by the budget rule: …",
-"passport rejected (expired): …") and in a held-back count's ``rule``; this reads either into a
-:class:`Refusal` whose sentence is a catalogue message, so the portal shows it in the reader's
-language and the CLI prints the same English sentence.
+Nodes and the hub state the rule in the ``code`` and ``rule`` (or ``reason``) fields of their Beacon
+errors (docs/errors.md), the hub in each node's line of ``nodes``, and a held-back count in its
+``rule``; this reads any of them into a :class:`Refusal` whose sentence is a catalogue message, so
+the portal shows it in the reader's language and the CLI prints the same English sentence.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from pmbridge.errors import PMBridgeError, error_from_wire
 from pmbridge.portal._i18n import N_
 
 SENTENCES: Final = {
@@ -56,10 +57,6 @@ SENTENCES: Final = {
 ``reason``, ``k``, ``rule``."""
 OTHER: Final = N_("Refused by the rule %(rule)s: the node's message says what to change.")
 
-_POLICY = re.compile(r"refused by rule (X[1-6])\b")
-_DISCLOSURE = re.compile(r"refused by the (\w+) rule\b")
-_PASSPORT = re.compile(r"(passport|signature) rejected \((\w+)\)")
-
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
@@ -96,22 +93,56 @@ def refusal_of_rule(rule: str, *, detail: str = "") -> Refusal:
     return Refusal(rule, SENTENCES.get(family, OTHER), detail)
 
 
+def refusal_of(error: PMBridgeError) -> Refusal | None:
+    """The refusal an error states by its rule (or its passport's or signature's reason), or None
+    when it is no refusal; the error's message is the detail.
+
+    >>> from pmbridge.errors import PolicyRefused, UpstreamError
+    >>> refusal_of(PolicyRefused("X4", "genetic counts stay home")).rule
+    'X4'
+    >>> refusal_of(UpstreamError("no node answered")) is None
+    True
+    """
+    rule = error.refusal_rule
+    return refusal_of_rule(rule, detail=error.message) if rule else None
+
+
+def refusal_in_reply(doc: object, *, status: int) -> Refusal | None:
+    """The refusal a Beacon error reply (``doc``, sent with HTTP ``status``) states in its fields.
+
+    >>> said = {"errorCode": 403, "errorMessage": "refused by the budget rule: spent", "code":
+    ...     "budget_exhausted", "rule": "budget"}
+    >>> refusal_in_reply({"error": said}, status=403).rule
+    'budget'
+    >>> refusal_in_reply({"error": {"errorCode": 403, "errorMessage": "refused by rule X1"}}, status=403)
+    """
+    error = doc.get("error") if isinstance(doc, Mapping) else None
+    return refusal_of(
+        error_from_wire(error if isinstance(error, Mapping) else None, status=status, fallback="")
+    )
+
+
+_POLICY = re.compile(r"refused by rule (X[1-6])\b")
+_DISCLOSURE = re.compile(r"refused by the (\w+) rule\b")
+_PASSPORT = re.compile(r"(passport|signature) rejected \((\w+)\)")
+
+
 def refusal_in(message: str) -> Refusal | None:
-    """The refusal a node's or the hub's error message states, or None when it states none.
+    """The refusal an error message states in its words, or None when it states none.
+
+    Only for callers that still hold no more than the message (the CLI's query and the portal's
+    cost estimate until they read replies through :mod:`pmbridge.client`): everything else reads
+    the error's fields (:func:`refusal_of`, :func:`refusal_in_reply`).
 
     >>> refusal_in("refused by the budget rule: eu-researcher has spent ε 500 of 500").rule
     'budget'
-    >>> refusal_in("passport rejected (expired): exp in the past").rule
-    'passport:expired'
     >>> refusal_in("ConnectError: connection refused") is None
     True
     """
-    policy = _POLICY.search(message)
-    if policy is not None:
-        return refusal_of_rule(policy.group(1), detail=message)
-    disclosure = _DISCLOSURE.search(message)
-    if disclosure is not None:
-        return refusal_of_rule(disclosure.group(1), detail=message)
+    for pattern in (_POLICY, _DISCLOSURE):
+        found = pattern.search(message)
+        if found is not None:
+            return refusal_of_rule(found.group(1), detail=message)
     passport = _PASSPORT.search(message)
     if passport is not None:
         return refusal_of_rule(f"{passport.group(1)}:{passport.group(2)}", detail=message)
@@ -131,19 +162,18 @@ NODE_STATES: Final = {
 
 
 def node_state(status: str, detail: str, *, rule: object = None) -> tuple[str, Refusal | None]:
-    """The state of a node's line in the hub's ``nodes`` (``status``, ``detail`` and, when the hub
-    names it, ``rule``), and its refusal when it refused.
+    """The state of a node's line in the hub's ``nodes`` (``status``, ``detail`` and the ``rule``
+    the hub read from the node's error fields), and its refusal when it refused.
 
-    >>> node_state("error", "refused by rule X4: genetic-derived output …")[0]
-    'refused'
+    >>> node_state("refused", "refused by rule X4: genetic-derived output …", rule="X4")[1].rule
+    'X4'
     >>> node_state("down", "ConnectError: connection refused")
     ('down', None)
     """
     if status == "ok":
         return "answered", None
-    refusal = refusal_of_rule(rule, detail=detail) if isinstance(rule, str) and rule else refusal_in(detail)
-    if refusal is not None:
-        return "refused", refusal
+    if isinstance(rule, str) and rule:
+        return "refused", refusal_of_rule(rule, detail=detail)
     if status == "refused":
         return "refused", refusal_of_rule("refused", detail=detail)
     if status in ("down", "timeout", "overloaded", "slow"):

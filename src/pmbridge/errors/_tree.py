@@ -1,76 +1,9 @@
-"""The one exception tree of PM Bridge: every error says what went wrong and how to fix it.
-
-    PMBridgeError                 (code, status, hint)
-    ├── ConfigError               bad or missing settings, registry or data directory
-    │   └── ReferenceDataMissing  an HPO / translation / mapping file is not where we looked
-    ├── VocabularyError
-    │   └── UnknownTerm           an ontology id or label that the loaded release does not know
-    ├── StoreError                the node's DuckDB file: schema, migrations, locking
-    │   ├── SchemaTooNew          the file was written by a newer PM Bridge
-    │   └── LedgerBusy            a SQLite ledger stayed locked past its busy timeout (HTTP 503)
-    ├── IngestError               a whole ingest run failed (per-record problems are reports)
-    ├── WorkerFailed              a worker process of a parallel stage raised or died
-    │   └── WorkerStalled         no worker finished a task within the watchdog's time
-    ├── QueryError                a request that cannot be answered as asked (HTTP 400)
-    │   ├── UnsupportedFilter     a filter the node cannot apply
-    │   └── UnknownMatch          a match id the node never gave out for that dataset (HTTP 404)
-    ├── UpstreamError             a node or hub did not answer usefully (HTTP 502)
-    ├── MatchIndexNotReady        a node's patient-matching index is still being built (HTTP 503)
-    ├── RateLimited               too many sign-ins or contact requests in a short time (HTTP 429)
-    │   └── DuplicateRequest      the same contact request was already sent a moment ago
-    ├── SignatureRejected         a signed HTTP message failed verification (HTTP 401), with a reason
-    ├── AuditLogError             the audit log cannot be opened or appended to
-    ├── DisclosureRefused         disclosure control refuses a release (HTTP 403), naming the rule
-    │   └── BudgetExhausted       the researcher's yearly ε budget for a dataset would be exceeded
-    ├── PassportRejected          a GA4GH Passport is forged, expired, untrusted or not for us (HTTP 401)
-    ├── PolicyRefused             a cross-border rule (X1–X6 of POLICY.md) refuses a release (HTTP 403)
-    └── KnowledgeError            the hub's knowledge base cannot do what was asked (HTTP 400)
-        ├── KnowledgeImportRejected  an import with problems: lists every one, wrote nothing
-        ├── UnknownEntry          no knowledge-base entry has this id (HTTP 404)
-        ├── StewardRequired       a change needs a steward's passport or the steward token (HTTP 401)
-        └── NotASteward           a signed-in researcher who is not a knowledge-base steward (HTTP 403)
-
-Each error carries a stable ``code`` (documented in docs/errors.md, checked by a test), the HTTP
-status it maps to, and a ``hint`` that tells the user what to do next.
-"""
+"""The error classes: one tree, each with a stable code, an HTTP status and a hint (see the package)."""
 
 from __future__ import annotations
 
 import math
 from typing import ClassVar
-
-__all__ = [
-    "AuditLogError",
-    "BudgetExhausted",
-    "ConfigError",
-    "DisclosureRefused",
-    "DuplicateRequest",
-    "IngestError",
-    "KnowledgeError",
-    "KnowledgeImportRejected",
-    "LedgerBusy",
-    "MatchIndexNotReady",
-    "NotASteward",
-    "Overloaded",
-    "PMBridgeError",
-    "PassportRejected",
-    "PolicyRefused",
-    "QueryError",
-    "RateLimited",
-    "ReferenceDataMissing",
-    "SchemaTooNew",
-    "SignatureRejected",
-    "StewardRequired",
-    "StoreError",
-    "UnknownEntry",
-    "UnknownMatch",
-    "UnknownTerm",
-    "UnsupportedFilter",
-    "UpstreamError",
-    "VocabularyError",
-    "WorkerFailed",
-    "WorkerStalled",
-]
 
 
 class PMBridgeError(Exception):
@@ -78,11 +11,43 @@ class PMBridgeError(Exception):
 
     code: ClassVar[str] = "pmbridge_error"
     status: ClassVar[int] = 500
+    wire_fields: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Attributes the wire form carries besides code, message and hint: (wire name, attribute)."""
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         self.message = message
         self.hint = hint
         super().__init__(f"{message} (hint: {hint})" if hint else message)
+
+    @property
+    def refusal_rule(self) -> str | None:
+        """The rule that refused, as the audit logs name it (``X4``, ``budget``,
+        ``passport:expired``, ``signature:stale``); None for an error that is no refusal."""
+        return None
+
+    def to_wire(self) -> dict[str, object]:
+        """The Beacon error object (``BeaconError``, which allows more properties) with PM Bridge's
+        extension: the stable ``code``, the ``hint`` and, where one decided, the ``rule`` or
+        ``reason`` (and ``retryAfter`` in seconds for a 429 or 503); see docs/errors.md.
+
+        >>> PolicyRefused("X1", "records may not leave CN").to_wire()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'errorCode': 403, 'errorMessage': 'refused by rule X1: records may not leave CN',
+         'code': 'policy_refused',
+         'hint': 'see docs/policy.md for the rule and what the node or the request can change',
+         'rule': 'X1'}
+        """
+        wire: dict[str, object] = {
+            "errorCode": self.status,
+            "errorMessage": self.message,
+            "code": self.code,
+            "hint": self.hint,
+        }
+        for name, attribute in self.wire_fields:
+            value = getattr(self, attribute, None)
+            if value is not None and value != "":
+                wire[name] = value
+        return wire
 
     def to_dict(self) -> dict[str, str | int]:
         """The error as JSON-ready fields, for APIs and the CLI."""
@@ -204,9 +169,44 @@ class UnknownMatch(QueryError):
     status = 404
 
 
+class NotFound(QueryError):
+    """No page or API route answers at this path."""
+
+    code = "not_found"
+    status = 404
+
+
+class MethodNotAllowed(QueryError):
+    """The path exists but does not take this method; the reply's ``Allow`` header lists those it takes."""
+
+    code = "method_not_allowed"
+    status = 405
+
+
+class BodyTooLarge(QueryError):
+    """A request body longer than the cap; nothing more of it was read."""
+
+    code = "request_too_large"
+    status = 413
+
+
+class BodyTooDeep(QueryError):
+    """A request body that nests arrays and objects deeper than a parser may safely follow."""
+
+    code = "request_too_deep"
+
+
 class UpstreamError(PMBridgeError):
     code = "upstream_error"
     status = 502
+
+
+class InternalError(PMBridgeError):
+    """Something failed that should not have (a bug, a crash); the server's log holds the details,
+    which never go to the caller."""
+
+    code = "internal_error"
+    status = 500
 
 
 class Overloaded(PMBridgeError):
@@ -214,6 +214,7 @@ class Overloaded(PMBridgeError):
 
     code = "overloaded"
     status = 503
+    wire_fields = (("retryAfter", "retry_after"),)
 
     def __init__(self, limit: int, retry_after: int) -> None:
         self.limit = limit
@@ -245,6 +246,7 @@ class RateLimited(PMBridgeError):
 
     code = "rate_limited"
     status = 429
+    wire_fields = (("retryAfter", "retry_after"),)
 
     def __init__(self, message: str, *, retry_after: float, hint: str = "") -> None:
         self.retry_after = max(1, math.ceil(retry_after))
@@ -269,6 +271,7 @@ class SignatureRejected(PMBridgeError):
 
     code = "signature_rejected"
     status = 401
+    wire_fields = (("reason", "reason"),)
 
     def __init__(self, reason: str, message: str, *, key_id: str = "", hint: str = "") -> None:
         self.reason = reason
@@ -277,6 +280,10 @@ class SignatureRejected(PMBridgeError):
             f"signature rejected ({reason}): {message}",
             hint=hint or "check that the sender's public key is registered and both clocks are right",
         )
+
+    @property
+    def refusal_rule(self) -> str | None:
+        return f"signature:{self.reason}"
 
 
 class AuditLogError(PMBridgeError):
@@ -294,6 +301,7 @@ class DisclosureRefused(PMBridgeError):
 
     code = "disclosure_refused"
     status = 403
+    wire_fields = (("rule", "rule"),)
 
     def __init__(self, rule: str, message: str, *, hint: str = "") -> None:
         self.rule = rule
@@ -301,6 +309,10 @@ class DisclosureRefused(PMBridgeError):
             f"refused by the {rule} rule: {message}",
             hint=hint or "see docs/privacy.md for the rule and how to ask instead",
         )
+
+    @property
+    def refusal_rule(self) -> str | None:
+        return self.rule or None
 
 
 class BudgetExhausted(DisclosureRefused):
@@ -337,6 +349,7 @@ class PassportRejected(PMBridgeError):
 
     code = "passport_rejected"
     status = 401
+    wire_fields = (("reason", "reason"),)
 
     def __init__(self, reason: str, message: str, *, hint: str = "") -> None:
         self.reason = reason
@@ -345,12 +358,17 @@ class PassportRejected(PMBridgeError):
             hint=hint or "sign in again at the broker to get a fresh passport for this network",
         )
 
+    @property
+    def refusal_rule(self) -> str | None:
+        return f"passport:{self.reason}"
+
 
 class PolicyRefused(PMBridgeError):
     """A node's cross-border policy refuses a release; ``rule`` is X1–X6 of POLICY.md."""
 
     code = "policy_refused"
     status = 403
+    wire_fields = (("rule", "rule"),)
 
     def __init__(self, rule: str, reason: str, *, hint: str = "") -> None:
         self.rule = rule
@@ -359,6 +377,10 @@ class PolicyRefused(PMBridgeError):
             f"refused by rule {rule}: {reason}",
             hint=hint or "see docs/policy.md for the rule and what the node or the request can change",
         )
+
+    @property
+    def refusal_rule(self) -> str | None:
+        return self.rule or None
 
 
 class KnowledgeError(PMBridgeError):
