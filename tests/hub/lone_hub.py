@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from pmbridge.hub import HubConfig, HubReleaseSettings, NodeEntry, create_hub_app
+from pmbridge.hub import HubConfig, HubReleaseSettings, NodeEntry
+from pmbridge.network_app import create_network_app
 from tests.trust import hub_config
 
 
@@ -34,7 +35,7 @@ async def lone_hub(
     config = hub_config(nodes, root, release=HubReleaseSettings(demo_broker=True))
     if edit is not None:
         config = edit(config)
-    app = create_hub_app(config, transport=transport)
+    app = create_network_app(config, transport=transport)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,

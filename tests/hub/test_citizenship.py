@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from pmbridge.beacon import PublicApi
-from pmbridge.hub import NodeEntry, create_hub_app
+from pmbridge.hub import NodeEntry
 from pmbridge.model import Jurisdiction
+from pmbridge.network_app import create_network_app
 from pmbridge.node import NodeContext
 from tests.beacon.framework_docs import documented_security_levels
 from tests.beacon.walker import BOOLEAN, ERROR, MAP
@@ -44,7 +45,7 @@ async def hub(
     ]
     with tempfile.TemporaryDirectory() as home:
         config = hub_config(entries, Path(home), release=replace(EXACT_HUB, demo_broker=passports))
-        app = create_hub_app(replace(config, public_api=api or PublicApi()), transport=Nodes(contexts))
+        app = create_network_app(replace(config, public_api=api or PublicApi()), transport=Nodes(contexts))
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,

@@ -14,7 +14,8 @@ from fastapi import FastAPI
 
 from pmbridge.beacon import BeaconRequest, error_response
 from pmbridge.beacon._openapi import ERROR_SCHEMA
-from pmbridge.hub import create_hub_app
+from pmbridge.errors import NotFound, PolicyRefused
+from pmbridge.network_app import create_network_app
 from tests.trust import hub_config
 
 
@@ -28,7 +29,7 @@ def operation_ids(app: FastAPI) -> tuple[list[str], list[str]]:
 
 
 def test_every_hub_operation_has_its_own_id_and_no_warning_is_given(tmp_path: Path) -> None:
-    ids, warned = operation_ids(create_hub_app(hub_config([], tmp_path)))
+    ids, warned = operation_ids(create_network_app(hub_config([], tmp_path)))
     assert warned == []
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     assert {"get_individuals", "post_individuals", "post_g_variants_by_id_individuals"} <= set(ids)
@@ -65,7 +66,7 @@ def gaps(doc: dict[str, Any]) -> list[str]:
 
 
 def test_every_hub_operation_documents_its_parameters_body_and_errors(tmp_path: Path) -> None:
-    doc = create_hub_app(hub_config([], tmp_path)).openapi()
+    doc = create_network_app(hub_config([], tmp_path)).openapi()
     assert gaps(doc) == []
     assert doc["components"]["schemas"]["BeaconErrorResponse"] == ERROR_SCHEMA
     limited = [p for p, item in doc["paths"].items() for op in item.values() if "429" in op["responses"]]
@@ -73,5 +74,8 @@ def test_every_hub_operation_documents_its_parameters_body_and_errors(tmp_path: 
 
 
 def test_the_documented_error_schema_is_the_shape_every_error_has() -> None:
-    body = error_response(beacon_id="b", request=BeaconRequest(), status=404, message="no such entry")
+    body = error_response(beacon_id="b", request=BeaconRequest(), error=NotFound("no such entry"))
     jsonschema.validate(body, ERROR_SCHEMA)
+    refused = error_response(beacon_id="b", request=BeaconRequest(), error=PolicyRefused("X1", "records"))
+    jsonschema.validate(refused, ERROR_SCHEMA)
+    assert refused["error"]["rule"] == "X1"

@@ -19,7 +19,6 @@ from pmbridge.hub import (
     HubConfig,
     NodeEntry,
     NodeLinks,
-    NodeRequestSigner,
     NodeStatus,
     create_hub_app,
     fan_out,
@@ -31,6 +30,7 @@ from pmbridge.signing import (
     KeyRing,
     Message,
     RequestVerifier,
+    SignedRequests,
     SigningKey,
     generate_key_pair,
     sign_response,
@@ -79,7 +79,7 @@ def nodes(
 
 
 async def ask(transport: httpx.MockTransport, *names: str, headers: dict[str, str] | None = None) -> list:  # type: ignore[type-arg]
-    async with httpx.AsyncClient(transport=transport, auth=NodeRequestSigner(HUB_KEY)) as client:
+    async with httpx.AsyncClient(transport=transport, auth=SignedRequests(HUB_KEY)) as client:
         return await fan_out(
             "POST",
             "/api/individuals",

@@ -50,11 +50,14 @@ async def test_every_reply_carries_the_security_headers(tmp_path: Path, method: 
     assert "strict-transport-security" not in reply.headers  # plain http
 
 
-async def test_only_the_api_pages_get_a_looser_policy_for_their_cdn_scripts(tmp_path: Path) -> None:
+async def test_the_api_pages_may_style_inline_but_run_no_inline_script_nor_any_from_elsewhere(
+    tmp_path: Path,
+) -> None:
     async with lone_hub(tmp_path) as hub:
         docs = await hub.client.get("/docs")
     policy = docs.headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy and "style-src 'self' 'unsafe-inline'" in policy
+    assert "https:" not in policy and "frame-ancestors 'none'" in policy
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from pmbridge.hub import HubReleaseSettings, NodeEntry, create_hub_app, load_broker_key
+from pmbridge.hub import HubReleaseSettings, NodeEntry, load_broker_key
 from pmbridge.model import Disease, Individual, Jurisdiction, PatientRecord, PhenotypicFeature, Sex, Variant
+from pmbridge.network_app import create_network_app
 from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_config
 from pmbridge.policy import DEMO_AUDIENCE, DEMO_ISSUER, public_key_pem
 from pmbridge.store import NodeStore
@@ -132,7 +133,7 @@ async def portal_client(contexts: Mapping[str, NodeContext], root: Path) -> Asyn
     # A generous deadline: the first match builds each node's index, on a machine tests share.
     release = HubReleaseSettings(demo_broker=True)
     config = hub_config(entries, root, name="Test network", deadline=30.0, release=release)
-    app = create_hub_app(config, transport=Nodes(contexts))
+    app = create_network_app(config, transport=Nodes(contexts))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,

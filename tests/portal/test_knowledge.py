@@ -13,8 +13,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from pmbridge.hub import create_hub_app, parse_hub_config
+from pmbridge.hub import parse_hub_config
 from pmbridge.knowledge import DOMAIN_IDS
+from pmbridge.network_app import create_network_app
 from pmbridge.policy import DEMO_ISSUER, DEMO_STEWARD
 from pmbridge.portal._context import Portal
 from pmbridge.portal._sessions import SESSION_COOKIE
@@ -35,7 +36,7 @@ async def hub(tmp_path: Path) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]
         "hub": {"id": "kb-hub", "state_dir": "state", "private_key": "keys/hub.key", "demo_broker": True},
         "knowledge": {"stewards": [{"issuer": DEMO_ISSUER, "subject": DEMO_STEWARD}]},
     }
-    app = create_hub_app(parse_hub_config(doc, where="test", base=tmp_path))
+    app = create_network_app(parse_hub_config(doc, where="test", base=tmp_path))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,

@@ -4,18 +4,39 @@ that add up: a node that refused the hub never reads as down or as not answering
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
+from pmbridge.network_app import create_network_app
 from pmbridge.portal._network import HEALTH, health_summary, node_rows
-from tests.hub.fake_nodes import REFUSAL
-from tests.hub.test_node_outcomes import network
+from tests.hub.fake_nodes import REFUSAL, dead_url, fake_node
+from tests.hub.test_fanout_faults import DEADLINE, entry
+from tests.trust import hub_config
 
 pytestmark = pytest.mark.anyio
 
 # The fake nodes of tests/hub: "slow" answers after the hub's deadline, "error" with a 500.
 BEHAVIOURS = {"good": "up", "refuser": "refused", "slow": "timeout", "error": "error", "down": "down"}
+
+
+@asynccontextmanager
+async def network(tmp_path: Path, behaviours: Sequence[str]) -> AsyncIterator[httpx.AsyncClient]:
+    """The hub with its portal over the fake nodes of tests/hub (``down``: nothing listens)."""
+    with ExitStack() as stack:
+        nodes = [entry(b, stack.enter_context(fake_node(b))) for b in behaviours if b != "down"]
+        if "down" in behaviours:
+            nodes.append(entry("down", dead_url()))
+        config = hub_config(nodes, tmp_path, id="hub", deadline=DEADLINE, max_reply_bytes=100_000)
+        app = create_network_app(config)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,
+        ):
+            yield client
 
 
 def card(html: str, node: str) -> str:
@@ -62,7 +83,10 @@ async def test_each_health_is_shown_as_itself_and_the_summary_adds_up(tmp_path: 
 
 
 def test_rows_keep_every_health_and_an_unknown_one_is_not_called_up_or_down() -> None:
-    listed = [{"id": state, "health": state, "detail": "refused by rule X4: genetic"} for state, _ in HEALTH]
+    listed = [
+        {"id": state, "health": state, "detail": "refused by rule X4: genetic", "rule": "X4"}
+        for state, _ in HEALTH
+    ]
     rows = node_rows([*listed, {"id": "old"}, {"id": "new", "health": "sleeping"}], None)
     assert [r.health for r in rows] == [state for state, _ in HEALTH] + ["error", "error"]
     counts = health_summary(rows)

@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 
 from pmbridge.audit import verify_audit_log
-from pmbridge.hub import NodeRequestSigner
 from pmbridge.signing import (
     AUDIENCE_HEADER,
     KeyRing,
     Message,
     ReplayCache,
+    SignedRequests,
     generate_key_pair,
     parse_public_key,
     sign_response,
@@ -91,14 +91,15 @@ def signed_components(headers: dict[str, str]) -> tuple[str, ...]:
 
 
 def hub_signed(extra: dict[str, str]) -> dict[str, str]:
-    """Headers of a request as the hub's client signs it for node eu-rome (``NodeRequestSigner``)."""
+    """Headers of a request as the hub's client signs it for node eu-rome: ``SignedRequests`` with
+    no fixed audience, as ``create_hub_app`` installs it."""
     request = httpx.Request(
         "POST",
         "http://node/api/individuals?skip=0",
         content=b"{}",
         headers={AUDIENCE_HEADER: "eu-rome", "content-type": "application/json", **extra},
     )
-    signed = next(NodeRequestSigner(generate_key_pair()).auth_flow(request))
+    signed = next(SignedRequests(generate_key_pair()).auth_flow(request))
     return dict(signed.headers)
 
 

@@ -41,8 +41,9 @@ def hub_serve(
     port: Port = 0,
     ready_file: ReadyFile = None,
 ) -> None:
-    """Serve the network Beacon, fanning out to the registered nodes."""
-    from pmbridge.hub import create_hub_app, load_hub_config
+    """Serve the network Beacon, fanning out to the registered nodes, and the web portal at /."""
+    from pmbridge.hub import load_hub_config
+    from pmbridge.network_app import create_network_app
     from pmbridge.service import serve
 
-    serve(create_hub_app(load_hub_config(config)), host=host, port=port, ready_file=ready_file)
+    serve(create_network_app(load_hub_config(config)), host=host, port=port, ready_file=ready_file)

@@ -1,4 +1,7 @@
-"""The hub's FastAPI app factory: wires routers, error handling and the fan-out client."""
+"""The hub's FastAPI app factory: wires routers, error handling and the fan-out client.
+
+The hub knows nothing of the portal: ``pmbridge.network_app`` (the composition root) mounts it.
+"""
 
 from __future__ import annotations
 
@@ -27,13 +30,13 @@ from pmbridge.hub import (
     _routes_rank,
     _routes_release,
 )
-from pmbridge.hub._audit import AuditedRequests
 from pmbridge.hub._context import HubContext, load_hub_key
-from pmbridge.hub._fanout import NodeRequestSigner
 from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig
 from pmbridge.hub._release_settings import open_hub_release
 from pmbridge.hub._request_limits import install_request_limits
+from pmbridge.signing import SignedRequests
+from pmbridge.web import AuditedRequests, install_api_docs
 
 
 def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -48,7 +51,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
         tls = httpx.create_ssl_context()  # once: each client would otherwise load the CA bundle (~0.1 s)
 
         def open_client(limits: httpx.Limits) -> httpx.AsyncClient:
-            signer = NodeRequestSigner(key)
+            signer = SignedRequests(key)  # for the node each request names (fan_out sets its audience)
             return httpx.AsyncClient(
                 transport=transport, limits=limits, timeout=config.deadline_seconds, auth=signer, verify=tls
             )
@@ -71,6 +74,8 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
         version=__version__,
         description="Network Beacon of a PM Bridge network: fans out to nodes and merges their answers.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_api_docs, not from a CDN
+        redoc_url=None,
     )
     install_error_handlers(app, beacon_id=config.id)
     install_request_limits(app, config.rate_limits, api=config.public_api)  # sign-in, contact
@@ -82,11 +87,15 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_rank.router)  # /api/rank
     app.include_router(_routes_knowledge.router)
-    from pmbridge.portal import install_portal  # late: the portal imports the hub
-
-    install_portal(app, config)  # the web portal at /
+    install_api_docs(app)  # /docs, /redoc
     app.add_middleware(Admission, gate=gate, beacon_id=config.id)  # inside the audit: a 503 is audited
-    app.add_middleware(AuditedRequests, audit_log=lambda: _context(app).audit, hub_id=config.id)
+    app.add_middleware(
+        AuditedRequests,
+        audit_log=lambda: _context(app).audit,
+        role="hub",
+        name=config.id,
+        beacon_id=config.id,
+    )
     install_cors(app, config.public_api.cors_origins)  # outermost: a preflight is not a question
     install_security_headers(app, config.public_api)  # outside CORS: every reply, signed or not
     return app

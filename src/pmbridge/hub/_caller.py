@@ -4,14 +4,14 @@ against X5/X6, before anything is sent to a node. Nodes check both again themsel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from fastapi import Request
 
 from pmbridge.audit import RequestAudit, request_audit
-from pmbridge.errors import PassportRejected, PolicyRefused
+from pmbridge.errors import PolicyRefused
 from pmbridge.hub._context import hub_of
-from pmbridge.policy import PURPOSE_HEADER, Caller, caller_from_headers, check_purpose
+from pmbridge.policy import Caller, check_purpose
+from pmbridge.web import verified_caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,24 +29,11 @@ class HubCaller:
 
 def hub_caller(request: Request) -> HubCaller:
     """Verify the passport (401 when it fails) and the purpose (403 under X5/X6), auditing refusals."""
+    caller = verified_caller(request, trust=hub_of(request).release.trust)
     audit = request_audit(request.scope)
-    authorization = request.headers.get("authorization")
-    try:
-        caller = caller_from_headers(
-            authorization=authorization,
-            purpose=request.headers.get(PURPOSE_HEADER),
-            trust=hub_of(request).release.trust,
-            now=datetime.now(UTC),
-        )
-    except PassportRejected as error:
-        if audit is not None:
-            audit.refuse(f"passport:{error.reason}")
-        raise
     decision = check_purpose(caller.purpose)
-    if audit is not None and not caller.researcher.is_anonymous:
-        audit.researcher = caller.researcher.id
     if not decision.allowed:
         if audit is not None:
             audit.refuse(decision.rule)
         raise PolicyRefused(decision.rule, decision.reason)
-    return HubCaller(caller, caller.headers(authorization), audit)
+    return HubCaller(caller, caller.headers(request.headers.get("authorization")), audit)

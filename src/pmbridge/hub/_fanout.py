@@ -1,15 +1,16 @@
 """Concurrent, deadline-bound fan-out of one request to every node; no node can block the answer.
 
-Every request is signed for the one node it goes to (the client's ``NodeRequestSigner``, which
-``create_hub_app`` installs with the hub's key), and a reply counts only when it is signed with
-that node's registered key: any other reply is an error outcome, never part of the answer.
+Every request is signed for the one node it goes to (the client's ``SignedRequests``, installed by
+``create_hub_app`` with the hub's key, signs for the node ``fan_out`` names in ``PMBridge-Audience``),
+and a reply counts only when it is signed with that node's registered key: any other reply is an
+error outcome, never part of the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,16 +19,14 @@ import orjson
 
 from pmbridge.audit import AuditEvent, AuditLog, RouteTemplates, describe_request
 from pmbridge.beacon import FILTERING_TERMS_PATHS, entry_endpoints, time_left
-from pmbridge.errors import SignatureRejected
+from pmbridge.errors import PMBridgeError, SignatureRejected, error_from_wire
 from pmbridge.hub._links import NodeLinks, SlotTimeout
 from pmbridge.hub._registry import NodeEntry
 from pmbridge.signing import (
     AUDIENCE_HEADER,
     DEFAULT_MAX_SKEW,
     KeyRing,
-    SigningKey,
     VerifiedSignature,
-    sign_request,
     verify_reply,
 )
 
@@ -74,29 +73,7 @@ class NodeReply:
     http_status: int | None = None
     detail: str = ""
     signature: VerifiedSignature | None = None  # the node's verified signature on this reply
-
-
-class NodeRequestSigner(httpx.Auth):
-    """Signs every request of the hub's client with the hub key, for the node named in its
-    ``PMBridge-Audience`` header (``fan_out`` sets it), so no call to a node can go unsigned."""
-
-    requires_request_body = True
-
-    def __init__(self, key: SigningKey) -> None:
-        self.key = key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers.update(
-            sign_request(
-                method=request.method,
-                target=request.url.raw_path.decode("ascii"),
-                body=request.content,
-                key=self.key,
-                audience=request.headers.get(AUDIENCE_HEADER),
-                caller=request.headers,
-            )
-        )
-        yield request
+    error: PMBridgeError | None = None  # what the node's error reply said, rebuilt from its code
 
 
 async def fan_out(
@@ -218,16 +195,34 @@ async def _ask(node: NodeEntry, asked: _Asked, *, seconds: float, limit: int, li
     if not isinstance(body, dict):
         return done(NodeStatus.ERROR, http_status=reply.status_code, detail="reply is not a JSON object")
     if reply.status_code >= 400:
-        error = body.get("error")
-        message = error.get("errorMessage", "") if isinstance(error, dict) else ""
+        error = node_error(body, status=reply.status_code)
         return done(
             _failure(reply.status_code),
             body=body,
             http_status=reply.status_code,
-            detail=str(message),
+            detail=f"{error.message}. {error.hint}" if error.hint else error.message,
             signature=signature,
+            error=error,
         )
     return done(NodeStatus.OK, body=body, http_status=reply.status_code, signature=signature)
+
+
+def node_error(body: Mapping[str, object], *, status: int) -> PMBridgeError:
+    """The error a node's Beacon error reply (``body``, sent with HTTP ``status``) stands for, read
+    from its ``code`` and fields, never from its prose.
+
+    >>> from pmbridge.errors import PolicyRefused
+    >>> node_error({"error": PolicyRefused("X4", "genetic").to_wire()}, status=403).refusal_rule
+    'X4'
+    >>> node_error({"detail": "Not Found"}, status=404).message
+    'the node answered 404 without a Beacon error'
+    """
+    error = body.get("error")
+    return error_from_wire(
+        error if isinstance(error, Mapping) else None,
+        status=status,
+        fallback=f"the node answered {status} without a Beacon error",
+    )
 
 
 def _seconds(value: float) -> str:

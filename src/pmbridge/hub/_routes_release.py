@@ -27,10 +27,9 @@ from pmbridge.hub._context import hub_of
 from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
 from pmbridge.hub._refusals import unanswered
 from pmbridge.hub._request_limits import check_sign_in
-from pmbridge.model import Granularity
+from pmbridge.model import DIMENSIONS, Granularity
 from pmbridge.policy import ANONYMOUS, crosses_border, demo_users
 from pmbridge.privacy import DisclosureControl
-from pmbridge.store import DIMENSIONS
 
 router = APIRouter()
 

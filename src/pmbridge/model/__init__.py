@@ -10,7 +10,9 @@ from pmbridge.model._enums import (
     Zygosity,
 )
 from pmbridge.model._query import (
+    DIMENSIONS,
     AgeFilter,
+    Dimension,
     DiseaseFilter,
     Filter,
     GeneFilter,
@@ -31,11 +33,13 @@ from pmbridge.model._terms import DISEASE_PREFIXES, TermId, is_disease_id, is_hp
 
 __all__ = [
     "DEFAULT_RELEASE_CAPS",
+    "DIMENSIONS",
     "DISEASE_PREFIXES",
     "AccessLevel",
     "AgeFilter",
     "Biosample",
     "Dataset",
+    "Dimension",
     "Disease",
     "DiseaseFilter",
     "Filter",

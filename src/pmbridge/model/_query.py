@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final, Literal
 
 from pmbridge.model._enums import Granularity
 
@@ -67,3 +68,9 @@ class IndividualQuery:
     filters: tuple[Filter, ...] = ()
     dataset_ids: tuple[str, ...] = ()
     granularity: Granularity = Granularity.COUNT
+
+
+Dimension = Literal["sex", "ageBand", "phenotypeCategory"]
+DIMENSIONS: Final = ("sex", "ageBand", "phenotypeCategory")
+"""What an aggregate query may break its counts down by: a node's store computes the cells, the
+hub and the API schema only name them."""

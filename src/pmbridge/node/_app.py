@@ -26,8 +26,8 @@ from pmbridge.node import (
 )
 from pmbridge.node._context import NodeContext
 from pmbridge.node._matching import warm_matcher
-from pmbridge.node._signed_exchange import SignedExchange
-from pmbridge.node._trust import NodeTrust
+from pmbridge.node._signed_exchange import SignedReplies, hub_signature_check
+from pmbridge.web import AuditedRequests, install_api_docs
 
 
 def create_node_app(context: NodeContext) -> FastAPI:
@@ -43,11 +43,15 @@ def create_node_app(context: NodeContext) -> FastAPI:
         version=__version__,
         description="GA4GH Beacon v2 node of a PM Bridge network.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_api_docs, not from a CDN
+        redoc_url=None,
     )
     app.state.node = context
     gate = AdmissionGate(limit=context.config.max_in_flight)
     app.state.gate = gate
-    install_error_handlers(app, beacon_id=f"org.pmbridge.node.{context.config.id}")
+    node_id = context.config.id
+    beacon_id = f"org.pmbridge.node.{node_id}"
+    install_error_handlers(app, beacon_id=beacon_id)
     install_head(app)  # innermost: the signature and the audit see the HEAD that was sent
     app.include_router(_routes_info.router)
     app.include_router(_routes_catalogue.router)
@@ -55,10 +59,17 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes_entries.router)
-    beacon_id = f"org.pmbridge.node.{context.config.id}"
+    install_api_docs(app)  # /docs, /redoc
     app.add_middleware(Admission, gate=gate, beacon_id=beacon_id)  # inside: a 503 is signed and audited
-    trust = NodeTrust(key=context.key, verifier=context.verifier, audit=context.audit)
-    app.add_middleware(SignedExchange, trust=trust, node_id=context.config.id)  # every reply signed
+    app.add_middleware(  # requests under /api: the hub's signature checked, one audit entry each
+        AuditedRequests,
+        audit_log=lambda: context.audit,
+        role="node",
+        name=node_id,
+        beacon_id=beacon_id,
+        check=hub_signature_check(context.verifier, node_id=node_id),
+    )
+    app.add_middleware(SignedReplies, key=context.key, node_id=node_id)  # every reply signed, refusals too
     install_cors(app, context.config.public_api.cors_origins)  # outermost: a preflight needs no signature
     install_security_headers(app, context.config.public_api)  # outside CORS: every reply, signed or not
     return app

@@ -1,4 +1,5 @@
-"""The web portal: server-rendered pages in English and Chinese, mounted on the hub at ``/``."""
+"""The web portal: server-rendered pages in English and Chinese, mounted at ``/`` of the hub's app
+by the composition root (``pmbridge.network_app``)."""
 
 from pmbridge.portal._counts import ShownCount, add_counts
 from pmbridge.portal._i18n import Lang

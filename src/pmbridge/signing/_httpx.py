@@ -14,13 +14,15 @@ from pmbridge.signing._base import Message
 from pmbridge.signing._keyring import KeyRing
 from pmbridge.signing._keys import SigningKey
 from pmbridge.signing._profile import DEFAULT_MAX_SKEW
-from pmbridge.signing._request import sign_request
+from pmbridge.signing._request import AUDIENCE_HEADER, sign_request
 from pmbridge.signing._response import verify_response
 from pmbridge.signing._verify import VerifiedSignature
 
 
 class SignedRequests(httpx.Auth):
-    """Sign every request with ``key``; pass per request (``auth=``) to set the node ``audience``."""
+    """Sign every request with ``key`` for the node ``audience``; without one, for the node named in
+    the request's own ``PMBridge-Audience`` header (the hub's client, whose fan-out sets it per
+    request), so no call made through the client can go unsigned."""
 
     requires_request_body = True
 
@@ -29,13 +31,14 @@ class SignedRequests(httpx.Auth):
         self.audience = audience
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        audience = self.audience if self.audience is not None else request.headers.get(AUDIENCE_HEADER)
         request.headers.update(
             sign_request(
                 method=request.method,
                 target=request.url.raw_path.decode("ascii"),
                 body=request.content,
                 key=self.key,
-                audience=self.audience,
+                audience=audience,
                 caller=request.headers,
             )
         )

@@ -1,11 +1,10 @@
 """A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
 
+from pmbridge.model import DIMENSIONS, Dimension  # the query model's; kept here for the store's users
 from pmbridge.store._answers import Counted
 from pmbridge.store._cohorts import (
     AGE_BANDS,
-    DIMENSIONS,
     SEX_CELLS,
-    Dimension,
     Members,
     age_band,
     counted_members_sql,

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Final, Literal
+from typing import Final
 
 import duckdb
 
+from pmbridge.model import Dimension
 from pmbridge.store._compile import CompiledQuery
 from pmbridge.store._entries import _rows_of, _source, individuals_where
 from pmbridge.store._query import EntryQuery, VariantQuery
-
-Dimension = Literal["sex", "ageBand", "phenotypeCategory"]
-DIMENSIONS: Final = ("sex", "ageBand", "phenotypeCategory")
 
 SEX_CELLS: Final = {"FEMALE": "female", "MALE": "male", "OTHER_SEX": "other", "UNKNOWN_SEX": "unknown"}
 """Phenopacket sex values and the aggregates API's cell names."""

@@ -12,7 +12,15 @@ import duckdb
 import pyarrow as pa
 
 from pmbridge.errors import StoreError
-from pmbridge.model import AccessLevel, Dataset, Granularity, IndividualQuery, Jurisdiction, PatientRecord
+from pmbridge.model import (
+    AccessLevel,
+    Dataset,
+    Dimension,
+    Granularity,
+    IndividualQuery,
+    Jurisdiction,
+    PatientRecord,
+)
 from pmbridge.store._answers import AnswerCache, Counted
 from pmbridge.store._closure import (
     PHENOTYPE_ANCESTORS,
@@ -21,7 +29,6 @@ from pmbridge.store._closure import (
     sort_phenotype_ancestors,
 )
 from pmbridge.store._cohorts import (
-    Dimension,
     Members,
     allele_sql,
     counted_members_sql,
