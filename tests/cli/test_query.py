@@ -3,6 +3,7 @@ the portal's marks (never a bare 0 for a held-back number), refusals with their 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from typer.testing import CliRunner
 import pmbridge.cli  # noqa: F401  (registers every command group)
 from pmbridge.cli._app import app
 from pmbridge.cli._query import build_query, describe, refusal_error, resolve_terms
-from pmbridge.errors import PolicyRefused, UnknownTerm
+from pmbridge.client import BeaconAnswer
+from pmbridge.errors import PolicyRefused, QueryError, UnknownTerm, UpstreamError, error_from_wire
 from tests.portal.network import ARACHNODACTYLY, SEIZURE
 
 runner = CliRunner()
@@ -25,15 +27,21 @@ def query(*args: str) -> Any:
 
 
 def answering(monkeypatch: pytest.MonkeyPatch, doc: object, *, status: int = 200) -> list[Any]:
-    """Make the command's request get ``doc``; returns the bodies it sent."""
+    """Make the command's request (through HubClient's transport) get ``doc``; returns the bodies
+    it sent, and keeps each request's headers in ``HEADERS``."""
     sent: list[Any] = []
+    HEADERS.clear()
 
-    def post(url: str, *, json: Any, timeout: float) -> httpx.Response:
-        sent.append(json)
-        return httpx.Response(status, json=doc, request=httpx.Request("POST", url))
+    def handle(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        HEADERS.append(request.headers)
+        return httpx.Response(status, json=doc, request=request)
 
-    monkeypatch.setattr(httpx, "post", post)
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle)
     return sent
+
+
+HEADERS: list[httpx.Headers] = []
 
 
 def test_ids_and_labels_in_english_and_chinese_resolve_to_current_ids() -> None:
@@ -82,6 +90,11 @@ async def test_counts_print_the_portals_marks_and_refusals_their_fix(
     assert "warning" not in out  # the hub understood the whole request, every result set included
 
 
+def shown(doc: dict[str, Any]) -> list[Any]:
+    """What the command prints for the hub's reply ``doc``."""
+    return describe(BeaconAnswer.model_validate(doc))
+
+
 def rs(node: str, count: dict[str, object]) -> dict[str, object]:
     return {"id": f"{node}-rd", "resultsCount": 0, "info": {"node": node, "count": count}}
 
@@ -90,26 +103,50 @@ def test_a_total_of_held_back_parts_is_a_bound_and_a_partial_total_says_so() -> 
     fewer = {"value": None, "how": "suppressed", "threshold": 11, "rule": "min_count", "reason": ""}
     noised = {"value": 120, "how": "noised", "threshold": 11, "epsilon": 1.0, "rule": None, "reason": ""}
     meta = {"meta": {"returnedGranularity": "count"}, "responseSummary": {"numTotalResults": 0}}
-    both = describe({**meta, "response": {"resultSets": [rs("eu-rome", fewer), rs("eu-berlin", fewer)]}})
+    both = shown({**meta, "response": {"resultSets": [rs("eu-rome", fewer), rs("eu-berlin", fewer)]}})
     assert "total: <21  (granularity: count)" in both  # two counts each below 11
-    partial = describe({**meta, "response": {"resultSets": [rs("eu-rome", noised), rs("eu-berlin", fewer)]}})
+    partial = shown({**meta, "response": {"resultSets": [rs("eu-rome", noised), rs("eu-berlin", fewer)]}})
     assert "total: ≥120 (+ <11)  (granularity: count)" in partial
     info = {"missingNodes": ["cn-shanghai"], "nodes": [{"node": "cn-shanghai", "status": "timeout"}]}
-    late = describe({**meta, "response": {"resultSets": [rs("eu-rome", noised)]}, "info": info})
+    late = shown({**meta, "response": {"resultSets": [rs("eu-rome", noised)]}, "info": info})
     assert "total: ≈120, without cn-shanghai (below)  (granularity: count)" in late
     assert any("node cn-shanghai did not answer (timed out)" in str(line) for line in late)
 
 
 def test_a_refusal_everywhere_exits_with_the_rule_and_what_to_change(monkeypatch: pytest.MonkeyPatch) -> None:
-    said = (
-        "refused by rule X4: every node refused (cn-shanghai: refused by rule X4: genetic-derived output …)"
+    refused = PolicyRefused(
+        "X4", "every node refused (cn-shanghai: refused by rule X4: genetic-derived output …)"
     )
-    answering(monkeypatch, {"error": {"errorCode": 403, "errorMessage": said}}, status=403)
+    answering(monkeypatch, {"error": refused.to_wire()}, status=403)
     result = query("--gene", "FBN1")
     assert result.exit_code == 1
     error = result.exception
-    assert isinstance(error, PolicyRefused) and error.rule == "X4"
-    assert "Remove the gene filter to include cn-shanghai" in error.message and error.hint == said
+    assert isinstance(error, PolicyRefused) and error.rule == "X4"  # read from the code, not the prose
+    assert "Remove the gene filter to include cn-shanghai" in error.message
+    assert error.hint.startswith(refused.message)
+
+
+def test_the_passport_and_purpose_travel_with_the_query(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    doc = {"meta": {"returnedGranularity": "count"}, "response": {"resultSets": []}}
+    answering(monkeypatch, doc)
+    assert query("--passport", "eyJ.a.b", "--purpose", "public_health").exit_code == 0
+    assert HEADERS[0]["authorization"] == "Bearer eyJ.a.b"
+    assert HEADERS[0]["pmbridge-purpose"] == "public_health"
+    saved = tmp_path / "passport.jwt"
+    saved.write_text("eyJ.from.file\n")
+    assert query("--passport", f"@{saved}").exit_code == 0
+    assert HEADERS[-1]["authorization"] == "Bearer eyJ.from.file" and "pmbridge-purpose" not in HEADERS[-1]
+    missing = query("--passport", f"@{tmp_path / 'nope'}")
+    assert missing.exit_code == 1 and "cannot read the passport file" in str(missing.exception)
+
+
+def test_a_reply_of_another_shape_is_an_upstream_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    answering(monkeypatch, {"meta": {"returnedGranularity": "lots"}})
+    result = query()
+    assert result.exit_code == 1 and isinstance(result.exception, UpstreamError)
+    assert "meta.returnedGranularity" in result.exception.message
 
 
 def boolean(body: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +195,7 @@ def test_each_node_outcome_is_named_as_itself() -> None:
         {"node": "e", "status": "error", "detail": "boom"},
     ]
     doc = {"meta": {"returnedGranularity": "boolean"}, "responseSummary": {"exists": False}}
-    lines = [line for line in describe({**doc, "info": {"nodes": nodes}}) if isinstance(line, str)]
+    lines = [line for line in shown({**doc, "info": {"nodes": nodes}}) if isinstance(line, str)]
     assert lines[1:] == [
         "[yellow]node b refused: forbidden by the proxy[/]",
         "[yellow]node c refused (budget): Your yearly privacy budget for c is spent: repeat earlier "
@@ -170,9 +207,16 @@ def test_each_node_outcome_is_named_as_itself() -> None:
 
 
 def test_a_network_that_gave_no_answer_is_not_blamed_on_the_request() -> None:
-    doc = {
-        "error": {"errorCode": 502, "errorMessage": "no node answered, so there is no answer (eu: timeout)"}
-    }
-    error = refusal_error(doc, status=502, url="http://hub")
+    said = {"errorCode": 502, "errorMessage": "no node answered, so there is no answer (eu: timeout)"}
+    error = refusal_error(error_from_wire(said, status=502, fallback=""))
+    assert isinstance(error, UpstreamError)
     assert "no node answered" in error.message and "try again later" in error.hint
-    assert "fix the request" in refusal_error(doc, status=400, url="http://hub").hint
+    bad = refusal_error(error_from_wire({**said, "errorCode": 400}, status=400, fallback=""))
+    assert isinstance(bad, QueryError) and "fix the request" in bad.hint
+
+
+def test_json_prints_the_hubs_reply_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = {"meta": {"returnedGranularity": "count", "beaconId": "hub"}, "extra": {"kept": True}}
+    answering(monkeypatch, doc)
+    result = query("--json")
+    assert result.exit_code == 0 and json.loads(result.output) == doc

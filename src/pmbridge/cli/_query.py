@@ -12,22 +12,24 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pmbridge.cli._app import app
+from pmbridge.client import BeaconAnswer, DatasetAnswer, HubClient, NodeOutcome, beacon_body, criteria_filters
 from pmbridge.errors import (
+    ConfigError,
     DisclosureRefused,
     PassportRejected,
     PMBridgeError,
     PolicyRefused,
+    QueryError,
     ReferenceDataMissing,
     SignatureRejected,
     UnknownTerm,
@@ -46,7 +48,8 @@ _HPO_ID = re.compile(r"HP:\d{7}", re.IGNORECASE)
 def build_query(
     terms: list[str], *, gene: str | None, sex: str | None, min_age: float | None, max_age: float | None
 ) -> dict[str, object]:
-    """A Beacon v2 count request body for the given criteria (``terms`` already resolved to ids).
+    """A Beacon v2 count request body for the given criteria (``terms`` already resolved to ids),
+    as :class:`~pmbridge.client.HubClient` sends it.
 
     Every dataset's result set is asked for, misses included, so a "no" and a held-back count
     are printed rather than left out.
@@ -55,19 +58,8 @@ def build_query(
     >>> [f["id"] for f in body["query"]["filters"]], body["query"]["includeResultsetResponses"]
     (['HP:0001250', 'geneId', 'age'], 'ALL')
     """
-    filters: list[dict[str, str]] = [{"id": t} for t in terms]
-    if gene:
-        filters.append({"id": "geneId", "operator": "=", "value": gene})
-    if sex:
-        filters.append({"id": "sex", "operator": "=", "value": sex})
-    if min_age is not None:
-        filters.append({"id": "age", "operator": ">=", "value": f"{min_age:g}"})
-    if max_age is not None:
-        filters.append({"id": "age", "operator": "<=", "value": f"{max_age:g}"})
-    return {
-        "meta": {"apiVersion": "v2.0.1"},
-        "query": {"filters": filters, "requestedGranularity": "count", "includeResultsetResponses": "ALL"},
-    }
+    found = criteria_filters(terms, gene=gene, sex=sex, min_age=min_age, max_age=max_age)
+    return beacon_body(found, granularity="count")
 
 
 def resolve_terms(texts: Sequence[str], *, data_dir: Path | None = None) -> list[str]:
@@ -151,6 +143,18 @@ def query_command(
     sex: Annotated[str | None, typer.Option(help="female, male, other or unknown.")] = None,
     min_age: Annotated[float | None, typer.Option(help="Minimum age in years.")] = None,
     max_age: Annotated[float | None, typer.Option(help="Maximum age in years.")] = None,
+    passport: Annotated[
+        str | None,
+        typer.Option(
+            "--passport",
+            help="A GA4GH passport (JWT) to ask with, or @FILE to read it from a file; default: anonymous.",
+            envvar="PMBRIDGE_PASSPORT",
+        ),
+    ] = None,
+    purpose: Annotated[
+        str | None,
+        typer.Option(help="Purpose of use: research (the hub's default), public_health, statistics, …"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw Beacon response.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the answer.")] = 30.0,
     data_dir: Annotated[
@@ -162,76 +166,96 @@ def query_command(
 ) -> None:
     """Count matching individuals across the network: per node, per dataset, and in total."""
     resolved = resolve_terms(terms or [], data_dir=data_dir)
-    body = build_query(resolved, gene=gene, sex=sex, min_age=min_age, max_age=max_age)
+    token = read_passport(passport)
     try:
-        reply = httpx.post(f"{url.rstrip('/')}/api/individuals", json=body, timeout=timeout)
-    except httpx.HTTPError as exc:
-        raise UpstreamError(
-            f"cannot reach {url}: {exc}", hint="is the hub running? try `pmbridge demo`"
+        with HubClient(url, passport=token, purpose=purpose, timeout=timeout) as hub:
+            if as_json:
+                body = build_query(resolved, gene=gene, sex=sex, min_age=min_age, max_age=max_age)
+                console.print_json(json.dumps(hub.request("POST", "/api/individuals", json=body)))
+                return
+            answer = hub.count(resolved, gene=gene, sex=sex, min_age=min_age, max_age=max_age)
+    except PMBridgeError as exc:
+        raise refusal_error(exc) from None
+    for line in describe(answer):
+        console.print(line, highlight=False)
+
+
+def read_passport(given: str | None) -> str | None:
+    """The passport ``--passport`` names: the token itself, or ``@FILE`` for a file holding it.
+
+    >>> read_passport("eyJhbGciOi.x.y"), read_passport(None)
+    ('eyJhbGciOi.x.y', None)
+    """
+    if not given or not given.startswith("@"):
+        return given.strip() if given else None
+    path = Path(given[1:]).expanduser()
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the passport file {path}: {exc.strerror}",
+            hint="give the token itself, or @FILE naming a file that holds it "
+            "(the demo writes none: sign in with HubClient.sign_in or the portal)",
         ) from None
-    try:
-        doc = reply.json()
-    except ValueError:
-        raise UpstreamError(f"{url} answered {reply.status_code} without JSON: {reply.text[:200]}") from None
-    if as_json:
-        console.print_json(json.dumps(doc))
-    if reply.status_code >= 400:
-        raise refusal_error(doc, status=reply.status_code, url=url)
-    if not as_json:
-        for line in describe(doc):
-            console.print(line, highlight=False)
 
 
-def refusal_error(doc: object, *, status: int, url: str) -> PMBridgeError:
-    """The error for a reply with an error status: a refusal as the portal words it, with its fix."""
-    from pmbridge.portal import refusal_in
-
-    error = doc.get("error") if isinstance(doc, Mapping) else None
-    message = str(error.get("errorMessage", "")) if isinstance(error, Mapping) else str(doc)[:200]
-    refusal = refusal_in(message) if status in (401, 403) else None
-    if refusal is None:
+def refusal_error(error: PMBridgeError) -> PMBridgeError:
+    """``error`` as the CLI says it: a refusal in the portal's words with what to change (the hub's
+    words as the hint); any other error with a hint saying whether to fix the request or retry."""
+    rule = error.refusal_rule
+    if rule is None:
+        if error.hint:
+            return error
         hint = (
             "fix the request as the message says"
-            if status < 500
+            if error.status < 500
             else "the network could not answer now: the message names each node's state; try again later"
         )
-        return UpstreamError(f"{url} answered {status}: {message}", hint=hint)
-    named = re.search(r"[(;]\s*([\w.-]+): (?:refused|passport)", message)
-    sentence = refusal.english(node=named.group(1) if named else "")
-    if refusal.rule.startswith("X"):
-        return PolicyRefused(refusal.rule, sentence, hint=message)
-    if refusal.rule.startswith("passport:"):
-        return PassportRejected(refusal.rule.partition(":")[2], sentence, hint=message)
-    if refusal.rule.startswith("signature:"):
-        return SignatureRejected(refusal.rule.partition(":")[2], sentence, hint=message)
-    return DisclosureRefused(refusal.rule, sentence, hint=message)
+        return type(error)(error.message, hint=hint) if type(error) in (QueryError, UpstreamError) else error
+    from pmbridge.portal import refusal_of_rule
+
+    # the rule is the error's field; only the node's name, for the sentence, is read from the words
+    named = re.search(r"[(;]\s*([\w.-]+): (?:refused|passport)", error.message)
+    sentence = refusal_of_rule(rule, detail=error.message).english(node=named.group(1) if named else "")
+    said = f"{error.message} ({error.hint})" if error.hint else error.message
+    if isinstance(error, PolicyRefused):
+        return PolicyRefused(rule, sentence, hint=said)
+    if isinstance(error, PassportRejected):
+        return PassportRejected(rule.partition(":")[2], sentence, hint=said)
+    if isinstance(error, SignatureRejected):
+        return SignatureRejected(rule.partition(":")[2], sentence, hint=said)
+    if isinstance(error, DisclosureRefused):
+        return DisclosureRefused(rule, sentence, hint=said)
+    return error
 
 
-def describe(doc: Mapping[str, Any]) -> list[Table | str]:
+def describe(answer: BeaconAnswer) -> list[Table | str]:
     """The lines ``pmbridge query`` prints: a row per node and dataset (its count, or at boolean
     granularity its yes/no), the total, and every node whose answer is not in it, each with why
     (refusals in the portal's words, with what to change)."""
-    meta, summary, info = (_mapping(doc.get(part)) for part in ("meta", "responseSummary", "info"))
-    granularity = meta.get("returnedGranularity")
     lines: list[Table | str]
-    if granularity == "boolean":
-        # A beaconBooleanResponse has no ``response``: each dataset's yes/no is in info.resultSets.
-        sets = info.get("resultSets", _mapping(doc.get("response")).get("resultSets"))
-        exists = summary.get("exists")
+    if answer.granularity == "boolean":
+        exists = answer.exists
         said = "yes" if exists is True else "no" if exists is False else "not said"
-        lines = [_yes_no_table(sets), f"exists: {said}  (granularity: boolean: no node's number is shown)"]
+        lines = [
+            _yes_no_table(answer.datasets),
+            f"exists: {said}  (granularity: boolean: no node's number is shown)",
+        ]
     else:
-        table, total = _count_table(_mapping(doc.get("response")).get("resultSets"))
-        missing = [str(node) for node in _list(info.get("missingNodes"))]
+        table, total = _count_table(answer.datasets)
+        missing = answer.missing_nodes
         without = f", without {', '.join(missing)} (below)" if missing else ""
-        lines = [table, f"total: {escape(total.plain())}{escape(without)}  (granularity: {granularity})"]
-    lines += _node_lines(info.get("nodes"))
-    for warning in _list(info.get("warnings")):
-        lines.append(f"[yellow]warning: {escape(str(warning))}[/]")
+        lines = [
+            table,
+            f"total: {escape(total.plain())}{escape(without)}  (granularity: {answer.granularity})",
+        ]
+    lines += _node_lines(answer.nodes)
+    for warning in answer.warnings:
+        lines.append(f"[yellow]warning: {escape(warning)}[/]")
     return lines
 
 
-def _count_table(sets: object) -> tuple[Table, ShownCount]:
+def _count_table(sets: Sequence[DatasetAnswer]) -> tuple[Table, ShownCount]:
     """Each result set's released count with how it was made, and their total."""
     from pmbridge.portal import ShownCount, add_counts
 
@@ -239,39 +263,41 @@ def _count_table(sets: object) -> tuple[Table, ShownCount]:
     for column in ("node", "dataset", "count", "how"):
         table.add_column(column, overflow="fold")
     counts: list[ShownCount] = []
-    for item in (i for i in _list(sets) if isinstance(i, Mapping)):
-        node, dataset = str(_mapping(item.get("info")).get("node", "")), str(item.get("id"))
-        shown = ShownCount.from_wire(_mapping(item.get("info")).get("count"))
-        if shown.how == "unknown":  # no account of how it was made (not a PM Bridge node)
-            given = item.get("resultsCount")
-            table.add_row(node, dataset, escape(str(given)), "no account of how it was released")
+    for item in sets:
+        count = item.count
+        if count is None:  # no account of how it was made (not a PM Bridge node)
+            table.add_row(
+                item.node, item.id, escape(str(item.results_count)), "no account of how it was released"
+            )
             continue
+        shown = ShownCount.from_wire(count.model_dump(by_alias=True))
         counts.append(shown)
-        table.add_row(node, dataset, escape(shown.plain()), escape(_how(shown, node=node, dataset=dataset)))
+        table.add_row(
+            item.node, item.id, escape(shown.plain()), escape(_how(shown, node=item.node, dataset=item.id))
+        )
     return table, add_counts(counts) if counts else ShownCount(0, "exact")
 
 
-def _yes_no_table(sets: object) -> Table:
+def _yes_no_table(sets: Sequence[DatasetAnswer]) -> Table:
     """Each result set's yes/no: whether the dataset has matching individuals, and no number."""
     table = Table(title="Matching individuals exist")
     for column in ("node", "dataset", "exists"):
         table.add_column(column, overflow="fold")
-    for item in (i for i in _list(sets) if isinstance(i, Mapping)):
-        exists = item.get("exists")
-        said = "yes" if exists is True else "no" if exists is False else "not said"
-        table.add_row(str(_mapping(item.get("info")).get("node", "")), str(item.get("id")), said)
+    for item in sets:
+        said = "yes" if item.exists is True else "no" if item.exists is False else "not said"
+        table.add_row(item.node, item.id, said)
     return table
 
 
-def _node_lines(nodes: object) -> list[str]:
+def _node_lines(nodes: Sequence[NodeOutcome]) -> list[str]:
     """A line for each node whose answer is not in the reply: a refusal with its rule and fix
     (never "did not answer": it answered), any other with its own status and words."""
     from pmbridge.portal import node_state
 
     lines = []
-    for entry in (e for e in _list(nodes) if isinstance(e, Mapping) and e.get("status") != "ok"):
-        node, detail = str(entry.get("node", "")), str(entry.get("detail") or "")
-        state, refusal = node_state(str(entry.get("status", "")), detail, rule=entry.get("rule"))
+    for entry in (e for e in nodes if not e.answered):
+        node, detail = entry.node, entry.detail or ""
+        state, refusal = node_state(entry.status, detail, rule=entry.rule)
         if refusal is not None and refusal.rule == "refused":  # no rule named: its own words say why
             lines.append(f"[yellow]node {escape(node)} refused: {escape(detail or 'no reason given')}[/]")
         elif refusal is not None:
@@ -281,14 +307,6 @@ def _node_lines(nodes: object) -> list[str]:
             said = f": {escape(detail)}" if detail else ""
             lines.append(f"[yellow]node {escape(node)} did not answer ({_STATES.get(state, state)}){said}[/]")
     return lines
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
 
 
 _STATES = {"down": "down", "timeout": "timed out", "slow": "too slow", "failed": "failed"}

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import httpx
 from fastapi import Request
+from pydantic import ValidationError
 
-from pmbridge.portal._refusals import Refusal, refusal_in, refusal_of_rule
-from pmbridge.portal._sources import aggregates_body, hub_api
-
-COST_PATH = "/api/aggregates/cost"
+from pmbridge.client import CostEstimate as PriceList
+from pmbridge.client import DatasetPrice, PriceRefusal
+from pmbridge.errors import PMBridgeError
+from pmbridge.portal._refusals import Refusal, refusal_in, refusal_of, refusal_of_rule
+from pmbridge.portal._sources import hub_api
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,60 +73,55 @@ def read_cost(doc: Mapping[str, object]) -> CostEstimate:
     >>> read_cost({"datasets": [line], "missingNodes": ["eu-down"]}).epsilon
     3.0
     """
-    found = []
-    for item in _list(doc.get("datasets")):
-        line = item if isinstance(item, Mapping) else {}
-        epsilon = _number(line.get("epsilon"))
-        if epsilon is None or not line.get("dataset"):
-            continue
-        found.append(
-            DatasetCost(
-                node=str(line.get("node", "")),
-                dataset=str(line.get("dataset")),
-                epsilon=epsilon,
-                remaining=_number(line.get("remaining")),
-                budget=_number(line.get("budget")),
-                tier=str(line.get("tier") or ""),
-                refusal=_refusal(line.get("refusal")),
-            )
+    lines = doc.get("datasets")
+    prices = [price for item in (lines if isinstance(lines, list) else []) if (price := _price(item))]
+    missing = doc.get("missingNodes")
+    return from_estimate(
+        PriceList(
+            datasets=prices, missing_nodes=[str(m) for m in missing] if isinstance(missing, list) else []
         )
-    return CostEstimate(tuple(found), missing=tuple(str(m) for m in _list(doc.get("missingNodes"))))
+    )
+
+
+def from_estimate(estimate: PriceList) -> CostEstimate:
+    """The portal's estimate from the client's typed one (lines without a dataset are left out)."""
+    found = tuple(
+        DatasetCost(
+            node=line.node,
+            dataset=line.dataset,
+            epsilon=line.epsilon,
+            remaining=line.remaining,
+            budget=line.budget,
+            tier=line.tier or "",
+            refusal=_refusal(line.refusal),
+        )
+        for line in estimate.datasets
+        if line.dataset
+    )
+    return CostEstimate(found, missing=tuple(estimate.missing_nodes))
 
 
 async def estimate_cost(
     request: Request, filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str]
 ) -> CostEstimate | None:
     """The hub's estimate for the question, or None when it gives none (no endpoint, an error)."""
-    body = aggregates_body(filters, breakdowns=breakdowns)
     try:
         async with hub_api(request) as client:
-            reply = await client.post(COST_PATH, json=body)
-        doc = reply.json()
-    except (ValueError, httpx.HTTPError):
-        return None
-    if not isinstance(doc, Mapping):
-        return None
-    if reply.status_code == 403:
-        error = doc.get("error")
-        message = str(error.get("errorMessage", "")) if isinstance(error, Mapping) else ""
-        refusal = refusal_in(message)
+            return from_estimate(await client.cost(filters=filters, breakdowns=breakdowns))
+    except PMBridgeError as exc:  # a refusal of the whole question is shown; anything else is no advice
+        refusal = refusal_of(exc) if exc.status == 403 else None
         return CostEstimate((), refusal=refusal) if refusal is not None else None
-    if reply.status_code >= 400:
+
+
+def _price(item: object) -> DatasetPrice | None:
+    try:
+        return DatasetPrice.model_validate(item)
+    except ValidationError:
         return None
-    return read_cost(doc)
 
 
-def _refusal(value: object) -> Refusal | None:
-    if not isinstance(value, Mapping):
+def _refusal(said: PriceRefusal | None) -> Refusal | None:
+    if said is None:
         return None
-    rule = value.get("rule")
-    said = " ".join(str(value.get(k) or "") for k in ("message", "hint")).strip()
-    return refusal_of_rule(str(rule), detail=said) if rule else refusal_in(said)
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
+    words = " ".join(part for part in (said.message, said.hint) if part)
+    return refusal_of_rule(said.rule, detail=words) if said.rule else refusal_in(words)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import Request
 
+from pmbridge.errors import PMBridgeError
 from pmbridge.portal._sources import hub_api
 
 
@@ -33,21 +34,13 @@ async def ask(
     params: Sequence[tuple[str, str]] = (),
     body: object = None,
 ) -> HubAnswer:
-    """The hub's answer to ``method path?params`` (``body`` as JSON)."""
-    url = f"{path}?{urlencode(params)}" if params else path
-    async with hub_api(request) as client:
-        reply = await client.request(method, url, json=body)
+    """The hub's answer to ``method path?params`` (``body`` as JSON); an error as its status (the
+    one its code maps to) and its message."""
     try:
-        doc = reply.json()
-    except ValueError:
-        doc = None
-    if not isinstance(doc, Mapping):
-        return HubAnswer(reply.status_code, problem=f"the hub answered {path} with HTTP {reply.status_code}")
-    if reply.status_code >= 400:
-        error = doc.get("error")
-        message = error.get("errorMessage") if isinstance(error, Mapping) else None
-        return HubAnswer(reply.status_code, problem=str(message or f"HTTP {reply.status_code}"))
-    return HubAnswer(reply.status_code, doc)
+        async with hub_api(request) as client:
+            return HubAnswer(200, await client.request(method, path, json=body, params=params))
+    except PMBridgeError as exc:
+        return HubAnswer(exc.status, problem=exc.message)
 
 
 def entry_path(kind: str, entity_id: str) -> str:

@@ -12,10 +12,10 @@ import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from pmbridge.errors import PMBridgeError, RateLimited
 from pmbridge.hub import hub_of
 from pmbridge.portal._budget import budget_rows
 from pmbridge.portal._catalogue import ACCESS_WORDS
@@ -79,21 +79,19 @@ async def sign_in(request: Request) -> Response:
     portal = portal_of(request)
     if not posted_from_here(request, form, tokens=portal.forms, api=hub_of(request).config.public_api):
         return await _page(request, refusal=STALE_FORM, status=403)
-    async with hub_api(request) as client:  # the hub limits sign-ins (429 with Retry-After)
-        answer = await client.post("/api/auth/token", json={"user": str(form.get("user", ""))})
-    reply = _json_object(answer)
-    if answer.status_code >= 400:
-        page = await _page(
-            request, refusal=NOT_SIGNED_IN, detail=_error_message(reply), status=answer.status_code
-        )
-        if "retry-after" in answer.headers:
-            page.headers["Retry-After"] = answer.headers["retry-after"]
+    try:
+        async with hub_api(request) as client:  # the hub limits sign-ins (429 with Retry-After)
+            signed = await client.sign_in(str(form.get("user", "")))
+    except PMBridgeError as exc:
+        page = await _page(request, refusal=NOT_SIGNED_IN, detail=exc.message, status=exc.status)
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(exc.retry_after)
         return page
     sessions = portal.sessions
     sessions.close(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/account", status_code=303)
-    passport, expires = reply.get("passport"), reply.get("expiresAt")
-    if not isinstance(passport, str) or not isinstance(expires, str):
+    passport, expires = signed.passport, signed.expires_at
+    if passport is None or expires is None:  # the anonymous visitor: signed out
         response.delete_cookie(SESSION_COOKIE)
         return response
     until = datetime.fromisoformat(expires.replace("Z", "+00:00"))
@@ -119,18 +117,3 @@ async def sign_out(request: Request) -> Response:
     response = RedirectResponse("/account", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-def _json_object(reply: httpx.Response) -> Mapping[str, object]:
-    try:
-        doc = reply.json()
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, Mapping) else {}
-
-
-def _error_message(doc: Mapping[str, object]) -> str:
-    """The hub's ``errorMessage`` (the Beacon error shape), in the hub's words."""
-    error = doc.get("error")
-    message = error.get("errorMessage") if isinstance(error, Mapping) else None
-    return str(message or "the hub refused the sign-in")

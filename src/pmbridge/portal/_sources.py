@@ -14,7 +14,8 @@ from typing import Final
 import httpx
 from fastapi import Request
 
-from pmbridge.errors import PMBridgeError, QueryError, UpstreamError
+from pmbridge.client import AsyncHubClient, aggregates_body
+from pmbridge.errors import PMBridgeError
 from pmbridge.hub import NodeStatus, client_address, hub_of
 from pmbridge.portal._cohort import CohortCounts, from_aggregates
 from pmbridge.portal._session import passport_of
@@ -23,38 +24,27 @@ BREAKDOWNS: Final = ("sex", "ageBand", "phenotypeCategory")
 
 
 @asynccontextmanager
-async def hub_api(request: Request) -> AsyncIterator[httpx.AsyncClient]:
+async def hub_api(request: Request) -> AsyncIterator[AsyncHubClient]:
     """A client of this hub's API, in-process, carrying the researcher's passport when signed in."""
-    headers = {"accept": "application/json"}
-    passport = passport_of(request)
-    if passport:
-        headers["authorization"] = f"Bearer {passport}"
     # as the browser's address, so the hub's per-address limits (sign-in) count the browser, not us
     browser = (client_address(request.scope, hub_of(request).config.public_api), 0)
     transport = httpx.ASGITransport(app=request.app, client=browser)
     timeout = hub_of(request).config.deadline_seconds + 5
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://hub.internal", headers=headers, timeout=timeout
+    async with AsyncHubClient(
+        HUB_URL, passport=passport_of(request) or None, timeout=timeout, transport=transport
     ) as client:
         yield client
 
 
+HUB_URL: Final = "http://hub.internal"
+"""The base URL of in-process calls: never resolved, the transport is the hub's app itself."""
+
+
 async def call(request: Request, method: str, path: str, body: object = None) -> Mapping[str, object]:
-    """The JSON object the hub answers; its error (Beacon error shape) raised as a PM Bridge error."""
+    """The JSON object the hub answers; its error (Beacon error shape) raised as the PM Bridge
+    error its code names (:func:`pmbridge.errors.error_from_wire`)."""
     async with hub_api(request) as client:
-        reply = await client.request(method, path, json=body)
-    try:
-        doc = reply.json()
-    except ValueError:
-        doc = None
-    if reply.status_code >= 400 or not isinstance(doc, Mapping):
-        error = doc.get("error") if isinstance(doc, Mapping) else None
-        message = error.get("errorMessage") if isinstance(error, Mapping) else None
-        text = str(message or f"the hub answered {path} with HTTP {reply.status_code}")
-        if 400 <= reply.status_code < 500:
-            raise QueryError(text)
-        raise UpstreamError(text, hint="see the hub's log")
-    return doc
+        return await client.request(method, path, json=body)
 
 
 async def call_or_problem(
@@ -72,21 +62,6 @@ async def node_health(request: Request) -> list[Mapping[str, object]]:
     ``GET /api/nodes`` has it."""
     listed = (await call(request, "GET", "/api/nodes")).get("nodes")
     return [n for n in listed if isinstance(n, Mapping)] if isinstance(listed, list) else []
-
-
-def aggregates_body(
-    filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str] = ()
-) -> dict[str, object]:
-    """The body of ``POST /api/aggregates`` (and of its cost estimate): without breakdowns, none
-    is asked for, so none is counted or charged.
-
-    >>> aggregates_body([{"id": "HP:0001250"}])
-    {'query': {'filters': [{'id': 'HP:0001250'}]}}
-    """
-    body: dict[str, object] = {"query": {"filters": [dict(f) for f in filters]}}
-    if breakdowns:
-        body["breakdowns"] = list(breakdowns)
-    return body
 
 
 async def cohort_counts(

@@ -1,0 +1,58 @@
+"""A Python client for a PM Bridge hub (or a node that answers unsigned requests): sign in, ask Beacon
+queries, aggregates, matches, rankings and the knowledge base, and get typed answers whose
+released numbers keep their marks, as Arrow or pandas tables. See docs/client.md.
+"""
+
+from pmbridge.client._aggregates import (
+    Aggregates,
+    Breakdown,
+    CostEstimate,
+    DatasetAggregates,
+    DatasetPrice,
+    NodeState,
+    PriceRefusal,
+)
+from pmbridge.client._async import AsyncHubClient
+from pmbridge.client._beacon import BeaconAnswer, DatasetAnswer, NodeOutcome
+from pmbridge.client._core import PURPOSE_HEADER, Call
+from pmbridge.client._knowledge import KnowledgeHit, KnowledgeSearch
+from pmbridge.client._marks import ReleasedNumber, ReleasedSum
+from pmbridge.client._matching import Band, BandCounts, Match, Matches, RankedDisease, Ranking
+from pmbridge.client._network import NodeHealth, NodeList, SignIn
+from pmbridge.client._requests import aggregates_body, beacon_body, criteria_filters, patient_body
+from pmbridge.client._sync import BREAKDOWNS, HubClient
+
+__all__ = [
+    "BREAKDOWNS",
+    "PURPOSE_HEADER",
+    "Aggregates",
+    "AsyncHubClient",
+    "Band",
+    "BandCounts",
+    "BeaconAnswer",
+    "Breakdown",
+    "Call",
+    "CostEstimate",
+    "DatasetAggregates",
+    "DatasetAnswer",
+    "DatasetPrice",
+    "HubClient",
+    "KnowledgeHit",
+    "KnowledgeSearch",
+    "Match",
+    "Matches",
+    "NodeHealth",
+    "NodeList",
+    "NodeOutcome",
+    "NodeState",
+    "PriceRefusal",
+    "RankedDisease",
+    "Ranking",
+    "ReleasedNumber",
+    "ReleasedSum",
+    "SignIn",
+    "aggregates_body",
+    "beacon_body",
+    "criteria_filters",
+    "patient_body",
+]

@@ -1,0 +1,207 @@
+"""``AsyncHubClient``: the hub's API for asyncio code, such as the portal, which passes the hub's
+app as an in-process ``httpx.ASGITransport``.
+
+The same methods as :class:`~pmbridge.client.HubClient`, each built and decoded by the shared
+core (``_calls``); only the sending awaits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+
+from pmbridge.client import _calls
+from pmbridge.client._aggregates import Aggregates, CostEstimate
+from pmbridge.client._beacon import BeaconAnswer
+from pmbridge.client._core import DEFAULT_TIMEOUT, Call, auth_headers, read_reply, unreachable
+from pmbridge.client._knowledge import KnowledgeSearch
+from pmbridge.client._matching import Matches, Ranking
+from pmbridge.client._network import NodeList, SignIn
+from pmbridge.client._requests import criteria_filters
+from pmbridge.client._sync import BREAKDOWNS
+
+__all__ = ["AsyncHubClient"]
+
+T = TypeVar("T")
+
+
+class AsyncHubClient:
+    """As :class:`~pmbridge.client.HubClient`: a PM Bridge hub at ``url``, asked as the researcher whose
+    GA4GH ``passport`` it carries (None: anonymous, the public tier) for ``purpose`` (the
+    ``PMBridge-Purpose`` header; None: the hub's default, ``research``).
+
+    Errors the hub answers with are raised as PM Bridge errors (``PolicyRefused``,
+    ``PassportRejected``, ``DisclosureRefused``, …); a hub that cannot be reached, or answers in
+    another shape, as ``UpstreamError``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        passport: str | None = None,
+        purpose: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """``transport``: e.g. ``httpx.ASGITransport(app=hub_app, client=(address, 0))`` to call an
+        app in-process, as a client at ``address``."""
+        self.url = url.rstrip("/")
+        self.passport = passport
+        self.purpose = purpose
+        self._http = httpx.AsyncClient(base_url=self.url, timeout=timeout, transport=transport)
+
+    async def __aenter__(self) -> AsyncHubClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send(self, call: Call[T]) -> T:
+        """Send one call and decode its answer (the other methods are made of this)."""
+        where = f"{self.url}{call.path}"
+        headers = auth_headers(passport=self.passport, purpose=self.purpose)
+        try:
+            reply = await self._http.request(
+                call.method, call.path, json=call.body, params=list(call.params), headers=headers
+            )
+        except httpx.HTTPError as exc:
+            raise unreachable(where, exc) from None
+        return read_reply(call, status=reply.status_code, content=reply.content, where=where)
+
+    async def sign_in(self, user: str = "eu-researcher") -> SignIn:
+        """A demo user's passport from the hub's demo broker; later calls carry it (``anonymous``:
+        none, so later calls are anonymous)."""
+        signed = await self.send(_calls.sign_in(user))
+        self.passport = signed.passport
+        return signed
+
+    async def count(
+        self,
+        terms: Sequence[str] = (),
+        *,
+        gene: str | None = None,
+        sex: str | None = None,
+        min_age: float | None = None,
+        max_age: float | None = None,
+        filters: Sequence[Mapping[str, str]] = (),
+        variant: Mapping[str, object] | None = None,
+        entry: str = "individuals",
+    ) -> BeaconAnswer:
+        """How many individuals (or other ``entry``) match every criterion, per node and dataset."""
+        found = criteria_filters(terms, gene=gene, sex=sex, min_age=min_age, max_age=max_age, filters=filters)
+        return await self.send(_calls.beacon(entry, found, granularity="count", variant=variant))
+
+    async def exists(
+        self,
+        terms: Sequence[str] = (),
+        *,
+        gene: str | None = None,
+        sex: str | None = None,
+        min_age: float | None = None,
+        max_age: float | None = None,
+        filters: Sequence[Mapping[str, str]] = (),
+        variant: Mapping[str, object] | None = None,
+        entry: str = "individuals",
+    ) -> BeaconAnswer:
+        """Whether any match, per node and dataset (boolean granularity: no number)."""
+        found = criteria_filters(terms, gene=gene, sex=sex, min_age=min_age, max_age=max_age, filters=filters)
+        return await self.send(_calls.beacon(entry, found, granularity="boolean", variant=variant))
+
+    async def records(
+        self,
+        terms: Sequence[str] = (),
+        *,
+        gene: str | None = None,
+        sex: str | None = None,
+        min_age: float | None = None,
+        max_age: float | None = None,
+        filters: Sequence[Mapping[str, str]] = (),
+        variant: Mapping[str, object] | None = None,
+        entry: str = "individuals",
+        skip: int = 0,
+        limit: int | None = None,
+    ) -> BeaconAnswer:
+        """The matching records where the passport grants them (controlled access), else what the
+        datasets release instead (``granularity`` of the answer says which)."""
+        found = criteria_filters(terms, gene=gene, sex=sex, min_age=min_age, max_age=max_age, filters=filters)
+        call = _calls.beacon(entry, found, granularity="record", variant=variant, skip=skip, limit=limit)
+        return await self.send(call)
+
+    async def aggregates(
+        self,
+        terms: Sequence[str] = (),
+        *,
+        breakdowns: Sequence[str] = BREAKDOWNS,
+        filters: Sequence[Mapping[str, str]] = (),
+    ) -> Aggregates:
+        """Each dataset's released total and ``breakdowns`` (``sex``, ``ageBand``, ``phenotypeCategory``)."""
+        return await self.send(
+            _calls.aggregates(criteria_filters(terms, filters=filters), breakdowns=breakdowns)
+        )
+
+    async def cost(
+        self,
+        terms: Sequence[str] = (),
+        *,
+        breakdowns: Sequence[str] = BREAKDOWNS,
+        filters: Sequence[Mapping[str, str]] = (),
+    ) -> CostEstimate:
+        """What :meth:`aggregates` with the same question would spend (ε per dataset); spends nothing."""
+        return await self.send(_calls.cost(criteria_filters(terms, filters=filters), breakdowns=breakdowns))
+
+    async def match(
+        self,
+        phenotypes: Sequence[str],
+        *,
+        excluded: Sequence[str] = (),
+        gene: str | None = None,
+        limit: int | None = None,
+    ) -> Matches:
+        """Patients like this one across the network: pseudonymous matches, or counts per score band."""
+        return await self.send(_calls.match(phenotypes, excluded=excluded, gene=gene, limit=limit))
+
+    async def rank(
+        self,
+        phenotypes: Sequence[str],
+        *,
+        excluded: Sequence[str] = (),
+        gene: str | None = None,
+        limit: int | None = None,
+    ) -> Ranking:
+        """Diseases that best explain the phenotypes (and gene), best first."""
+        return await self.send(_calls.rank(phenotypes, excluded=excluded, gene=gene, limit=limit))
+
+    async def search_knowledge(
+        self,
+        words: str = "",
+        *,
+        types: Sequence[str] = (),
+        jurisdictions: Sequence[str] = (),
+        lang: str = "en",
+        limit: int = 20,
+        offset: int = 0,
+    ) -> KnowledgeSearch:
+        """Knowledge-base entries (policies, standards, …) matching ``words`` in English or Chinese."""
+        call = _calls.knowledge(
+            words, types=types, jurisdictions=jurisdictions, lang=lang, limit=limit, offset=offset
+        )
+        return await self.send(call)
+
+    async def nodes(self) -> NodeList:
+        """Every registered node with its health right now."""
+        return await self.send(_calls.nodes())
+
+    async def request(
+        self, method: str, path: str, *, json: object = None, params: Sequence[tuple[str, str]] = ()
+    ) -> dict[str, object]:
+        """Any other route (``GET /api/budget``, …): its JSON object; errors raised as above."""
+        return await self.send(_calls.raw(method, path, body=json, params=params))
