@@ -131,7 +131,7 @@ def info_command(data_dir: DataDirOption = None) -> None:
     table.add_row("found via", found.source)
     try:
         hpo = Hpo.load(found)
-    except (PMBridgeError, RuntimeError) as error:  # hpo3 raises RuntimeError on a broken hp.obo
+    except PMBridgeError as error:
         table.add_row("HPO", f"cannot load: {error}")
     else:
         table.add_row("HPO release", f"{hpo.release} ({hpo.source}, {len(hpo)} current terms)")

@@ -55,7 +55,14 @@ def hold_ontology(obo: Path | None, data_dir: Path | None) -> HeldOntology:
     held_release = release_in_process()
     if held_release is None:
         if obo is not None:
-            Ontology(str(obo.parent))
+            try:
+                Ontology(str(obo.parent))
+            except RuntimeError as exc:  # hpo3 raises RuntimeError on a file it cannot parse
+                raise ConfigError(
+                    f"cannot load the HPO release in {obo.parent}: {exc}",
+                    hint="the files are damaged or of different releases; run `pmbridge vocab fetch` "
+                    "to download a complete release again",
+                ) from exc
         else:
             Ontology()
         _held = (wanted, str(Ontology.version()))
