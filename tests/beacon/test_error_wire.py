@@ -117,3 +117,29 @@ def test_the_wire_fields_are_documented() -> None:
         name for cls in error_classes().values() for name, _ in cls.wire_fields
     }
     assert documented == sent
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"rule": 7},
+        {"rule": True},
+        {"rule": "X5 <script>alert(1)</script>"},
+        {"rule": "X" * 65},
+        {"rule": ["X4"]},
+    ],
+)
+def test_a_hostile_rule_from_another_server_is_dropped_not_passed_on(sent: dict[str, object]) -> None:
+    """A node (buggy or hostile) cannot make the hub or the portal show, or crash on, its own rule text."""
+    rebuilt = error_from_wire(
+        {"errorMessage": "refused", "code": "policy_refused", **sent}, status=403, fallback=""
+    )
+    assert isinstance(rebuilt, errors.PolicyRefused)
+    assert rebuilt.rule == ""
+
+
+@pytest.mark.parametrize(("sent", "kept"), [(30, 30), (0, 1), (10**12, 86_400), (True, 1), ("5\r\nX: y", 1)])
+def test_retry_after_from_the_wire_is_a_bounded_whole_number(sent: object, kept: int) -> None:
+    rebuilt = error_from_wire({"code": "rate_limited", "retryAfter": sent}, status=429, fallback="slow down")
+    assert isinstance(rebuilt, errors.RateLimited)
+    assert rebuilt.retry_after == kept

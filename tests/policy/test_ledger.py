@@ -118,6 +118,23 @@ def test_x4_genetic_counter_blocks_above_500(make_ledger: LedgerFactory) -> None
     assert volume_report(reviewed, ledger.totals(year=2026))["x4_genetic"] == (501, None)
 
 
+@pytest.mark.parametrize(
+    ("request_", "limits"), [(GENETIC_COUNT, {}), (RECORDS, {"cn_sensitive_people": 40})]
+)
+def test_a_refusal_names_the_limit_never_the_exact_total(
+    make_ledger: LedgerFactory, request_: ReleaseRequest, limits: dict[str, int]
+) -> None:
+    """The ledger's total is exact: two refusals whose batches differ by one person would read it."""
+    policy = replace(CN_ROUTED, thresholds=PolicyThresholds(hgr_genetic_people=40, **limits))
+    ledger = make_ledger()
+    assert admit_export(policy, request_, people=people(0, 37), ledger=ledger, now=NOW).allowed
+    small = admit_export(policy, request_, people=people(100, 105), ledger=ledger, now=NOW)
+    large = admit_export(policy, request_, people=people(100, 106), ledger=ledger, now=NOW)
+    assert not small.allowed and not large.allowed
+    assert small.reason == large.reason
+    assert "42" not in small.reason and "43" not in small.reason and "40" in small.reason
+
+
 def test_domestic_and_eu_releases_count_no_one(make_ledger: LedgerFactory) -> None:
     ledger = make_ledger()
     domestic = ReleaseRequest("research", Granularity.RECORD, "CN", genetic=True)

@@ -21,6 +21,7 @@ from pmbridge.beacon._response import error_response
 from pmbridge.errors import (
     BodyTooLarge,
     InternalError,
+    MatchIndexNotReady,
     MethodNotAllowed,
     NotFound,
     Overloaded,
@@ -72,7 +73,11 @@ def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
         assert isinstance(exc, PMBridgeError)
         if exc.status >= 500:
             log.error("request failed: %s", exc)
-        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited | Overloaded) else None
+        retry = (
+            {"Retry-After": str(exc.retry_after)}
+            if isinstance(exc, RateLimited | Overloaded | MatchIndexNotReady)
+            else None
+        )
         return reply(request, exc, headers=retry)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
@@ -102,6 +107,10 @@ def install_error_handlers(app: FastAPI, *, beacon_id: str) -> None:
     document_errors(app)  # the OpenAPI document names this error shape, and 400 where FastAPI says 422
 
 
+_RETRY_LATER = (RateLimited, Overloaded, MatchIndexNotReady)
+"""Errors whose reply carries a Retry-After header (and ``retryAfter`` in its body)."""
+
+
 def http_error(status: int, message: str) -> PMBridgeError:
     """The error a framework's HTTP exception (``status``, ``message``) stands for: the class of
     that status (404, 405, 413, 502), else a bad request for a 4xx or an internal error.
@@ -112,7 +121,7 @@ def http_error(status: int, message: str) -> PMBridgeError:
     if status == 404:
         return NotFound(
             message,
-            hint="check the address; GET /api lists the Beacon endpoints, / is the portal's start page",
+            hint="check the address; GET /api lists the Beacon endpoints (at a hub, / is the portal)",
         )
     if status == 405:
         return MethodNotAllowed(message, hint="use one of the methods the Allow header lists")

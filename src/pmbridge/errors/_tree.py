@@ -231,9 +231,11 @@ class MatchIndexNotReady(PMBridgeError):
 
     code = "match_index_not_ready"
     status = 503
+    wire_fields = (("retryAfter", "retry_after"),)
 
-    def __init__(self, waited: float) -> None:
+    def __init__(self, waited: float, retry_after: int = 5) -> None:
         self.waited = waited
+        self.retry_after = retry_after
         super().__init__(
             f"the node's patient-matching index is still being built (waited {waited:g} s)",
             hint="retry in a few seconds: the node builds it once when it starts and after its store changes",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from pmbridge.errors._tree import PMBridgeError, QueryError, UpstreamError
@@ -52,10 +53,29 @@ def error_from_wire(error: Mapping[str, object] | None, *, status: int, fallback
     rebuilt = cls.__new__(cls)
     PMBridgeError.__init__(rebuilt, message, hint=hint if isinstance(hint, str) else "")
     for name, attribute in cls.wire_fields:
-        value = fields.get(name)
-        setattr(rebuilt, attribute, value if isinstance(value, str | int) else _UNSENT[attribute])
+        setattr(rebuilt, attribute, _field(attribute, fields.get(name)))
     return rebuilt
 
 
-_UNSENT: dict[str, object] = {"rule": "", "reason": "", "retry_after": 1}
-"""What a rebuilt error holds for a wire field the reply did not carry."""
+def _field(attribute: str, value: object) -> object:
+    """A wire field as sent when it has the documented form, else what an unsent one holds: another
+    server's reply must not smuggle a number, a header line or a page of text into a rule.
+
+    >>> _field("rule", "X4"), _field("rule", 7), _field("rule", "X5; <b>"), _field("reason", "expired")
+    ('X4', '', '', 'expired')
+    >>> _field("retry_after", 30), _field("retry_after", True), _field("retry_after", 10**9)
+    (30, 1, 86400)
+    >>> _field("retry_after", "1\\r\\nSet-Cookie: a=b")
+    1
+    """
+    if attribute == "retry_after":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return min(max(value, 1), MAX_RETRY_AFTER)
+        return 1
+    return value if isinstance(value, str) and _NAME.fullmatch(value) else ""
+
+
+MAX_RETRY_AFTER = 86_400
+"""The longest Retry-After (seconds) a rebuilt error keeps: a day."""
+_NAME = re.compile(r"[A-Za-z0-9_:.\-]{1,64}")
+"""A rule or reason as the errors write them: ``X4``, ``budget``, ``passport:expired``, ``stale``."""

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pmbridge.errors import DisclosureRefused, PMBridgeError, PolicyRefused, QueryError, UpstreamError
+from pmbridge.errors import (
+    DisclosureRefused,
+    PMBridgeError,
+    PolicyRefused,
+    QueryError,
+    UpstreamError,
+    error_from_wire,
+)
 from pmbridge.hub._fanout import NodeReply, NodeStatus
 
 
@@ -55,6 +62,13 @@ def network_refusal(refused: Sequence[NodeReply], *, silent: Sequence[NodeReply]
     >>> error = network_refusal([reply])
     >>> type(error).__name__, error.rule
     ('PolicyRefused', 'X1')
+    >>> from pmbridge.errors import error_from_wire
+    >>> spent = error_from_wire({"code": "budget_exhausted", "rule": "budget", "errorMessage": "spent"},
+    ...     status=403, fallback="")
+    >>> out = NodeReply(cn, NodeStatus.REFUSED, 1.0, http_status=403, detail="spent", error=spent)
+    >>> merged = network_refusal([out])
+    >>> type(merged).__name__, merged.code, merged.rule
+    ('BudgetExhausted', 'budget_exhausted', 'budget')
     >>> eu = NodeEntry("eu", "http://eu", Jurisdiction.EU, "IT")
     >>> network_refusal([reply], silent=[NodeReply(eu, NodeStatus.DOWN, 1.0)]).message
     'refused by rule X1: every node that answered refused (cn: refused by rule X1: records); eu: down'
@@ -66,7 +80,9 @@ def network_refusal(refused: Sequence[NodeReply], *, silent: Sequence[NodeReply]
     if statuses == {403} and isinstance(first, PolicyRefused) and first.rule:
         return PolicyRefused(first.rule, f"every node that answered refused ({said}){rest}")
     if statuses == {403} and isinstance(first, DisclosureRefused) and first.rule:
-        return DisclosureRefused(first.rule, f"every node that answered refused ({said}){rest}")
+        merged = DisclosureRefused(first.rule, f"every node that answered refused ({said}){rest}")
+        # keep a subclass's own code (budget_exhausted), so clients can tell the budget from a rule
+        return error_from_wire({**merged.to_wire(), "code": first.code}, status=403, fallback="")
     return QueryError(
         f"every node that answered refused the request: {said}{rest}",
         hint="fix the request as that message says",

@@ -58,13 +58,15 @@ def decide_volume(policy: NodePolicy, admission: Admission) -> Decision:
         rule = "X4" if set(admission.totals) == {HGR_GENETIC} else "X3"
         summary = ", ".join(f"{name} {total}" for name, total in sorted(admission.totals.items()))
         return Decision.allow(rule, f"within the yearly limits ({summary or 'no counter applies'})")
-    total = admission.totals[admission.blocked]
+    # The refusal names the limit, never the ledger's total: that total is exact and un-noised, and
+    # two refusals a person apart would tell their sizes apart (the steward reads it in the ledger).
     if admission.blocked == HGR_GENETIC:
         return Decision.refuse(
             "X4",
-            f"genetic data of {total} distinct people this year would have been provided abroad, above "
-            f"{policy.thresholds.hgr_genetic_people}: set policy.hgr_review_id once the HGR security "
-            "review is passed, or wait for the next calendar year",
+            "with this answer, genetic data of more than "
+            f"{policy.thresholds.hgr_genetic_people} distinct people would have been provided abroad "
+            "this year: set policy.hgr_review_id once the HGR security review is passed, or wait for "
+            "the next calendar year",
         )
     threshold = (
         policy.thresholds.cn_sensitive_people
@@ -74,8 +76,8 @@ def decide_volume(policy: NodePolicy, admission: Admission) -> Decision:
     kind = "sensitive personal information" if admission.blocked == CN_SENSITIVE else "personal information"
     return Decision.refuse(
         "X3",
-        f"{kind} of {total} distinct people this year would have left China, reaching the {threshold} "
-        "that need the CAC security assessment: set policy.cn_export_route = 'security_assessment' "
+        f"with this answer, {kind} of {threshold} or more distinct people would have left China this "
+        "year, which needs the CAC security assessment: set policy.cn_export_route = 'security_assessment' "
         "once it is approved, ask for aggregates, or wait for the next calendar year",
     )
 
