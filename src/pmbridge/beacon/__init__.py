@@ -67,6 +67,11 @@ from pmbridge.beacon._public_api import (
     parse_public_api,
     public_base_url,
 )
+from pmbridge.beacon._public_api_settings import (
+    cors_origins_setting,
+    public_url_setting,
+    trust_proxy_headers_setting,
+)
 from pmbridge.beacon._received import path_entry_type, received_from_wire, received_request, wire_error
 from pmbridge.beacon._request import (
     API_VERSION,
@@ -133,6 +138,7 @@ __all__ = [
     "closest_key",
     "collections_response",
     "configuration_response",
+    "cors_origins_setting",
     "entry_endpoints",
     "entry_operation",
     "entry_operation_id",
@@ -162,6 +168,7 @@ __all__ = [
     "parse_query_string",
     "path_entry_type",
     "public_base_url",
+    "public_url_setting",
     "readable_body",
     "readable_query_string",
     "received_from_wire",
@@ -178,5 +185,6 @@ __all__ = [
     "three_letter_change",
     "time_left",
     "to_filter",
+    "trust_proxy_headers_setting",
     "wire_error",
 ]

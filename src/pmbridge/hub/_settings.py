@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.policy import PassportSettings
@@ -112,28 +113,9 @@ class HubSettings(SettingsModel):
         "`hub.state_dir` (`broker-es256.pem`; nodes trust `broker-es256.pub.pem`). Never on in a "
         "real network.",
     )
-    public_url: str | None = Field(
-        default=None,
-        description="The URL the hub is reached at from outside, e.g. "
-        '`"https://beacon.example.org"` (its API is under it at `/api`); `/api/map` and '
-        "`/api/service-info` name their URLs under it. Unset: the URL the request came in on (see "
-        "`hub.trust_proxy_headers`). See [Public URL, proxies and "
-        "browsers](#public-url-proxies-and-browsers).",
-    )
-    trust_proxy_headers: bool = Field(
-        default=False,
-        description="When `hub.public_url` is unset, build the public URL from the "
-        "`X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-Prefix` headers. Turn on only "
-        "behind a reverse proxy that sets (overwrites) them: anyone can send them, and trusted "
-        "blindly they would make `/api/map` point clients, and their passports, at a host of the "
-        "sender's choosing.",
-    )
-    cors_origins: list[NonEmpty] = Field(
-        default_factory=lambda: ["*"],
-        description="Web origins whose browser scripts may call `/api` (CORS: `GET`, `POST`, `HEAD` "
-        'and preflight `OPTIONS`, never with credentials), e.g. `["https://portal.example.org"]`; '
-        '`["*"]` any origin, `[]` none.',
-    )
+    public_url: str | None = public_url_setting("hub")
+    trust_proxy_headers: bool = trust_proxy_headers_setting("hub")
+    cors_origins: list[NonEmpty] = cors_origins_setting()
     rate_limits: RateLimitTable = Field(default_factory=RateLimitTable)
 
 

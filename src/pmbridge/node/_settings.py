@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, Strict
 
+from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
 from pmbridge.model import Granularity
 from pmbridge.policy import DEFAULT_DUO, DataUseSettings, PassportSettings, PolicySettings
@@ -17,7 +18,6 @@ from pmbridge.signing import DEFAULT_MAX_SKEW
 __all__ = ["DatasetSettings", "NodeFile", "NodeSettings", "ReleaseCaps"]
 
 Cap = Annotated[Granularity, Strict(False)]
-_PUBLIC_API = "See [Public URL, proxies and browsers](#public-url-proxies-and-browsers)."
 
 
 class NodeSettings(SettingsModel):
@@ -82,27 +82,9 @@ class NodeSettings(SettingsModel):
         "`Retry-After` at once, signed and audited like every reply. `GET /health` says `overloaded` "
         "meanwhile.",
     )
-    public_url: str | None = Field(
-        default=None,
-        description="The URL the node is reached at from outside, e.g. "
-        '`"https://beacon.example.org"` (its API is under it at `/api`); `/api/map` and '
-        "`/api/service-info` name their URLs under it. Unset: the URL the request came in on (see "
-        f"`node.trust_proxy_headers`). {_PUBLIC_API}",
-    )
-    trust_proxy_headers: bool = Field(
-        default=False,
-        description="When `node.public_url` is unset, build the public URL from the "
-        "`X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-Prefix` headers. Turn on only "
-        "behind a reverse proxy that sets (overwrites) them: anyone can send them, and trusted "
-        "blindly they would make `/api/map` point clients, and their passports, at a host of the "
-        "sender's choosing.",
-    )
-    cors_origins: list[NonEmpty] = Field(
-        default_factory=lambda: ["*"],
-        description="Web origins whose browser scripts may call `/api` (CORS: `GET`, `POST`, `HEAD` "
-        'and preflight `OPTIONS`, never with credentials), e.g. `["https://portal.example.org"]`; '
-        '`["*"]` any origin, `[]` none.',
-    )
+    public_url: str | None = public_url_setting("node")
+    trust_proxy_headers: bool = trust_proxy_headers_setting("node")
+    cors_origins: list[NonEmpty] = cors_origins_setting()
 
 
 class ReleaseCaps(SettingsModel):
