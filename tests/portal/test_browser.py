@@ -7,7 +7,6 @@ CI (CI=true), where a missing browser is a failure: .ci/run installs it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,18 +15,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pmbridge.demo import DemoPaths, Supervisor, build_demo, start_network
+from tests.browser import ARGS, CHROMIUM, require_chromium
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 SIZE = 150  # individuals per demo node: enough for released counts, small enough to build fast
 PAGES = {
@@ -40,14 +31,6 @@ PAGES = {
     "knowledge-entry": "/knowledge/policy:pipl",
     "roadmap": "/knowledge/roadmap",
 }
-
-
-def require_chromium() -> None:
-    if CHROMIUM.is_file():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
 
 
 @pytest.fixture(scope="module")

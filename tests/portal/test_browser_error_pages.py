@@ -7,54 +7,16 @@ instead of the demo's processes. Skipped without /usr/bin/chromium, except under
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import expect, sync_playwright
 
 from pmbridge.network_app import create_network_app
+from tests.browser import ARGS, CHROMIUM, require_chromium, served
 from tests.trust import hub_config
 
 pytestmark = [pytest.mark.e2e]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-def require_chromium() -> None:
-    if CHROMIUM.is_file():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on an ephemeral port; yields its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the hub did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def test_an_unknown_page_in_chinese_is_the_translated_error_page(tmp_path: Path) -> None:
