@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 
+from pmbridge.client import Ranking
 from pmbridge.portal import Lang
 from pmbridge.portal._i18n import load_translations
 from pmbridge.portal._match import Diagnosis, Reason, diagnoses
@@ -29,6 +30,13 @@ def why_cells(page: str) -> dict[str, str]:
     return cells
 
 
+MARFAN_LINE = {"rank": 1, "id": MARFAN, "score": 4.2, "labels": {"en": "Marfan syndrome"}}
+
+
+def ranking(diseases: list[dict[str, object]]) -> Ranking:
+    return Ranking.model_validate({"hpoRelease": "2024-04-26", "method": "lr", "diseases": diseases})
+
+
 def test_the_answer_splits_into_for_and_against_with_both_labels() -> None:
     evidence = [
         {"term": "FBN1", "kind": "gene", "weight": 3.0, "labels": {"en": "FBN1", "zh": "FBN1"}},
@@ -41,14 +49,14 @@ def test_the_answer_splits_into_for_and_against_with_both_labels() -> None:
             "zhFallback": True,
         },
     ]
-    (found,) = diagnoses({"diseases": [{"rank": 1, "id": MARFAN, "evidence": evidence}]})
+    (found,) = diagnoses(ranking([{**MARFAN_LINE, "evidence": evidence}]))
     assert isinstance(found, Diagnosis)
     assert [r.term for r in found.supporting] == ["FBN1", ARACHNODACTYLY]
     assert [(r.term, r.signed) for r in found.opposing] == [(SEIZURE, "\N{MINUS SIGN}1.50")]
     assert found.opposing[0].label(Lang.ZH) == ("癫痫发作", False)
     assert found.supporting[1].label(Lang.ZH) == ("Arachnodactyly", True)
     assert found.supporting[1].label(Lang.EN) == ("Arachnodactyly", False)
-    assert diagnoses({"diseases": [{"rank": 1, "id": MARFAN}]})[0].supporting == ()
+    assert diagnoses(ranking([MARFAN_LINE]))[0].supporting == ()
     assert Reason("X", "gene", 0.0, "X", "X").signed == "+0.00"
 
 

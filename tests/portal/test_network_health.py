@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pmbridge.client import NodeList
 from pmbridge.network_app import create_network_app
 from pmbridge.portal._network import HEALTH, health_summary, node_rows
 from tests.hub.fake_nodes import REFUSAL, dead_url, fake_node
@@ -84,10 +85,14 @@ async def test_each_health_is_shown_as_itself_and_the_summary_adds_up(tmp_path: 
 
 def test_rows_keep_every_health_and_an_unknown_one_is_not_called_up_or_down() -> None:
     listed = [
-        {"id": state, "health": state, "detail": "refused by rule X4: genetic", "rule": "X4"}
+        {"id": state, "status": "ok", "health": state, "detail": "refused by rule X4: genetic", "rule": "X4"}
         for state, _ in HEALTH
     ]
-    rows = node_rows([*listed, {"id": "old"}, {"id": "new", "health": "sleeping"}], None)
+    unknown = [
+        {"id": "old", "status": "ok", "health": ""},
+        {"id": "new", "status": "ok", "health": "sleeping"},
+    ]
+    rows = node_rows(NodeList.model_validate({"nodes": [*listed, *unknown]}).nodes, None)
     assert [r.health for r in rows] == [state for state, _ in HEALTH] + ["error", "error"]
     counts = health_summary(rows)
     assert list(counts) == [state for state, _ in HEALTH] and sum(counts.values()) == len(rows)

@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from pmbridge.client import Aggregates, AsyncHubClient, Call, aggregates_body
+from pmbridge.client._core import read_reply
 from pmbridge.portal import _routes_explore as routes_explore
 from pmbridge.portal import _sources as sources
 from pmbridge.portal._cost import CostEstimate, DatasetCost
@@ -303,17 +305,15 @@ def with_aggregates(
     monkeypatch: pytest.MonkeyPatch, change: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> list[Any]:
     """Route the portal's aggregates calls through ``change`` (what the hub answered -> what the page
-    gets); returns the bodies the portal sent."""
-    real, bodies = sources.call, []
+    gets, checked again as the client checks it); returns the bodies the portal sent."""
+    real, bodies = sources.aggregates, []
 
-    async def call(request: Any, method: str, path: str, body: Any = None) -> Any:
-        answer = await real(request, method, path, body)
-        if path != "/api/aggregates":
-            return answer
-        bodies.append(body)
-        return change(dict(answer))
+    async def aggregates(request: Any, filters: Any, *, breakdowns: Any = ()) -> Aggregates:
+        bodies.append(aggregates_body(filters, breakdowns=breakdowns))
+        answer = await real(request, filters, breakdowns=breakdowns)
+        return Aggregates.model_validate(change(answer.model_dump(by_alias=True)))
 
-    monkeypatch.setattr(sources, "call", call)
+    monkeypatch.setattr(sources, "aggregates", aggregates)
     return bodies
 
 
@@ -366,3 +366,52 @@ async def test_a_hidden_cell_is_drawn_as_unknown_and_never_as_a_small_number(
         categories = page[page.index('data-chart="phenotypes"') :]
         nervous = re.search(r'data-kind="hidden">\s*<title>([^<]*)</title>', categories)
         assert nervous is not None and "&lt;" not in nervous.group(1).split("—")[0]
+
+
+def with_misshapen_replies(monkeypatch: pytest.MonkeyPatch, paths: dict[str, bytes]) -> None:
+    """The hub answers these paths (HTTP 200) with documents that do not fit the client's messages."""
+    real = AsyncHubClient.send
+
+    async def send(self: AsyncHubClient, call: Call[Any]) -> Any:
+        if call.path in paths:
+            return read_reply(call, status=200, content=paths[call.path], where=f"{self.url}{call.path}")
+        return await real(self, call)
+
+    monkeypatch.setattr(AsyncHubClient, "send", send)
+
+
+async def test_a_node_list_of_another_shape_is_a_problem_line_not_a_500(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_misshapen_replies(monkeypatch, {"/api/nodes": b'{"nodes": [{"id": "rome"}]}'})
+    page = await portal.get("/network", params={"lang": "en"})
+    assert page.status_code == 200
+    assert "The counts could not be fetched:" in page.text and "shape this client does not know" in page.text
+    assert "nodes.0.health" in page.text
+
+
+async def test_a_suppressed_number_that_carries_a_value_never_reaches_a_page(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smuggled = (
+        b'{"datasets": [{"node": "eu-rome", "dataset": "rome-rd",'
+        b' "total": {"value": 7, "how": "suppressed", "threshold": 11, "rule": "min_count"}}]}'
+    )
+    with_misshapen_replies(monkeypatch, {"/api/aggregates": smuggled})
+    for lang in ("en", "zh"):
+        page = await portal.get("/explore", params={"hpo": SEIZURE, "run": "1", "lang": lang})
+        assert page.status_code == 200 and "shape this client does not know" in page.text
+        assert 'data-chart="nodes"' not in page.text
+    network = await portal.get("/network", params={"lang": "en"})
+    assert network.status_code == 200 and "The counts could not be fetched:" in network.text
+    assert 'data-node="eu-rome"' in network.text  # the health part still shows
+
+
+async def test_a_ranking_of_another_shape_fails_alone_on_the_match_page(
+    portal: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_misshapen_replies(monkeypatch, {"/api/rank": b'{"diseases": [{"rank": "first"}]}'})
+    page = await portal.get("/match", params={"hpo": SEIZURE, "run": "1", "lang": "en"})
+    assert page.status_code == 200
+    assert page.text.count("The network could not answer:") == 1 and "/api/rank answered" in page.text
+    assert "data-disease=" not in page.text

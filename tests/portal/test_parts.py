@@ -11,12 +11,15 @@ from urllib.parse import parse_qsl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from pmbridge.client import Aggregates, aggregates_body
+from pmbridge.client import CostEstimate as PriceList
 from pmbridge.errors import BudgetExhausted
 from pmbridge.portal import Lang, TermIndex
 from pmbridge.portal._charts import bar_chart, fit_label
 from pmbridge.portal._cohort import from_aggregates, in_hidden_cells
-from pmbridge.portal._cost import read_cost
+from pmbridge.portal._cost import from_estimate
 from pmbridge.portal._counts import ShownCount, add_counts
 from pmbridge.portal._explorer import explorer_charts
 from pmbridge.portal._export import export_rows, to_csv, to_json
@@ -24,7 +27,6 @@ from pmbridge.portal._i18n import Formatter, choose_lang
 from pmbridge.portal._query import read_query
 from pmbridge.portal._refusals import node_state, refusal_in_reply, refusal_of_rule
 from pmbridge.portal._sessions import SessionStore
-from pmbridge.portal._sources import aggregates_body
 from pmbridge.privacy import ReleasedCount, ReleaseMethod
 
 
@@ -237,7 +239,7 @@ def aggregates() -> dict[str, object]:
 
 
 def test_the_hubs_aggregates_become_node_dataset_and_cell_counts() -> None:
-    counts = from_aggregates(aggregates())
+    counts = from_aggregates(Aggregates.model_validate(aggregates()))
     assert [(n.node, n.total.how if n.total else None) for n in counts.nodes] == [
         ("a", "noised"),
         ("b", "suppressed"),
@@ -252,7 +254,7 @@ def test_the_hubs_aggregates_become_node_dataset_and_cell_counts() -> None:
 
 
 def test_exports_hold_one_row_per_number_shown() -> None:
-    counts = from_aggregates(aggregates())
+    counts = from_aggregates(Aggregates.model_validate(aggregates()))
     rows = list(csv.DictReader(io.StringIO(to_csv(export_rows(counts)))))
     assert [r["level"] for r in rows] == ["network", "node", "node", "node", "dataset", "dataset"] + [
         "breakdown"
@@ -367,7 +369,7 @@ def seizures() -> dict[str, object]:
 
 
 def test_a_partial_bar_and_the_people_in_held_back_cells_are_drawn_as_such(terms: TermIndex) -> None:
-    counts = from_aggregates(seizures())
+    counts = from_aggregates(Aggregates.model_validate(seizures()))
     charts = {
         c.key: c for c in explorer_charts(counts, node_names={}, terms=terms, lang=Lang.EN, translate=str)
     }
@@ -407,7 +409,7 @@ def test_refusals_name_the_rule_and_the_fix() -> None:
     assert refusal_of_rule("X9").english().startswith("Refused by the rule X9")
 
 
-def test_a_cost_estimate_is_read_and_bad_lines_are_left_out() -> None:
+def test_a_cost_estimate_is_read_and_a_bad_line_does_not_fit() -> None:
     doc = {
         "datasets": [
             {
@@ -428,15 +430,17 @@ def test_a_cost_estimate_is_read_and_bad_lines_are_left_out() -> None:
                 "tier": "public",
                 "refusal": {"rule": "X4", "message": "m", "hint": "h"},
             },
-            {"node": "x", "dataset": "broken", "epsilon": "a lot"},
         ],
         "missingNodes": ["eu-down"],
     }
-    estimate = read_cost(doc)
+    estimate = from_estimate(PriceList.model_validate(doc))
     assert [d.dataset for d in estimate.datasets] == ["rome-rd", "shanghai-rd"]
     assert estimate.epsilon == 3.0 and estimate.datasets[0].after == 494.0
     assert [d.refusal.rule for d in estimate.refused if d.refusal] == ["X4"]
     assert not estimate.everything_refused and estimate.missing == ("eu-down",)
+    broken = {"node": "x", "dataset": "broken", "epsilon": "a lot"}
+    with pytest.raises(ValidationError):  # the client's UpstreamError; the explorer shows no estimate
+        PriceList.model_validate({**doc, "datasets": [*doc["datasets"], broken]})
 
 
 def test_the_breakdowns_switch_is_part_of_the_query(terms: TermIndex) -> None:

@@ -14,10 +14,21 @@ from pmbridge.client._aggregates import (
 )
 from pmbridge.client._async import AsyncHubClient
 from pmbridge.client._beacon import BeaconAnswer, DatasetAnswer, NodeOutcome
+from pmbridge.client._budget import Budget, BudgetLine, DemoUsers, HubBudget, NodeBudget
 from pmbridge.client._core import PURPOSE_HEADER, Call
 from pmbridge.client._knowledge import KnowledgeHit, KnowledgeSearch
 from pmbridge.client._marks import ReleasedNumber, ReleasedSum
-from pmbridge.client._matching import Band, BandCounts, Match, Matches, RankedDisease, Ranking
+from pmbridge.client._matching import (
+    Band,
+    BandCounts,
+    Evidence,
+    Labels,
+    Match,
+    Matches,
+    MatchNode,
+    RankedDisease,
+    Ranking,
+)
 from pmbridge.client._network import NodeHealth, NodeList, SignIn
 from pmbridge.client._requests import aggregates_body, beacon_body, criteria_filters, patient_body
 from pmbridge.client._sync import BREAKDOWNS, HubClient
@@ -31,16 +42,24 @@ __all__ = [
     "BandCounts",
     "BeaconAnswer",
     "Breakdown",
+    "Budget",
+    "BudgetLine",
     "Call",
     "CostEstimate",
     "DatasetAggregates",
     "DatasetAnswer",
     "DatasetPrice",
+    "DemoUsers",
+    "Evidence",
+    "HubBudget",
     "HubClient",
     "KnowledgeHit",
     "KnowledgeSearch",
+    "Labels",
     "Match",
+    "MatchNode",
     "Matches",
+    "NodeBudget",
     "NodeHealth",
     "NodeList",
     "NodeOutcome",

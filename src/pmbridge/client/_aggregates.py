@@ -34,6 +34,8 @@ class NodeState(Message):
     status: str
     detail: str | None = None
     elapsed_ms: float | None = Field(None, validation_alias=either("elapsedMs", "elapsed_ms"))
+    rule: str | None = None
+    """The rule a refusing node named (``X4``, ``budget``, …), when it named one."""
 
 
 class Breakdown(Message):

@@ -64,6 +64,8 @@ class MatchNode(Message):
     aggregates: int = 0
     hpo_release: str | None = None
     release: dict[str, Any] | None = None
+    rule: str | None = None
+    """The rule a refusing node named (``X4``, ``budget``, …), when it named one."""
 
 
 class Matches(Message):
@@ -129,6 +131,8 @@ class Evidence(Message):
     kind: str
     weight: float
     labels: Labels | None = None
+    zh_fallback: bool = False
+    """Whether ``labels.zh`` is the English label, the HPO translation having none."""
 
 
 class RankedDisease(Message):

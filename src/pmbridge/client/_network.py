@@ -31,6 +31,8 @@ class NodeHealth(Message):
     datasets: list[str] = Field(default_factory=list)
     hpo_release: str | None = None
     detail: str | None = None
+    rule: str | None = None
+    """The rule a ``refused`` node named (``X1``…``X6``, ``passport:expired``), when it named one."""
 
 
 class NodeList(Message):

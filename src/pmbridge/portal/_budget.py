@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+
+from pmbridge.client import Budget, BudgetLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,41 +18,22 @@ class BudgetRow:
     remaining: float | None
 
 
-def budget_rows(doc: Mapping[str, object]) -> list[BudgetRow]:
+def budget_rows(report: Budget | None) -> list[BudgetRow]:
     """Every node's lines, then the hub's (the hub spends ε of its own on what it re-releases).
 
-    >>> rows = budget_rows({"nodes": [{"node": "a", "datasets": [
-    ...     {"dataset": "d", "budget": 50.0, "spent": 2.0, "remaining": 48.0}]}]})
+    >>> rows = budget_rows(Budget.model_validate({"year": 2026, "tier": "researcher", "nodes": [
+    ...     {"node": "a", "status": "ok", "datasets": [
+    ...     {"dataset": "d", "budget": 50.0, "spent": 2.0, "remaining": 48.0}]}]}))
     >>> rows[0].remaining
     48.0
     """
-    rows = []
-    nodes = doc.get("nodes")
-    for node in nodes if isinstance(nodes, list) else []:
-        if not isinstance(node, Mapping):
-            continue
-        lines = node.get("datasets")
-        for line in lines if isinstance(lines, list) else []:
-            if isinstance(line, Mapping):
-                rows.append(_row(str(node.get("node", "")), line, budget=line.get("budget")))
-    hub = doc.get("hub")
-    if isinstance(hub, Mapping):
-        lines = hub.get("datasets")
-        for line in lines if isinstance(lines, list) else []:
-            if isinstance(line, Mapping):
-                rows.append(_row("", line, budget=hub.get("budget")))
+    if report is None:
+        return []
+    rows = [_row(node.node, line, budget=line.budget) for node in report.nodes for line in node.datasets]
+    if report.hub is not None:
+        rows += [_row("", line, budget=report.hub.budget) for line in report.hub.datasets]
     return rows
 
 
-def _row(node: str, line: Mapping[str, object], *, budget: object) -> BudgetRow:
-    return BudgetRow(
-        node=node,
-        dataset=str(line.get("dataset", "")),
-        budget=_number(budget),
-        spent=_number(line.get("spent")) or 0.0,
-        remaining=_number(line.get("remaining")),
-    )
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _row(node: str, line: BudgetLine, *, budget: float | None) -> BudgetRow:
+    return BudgetRow(node, line.dataset, budget=budget, spent=line.spent, remaining=line.remaining)

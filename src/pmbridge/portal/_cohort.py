@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from pmbridge.client import Aggregates, DatasetAggregates
 from pmbridge.portal._counts import ShownCount, add_counts, held_sum
 from pmbridge.portal._refusals import Refusal, node_state
 
@@ -91,8 +92,8 @@ class CohortCounts:
         return None
 
 
-def from_aggregates(doc: Mapping[str, object]) -> CohortCounts:
-    """The counts in the hub's ``POST /api/aggregates`` answer.
+def from_aggregates(answer: Aggregates) -> CohortCounts:
+    """The counts in the hub's ``POST /api/aggregates`` answer (checked by the client).
 
     Breakdown cells are summed over datasets (cells keep the order the nodes sent them in); a
     sum with a held-back part is marked partial.
@@ -100,35 +101,29 @@ def from_aggregates(doc: Mapping[str, object]) -> CohortCounts:
     datasets: list[DatasetCounts] = []
     cells: dict[str, dict[str, list[ShownCount]]] = {}
     hidden: dict[str, list[ShownCount]] = {}
-    for item in _list(doc.get("datasets")):
-        entry = _mapping(item)
-        node, dataset = str(entry.get("node", "")), str(entry.get("dataset", ""))
-        total = ShownCount.from_wire(entry.get("total"))
-        datasets.append(DatasetCounts(node, dataset, total, spent=_spent(entry.get("spent"))))
-        for name, part in _mapping(entry.get("breakdowns")).items():
+    for item in answer.datasets:
+        total = ShownCount.from_released(item.total)
+        datasets.append(DatasetCounts(item.node, item.dataset, total, spent=_spent(item)))
+        for name, part in item.breakdowns.items():
             into = cells.setdefault(name, {})
-            mine = {c: ShownCount.from_wire(v) for c, v in _mapping(_mapping(part).get("cells")).items()}
+            mine = {c: ShownCount.from_released(v) for c, v in part.cells.items()}
             for cell, count in mine.items():
                 into.setdefault(cell, []).append(count)
             if name in PARTITIONS and any(c.value is None for c in mine.values()):
                 hidden.setdefault(name, []).append(in_hidden_cells(total, list(mine.values())))
     nodes = []
-    for item in _list(doc.get("nodes")):
-        entry = _mapping(item)
-        node = str(entry.get("node", ""))
-        elapsed = entry.get("elapsedMs")
-        status = str(entry.get("status", ""))
-        detail = str(entry.get("detail") or "")
-        state, refusal = node_state(status, detail, rule=entry.get("rule"))
-        answers = [d.total for d in datasets if d.node == node]
+    for line in answer.nodes:
+        detail = line.detail or ""
+        state, refusal = node_state(line.status, detail, rule=line.rule)
+        answers = [d.total for d in datasets if d.node == line.node]
         nodes.append(
             NodeCounts(
-                node=node,
-                status=status,
-                elapsed_ms=float(elapsed) if isinstance(elapsed, int | float) else 0.0,
+                node=line.node,
+                status=line.status,
+                elapsed_ms=line.elapsed_ms or 0.0,
                 detail=detail,
                 total=(add_counts(answers) if answers else ShownCount(0, "exact"))
-                if status == "ok"
+                if line.status == "ok"
                 else None,
                 state=state,
                 refusal=refusal,
@@ -141,7 +136,7 @@ def from_aggregates(doc: Mapping[str, object]) -> CohortCounts:
             name: tuple((cell, add_counts(counts)) for cell, counts in found.items())
             for name, found in cells.items()
         },
-        missing=tuple(str(m) for m in _list(doc.get("missingNodes"))),
+        missing=tuple(answer.missing_nodes),
         hidden_cells={name: add_counts(parts) for name, parts in hidden.items()},
     )
 
@@ -173,21 +168,9 @@ def in_hidden_cells(total: ShownCount, cells: Sequence[ShownCount]) -> ShownCoun
     return ShownCount(rest, next((h for h in ("noised", "rounded") if h in hows), "exact"))
 
 
-def _spent(value: object) -> Spent | None:
-    spent = _mapping(value)
-    epsilon = _number(spent.get("epsilon"))
-    if epsilon is None:
+def _spent(item: DatasetAggregates) -> Spent | None:
+    """What the dataset's answer spent; None when the hub did not say (no ε)."""
+    spent = item.spent
+    if spent is None or spent.epsilon is None:
         return None
-    return Spent(epsilon, _number(spent.get("remaining")), _number(spent.get("budget")))
-
-
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _mapping(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
+    return Spent(spent.epsilon, spent.remaining, spent.budget)

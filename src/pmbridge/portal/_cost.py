@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fastapi import Request
-from pydantic import ValidationError
 
 from pmbridge.client import CostEstimate as PriceList
-from pmbridge.client import DatasetPrice, PriceRefusal
+from pmbridge.client import PriceRefusal
 from pmbridge.errors import PMBridgeError
 from pmbridge.portal._refusals import Refusal, refusal_in, refusal_of, refusal_of_rule
 from pmbridge.portal._sources import hub_api
@@ -65,24 +64,6 @@ class CostEstimate:
         return self.refusal is not None or (bool(self.datasets) and len(self.refused) == len(self.datasets))
 
 
-def read_cost(doc: Mapping[str, object]) -> CostEstimate:
-    """The estimate in a cost answer; lines that do not have the documented shape are left out.
-
-    >>> line = {"node": "eu-rome", "dataset": "rome-rd", "epsilon": 3.0, "remaining": 497.0,
-    ...         "budget": 500.0, "tier": "researcher", "refusal": None}
-    >>> read_cost({"datasets": [line], "missingNodes": ["eu-down"]}).epsilon
-    3.0
-    """
-    lines = doc.get("datasets")
-    prices = [price for item in (lines if isinstance(lines, list) else []) if (price := _price(item))]
-    missing = doc.get("missingNodes")
-    return from_estimate(
-        PriceList(
-            datasets=prices, missing_nodes=[str(m) for m in missing] if isinstance(missing, list) else []
-        )
-    )
-
-
 def from_estimate(estimate: PriceList) -> CostEstimate:
     """The portal's estimate from the client's typed one (lines without a dataset are left out)."""
     found = tuple(
@@ -111,13 +92,6 @@ async def estimate_cost(
     except PMBridgeError as exc:  # a refusal of the whole question is shown; anything else is no advice
         refusal = refusal_of(exc) if exc.status == 403 else None
         return CostEstimate((), refusal=refusal) if refusal is not None else None
-
-
-def _price(item: object) -> DatasetPrice | None:
-    try:
-        return DatasetPrice.model_validate(item)
-    except ValidationError:
-        return None
 
 
 def _refusal(said: PriceRefusal | None) -> Refusal | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from pmbridge.client import ReleasedNumber
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._refusals import Refusal, refusal_of_rule
 
@@ -62,6 +63,27 @@ class ShownCount:
     rule: str | None = None
     base: str = "exact"
     held: tuple[ShownCount, ...] = ()
+
+    @classmethod
+    def from_released(cls, released: ReleasedNumber | None) -> ShownCount:
+        """A count the client has checked (a held-back one has no value); None, a count the hub
+        did not send, is ``unknown``.
+
+        >>> ShownCount.from_released(ReleasedNumber(value=None, how="suppressed", threshold=11)).plain()
+        '<11'
+        >>> ShownCount.from_released(None).how
+        'unknown'
+        """
+        if released is None:
+            return cls(None, "unknown")
+        return cls(
+            released.value,
+            released.how,
+            threshold=released.threshold,
+            reason=released.reason or "",
+            epsilon=released.epsilon,
+            rule=released.rule or None,
+        )
 
     @classmethod
     def from_wire(cls, wire: object) -> ShownCount:

@@ -3,12 +3,14 @@ and matching patients across nodes (``POST /api/match``): pseudonymous matches o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from pmbridge.client import Evidence, Matches, Ranking
 from pmbridge.portal._counts import ShownCount
 from pmbridge.portal._i18n import N_, Lang
+from pmbridge.portal._refusals import NodeAnswer, node_state
 from pmbridge.portal._terms import bilingual_label
 
 BANDS: Final = {"weak": N_("weak"), "moderate": N_("moderate"), "strong": N_("strong")}
@@ -79,19 +81,18 @@ class BandRow:
     exists: bool | None
 
 
-def diagnoses(doc: Mapping[str, object]) -> list[Diagnosis]:
+def diagnoses(ranking: Ranking | None) -> list[Diagnosis]:
     """The ranked diseases of a ``/api/rank`` answer (names are English: the data has no Chinese)."""
     found = []
-    for item in _list(doc.get("diseases")):
-        labels = _mapping(item.get("labels"))
-        why = reasons_of(item.get("evidence"))
+    for item in ranking.diseases if ranking is not None else []:
+        why = reasons_of(item.evidence)
         found.append(
             Diagnosis(
-                rank=int(str(item.get("rank", 0))),
-                id=str(item.get("id", "")),
-                name=str(labels.get("en") or item.get("id", "")),
-                score=_score(item.get("score")),
-                genes=tuple(str(g) for g in _list_of_any(item.get("genes"))),
+                rank=item.rank,
+                id=item.id,
+                name=item.labels.en or item.id,
+                score=item.score,
+                genes=tuple(item.genes),
                 supporting=tuple(r for r in why if r.weight > 0)[:REASONS],
                 opposing=tuple(r for r in why if r.weight < 0)[:REASONS],
             )
@@ -99,72 +100,56 @@ def diagnoses(doc: Mapping[str, object]) -> list[Diagnosis]:
     return found
 
 
-def reasons_of(evidence: object) -> list[Reason]:
+def reasons_of(evidence: Sequence[Evidence]) -> list[Reason]:
     """The contributions of one disease of a ``/api/rank`` answer, strongest first.
 
-    >>> [r.signed for r in reasons_of([{"term": "HP:0001250", "kind": "observed", "weight": 0.4,
-    ...     "labels": {"en": "Seizure", "zh": "癫痫发作"}, "zhFallback": False},
-    ...     {"term": "SCN1A", "kind": "gene", "weight": 3}])]
+    >>> [r.signed for r in reasons_of([Evidence.model_validate({"term": "HP:0001250", "kind": "observed",
+    ...     "weight": 0.4, "labels": {"en": "Seizure", "zh": "癫痫发作"}, "zhFallback": False}),
+    ...     Evidence(term="SCN1A", kind="gene", weight=3)])]
     ['+3.00', '+0.40']
     """
     found = []
-    for item in _list(evidence):
-        labels = _mapping(item.get("labels"))
-        term = str(item.get("term", ""))
-        english = str(labels.get("en") or term)
-        chinese = None if item.get("zhFallback") is True else str(labels.get("zh") or "") or None
-        found.append(Reason(term, str(item.get("kind", "")), _score(item.get("weight")), english, chinese))
+    for item in evidence:
+        english = (item.labels.en if item.labels else "") or item.term
+        chinese = None if item.zh_fallback or item.labels is None else item.labels.zh or None
+        found.append(Reason(item.term, item.kind, item.weight, english, chinese))
     found.sort(key=lambda r: -abs(r.weight))
     return found
 
 
-def patients(doc: Mapping[str, object]) -> tuple[list[PatientRow], list[BandRow]]:
+def patients(matched: Matches | None) -> tuple[list[PatientRow], list[BandRow]]:
     """The matches and score bands of a ``/api/match`` answer.
 
-    >>> rows, bands = patients({"matches": [{"rank": 1, "node": "n", "dataset": "d", "matchId": "m",
-    ...     "score": 0.8}], "aggregates": [{"node": "n", "dataset": "e", "bands": [{"band": "weak",
-    ...     "minScore": 0.3, "exists": False, "count": {"value": 0, "how": "exact"}}]}]})
+    >>> rows, bands = patients(Matches.model_validate({"matches": [{"rank": 1, "node": "n",
+    ...     "dataset": "d", "matchId": "m", "score": 0.8}], "aggregates": [{"node": "n", "dataset": "e",
+    ...     "bands": [{"band": "weak", "minScore": 0.3, "exists": False,
+    ...     "count": {"value": 0, "how": "exact"}}]}]}))
     >>> rows[0].match_id, bands[0].count.plain() if bands[0].count else None
     ('m', '0')
     """
-    rows = [
-        PatientRow(
-            rank=int(str(m.get("rank", 0))),
-            node=str(m.get("node", "")),
-            dataset=str(m.get("dataset", "")),
-            match_id=str(m.get("matchId", "")),
-            score=_score(m.get("score")),
+    if matched is None:
+        return [], []
+    rows = [PatientRow(m.rank, m.node, m.dataset, m.match_id, m.score) for m in matched.matches]
+    bands = [
+        BandRow(
+            node=part.node,
+            dataset=part.dataset,
+            band=band.band,
+            min_score=band.min_score or 0.0,
+            count=ShownCount.from_released(band.count) if band.count is not None else None,
+            exists=band.exists,
         )
-        for m in _list(doc.get("matches"))
+        for part in matched.aggregates
+        for band in part.bands
     ]
-    bands = []
-    for part in _list(doc.get("aggregates")):
-        for band in _list(part.get("bands")):
-            exists = band.get("exists")
-            bands.append(
-                BandRow(
-                    node=str(part.get("node", "")),
-                    dataset=str(part.get("dataset", "")),
-                    band=str(band.get("band", "")),
-                    min_score=_score(band.get("minScore")),
-                    count=ShownCount.from_wire(band["count"]) if "count" in band else None,
-                    exists=exists if isinstance(exists, bool) else None,
-                )
-            )
     return rows, bands
 
 
-def _score(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
-
-
-def _mapping(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Mapping[str, object]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def _list_of_any(value: object) -> list[object]:
-    return value if isinstance(value, list) else []
+def match_answers(matched: Matches | None) -> list[NodeAnswer]:
+    """How each node answered the match (``nodes`` of the answer), as the page lists them."""
+    found = []
+    for line in matched.nodes if matched is not None else []:
+        detail = line.detail or ""
+        state, refusal = node_state(line.status, detail, rule=line.rule)
+        found.append(NodeAnswer(line.node, state, refusal, detail))
+    return found

@@ -4,10 +4,11 @@ Each health of ``GET /api/nodes`` is shown as itself: a node that refused the hu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from pmbridge.client import NodeHealth
 from pmbridge.portal._cohort import CohortCounts
 from pmbridge.portal._counts import ShownCount
 from pmbridge.portal._i18n import N_
@@ -58,36 +59,32 @@ class NodeRow:
         return self.health in ANSWERED
 
 
-def node_rows(health: Sequence[Mapping[str, object]], counts: CohortCounts | None) -> list[NodeRow]:
+def node_rows(health: Sequence[NodeHealth], counts: CohortCounts | None) -> list[NodeRow]:
     """Join the health fan-out and the count fan-out by node id (either may lack a node)."""
     rows = []
     for node in health:
-        node_id = str(node.get("id", ""))
-        datasets = node.get("datasets")
-        ids = [str(d) for d in datasets] if isinstance(datasets, list) else []
+        ids = list(node.datasets)
         if counts is not None:
-            ids += [d.dataset for d in counts.datasets if d.node == node_id and d.dataset not in ids]
-        answered = next((n for n in counts.nodes if n.node == node_id), None) if counts else None
-        elapsed = node.get("elapsedMs")
-        release = node.get("hpoRelease")
-        state = known_health(node.get("health"))
-        detail = str(node.get("detail") or "")
+            ids += [d.dataset for d in counts.datasets if d.node == node.id and d.dataset not in ids]
+        answered = next((n for n in counts.nodes if n.node == node.id), None) if counts else None
+        state = known_health(node.health)
+        detail = node.detail or ""
         rows.append(
             NodeRow(
-                id=node_id,
-                name=str(node.get("name") or node_id),
-                jurisdiction=str(node.get("jurisdiction", "")),
-                country=str(node.get("country", "")),
+                id=node.id,
+                name=node.name or node.id,
+                jurisdiction=node.jurisdiction or "",
+                country=node.country or "",
                 health=state,
-                elapsed_ms=float(elapsed) if isinstance(elapsed, int | float) else 0.0,
+                elapsed_ms=node.elapsed_ms or 0.0,
                 detail=detail,
-                hpo_release=str(release) if release else None,
+                hpo_release=node.hpo_release or None,
                 datasets=tuple(
-                    (d, counts.dataset_total(node_id, d) if counts is not None else None) for d in ids
+                    (d, counts.dataset_total(node.id, d) if counts is not None else None) for d in ids
                 ),
                 total=answered.total if answered is not None else None,
                 refusal=answered.refusal if answered is not None else None,
-                health_refusal=node_state("refused", detail, rule=node.get("rule"))[1]
+                health_refusal=node_state("refused", detail, rule=node.rule)[1]
                 if state == "refused"
                 else None,
             )
@@ -95,14 +92,14 @@ def node_rows(health: Sequence[Mapping[str, object]], counts: CohortCounts | Non
     return rows
 
 
-def known_health(value: object) -> str:
-    """The hub's health word as one of :data:`HEALTH`; anything else (none, or a word this portal
-    does not know) is ``error``: the portal cannot say the node is up, nor that it is down.
+def known_health(value: str) -> str:
+    """The hub's health word as one of :data:`HEALTH`; any other (a word this portal does not
+    know) is ``error``: the portal cannot say the node is up, nor that it is down.
 
-    >>> known_health("refused"), known_health("timeout"), known_health(None), known_health("gone")
+    >>> known_health("refused"), known_health("timeout"), known_health(""), known_health("gone")
     ('refused', 'timeout', 'error', 'error')
     """
-    return value if isinstance(value, str) and value in dict(HEALTH) else "error"
+    return value if value in dict(HEALTH) else "error"
 
 
 def health_summary(rows: Sequence[NodeRow]) -> dict[str, int]:

@@ -8,8 +8,6 @@ form token and must come from this site (``_forms``); the hub limits sign-ins pe
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
@@ -24,7 +22,7 @@ from pmbridge.portal._forms import browser_form_id, browser_token, keep_form_id,
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._session import read_session
 from pmbridge.portal._sessions import SESSION_COOKIE
-from pmbridge.portal._sources import call_or_problem, hub_api
+from pmbridge.portal._sources import demo_users_and_budget, hub_api
 
 router = APIRouter()
 
@@ -42,22 +40,19 @@ async def account_page(request: Request) -> HTMLResponse:
 
 async def _page(request: Request, *, refusal: str = "", detail: str = "", status: int = 200) -> HTMLResponse:
     portal = portal_of(request)
-    (users, users_problem), (budget, budget_problem) = await asyncio.gather(
-        call_or_problem(request, "GET", "/api/auth/users"), call_or_problem(request, "GET", "/api/budget")
-    )
-    listed = users.get("users")
+    (users, users_problem), (budget, budget_problem) = await demo_users_and_budget(request)
     form_id, new = browser_form_id(request)
     page = portal.renderer.page(
         request,
         "account.html",
         {
             "session": read_session(request),
-            "demo": users.get("demo") is True,
-            "users": [u for u in listed if isinstance(u, Mapping)] if isinstance(listed, list) else [],
+            "demo": users is not None and users.demo,
+            "users": users.users if users is not None else [],
             "users_problem": users_problem,
             "budget": budget_rows(budget),
-            "budget_year": budget.get("year"),
-            "budget_public": budget.get("tier") == "public",
+            "budget_year": budget.year if budget is not None else None,
+            "budget_public": budget is not None and budget.tier == "public",
             "budget_problem": budget_problem,
             "node_names": {n.id: n.name or n.id for n in hub_of(request).config.nodes},
             "access_words": ACCESS_WORDS,

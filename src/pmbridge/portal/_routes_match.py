@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from pmbridge.client import Matches, Ranking
 from pmbridge.hub import hub_of
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._i18n import N_
-from pmbridge.portal._match import BANDS, diagnoses, patients
+from pmbridge.portal._match import BANDS, diagnoses, match_answers, patients
 from pmbridge.portal._query import Problem, read_query
-from pmbridge.portal._refusals import NODE_STATES, node_answers
-from pmbridge.portal._sources import call_or_problem
+from pmbridge.portal._refusals import NODE_STATES
+from pmbridge.portal._sources import rank_and_match
 
 router = APIRouter()
 
@@ -30,16 +28,16 @@ async def match_page(request: Request) -> HTMLResponse:
     problems = {p.field: p.message for p in query.problems}
     if query.run and not query.terms and not query.unresolved:
         problems["hpo"] = Problem("hpo", N_("Choose at least one phenotype.")).message
-    ranked: Mapping[str, object] = {}
-    matched: Mapping[str, object] = {}
+    ranked: Ranking | None = None
+    matched: Matches | None = None
     failures: list[str] = []
     if query.ready and query.terms:
-        body: dict[str, object] = {"phenotypes": [t.id for t in query.terms]}
-        if query.gene:
-            body["gene"] = query.gene
-        (ranked, rank_problem), (matched, match_problem) = await asyncio.gather(
-            call_or_problem(request, "POST", "/api/rank", {**body, "limit": DIAGNOSES}),
-            call_or_problem(request, "POST", "/api/match", {**body, "limit": MATCHES}),
+        (ranked, rank_problem), (matched, match_problem) = await rank_and_match(
+            request,
+            [t.id for t in query.terms],
+            gene=query.gene or None,
+            diagnoses=DIAGNOSES,
+            matches=MATCHES,
         )
         failures = [p for p in (rank_problem, match_problem) if p]
     rows, bands = patients(matched)
@@ -49,12 +47,12 @@ async def match_page(request: Request) -> HTMLResponse:
         {
             "query": query,
             "problems": problems,
-            "asked": bool(ranked or matched),
+            "asked": ranked is not None or matched is not None,
             "diagnoses": diagnoses(ranked),
             "patients": rows,
             "bands": bands,
             "band_words": BANDS,
-            "outcomes": node_answers(matched.get("nodes")),
+            "outcomes": match_answers(matched),
             "node_states": NODE_STATES,
             "failures": failures,
             "node_names": {n.id: n.name or n.id for n in hub_of(request).config.nodes},

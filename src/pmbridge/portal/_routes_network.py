@@ -12,7 +12,7 @@ from pmbridge.portal._context import portal_of
 from pmbridge.portal._counts import add_counts
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._network import HEALTH, JURISDICTIONS, health_summary, node_rows
-from pmbridge.portal._sources import node_health, released_totals
+from pmbridge.portal._sources import node_health_or_problem, released_totals
 
 router = APIRouter()
 
@@ -21,7 +21,9 @@ router = APIRouter()
 @router.get("/network", response_class=HTMLResponse, include_in_schema=False)
 async def network_page(request: Request) -> HTMLResponse:
     portal = portal_of(request)
-    health, (counts, problem) = await asyncio.gather(node_health(request), released_totals(request))
+    (health, unhealthy), (counts, problem) = await asyncio.gather(
+        node_health_or_problem(request), released_totals(request)
+    )
     rows = node_rows(health, counts)
     chart = bar_chart(
         "nodes", N_("Individuals released per node"), [(r.name, r.total) for r in rows if r.total is not None]
@@ -36,6 +38,6 @@ async def network_page(request: Request) -> HTMLResponse:
             "total": add_counts([r.total for r in rows if r.total is not None]),
             "chart": chart,
             "jurisdictions": JURISDICTIONS,
-            "problem": problem,
+            "problem": problem or unhealthy,
         },
     )

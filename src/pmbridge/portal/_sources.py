@@ -7,20 +7,31 @@ most two fan-outs, made concurrently by the route that needs them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Final, TypeVar
 
 import httpx
 from fastapi import Request
 
-from pmbridge.client import AsyncHubClient, aggregates_body
+from pmbridge.client import (
+    Aggregates,
+    AsyncHubClient,
+    Budget,
+    Call,
+    DemoUsers,
+    Matches,
+    NodeHealth,
+    Ranking,
+)
 from pmbridge.errors import PMBridgeError
 from pmbridge.hub import NodeStatus, client_address, hub_of
 from pmbridge.portal._cohort import CohortCounts, from_aggregates
 from pmbridge.portal._session import passport_of
 
 BREAKDOWNS: Final = ("sex", "ageBand", "phenotypeCategory")
+M = TypeVar("M")
 
 
 @asynccontextmanager
@@ -40,44 +51,67 @@ HUB_URL: Final = "http://hub.internal"
 """The base URL of in-process calls: never resolved, the transport is the hub's app itself."""
 
 
-async def call(request: Request, method: str, path: str, body: object = None) -> Mapping[str, object]:
-    """The JSON object the hub answers; its error (Beacon error shape) raised as the PM Bridge
-    error its code names (:func:`pmbridge.errors.error_from_wire`)."""
+async def rank_and_match(
+    request: Request, phenotypes: Sequence[str], *, gene: str | None, diagnoses: int, matches: int
+) -> tuple[tuple[Ranking | None, str], tuple[Matches | None, str]]:
+    """The hub's disease ranking and patient matches for one patient, asked together; either may
+    fail (None and why) and leave the other."""
     async with hub_api(request) as client:
-        return await client.request(method, path, json=body)
+        return await asyncio.gather(
+            _or_problem(client.rank(phenotypes, gene=gene, limit=diagnoses)),
+            _or_problem(client.match(phenotypes, gene=gene, limit=matches)),
+        )
 
 
-async def call_or_problem(
-    request: Request, method: str, path: str, body: object = None
-) -> tuple[Mapping[str, object], str]:
-    """The hub's answer, or an empty one and why: one part failing leaves the rest of a page."""
+async def demo_users_and_budget(
+    request: Request,
+) -> tuple[tuple[DemoUsers | None, str], tuple[Budget | None, str]]:
+    """The demo users one may sign in as and the caller's budget, asked together; either may fail
+    (None and why) and leave the other."""
+    async with hub_api(request) as client:
+        users = client.send(Call("GET", "/api/auth/users", DemoUsers.model_validate))
+        budget = client.send(Call("GET", "/api/budget", Budget.model_validate))
+        return await asyncio.gather(_or_problem(users), _or_problem(budget))
+
+
+async def _or_problem(answer: Awaitable[M]) -> tuple[M | None, str]:
     try:
-        return await call(request, method, path, body), ""
+        return await answer, ""
     except PMBridgeError as exc:
-        return {}, exc.message
+        return None, exc.message
 
 
-async def node_health(request: Request) -> list[Mapping[str, object]]:
+async def node_health(request: Request) -> list[NodeHealth]:
     """Every registered node with its health (up / slow / timeout / refused / down / error), as
-    ``GET /api/nodes`` has it."""
-    listed = (await call(request, "GET", "/api/nodes")).get("nodes")
-    return [n for n in listed if isinstance(n, Mapping)] if isinstance(listed, list) else []
+    ``GET /api/nodes`` has it; a reply of another shape raises the client's ``UpstreamError``."""
+    async with hub_api(request) as client:
+        return list((await client.nodes()).nodes)
+
+
+async def node_health_or_problem(request: Request) -> tuple[list[NodeHealth], str]:
+    """Every node's health, or none and why: the rest of the page still shows."""
+    health, problem = await _or_problem(node_health(request))
+    return health or [], problem
+
+
+async def aggregates(
+    request: Request, filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str] = ()
+) -> Aggregates:
+    """The hub's ``POST /api/aggregates`` answer, checked against the client's message."""
+    async with hub_api(request) as client:
+        return await client.aggregates(filters=filters, breakdowns=breakdowns)
 
 
 async def cohort_counts(
     request: Request, filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str] = ()
 ) -> CohortCounts:
     """The released counts of the individuals matching every filter: per node, dataset and cell."""
-    body = aggregates_body(filters, breakdowns=breakdowns)
-    return from_aggregates(await call(request, "POST", "/api/aggregates", body))
+    return from_aggregates(await aggregates(request, filters, breakdowns=breakdowns))
 
 
 async def released_totals(request: Request) -> tuple[CohortCounts | None, str]:
     """Every dataset's released total, or None and why when the hub could not count."""
-    try:
-        return await cohort_counts(request, []), ""
-    except PMBridgeError as exc:
-        return None, exc.message
+    return await _or_problem(cohort_counts(request, []))
 
 
 async def catalogues(request: Request) -> dict[str, list[Mapping[str, object]]]:
