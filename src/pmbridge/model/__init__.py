@@ -30,11 +30,16 @@ from pmbridge.model._records import (
     Variant,
 )
 from pmbridge.model._terms import DISEASE_PREFIXES, TermId, is_disease_id, is_hpo_id
+from pmbridge.model._variables import BINARY, BUILT_INS, CODED, MEANINGS, Source, Variable, built_in
 
 __all__ = [
+    "BINARY",
+    "BUILT_INS",
+    "CODED",
     "DEFAULT_RELEASE_CAPS",
     "DIMENSIONS",
     "DISEASE_PREFIXES",
+    "MEANINGS",
     "AccessLevel",
     "AgeFilter",
     "Biosample",
@@ -55,9 +60,12 @@ __all__ = [
     "PhenotypicFeature",
     "Sex",
     "SexFilter",
+    "Source",
     "TermId",
+    "Variable",
     "Variant",
     "Zygosity",
+    "built_in",
     "is_disease_id",
     "is_hpo_id",
 ]
