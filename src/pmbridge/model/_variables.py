@@ -19,6 +19,7 @@ class Source(StrEnum):
     AGE = "age"
     MALE = "male"
     TIME = "time"
+    LOG_TIME = "log_time"
     EVENT = "event"
     PHENOTYPE = "phenotype"
     GENE = "gene"
@@ -32,6 +33,7 @@ MEANINGS: Final[dict[Source, str]] = {
     Source.AGE: "age in years at the last encounter (missing when unknown)",
     Source.MALE: "1 for MALE, 0 for FEMALE, missing for any other or unknown sex",
     Source.TIME: "follow-up time in days: vitalStatus.survivalTimeInDays (missing when not recorded)",
+    Source.LOG_TIME: "the natural logarithm of time (an offset for Poisson models of event rates)",
     Source.EVENT: "1 when vitalStatus.status is DECEASED, 0 when ALIVE, missing otherwise",
     Source.PHENOTYPE: "1 when the HPO term or a descendant is observed, 0 otherwise "
     "(excluded or not recorded)",
@@ -49,13 +51,19 @@ CODED: Final[frozenset[Source]] = frozenset(
 )
 """Sources that need a code (the term, symbol or assay); the others are the person's own fields."""
 
-BINARY: Final[frozenset[Source]] = frozenset(Source) - {Source.AGE, Source.TIME, Source.MEASUREMENT}
+BINARY: Final[frozenset[Source]] = frozenset(Source) - {
+    Source.AGE,
+    Source.TIME,
+    Source.LOG_TIME,
+    Source.MEASUREMENT,
+}
 """Sources whose values are 0 or 1: each of their levels must hold at least the minimum count."""
 
 BUILT_INS: Final[dict[str, Source]] = {
     "age": Source.AGE,
     "male": Source.MALE,
     "time": Source.TIME,
+    "log_time": Source.LOG_TIME,
     "event": Source.EVENT,
 }
 """Names every analysis may use without declaring them."""

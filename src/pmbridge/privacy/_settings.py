@@ -102,6 +102,29 @@ class DisclosureSettings(SettingsModel):
         "about 5 people.",
         json_schema_extra={"source": "GDI; beacon re-identification literature"},
     )
+    max_parameter_ratio: float = Field(
+        default=0.33,
+        gt=0,
+        le=0.33,
+        description="A model may have at most this many parameters per person it is fitted on, at each "
+        "node (a saturated model gives its data back); only stricter (smaller) values are accepted.",
+        json_schema_extra={"source": "DataSHIELD nfilter.glm"},
+    )
+    min_contributing_nodes: int = Field(
+        default=3,
+        ge=3,
+        description="Nodes that must contribute to a network-level statistic or model before the hub "
+        "releases it; a node's part alone is released only inside that node's own checks.",
+        json_schema_extra={"source": "DataSHIELD and vantage6 practice"},
+    )
+    max_analysis_steps: int = Field(
+        default=64,
+        ge=8,
+        description="Evaluations one researcher may ask of the same analysis at a node within an hour "
+        "(a fit takes at most 25 GLM or 30 Cox iterations): many evaluations at chosen parameters "
+        "would tell more than a fit.",
+        json_schema_extra={"source": "PM Bridge: bounds what a tampered hub can ask"},
+    )
 
     def round_to_for(self, *, public: bool) -> int:
         """The multiple answers are rounded to: coarser for the anonymous public tier.
