@@ -56,12 +56,17 @@ def test_public_names() -> None:
 
     assert set(synth.__all__) == {
         "DEFAULT_FREQUENCY",
+        "LABS",
         "MATERIALS",
+        "OUTCOME_MODEL",
         "REFERENCE_DATE",
         "REGIONS",
         "AgeBand",
+        "Agent",
         "CohortSpec",
+        "Lab",
         "Material",
+        "OutcomeModel",
         "RegionProfile",
         "generate_cohort",
         "term_labels",

@@ -15,12 +15,14 @@ materialSample. Phenopackets have no country field, so ``country`` stays None.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from phenopackets import AcmgPathogenicityClassification
 from phenopackets import Sex as PhenopacketSex
+from phenopackets.schema.v2.core.individual_pb2 import VitalStatus as PhenopacketVitalStatus
 
 from pmbridge.ingest._proto_rules import EnumRule, enum_number, json_integer
 from pmbridge.model import (
@@ -28,10 +30,13 @@ from pmbridge.model import (
     Disease,
     Individual,
     Interpretation,
+    Measurement,
+    MedicalAction,
     PatientRecord,
     PhenotypicFeature,
     Sex,
     Variant,
+    VitalStatus,
     Zygosity,
 )
 
@@ -40,6 +45,8 @@ __all__ = ["iso8601_years", "to_patient_record"]
 _EMPTY: Mapping[str, object] = {}
 _ANTENATAL_ONSET = "HP:0030674"  # what a gestational-age onset means in HPO terms
 _SEX = EnumRule.of(PhenopacketSex.DESCRIPTOR)
+_VITAL = EnumRule.of(PhenopacketVitalStatus.Status.DESCRIPTOR)
+_FAVOURABLE = {"NCIT:C102560": True, "NCIT:C102561": False}  # NCIT Favorable, Unfavorable
 _ACMG = EnumRule.of(AcmgPathogenicityClassification.DESCRIPTOR)
 _ZYGOSITY_BY_GENO = {z.value: z for z in Zygosity}
 _NUMBER = r"([0-9]+(?:[.,][0-9]+)?)"
@@ -82,6 +89,9 @@ def to_patient_record(
         variants=tuple(dict.fromkeys(_variants(_items(doc.get("interpretations"))))),
         biosamples=tuple(_biosamples(_items(doc.get("biosamples")))),
         source=source,
+        vital_status=_vital_status(doc),
+        measurements=tuple(_measurements(doc)),
+        medical_actions=tuple(_medical_actions(_items(_get(doc, "medicalActions", "medical_actions")))),
     )
 
 
@@ -91,15 +101,19 @@ def iso8601_years(duration: str) -> float | None:
     >>> iso8601_years("P10Y6M"), iso8601_years("P8D"), iso8601_years("P"), iso8601_years("ten")
     (10.5, 0.022, None, None)
     """
+    years = _duration_years(duration)
+    return None if years is None else round(years, 3)
+
+
+def _duration_years(duration: str) -> float | None:
     match = _DURATION.fullmatch(duration)
     if match is None or not any(match.groups()):
         return None
-    years = sum(
+    return sum(
         float(part.replace(",", ".")) * scale
         for part, scale in zip(match.groups(), _DURATION_YEARS, strict=True)
         if part is not None
     )
-    return round(years, 3)
 
 
 def _individual(doc: Mapping[str, object]) -> Individual:
@@ -231,6 +245,96 @@ def _biosamples(items: Iterable[object]) -> Iterable[Biosample]:
             material_type=material,
             tissue=_term(_get(sample, "sampledTissue", "sampled_tissue")),
             collection_date=_timestamp_date(collected.get("timestamp")),
+        )
+
+
+def _vital_status(doc: Mapping[str, object]) -> VitalStatus | None:
+    """``subject.vitalStatus``; an unset status reads as UNKNOWN_STATUS, as the parser gives it.
+
+    >>> _vital_status({"subject": {"vitalStatus": {"status": "DECEASED", "survivalTimeInDays": "40",
+    ...     "causeOfDeath": {"id": "OMIM:154700"}}}})
+    VitalStatus(status='DECEASED', survival_days=40, cause='OMIM:154700')
+    """
+    subject = _message(doc.get("subject"))
+    vital = _get(subject, "vitalStatus", "vital_status")
+    if vital is None:
+        return None
+    found = _message(vital)
+    days = _get(found, "survivalTimeInDays", "survival_time_in_days")
+    return VitalStatus(
+        status=_enum_name(found.get("status"), _VITAL) or "UNKNOWN_STATUS",
+        survival_days=json_integer(days) if days is not None else None,
+        cause=_term(_get(found, "causeOfDeath", "cause_of_death")),
+    )
+
+
+def _measurements(doc: Mapping[str, object]) -> Iterable[Measurement]:
+    born = _timestamp_date(_get(_message(doc.get("subject")), "dateOfBirth", "date_of_birth"))
+    for item in _items(doc.get("measurements")):
+        measurement = _message(item)
+        assay = _term(measurement.get("assay"))
+        if assay is None:
+            continue
+        quantity = _message(_message(measurement.get("value")).get("quantity"))
+        value = quantity.get("value")
+        yield Measurement(
+            assay=assay,
+            value=_number(value) if quantity else None,
+            unit=_term(quantity.get("unit")) if quantity else None,
+            observed_days=_observed_days(_get(measurement, "timeObserved", "time_observed"), born),
+        )
+
+
+def _number(value: object) -> float | None:
+    """A JSON double as json_format reads it (a number, a numeric string, absent meaning zero); None
+    for NaN and infinities, which no analysis can use.
+
+    >>> _number(1), _number("2.5"), _number(None), _number("NaN")
+    (1.0, 2.5, 0.0, None)
+    """
+    if value is None:
+        return 0.0  # proto3: an unset double is zero
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _observed_days(value: object, born: datetime.date | None) -> float | None:
+    """The age in days at a TimeElement: an ISO 8601 age, or a timestamp when the birth date is known.
+
+    >>> _observed_days({"age": {"iso8601duration": "P1Y"}}, None)
+    365.25
+    >>> _observed_days({"timestamp": "2020-01-11T00:00:00Z"}, datetime.date(2020, 1, 1))
+    10.0
+    """
+    element = _message(value)
+    duration = _text(_message(element.get("age")).get("iso8601duration"))
+    if duration:
+        years = _duration_years(duration)
+        return None if years is None else round(years * _DAYS_IN_YEAR, 3)
+    observed = _timestamp_date(element.get("timestamp"))
+    if observed is not None and born is not None:
+        return float((observed - born).days)
+    return None
+
+
+def _medical_actions(items: Iterable[object]) -> Iterable[MedicalAction]:
+    """Treatments (by their agent); procedures, radiotherapy and regimens have no agent and are skipped."""
+    for item in items:
+        action = _message(item)
+        agent = _term(_message(action.get("treatment")).get("agent"))
+        if agent is None:
+            continue
+        response = _term(_get(action, "responseToTreatment", "response_to_treatment"))
+        yield MedicalAction(
+            agent=agent,
+            target=_term(_get(action, "treatmentTarget", "treatment_target")),
+            response=response,
+            favourable=_FAVOURABLE.get(response) if response is not None else None,
         )
 
 

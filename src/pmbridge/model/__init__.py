@@ -25,9 +25,12 @@ from pmbridge.model._records import (
     Biosample,
     Disease,
     Individual,
+    Measurement,
+    MedicalAction,
     PatientRecord,
     PhenotypicFeature,
     Variant,
+    VitalStatus,
 )
 from pmbridge.model._terms import DISEASE_PREFIXES, TermId, is_disease_id, is_hpo_id
 from pmbridge.model._variables import BINARY, BUILT_INS, CODED, MEANINGS, Source, Variable, built_in
@@ -54,6 +57,8 @@ __all__ = [
     "IndividualQuery",
     "Interpretation",
     "Jurisdiction",
+    "Measurement",
+    "MedicalAction",
     "Operator",
     "PatientRecord",
     "PhenotypeFilter",
@@ -64,6 +69,7 @@ __all__ = [
     "TermId",
     "Variable",
     "Variant",
+    "VitalStatus",
     "Zygosity",
     "built_in",
     "is_disease_id",

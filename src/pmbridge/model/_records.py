@@ -63,6 +63,49 @@ class Biosample:
 
 
 @dataclass(frozen=True, slots=True)
+class VitalStatus:
+    """Alive or deceased at the end of follow-up (a phenopacket's ``subject.vitalStatus``).
+
+    ``status`` is ALIVE, DECEASED or UNKNOWN_STATUS; ``survival_days`` the follow-up time in days
+    (``survivalTimeInDays``); ``cause`` the cause of death's ontology id.
+    """
+
+    status: str
+    survival_days: int | None = None
+    cause: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measurement of an assay (e.g. a LOINC code).
+
+    ``value`` is the quantity, None for a measurement with an ontology-class or complex value;
+    ``unit`` the unit's id (e.g. ``UCUM:mg/dL``); ``observed_days`` the person's age in days when it
+    was observed (an ISO 8601 age at 365.25 days a year, or the days from birth to a timestamp),
+    None when the time is not given as either.
+    """
+
+    assay: str
+    value: float | None = None
+    unit: str | None = None
+    observed_days: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MedicalAction:
+    """A treatment: the agent's id, the disease it targeted and the response to it.
+
+    ``favourable`` is True or False when the response term is NCIT Favorable or Unfavorable, None
+    for any other term or none.
+    """
+
+    agent: str
+    target: str | None = None
+    response: str | None = None
+    favourable: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PatientRecord:
     """Everything a node stores about one individual in one dataset: one phenopacket's worth."""
 
@@ -73,3 +116,6 @@ class PatientRecord:
     variants: tuple[Variant, ...] = ()
     biosamples: tuple[Biosample, ...] = ()
     source: str | None = field(default=None, compare=False)
+    vital_status: VitalStatus | None = None
+    measurements: tuple[Measurement, ...] = ()
+    medical_actions: tuple[MedicalAction, ...] = ()

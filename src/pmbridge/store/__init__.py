@@ -1,6 +1,7 @@
 """A node's DuckDB store: versioned schema, Arrow bulk loads, HPO closure, filter-to-SQL compiler."""
 
 from pmbridge.model import DIMENSIONS, Dimension  # the query model's; kept here for the store's users
+from pmbridge.store._analysis_frame import analysis_frame_sql
 from pmbridge.store._answers import Counted
 from pmbridge.store._cohorts import (
     AGE_BANDS,
@@ -68,6 +69,7 @@ __all__ = [
     "VariantQuery",
     "VariantRow",
     "age_band",
+    "analysis_frame_sql",
     "assembly_spellings",
     "canonical_assembly",
     "canonical_chromosome",

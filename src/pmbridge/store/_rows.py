@@ -50,6 +50,27 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("collection_date", pa.date32()),
         ]
     ),
+    "vital_status": pa.schema(
+        [("ind", pa.int64()), ("status", _STR), ("survival_days", pa.int64()), ("cause", _STR)]
+    ),
+    "measurements": pa.schema(
+        [
+            ("ind", pa.int64()),
+            ("assay", _STR),
+            ("value", pa.float64()),
+            ("unit", _STR),
+            ("observed_days", pa.float64()),
+        ]
+    ),
+    "medical_actions": pa.schema(
+        [
+            ("ind", pa.int64()),
+            ("agent", _STR),
+            ("target", _STR),
+            ("response", _STR),
+            ("favourable", pa.bool_()),
+        ]
+    ),
 }
 
 
@@ -82,7 +103,7 @@ def to_tables(records: Sequence[PatientRecord], *, first_ind: int) -> RecordTabl
     cols: dict[str, dict[str, list[object]]] = {
         name: {field.name: [] for field in schema} for name, schema in SCHEMAS.items()
     }
-    ind_cols, ph, dz, va, bs = (cols[n] for n in SCHEMAS)
+    ind_cols, ph, dz, va, bs, vs, ms, ma = (cols[n] for n in SCHEMAS)
     for offset, record in enumerate(records):
         ind = first_ind + offset
         person = record.individual
@@ -116,6 +137,12 @@ def to_tables(records: Sequence[PatientRecord], *, first_ind: int) -> RecordTabl
             )
         for sample in record.biosamples:
             _append(bs, ind, sample.id, sample.material_type, sample.tissue, sample.collection_date)
+        if (vital := record.vital_status) is not None:
+            _append(vs, ind, vital.status, vital.survival_days, vital.cause)
+        for m in record.measurements:
+            _append(ms, ind, m.assay, m.value, m.unit, m.observed_days)
+        for action in record.medical_actions:
+            _append(ma, ind, action.agent, action.target, action.response, action.favourable)
     return RecordTables({name: pa.table(cols[name], schema=schema) for name, schema in SCHEMAS.items()})
 
 

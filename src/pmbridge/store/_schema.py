@@ -60,6 +60,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             PHENOTYPE_ANCESTORS.format(where=""),
         ),
     ),
+    Migration(
+        3,
+        "outcomes: vital status, measurements and medical actions (treatments) of each person",
+        (
+            # IF NOT EXISTS: a file whose recorded version was set back still has these tables.
+            """CREATE TABLE IF NOT EXISTS vital_status (
+                ind BIGINT NOT NULL, status VARCHAR NOT NULL, survival_days BIGINT, cause VARCHAR)""",
+            # observed_days: the person's age in days when the value was observed.
+            """CREATE TABLE IF NOT EXISTS measurements (
+                ind BIGINT NOT NULL, assay VARCHAR NOT NULL, value DOUBLE, unit VARCHAR,
+                observed_days DOUBLE)""",
+            """CREATE TABLE IF NOT EXISTS medical_actions (
+                ind BIGINT NOT NULL, agent VARCHAR NOT NULL, target VARCHAR, response VARCHAR,
+                favourable BOOLEAN)""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -20,7 +20,9 @@ from pmbridge.model import (
     IndividualQuery,
     Jurisdiction,
     PatientRecord,
+    Variable,
 )
+from pmbridge.store._analysis_frame import analysis_frame_sql, frame_schema
 from pmbridge.store._answers import AnswerCache, Counted
 from pmbridge.store._closure import (
     PHENOTYPE_ANCESTORS,
@@ -47,7 +49,16 @@ from pmbridge.store._query import EntryQuery
 from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
 
-RECORD_TABLES = ("individuals", "phenotypes", "diseases", "variants", "biosamples")
+RECORD_TABLES = (
+    "individuals",
+    "phenotypes",
+    "diseases",
+    "variants",
+    "biosamples",
+    "vital_status",
+    "measurements",
+    "medical_actions",
+)
 DATA_VERSION = "data_version"
 """The ``meta`` key counting the writes a store file has seen (every ingest moves it on)."""
 
@@ -329,6 +340,19 @@ class NodeStore:
             for ds, n in cursor.execute(genotyped.sql, list(genotyped.params)).fetchall():
                 found[str(ds)] = (found.get(str(ds), ({}, 0))[0], int(n))
         return found
+
+    def analysis_frame(self, query: EntryQuery, variables: Sequence[Variable]) -> pa.Table:
+        """One row per individual matching ``query`` (an individuals query), ordered by ``ind``:
+        ``ind`` (int64), ``dataset_id`` (string), then one float64 column per variable, named by
+        ``variable.name``, with the value :data:`pmbridge.model.MEANINGS` gives and NULL where missing.
+
+        The rows are the node's own: never send them out; release only what disclosure control allows.
+        """
+        compiled = analysis_frame_sql(self._tuned(query), variables)
+        with self._con.cursor() as cursor:
+            table: pa.Table = cursor.sql(compiled.sql, params=list(compiled.params)).to_arrow_table()
+        schema = frame_schema(variables)
+        return table.rename_columns(schema.names).cast(schema)
 
     def page(self, query: EntryQuery, *, dataset: str) -> list[Row]:
         """Records ``query.skip`` to ``query.skip + query.limit`` of ``dataset`` for ``query``."""

@@ -16,6 +16,7 @@ from pmbridge.synth._catalogue import Catalogue, DiseaseProfile
 from pmbridge.synth._genome import POOL_SIZE, GeneLocus, pick_variant_index, pool_variant
 from pmbridge.synth._inheritance import Mode, causal_genotype
 from pmbridge.synth._onsets import DAYS_PER_YEAR, OnsetRange
+from pmbridge.synth._outcomes import Person, draw_outcomes
 from pmbridge.synth._phenopacket import (
     Json,
     biosample,
@@ -131,14 +132,27 @@ def synthesize(ctx: CohortContext, index: int) -> Json:
     disease_entry: Json = {"term": disease_term}
     if onset is not None:
         disease_entry["onset"] = {"ontologyClass": term(onset.term, onset.label)}
+    last_encounter = iso_age(born, ctx.reference_date)
+    # Outcomes come last and from a stream of their own: every draw above stays as it was.
+    person = Person(
+        male=sex == "MALE",  # UNKNOWN_SEX counts as not male (OUTCOME_MODEL)
+        age_days=age_days,
+        last_encounter=last_encounter,
+        born=born,
+        gene=locus.symbol,
+        disease_id=disease.id,
+        disease_label=disease.name,
+    )
+    outcomes = draw_outcomes(ctx.base_seed, index, person, reference_date=ctx.reference_date)
     return {
         "id": subject_id,
         "subject": {
             "id": subject_id,
             "dateOfBirth": timestamp(born),
-            "timeAtLastEncounter": {"age": {"iso8601duration": iso_age(born, ctx.reference_date)}},
+            "timeAtLastEncounter": {"age": {"iso8601duration": last_encounter}},
             "sex": sex,
             "taxonomy": {"id": "NCBITaxon:9606", "label": "Homo sapiens"},
+            "vitalStatus": outcomes.vital_status,
         },
         "phenotypicFeatures": features,
         "biosamples": samples,
@@ -150,6 +164,8 @@ def synthesize(ctx: CohortContext, index: int) -> Json:
             }
         ],
         "diseases": [disease_entry],
+        "measurements": outcomes.measurements,
+        "medicalActions": outcomes.medical_actions,
         "metaData": metadata(
             created=ctx.reference_date,
             hpo_release=ctx.hpo_release,

@@ -6,6 +6,7 @@ Plain dict builders, kept apart from the random draws so the document shape is i
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 from pmbridge.synth._genome import ASSEMBLY, GeneLocus, SyntheticVariant
 from pmbridge.synth._onsets import OnsetRange
@@ -128,6 +129,50 @@ def biosample(sample_id: str, subject_id: str, *, material: Material, collected:
         "timeOfCollection": {"timestamp": timestamp(collected)},
         "materialSample": term("EFO:0009654", "reference sample"),
     }
+
+
+def vital_status(*, died: bool, survival_days: int, cause: Json | None) -> Json:
+    """A VitalStatus: follow-up in days from baseline, and the cause when the person died.
+
+    >>> vital_status(died=False, survival_days=30, cause=None)
+    {'status': 'ALIVE', 'survivalTimeInDays': 30}
+    """
+    out: Json = {"status": "DECEASED" if died else "ALIVE", "survivalTimeInDays": survival_days}
+    if cause is not None:
+        out["causeOfDeath"] = cause
+    return out
+
+
+class Assay(Protocol):
+    """A lab test as the measurement builder needs it: LOINC code and label, UCUM unit."""
+
+    @property
+    def loinc(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+
+
+def lab_measurement(assay: Assay, *, value: float, age: str) -> Json:
+    """A quantitative Measurement with a UCUM unit, observed at an ISO 8601 age.
+
+    >>> from types import SimpleNamespace
+    >>> hb = SimpleNamespace(loinc="LOINC:718-7", label="Hemoglobin", unit="g/dL")
+    >>> lab_measurement(hb, value=13.1, age="P40Y")["value"]
+    {'quantity': {'unit': {'id': 'UCUM:g/dL', 'label': 'g/dL'}, 'value': 13.1}}
+    """
+    unit = assay.unit
+    return {
+        "assay": {"id": assay.loinc, "label": assay.label},
+        "value": {"quantity": {"unit": {"id": "UCUM:" + unit, "label": unit}, "value": value}},
+        "timeObserved": {"age": {"iso8601duration": age}},
+    }
+
+
+def medical_action(agent: Json, *, target: Json, response: Json) -> Json:
+    """A MedicalAction: a drug treatment of ``target`` and the response to it."""
+    return {"treatment": {"agent": agent}, "treatmentTarget": target, "responseToTreatment": response}
 
 
 _RESOURCES: tuple[tuple[str, str, str, str, str], ...] = (
