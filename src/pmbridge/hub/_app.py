@@ -23,6 +23,7 @@ from pmbridge.beacon import (
 )
 from pmbridge.hub import (
     _routes,
+    _routes_analyses,
     _routes_costs,
     _routes_framework,
     _routes_knowledge,
@@ -84,6 +85,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     app.include_router(_routes.router)
     app.include_router(_routes_release.router)  # auth, aggregates, budget
     app.include_router(_routes_costs.router)  # /api/aggregates/cost
+    app.include_router(_routes_analyses.router)  # /api/analyses
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_rank.router)  # /api/rank
     app.include_router(_routes_knowledge.router)

@@ -37,6 +37,7 @@ NODE_ROUTES = RouteTemplates(
         "/api/match",
         "/api/match/contact",
         "/api/aggregates",
+        "/api/analysis",
         "/api/budget",
         "/api/configuration",
         "/api/filtering_terms",

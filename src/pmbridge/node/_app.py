@@ -17,6 +17,7 @@ from pmbridge.beacon import (
     install_security_headers,
 )
 from pmbridge.node import (
+    _routes_analysis,
     _routes_catalogue,
     _routes_entries,
     _routes_framework,
@@ -56,6 +57,7 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.include_router(_routes_info.router)
     app.include_router(_routes_catalogue.router)
     app.include_router(_routes_release.router)  # /api/aggregates, /api/budget
+    app.include_router(_routes_analysis.router)  # /api/analysis
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes_entries.router)

@@ -4,9 +4,10 @@ its signing key, the verifier of the hub's requests and its audit log."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pmbridge.audit import AuditLog
+from pmbridge.node._analysis_frames import AnalysisFrames
 from pmbridge.node._config import NodeConfig
 from pmbridge.node._release_settings import ReleaseState, open_release_state
 from pmbridge.node._trust import open_trust
@@ -26,6 +27,7 @@ class NodeContext:
     verifier: RequestVerifier | None  # None only with node.require_signatures = false
     audit: AuditLog
     release: ReleaseState
+    frames: AnalysisFrames = field(default_factory=AnalysisFrames)  # analyses' rows, kept minutes
 
     def close(self) -> None:
         """Close the store, the audit log (releasing the log's lock) and the nonce file, e.g. when a
