@@ -17,6 +17,7 @@ from pmbridge.analytics import (
     AnalysisResult,
     AnalysisSpec,
     NodePart,
+    Released,
     conduct,
     node_part,
     parse_analysis,
@@ -238,7 +239,7 @@ def test_bins_already_released_cannot_be_differenced_by_a_new_grid() -> None:
         data,
         min_count=5,
         max_parameter_ratio=0.33,
-        released_edges=proposal.edges,
+        released=Released(values=proposal.edges),
     )
     union = sorted({*proposal.edges, *shifted.edges})
     events = data["time"][data["event"] == 1]

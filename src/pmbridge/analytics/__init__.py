@@ -53,6 +53,7 @@ from pmbridge.analytics._node_step import (
     complete_cases,
     node_part,
 )
+from pmbridge.analytics._node_survival import Released
 from pmbridge.analytics._protocol import Step, StepKind, parse_step, part_from_wire, part_to_wire
 from pmbridge.analytics._released_grids import fitting_edges, union_grid
 from pmbridge.analytics._results import AnalysisResult
@@ -108,6 +109,7 @@ __all__ = [
     "ParsedFormula",
     "ProposedEdges",
     "Quantile",
+    "Released",
     "Step",
     "StepKind",
     "SummaryContribution",

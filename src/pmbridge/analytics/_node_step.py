@@ -23,16 +23,11 @@ from pmbridge.analytics._cox import (
 from pmbridge.analytics._crosstab import CrosstabContribution, crosstab_contribution
 from pmbridge.analytics._formula import Design, build_design, parse_formula
 from pmbridge.analytics._glm import GlmContribution, glm_contribution
-from pmbridge.analytics._grid import (
-    check_edges,
-    coarsened_edges,
-    merged_edges,
-    proposed_edges,
-    released_times,
-)
+from pmbridge.analytics._grid import merged_edges
 from pmbridge.analytics._km import KaplanMeierTable, km_table
+from pmbridge.analytics._node_survival import Released, check_grid, propose
 from pmbridge.analytics._protocol import Step, StepKind
-from pmbridge.analytics._released_grids import fitting_edges, union_grid
+from pmbridge.analytics._released_grids import fitting_edges
 from pmbridge.analytics._spec import (
     AnalysisSpec,
     CoxSpec,
@@ -72,6 +67,8 @@ class CoxPart:
     stratum: CoxDerivatives | None = None
 
 
+NOTHING_RELEASED = Released()
+
 NodeOutput = ProposedEdges | GlmPart | CoxPart | KaplanMeierTable | SummaryContribution | CrosstabContribution
 """Every kind of part a node releases."""
 
@@ -102,18 +99,18 @@ def node_part(
     *,
     min_count: int,
     max_parameter_ratio: float,
-    released_edges: tuple[float, ...] = (),
+    released: Released = NOTHING_RELEASED,
 ) -> NodeOutput:
     """This node's part of ``step`` of ``spec`` over ``columns`` (one array per variable, NaN =
-    missing). ``released_edges`` are bin edges this researcher already received for the same cohort
-    and values: a new grid must keep every cell of the union releasable too (no differencing of bins).
+    missing). ``released`` holds the bin edges this researcher already received for the same people:
+    a new grid must keep every cell of the union releasable too (no differencing of bins).
     """
     limits = DisclosureLimits(min_count=min_count, max_parameter_ratio=max_parameter_ratio)
     kept = complete_cases(spec, columns)
     data = {v.name: columns[v.name][kept] for v in spec.variables}
     check_rows(int(kept.sum()), limits=limits)
     if isinstance(spec, SummarySpec):
-        return _summary(spec, step, data[spec.variable], limits, released_edges)
+        return _summary(spec, step, data[spec.variable], limits, released.values)
     if isinstance(spec, CrosstabSpec):
         table = crosstab_contribution(data[spec.rows], data[spec.columns])
         check_crosstab(table, limits=limits)
@@ -127,14 +124,16 @@ def node_part(
     if isinstance(spec, KaplanMeierSpec):
         group = None if spec.group is None else data[spec.group]
         if step.kind is StepKind.EDGES:
-            return _proposal(
-                step, time, event, bin_days=spec.bin_days, limits=limits, released=released_edges, group=group
+            edges = propose(
+                step, time, event, bin_days=spec.bin_days, min_count=min_count, released=released, group=group
             )
-        union = union_grid(_edges_of(step), released_edges)
-        check_edges(time, event, union, bin_days=spec.bin_days, min_count=min_count, group=group)
+            return ProposedEdges(edges)
         edges = _edges_of(step)
+        check_grid(
+            edges, time, event, bin_days=spec.bin_days, min_count=min_count, released=released, group=group
+        )
         return km_table(time, event, edges=edges, min_count=min_count, group=group)
-    return _cox(spec, step, data, limits, released_edges)
+    return _cox(spec, step, data, limits, released)
 
 
 def _summary(
@@ -165,7 +164,7 @@ def _cox(
     step: Step,
     data: Mapping[str, FloatArray],
     limits: DisclosureLimits,
-    released: tuple[float, ...],
+    released: Released,
 ) -> NodeOutput:
     time, event = data["time"], data["event"]
     design = _design(spec.formula, data, response=False, also_required=("time", "event"))
@@ -182,13 +181,12 @@ def _cox(
             x, time, event, beta=beta, ties=spec.ties, min_count=limits.min_count
         )
         return CoxPart(columns, stratum=derivatives)
+    k = limits.min_count
     if step.kind is StepKind.EDGES:
-        return _proposal(
-            step, time, event, bin_days=spec.bin_days, limits=limits, released=released, exits=True
-        )
+        grid = propose(step, time, event, bin_days=spec.bin_days, min_count=k, released=released, exits=True)
+        return ProposedEdges(grid)
     edges = _edges_of(step)
-    union = union_grid(edges, released)
-    check_edges(time, event, union, bin_days=spec.bin_days, min_count=limits.min_count, exits=True)
+    check_grid(edges, time, event, bin_days=spec.bin_days, min_count=k, released=released, exits=True)
     binned = cox_contribution(
         x,
         time,
@@ -212,30 +210,6 @@ def _design(
 ) -> Design:
     parsed = parse_formula(formula, allowed=set(data), response=response)
     return build_design(parsed, data, offset=offset, weights=weights, also_required=also_required)
-
-
-def _proposal(
-    step: Step,
-    time: FloatArray,
-    event: FloatArray,
-    *,
-    bin_days: int,
-    limits: DisclosureLimits,
-    released: tuple[float, ...],
-    group: FloatArray | None = None,
-    exits: bool = False,
-) -> ProposedEdges:
-    """Round 1 (no edges in the step): this node's merged grid; round 2: the hub's candidate merged
-    where this node needs it. Either way, never a grid that cuts a small cell out of those released."""
-    k = limits.min_count
-    if step.edges is None:
-        proposal = proposed_edges(time, event, bin_days=bin_days, min_count=k, group=group, exits=exits)
-    else:
-        proposal = coarsened_edges(
-            time, event, step.edges, bin_days=bin_days, min_count=k, group=group, exits=exits
-        )
-    values, labels = released_times(time, event, group, exits=exits)
-    return ProposedEdges(fitting_edges(values, proposal, released, min_count=k, groups=labels))
 
 
 def _edges_of(step: Step) -> tuple[float, ...]:

@@ -16,8 +16,10 @@ from typing import NoReturn
 
 from pmbridge.analytics import (
     AnalysisSpec,
+    CoxSpec,
     NodeOutput,
     ProposedEdges,
+    Released,
     Step,
     SummarySpec,
     analysis_kind,
@@ -114,18 +116,22 @@ def answer_analysis(
         )
         ctx.frames.count_step(key, limit=control.settings.max_analysis_steps)
         binned = (researcher.id, definition, _binned_values(spec))
+        exits = (researcher.id, definition, "exits")
+        released = Released(ctx.frames.released_edges(binned), ctx.frames.released_edges(exits))
         part = node_part(
             spec,
             step,
             frame.columns,
             min_count=k,
             max_parameter_ratio=control.settings.max_parameter_ratio,
-            released_edges=ctx.frames.released_edges(binned),
+            released=released,
         )
     except DisclosureRefused as error:
         _refuse(audit, error)
     if edges := _edges_released(part, step):
         ctx.frames.remember_edges(binned, edges)
+        if isinstance(spec, CoxSpec):
+            ctx.frames.remember_edges(exits, edges)
     verdict = decide_release(
         ctx.release.policy,
         request,
