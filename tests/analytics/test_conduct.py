@@ -18,6 +18,8 @@ from pmbridge.analytics import (
     AnalysisSpec,
     NodePart,
     Released,
+    Step,
+    StepKind,
     conduct,
     node_part,
     parse_analysis,
@@ -246,3 +248,27 @@ def test_bins_already_released_cannot_be_differenced_by_a_new_grid() -> None:
     cell = np.searchsorted(union, events, side="left")  # bins are (a, b], as the nodes cut them
     counts = np.bincount(cell, minlength=len(union))[1:]
     assert all(c == 0 or c >= 5 for c in counts)
+
+
+def test_a_tampered_hub_cannot_threshold_one_person_out_with_a_steep_beta() -> None:
+    """The attack: at β = (−c·t, c) with c huge, every μ is 0 or 1 except at age t, so the scores at
+    two thresholds bracketing one person's age differ by exactly that person's (1, age)."""
+    rng = np.random.default_rng(3)
+    data = {"male": (rng.random(40) < 0.5).astype(float), "age": np.round(rng.uniform(20, 80, 40), 1)}
+    spec = parse_analysis({"analysis": "glm", "formula": "male ~ age", "family": "binomial"})
+    target = float(np.sort(data["age"])[20])
+    for c in (1e4, 25.0):  # a threshold, or as steep as |xβ| ≤ 30 allows
+        for t in (target - 0.05, target + 0.05):
+            with pytest.raises(DisclosureRefused) as refused:
+                node_part(
+                    spec,
+                    Step(StepKind.EVALUATE, beta=(-c * t, c)),
+                    data,
+                    min_count=5,
+                    max_parameter_ratio=0.33,
+                )
+            assert refused.value.rule == "implausible_parameters"
+    cox = parse_analysis({"analysis": "cox", "formula": "~ age", "strata": "node"})
+    survival = {**data, "time": rng.integers(1, 400, 40).astype(float), "event": np.ones(40)}
+    with pytest.raises(DisclosureRefused):
+        node_part(cox, Step(StepKind.EVALUATE, beta=(5.0,)), survival, min_count=5, max_parameter_ratio=0.33)

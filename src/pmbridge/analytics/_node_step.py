@@ -23,9 +23,10 @@ from pmbridge.analytics._cox import (
 from pmbridge.analytics._crosstab import CrosstabContribution, crosstab_contribution
 from pmbridge.analytics._formula import Design, build_design, parse_formula
 from pmbridge.analytics._glm import GlmContribution, glm_contribution
-from pmbridge.analytics._grid import merged_edges
+from pmbridge.analytics._grid import bin_index, merged_edges
 from pmbridge.analytics._km import KaplanMeierTable, km_table
 from pmbridge.analytics._node_survival import Released, check_grid, propose
+from pmbridge.analytics._parameter_checks import check_cox_parameters, check_glm_parameters
 from pmbridge.analytics._protocol import Step, StepKind
 from pmbridge.analytics._released_grids import fitting_edges
 from pmbridge.analytics._spec import (
@@ -119,6 +120,7 @@ def node_part(
         design = _design(spec.formula, data, response=True, offset=spec.offset, weights=spec.weights)
         check_glm(design, limits=limits, missing=0)
         beta = _beta(step, len(design.columns))
+        check_glm_parameters(design, beta, family=spec.family, min_count=min_count)
         return GlmPart(design.columns, glm_contribution(design, family=spec.family, beta=beta))
     time, event = data["time"], data["event"]
     if isinstance(spec, KaplanMeierSpec):
@@ -177,6 +179,7 @@ def _cox(
     check_glm(covariates, limits=limits, missing=0)
     if spec.strata == "node":
         beta = _beta(step, len(columns))
+        check_cox_parameters(x, beta, None, 0, min_count=limits.min_count)
         derivatives = cox_stratum_contribution(
             x, time, event, beta=beta, ties=spec.ties, min_count=limits.min_count
         )
@@ -187,12 +190,14 @@ def _cox(
         return ProposedEdges(grid)
     edges = _edges_of(step)
     check_grid(edges, time, event, bin_days=spec.bin_days, min_count=k, released=released, exits=True)
+    beta = _beta(step, len(columns))
+    check_cox_parameters(x, beta, bin_index(time, edges), len(edges) - 1, min_count=k)
     binned = cox_contribution(
         x,
         time,
         event,
         edges=edges,
-        beta=_beta(step, len(columns)),
+        beta=beta,
         ties=spec.ties,
         min_count=limits.min_count,
     )

@@ -23,6 +23,9 @@ import numpy.typing as npt
 
 from pmbridge.errors import QueryError
 
+MAX_LIST = 10_000
+"""The most numbers a step's list may hold: ten years of daily bins fit, a flood does not."""
+
 
 class StepKind(StrEnum):
     """``edges``: the bins a node can release; ``evaluate``: the node's part at the given state."""
@@ -83,7 +86,7 @@ def parse_step(doc: object) -> Step:
 def _numbers(value: object, name: str) -> tuple[float, ...] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or len(value) > 100_000:
+    if not isinstance(value, list) or len(value) > MAX_LIST:
         raise QueryError(f"step field {name} must be a list of numbers", hint=f'e.g. "{name}": [0.0, 1.0]')
     out = []
     for item in value:

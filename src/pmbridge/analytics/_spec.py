@@ -93,12 +93,20 @@ def _refuse(message: str, hint: str) -> QueryError:
     return QueryError(f"analysis request: {message}", hint=hint)
 
 
+MAX_VARIABLES = 50
+"""The most variables one analysis may declare: each is a column the node reads for everyone."""
+
+
 def _declared(doc: object) -> dict[str, Variable]:
     if doc is None:
         return {}
     if not isinstance(doc, dict):
         raise _refuse(
             "'variables' must be an object of name → {source: code}", 'e.g. {"scn1a": {"gene": "SCN1A"}}'
+        )
+    if len(doc) > MAX_VARIABLES:
+        raise _refuse(
+            f"an analysis may declare at most {MAX_VARIABLES} variables", "declare only what the formula uses"
         )
     sources = sorted(s.value for s in CODED)
     declared: dict[str, Variable] = {}
@@ -193,6 +201,8 @@ class _Reader:
 
 
 def _edges(values: tuple[float, ...] | None) -> tuple[float, ...] | None:
+    if values is not None and len(values) > 1_000:
+        raise _refuse("'edges' may hold at most 1,000 numbers", "use broader histogram bins")
     if values is not None and (len(values) < 2 or any(b <= a for a, b in itertools.pairwise(values))):
         raise _refuse("'edges' must be at least two increasing numbers", "e.g. [0, 20, 40, 60, 80, 100]")
     return values
@@ -323,3 +333,19 @@ def analysis_kind(spec: AnalysisSpec) -> str:
     'summary'
     """
     return _ANALYSIS[type(spec)]
+
+
+def model_digest(spec: AnalysisSpec) -> str:
+    """A digest of what the analysis computes, leaving out what does not change it (the iteration
+    cap, the quantiles read from a histogram): the key a node counts evaluations under.
+
+    >>> a = parse_analysis({"analysis": "glm", "formula": "y ~ age", "family": "gaussian",
+    ...                     "variables": {"y": {"measurement": "LOINC:2089-1"}}})
+    >>> b = parse_analysis({"analysis": "glm", "formula": "y ~ age", "family": "gaussian",
+    ...                     "variables": {"y": {"measurement": "LOINC:2089-1"}}, "max_iterations": 3})
+    >>> model_digest(a) == model_digest(b), spec_digest(a) == spec_digest(b)
+    (True, False)
+    """
+    wire = {k: v for k, v in spec_to_wire(spec).items() if k not in {"max_iterations", "quantiles"}}
+    canonical = json.dumps(wire, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

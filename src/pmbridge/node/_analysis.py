@@ -24,11 +24,11 @@ from pmbridge.analytics import (
     SummarySpec,
     analysis_kind,
     complete_cases,
+    model_digest,
     node_part,
     parse_analysis,
     parse_step,
     part_to_wire,
-    spec_digest,
 )
 from pmbridge.audit import RequestAudit
 from pmbridge.beacon import INDIVIDUAL, parse_body
@@ -99,7 +99,7 @@ def answer_analysis(
     control = ctx.release.disclosure
     cross = crosses_border(ctx.release.policy.jurisdiction, researcher.country)
     k = control.settings.min_count_for(cross_border=cross)
-    key = (researcher.id, spec_digest(spec))
+    key = (researcher.id, model_digest(spec))
     definition = query_digest(canonical_query({"cohort": dict(spec.cohort), "datasets": list(counted)}))
     track = bool(volume_limits(ctx.release.policy, request))
     try:
@@ -166,8 +166,8 @@ def _guarded(
 ) -> Frame:
     """``frame`` once the differencing guard admits its cohorts: the Beacon cohort against the
     cohorts of the researcher's other analyses (as counts are guarded), and its complete cases
-    against the complete cases of their other analyses of the same filters (distance 0 is fine:
-    the same people)."""
+    against the complete cases of all their other analyses, whatever the filters (distance 0 is
+    fine there: exactly the same people)."""
     control = ctx.release.disclosure
     if not control.settings.differencing_guard or not len(frame.inds):
         return frame
@@ -175,7 +175,7 @@ def _guarded(
     keep = control.settings.differencing_history
     for scope, cohort, question in (
         (f"{researcher}\x1f{ANALYSIS_SCOPE}", frame.cohort, definition),
-        (f"{researcher}\x1f{ANALYSIS_SCOPE}\x1f{definition}", cases, cohort_digest(cases)),
+        (f"{researcher}\x1f{ANALYSIS_SCOPE}\x1fcases", cases, cohort_digest(cases)),
     ):
         if not cohort:
             continue
@@ -188,7 +188,7 @@ def _guarded(
                 "the people this analysis would use are too close to those of another analysis you "
                 f"ran; sets of people fewer than {k} apart are refused",
                 hint=f"choose filters or variables whose people differ by at least {k}, or analyse the "
-                "same people again (any analysis of exactly the same people is allowed)",
+                "same cohort again with exactly the same filters",
             )
     return frame
 
