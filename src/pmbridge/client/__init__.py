@@ -1,5 +1,5 @@
 """A Python client for a PM Bridge hub (or a node that answers unsigned requests): sign in, ask Beacon
-queries, aggregates, matches, rankings and the knowledge base, and get typed answers whose
+queries, aggregates, federated analyses, matches, rankings and the knowledge base, and get typed answers whose
 released numbers keep their marks, as Arrow or pandas tables. See docs/client.md.
 """
 
@@ -12,6 +12,8 @@ from pmbridge.client._aggregates import (
     NodeState,
     PriceRefusal,
 )
+from pmbridge.client._analyses import AnalysisResult, Coefficient, LogRank, Quantile, Release, SurvivalCurve
+from pmbridge.client._analysis_spec import ANALYSES, VARIABLE_SOURCES, analysis_body, parse_variable
 from pmbridge.client._async import AsyncHubClient
 from pmbridge.client._beacon import BeaconAnswer, DatasetAnswer, NodeOutcome
 from pmbridge.client._budget import Budget, BudgetLine, DemoUsers, HubBudget, NodeBudget
@@ -34,9 +36,12 @@ from pmbridge.client._requests import aggregates_body, beacon_body, criteria_fil
 from pmbridge.client._sync import BREAKDOWNS, HubClient
 
 __all__ = [
+    "ANALYSES",
     "BREAKDOWNS",
     "PURPOSE_HEADER",
+    "VARIABLE_SOURCES",
     "Aggregates",
+    "AnalysisResult",
     "AsyncHubClient",
     "Band",
     "BandCounts",
@@ -45,6 +50,7 @@ __all__ = [
     "Budget",
     "BudgetLine",
     "Call",
+    "Coefficient",
     "CostEstimate",
     "DatasetAggregates",
     "DatasetAnswer",
@@ -56,6 +62,7 @@ __all__ = [
     "KnowledgeHit",
     "KnowledgeSearch",
     "Labels",
+    "LogRank",
     "Match",
     "MatchNode",
     "Matches",
@@ -65,13 +72,18 @@ __all__ = [
     "NodeOutcome",
     "NodeState",
     "PriceRefusal",
+    "Quantile",
     "RankedDisease",
     "Ranking",
+    "Release",
     "ReleasedNumber",
     "ReleasedSum",
     "SignIn",
+    "SurvivalCurve",
     "aggregates_body",
+    "analysis_body",
     "beacon_body",
     "criteria_filters",
+    "parse_variable",
     "patient_body",
 ]

@@ -15,6 +15,8 @@ import httpx
 
 from pmbridge.client import _calls
 from pmbridge.client._aggregates import Aggregates, CostEstimate
+from pmbridge.client._analyses import AnalysisResult
+from pmbridge.client._analysis_spec import analysis_body
 from pmbridge.client._beacon import BeaconAnswer
 from pmbridge.client._core import DEFAULT_TIMEOUT, Call, auth_headers, read_reply, unreachable
 from pmbridge.client._knowledge import KnowledgeSearch
@@ -147,6 +149,52 @@ class AsyncHubClient:
         return await self.send(
             _calls.aggregates(criteria_filters(terms, filters=filters), breakdowns=breakdowns)
         )
+
+    async def analyse(
+        self,
+        spec: Mapping[str, object] | None = None,
+        *,
+        analysis: str | None = None,
+        cohort: Sequence[str | Mapping[str, str]] | Mapping[str, object] | None = None,
+        variables: Mapping[str, str | Mapping[str, str]] | None = None,
+        formula: str | None = None,
+        family: str | None = None,
+        offset: str | None = None,
+        weights: str | None = None,
+        group: str | None = None,
+        bin_days: int | None = None,
+        ties: str | None = None,
+        strata: str | None = None,
+        variable: str | None = None,
+        edges: Sequence[float] | None = None,
+        quantiles: Sequence[float] | None = None,
+        rows: str | None = None,
+        columns: str | None = None,
+    ) -> AnalysisResult:
+        """One federated analysis (``summary``, ``crosstab``, ``glm``, ``km``, ``cox``) over the
+        ``cohort`` (filter ids or dicts, or a Beacon query), given as ``spec`` (the hub's JSON) and/or
+        keyword options (each overrides the spec; docs/client.md#analyses). Refusals raise
+        ``DisclosureRefused`` / ``PolicyRefused`` with the ``rule`` and what to change."""
+        body = analysis_body(
+            spec,
+            analysis=analysis,
+            cohort=cohort,
+            variables=variables,
+            formula=formula,
+            family=family,
+            offset=offset,
+            weights=weights,
+            group=group,
+            bin_days=bin_days,
+            ties=ties,
+            strata=strata,
+            variable=variable,
+            edges=edges,
+            quantiles=quantiles,
+            rows=rows,
+            columns=columns,
+        )
+        return await self.send(_calls.analyse(body))
 
     async def cost(
         self,

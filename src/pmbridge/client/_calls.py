@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from pmbridge.client._aggregates import Aggregates, CostEstimate
+from pmbridge.client._analyses import AnalysisResult
 from pmbridge.client._beacon import BeaconAnswer
 from pmbridge.client._core import Call, json_object, typed
 from pmbridge.client._knowledge import KnowledgeSearch
@@ -17,6 +18,7 @@ from pmbridge.client._requests import Granularity, aggregates_body, beacon_body,
 
 __all__ = [
     "aggregates",
+    "analyse",
     "beacon",
     "cost",
     "knowledge",
@@ -46,6 +48,11 @@ def aggregates(filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str
     return Call(
         "POST", "/api/aggregates", typed(Aggregates), body=aggregates_body(filters, breakdowns=breakdowns)
     )
+
+
+def analyse(spec: Mapping[str, object]) -> Call[AnalysisResult]:
+    """``POST /api/analyses``: ``spec`` as :func:`~pmbridge.client.analysis_body` builds it."""
+    return Call("POST", "/api/analyses", typed(AnalysisResult), body=dict(spec))
 
 
 def cost(filters: Sequence[Mapping[str, str]], *, breakdowns: Sequence[str]) -> Call[CostEstimate]:

@@ -8,6 +8,7 @@ from pmbridge.beacon import ERROR_PAGE_STATE
 from pmbridge.hub import HubConfig
 from pmbridge.portal import (
     _routes_account,
+    _routes_analyse,
     _routes_assets,
     _routes_datasets,
     _routes_explore,
@@ -34,7 +35,14 @@ def install_portal(app: FastAPI, config: HubConfig) -> None:
     )
     # the app's one error handler asks this first: a browser on a portal page gets a page, not JSON
     setattr(app.state, ERROR_PAGE_STATE, ErrorPages(app.state.portal.renderer))
-    pages = (_routes_network, _routes_explore, _routes_datasets, _routes_match, _routes_account)
+    pages = (
+        _routes_network,
+        _routes_explore,
+        _routes_analyse,
+        _routes_datasets,
+        _routes_match,
+        _routes_account,
+    )
     knowledge = (_routes_roadmap, _routes_knowledge)  # /knowledge/roadmap before /knowledge/{entity_id}
     for module in (*pages, *knowledge, _routes_terms, _routes_assets):
         app.include_router(module.router)

@@ -28,6 +28,7 @@ class NavItem:
 NAV: Final = (
     NavItem("/network", N_("Network")),
     NavItem("/explore", N_("Cohort explorer")),
+    NavItem("/analyse", N_("Analyse")),
     NavItem("/datasets", N_("Datasets")),
     NavItem("/match", N_("Patient match")),
     NavItem("/knowledge", N_("Knowledge hub"), section=True),
