@@ -6,7 +6,9 @@ hub, signing with the hub's own key, cannot get residuals or finer time bins fro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlencode
 
 import httpx
 import numpy as np
@@ -152,3 +154,39 @@ def test_a_tampered_hub_gets_neither_residuals_nor_finer_bins_from_a_node(
     assert daily.json()["error"]["rule"] == "event_time_bins"
     audit = (paths.node_dir(next(n for n in DEMO_NODES if n.id == node)) / "audit.jsonl").read_text()
     assert "privacy:event_time_bins" in audit
+
+
+def test_a_researcher_analyses_in_the_portal_in_both_languages(
+    network: tuple[DemoPaths, dict[str, str], str],
+) -> None:
+    """Signed in as the demo's Chinese researcher (EU nodes then release only at k = 11), Kaplan–Meier
+    curves by sex (in Chinese) and a Cox model's forest plot (in English) are drawn from the
+    network's result, every number marked as released."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM, require_chromium
+
+    require_chromium()
+    _, urls, _ = network
+    km = "/analyse?" + urlencode(
+        {"analysis": "km", "group": "male", "bin_days": "7", "run": "1", "lang": "zh"}
+    )
+    cox = "/analyse?" + urlencode({"analysis": "cox", "formula": "~ male + age", "run": "1", "lang": "en"})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(base_url=urls["hub"])
+            page.set_default_timeout(60_000)
+            page.goto("/account?lang=en")
+            page.get_by_label("Li Wei").check()
+            page.get_by_role("button", name="Sign in").click()
+            page.goto(km)
+            expect(page.locator("svg.km-chart")).to_be_visible()
+            expect(page.locator("svg.km-chart g.km-curve")).to_have_count(2)
+            expect(page.locator("html")).to_have_attribute("lang", re.compile("zh"))
+            page.goto(cox)
+            expect(page.locator("svg.forest-plot g.forest-row")).to_have_count(2)
+            marks = page.locator('[data-how="binned"]')
+            assert marks.count() > 0
+        finally:
+            browser.close()

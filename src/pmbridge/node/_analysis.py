@@ -187,8 +187,10 @@ def _guarded(
                 "differencing_guard",
                 "the people this analysis would use are too close to those of another analysis you "
                 f"ran; sets of people fewer than {k} apart are refused",
-                hint=f"choose filters or variables whose people differ by at least {k}, or analyse the "
-                "same cohort again with exactly the same filters",
+                hint="an earlier analysis of yours used a few people this one leaves out or adds (for "
+                "instance people of unknown sex, or without a value of a variable): analyse exactly the "
+                f"same people again, or people at least {k} apart; to compare subgroups, choose them by the "
+                "cohort's filters from the start (e.g. a sex filter), so no analysis mixes them in",
             )
     return frame
 
