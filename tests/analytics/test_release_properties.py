@@ -67,7 +67,7 @@ def run_with_memory(
                 max_parameter_ratio=0.33,
                 released=Released(tuple(sorted(memory[i])), tuple(sorted(exits[i]))),
             )
-            released = set(part.edges if isinstance(part, ProposedEdges) else step.edges or ())
+            released = set() if isinstance(part, ProposedEdges) else set(step.edges or ())
             memory[i] |= released
             if kind == "cox":
                 exits[i] |= released

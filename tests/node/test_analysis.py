@@ -186,3 +186,12 @@ async def test_event_time_bins_are_checked_by_the_node_whatever_the_hub_sends(
         finer = await client.post("/api/analysis", json=body(km, edges=weekly), headers=headers)
         assert finer.status_code == 403
         assert finer.json()["error"]["rule"] in {"event_time_bins", "released_bins"}
+
+
+async def test_the_same_cohort_spelled_two_ways_is_one_question(stores: dict[str, Path]) -> None:
+    headers = bearer(passport("an-8", country="IT"))
+    async with node(stores["eu"], release_node.EU) as (client, _):
+        for cohort in ({}, {"filters": []}):
+            doc = {"analysis": "summary", "variable": "age", "cohort": cohort}
+            reply = await client.post("/api/analysis", json=body(doc), headers=headers)
+            assert reply.status_code == 200, reply.text

@@ -21,6 +21,7 @@ from pmbridge.analytics import (
     ProposedEdges,
     Released,
     Step,
+    StepKind,
     SummarySpec,
     analysis_kind,
     complete_cases,
@@ -37,7 +38,7 @@ from pmbridge.model import Granularity
 from pmbridge.node._aggregates import counts_allowed
 from pmbridge.node._analysis_frames import Frame
 from pmbridge.node._context import NodeContext
-from pmbridge.node._disclosure import is_genetic
+from pmbridge.node._disclosure import is_genetic, question
 from pmbridge.node._query import plan_query
 from pmbridge.node._release import admit
 from pmbridge.policy import Caller, crosses_border, decide_release, volume_limits
@@ -100,7 +101,8 @@ def answer_analysis(
     cross = crosses_border(ctx.release.policy.jurisdiction, researcher.country)
     k = control.settings.min_count_for(cross_border=cross)
     key = (researcher.id, model_digest(spec))
-    definition = query_digest(canonical_query({"cohort": dict(spec.cohort), "datasets": list(counted)}))
+    # The cohort as the store reads it, so that {} and {"filters": []} are one question.
+    definition = query_digest(canonical_query([question(query, ds) for ds in counted]))
     track = bool(volume_limits(ctx.release.policy, request))
     try:
         frame = ctx.frames.frame(
@@ -173,14 +175,14 @@ def _guarded(
         return frame
     cases = frozenset(int(i) for i in frame.inds[complete_cases(spec, frame.columns)])
     keep = control.settings.differencing_history
-    for scope, cohort, question in (
+    for scope, cohort, asked in (
         (f"{researcher}\x1f{ANALYSIS_SCOPE}", frame.cohort, definition),
         (f"{researcher}\x1f{ANALYSIS_SCOPE}\x1fcases", cases, cohort_digest(cases)),
     ):
         if not cohort:
             continue
         conflict = control.ledger.admit_cohort(
-            scope, cohort, query=question, min_count=k, keep=keep, remember=True
+            scope, cohort, query=asked, min_count=k, keep=keep, remember=True
         )
         if conflict is not None:
             raise DisclosureRefused(
@@ -204,9 +206,11 @@ def _binned_values(spec: AnalysisSpec) -> str:
 
 
 def _edges_released(part: NodeOutput, step: Step) -> tuple[float, ...]:
-    """The bin edges this reply releases: a proposal's, or those it was evaluated on."""
-    if isinstance(part, ProposedEdges):
-        return part.edges
+    """The bin edges whose counts this reply releases: those it was evaluated on. A proposal
+    releases edges, not counts (that each bin holds none or at least k), so it is fitted to the
+    memory but not added to it; otherwise a conversation's two rounds would cut each other."""
+    if isinstance(part, ProposedEdges) or step.kind is not StepKind.EVALUATE:
+        return ()
     return step.edges or ()
 
 
