@@ -115,6 +115,39 @@ def _check_ties(ties: str) -> None:
         raise QueryError(f"unknown ties method {ties!r}", hint="use ties='efron' or ties='breslow'")
 
 
+def _contribution(
+    x: FloatArray,
+    events: npt.NDArray[np.bool_],
+    index: npt.NDArray[np.int64],
+    bins: int,
+    *,
+    edges: tuple[float, ...],
+    ties: Ties,
+    beta: FloatArray,
+    offset: float,
+) -> CoxContribution:
+    """The per-bin sums of one node (or one stratum, each distinct time its own bin) at β."""
+    eta, w = _weights(x, beta, offset)
+    c0, c1, c2 = _sums(x, w, index, bins)
+    efron = _sums(x[events], w[events], index[events], bins) if ties == "efron" else (None, None, None)
+    return CoxContribution(
+        edges=edges,
+        ties=ties,
+        beta=tuple(float(v) for v in beta),
+        offset=float(offset),
+        n=len(x),
+        d=np.bincount(index[events], minlength=bins).astype(np.float64),
+        s0=_at_or_after(c0),
+        s1=_at_or_after(c1),
+        s2=_at_or_after(c2),
+        e0=efron[0],
+        e1=efron[1],
+        e2=efron[2],
+        sum_x_events=x[events].sum(axis=0),
+        sum_xbeta_events=float(eta[events].sum()),
+    )
+
+
 def cox_contribution(
     covariates: ArrayLike,
     time: ArrayLike,
@@ -146,25 +179,7 @@ def cox_contribution(
     bins = len(grid) - 1
     index = bin_index(t, grid)
     events = e == 1
-    eta, w = _weights(x, b, offset)
-    c0, c1, c2 = _sums(x, w, index, bins)
-    efron = _sums(x[events], w[events], index[events], bins) if ties == "efron" else (None, None, None)
-    return CoxContribution(
-        edges=grid,
-        ties=ties,
-        beta=tuple(float(v) for v in b),
-        offset=float(offset),
-        n=len(t),
-        d=np.bincount(index[events], minlength=bins).astype(np.float64),
-        s0=_at_or_after(c0),
-        s1=_at_or_after(c1),
-        s2=_at_or_after(c2),
-        e0=efron[0],
-        e1=efron[1],
-        e2=efron[2],
-        sum_x_events=x[events].sum(axis=0),
-        sum_xbeta_events=float(eta[events].sum()),
-    )
+    return _contribution(x, events, index, bins, edges=grid, ties=ties, beta=b, offset=offset)
 
 
 def combine_cox(contributions: Sequence[CoxContribution]) -> CoxContribution:
@@ -278,26 +293,8 @@ def cox_stratum_contribution(
     check_enough_events(e, min_count=min_count)
     times, index = np.unique(t, return_inverse=True)
     offset = float(np.max(x @ b))
-    eta, w = _weights(x, b, offset)
     events = e == 1
-    c0, c1, c2 = _sums(x, w, index, len(times))
-    efron = _sums(x[events], w[events], index[events], len(times)) if ties == "efron" else (None, None, None)
-    stratum = CoxContribution(
-        edges=(),
-        ties=ties,
-        beta=tuple(float(v) for v in b),
-        offset=offset,
-        n=len(t),
-        d=np.bincount(index[events], minlength=len(times)).astype(np.float64),
-        s0=_at_or_after(c0),
-        s1=_at_or_after(c1),
-        s2=_at_or_after(c2),
-        e0=efron[0],
-        e1=efron[1],
-        e2=efron[2],
-        sum_x_events=x[events].sum(axis=0),
-        sum_xbeta_events=float(eta[events].sum()),
-    )
+    stratum = _contribution(x, events, index, len(times), edges=(), ties=ties, beta=b, offset=offset)
     return _derivatives(stratum, efron=ties == "efron")
 
 

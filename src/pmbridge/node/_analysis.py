@@ -17,8 +17,6 @@ from typing import NoReturn
 from pmbridge.analytics import (
     AnalysisSpec,
     CoxSpec,
-    NodeOutput,
-    ProposedEdges,
     Released,
     Step,
     StepKind,
@@ -130,7 +128,7 @@ def answer_analysis(
         )
     except DisclosureRefused as error:
         _refuse(audit, error)
-    if edges := _edges_released(part, step):
+    if edges := _edges_released(step):
         ctx.frames.remember_edges(binned, edges)
         if isinstance(spec, CoxSpec):
             ctx.frames.remember_edges(exits, edges)
@@ -205,13 +203,11 @@ def _binned_values(spec: AnalysisSpec) -> str:
     return "event_times"
 
 
-def _edges_released(part: NodeOutput, step: Step) -> tuple[float, ...]:
+def _edges_released(step: Step) -> tuple[float, ...]:
     """The bin edges whose counts this reply releases: those it was evaluated on. A proposal
     releases edges, not counts (that each bin holds none or at least k), so it is fitted to the
     memory but not added to it; otherwise a conversation's two rounds would cut each other."""
-    if isinstance(part, ProposedEdges) or step.kind is not StepKind.EVALUATE:
-        return ()
-    return step.edges or ()
+    return (step.edges or ()) if step.kind is StepKind.EVALUATE else ()
 
 
 def _read_frame(
