@@ -31,14 +31,14 @@ from pmbridge.analytics import (
 )
 from pmbridge.audit import RequestAudit
 from pmbridge.beacon import INDIVIDUAL, parse_body
-from pmbridge.errors import DisclosureRefused, PolicyRefused, QueryError
+from pmbridge.errors import DisclosureRefused, QueryError
 from pmbridge.model import Granularity
 from pmbridge.node._aggregates import counts_allowed
 from pmbridge.node._analysis_frames import Frame
 from pmbridge.node._context import NodeContext
 from pmbridge.node._disclosure import is_genetic, question
 from pmbridge.node._query import plan_query
-from pmbridge.node._release import admit
+from pmbridge.node._release import admit, raise_refusal
 from pmbridge.policy import Caller, crosses_border, decide_release, volume_limits
 from pmbridge.privacy import canonical_query, cohort_digest, query_digest
 from pmbridge.store import EntryQuery
@@ -139,10 +139,7 @@ def answer_analysis(
         ledger=ctx.release.exports,
         now=dt.datetime.now(dt.UTC),
     )
-    if not verdict.deciding.allowed:
-        if audit is not None:
-            audit.refuse(verdict.deciding.rule)
-        raise PolicyRefused(verdict.deciding.rule, verdict.deciding.reason)
+    raise_refusal(verdict.deciding, audit)
     if audit is not None:
         audit.researcher = researcher.id
         audit.record_release(

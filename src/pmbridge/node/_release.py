@@ -106,7 +106,7 @@ def admit(
     the rule. ``personal`` False (dataset and cohort descriptions) is judged as an aggregate."""
     shown = granularity if personal else min(granularity, Granularity.COUNT, key=lambda g: g.rank)
     request = ReleaseRequest(caller.purpose, shown, caller.researcher.country, genetic=genetic)
-    _raise_refusal(evaluate_release(state.policy, request).deciding, audit)
+    raise_refusal(evaluate_release(state.policy, request).deciding, audit)
     return request
 
 
@@ -142,7 +142,7 @@ def release(
     verdict = decide_release(
         state.policy, request, people=people, ledger=state.exports, now=now or datetime.now(UTC)
     )
-    _raise_refusal(verdict.deciding, audit)
+    raise_refusal(verdict.deciding, audit)
     researcher = caller.researcher
     cross = crosses_border(state.policy.jurisdiction, researcher.country)
     floored = held or {}
@@ -219,7 +219,8 @@ def _exact(count: int, why: str) -> ReleasedCount:
     return ReleasedCount(value=count, how=ReleaseMethod.EXACT, threshold=0, reason=why)
 
 
-def _raise_refusal(deciding: Decision, audit: RequestAudit | None) -> None:
+def raise_refusal(deciding: Decision, audit: RequestAudit | None) -> None:
+    """Raise PolicyRefused (audited) when ``deciding`` does not allow the release."""
     if deciding.allowed:
         return
     if audit is not None:
