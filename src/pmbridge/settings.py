@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmbridge.config import SettingsModel, setting_names, settings_rows
-from pmbridge.hub import HubFile, HubSettings, NodeEntrySettings
+from pmbridge.hub import AccessTable, HubFile, HubSettings, NodeEntrySettings
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.node import DatasetSettings, NodeFile, NodeSettings
 from pmbridge.policy import DataUseSettings, PassportSettings, PolicySettings
@@ -74,6 +74,8 @@ DOC_TABLES: tuple[DocTable, ...] = (
             Section(NodeEntrySettings, "nodes[]."),
         ),
     ),
+    DocTable("configuration.md", "access", (Section(AccessTable, "access."),)),
+    DocTable("access.md", "access", (Section(AccessTable, "access."),)),
     DocTable("configuration.md", "policy", (_POLICY,)),
     DocTable("configuration.md", "privacy", (Section(DisclosureSettings, "privacy."),)),
     DocTable("configuration.md", "passports", (_PASSPORTS,)),

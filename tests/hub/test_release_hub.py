@@ -105,6 +105,9 @@ async def test_the_demo_broker_lists_its_users_and_signs_their_passports(
         "cn-researcher",
         "controlled-researcher",
         "kb-steward",
+        "rome-steward",
+        "berlin-steward",
+        "shanghai-steward",
         "anonymous",
     ]
     assert (

@@ -30,6 +30,9 @@ async def test_a_visitor_sees_the_demo_users_and_the_anonymous_budget(portal: ht
         "cn-researcher",
         "controlled-researcher",
         "kb-steward",
+        "rome-steward",
+        "berlin-steward",
+        "shanghai-steward",
         "anonymous",
     ]
     assert "Giulia Rossi" in page and "意大利" in page

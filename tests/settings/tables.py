@@ -29,10 +29,12 @@ HUB_DOC: dict[str, object] = {
             "jurisdiction": "EU",
             "country": "IT",
             "public_key": "ed25519:11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            "stewards": [{"id": "rome-steward"}],
         }
     ],
     "privacy": {},
     "passports": PASSPORTS,
+    "access": {"smtp": {"host": "127.0.0.1"}, "webhooks": [{"url": "https://hooks.example/pmbridge"}]},
 }
 
 

@@ -47,7 +47,9 @@ def test_a_node_file_with_only_what_is_required_is_the_node_defaults(tmp_path: P
         config.datasets,
         trust=TrustSettings(audit_log=tmp_path / "audit.jsonl"),
         release=ReleaseSettings(policy=NodePolicy(Jurisdiction.CN, "CN")),
+        data_use=config.data_use,
     )
+    assert config.data_use["d"].codes == ("DUO:0000042",)  # general research use, no qualifiers
     assert config.release.privacy == DisclosureSettings()
     assert config.release.policy is not None and config.release.policy.thresholds == PolicyThresholds()
 

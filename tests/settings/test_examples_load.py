@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pmbridge.config import SettingsModel
 from pmbridge.demo import DEMO_NODES, DemoPaths, ensure_demo_keys, write_hub_config, write_node_config
 from pmbridge.demo._release import ensure_broker_key
-from pmbridge.hub import HubSettings, NodeEntrySettings, load_hub_config
+from pmbridge.hub import AccessTable, HubSettings, NodeEntrySettings, load_hub_config
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.node import DatasetSettings, NodeSettings, load_node_config
 from pmbridge.policy import PassportSettings, PolicySettings
@@ -29,6 +29,7 @@ TABLES: dict[str, type[SettingsModel]] = {
     "hub": HubSettings,
     "nodes": NodeEntrySettings,
     "knowledge": KnowledgeTable,
+    "access": AccessTable,
 }
 EXAMPLES = [
     (page.name, number, block)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pmbridge.errors import AuditLogError
 from pmbridge.signing import SigningKey, VerifyingKey
 
-ACTIONS = ("refusal", "release", "request")
+ACTIONS = ("refusal", "release", "request", "transition")
 GENESIS = "0" * 64
 SIGNATURE_CONTEXT = b"pmbridge-audit-v1:"
 MAX_TEXT = 512

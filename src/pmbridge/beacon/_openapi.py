@@ -72,8 +72,10 @@ ERROR_SCHEMA: Final[JsonSchema] = {
 ERROR_MEANINGS: Final[Mapping[int, str]] = {
     400: "Malformed request: a parameter or body the route cannot read, or JSON nested too deeply",
     401: "Not signed by the hub (at a node), or a passport that is forged, expired or not for us",
-    403: "Refused by a cross-border rule or by disclosure control (the message names the rule)",
-    404: "No such entry, match or knowledge-base entry",
+    403: "Refused by a cross-border rule or by disclosure control (the message names the rule), or "
+    "not a party to this access request",
+    404: "No such entry, match, knowledge-base entry or access request",
+    409: "A negotiation step not allowed from the access request's current state or by your role",
     413: "Request body too large",
     429: "Too many requests from this caller; retry after the seconds in Retry-After",
     502: "No node gave a usable answer (the message names each node's status); retry later",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pmbridge.demo._build import build_demo
 from pmbridge.demo._layout import DEMO_NODES, DemoPaths, write_hub_config
+from pmbridge.demo._mail import LocalMailServer
 from pmbridge.demo._ports import check_demo_ports
 from pmbridge.demo._processes import Launch, Supervisor
 from pmbridge.demo._reference import ensure_reference_data
@@ -20,9 +21,15 @@ Say = Callable[[str], None]
 
 
 def start_network(
-    supervisor: Supervisor, paths: DemoPaths, *, hub_port: int = 0, node_ports: tuple[int, ...] = ()
+    supervisor: Supervisor,
+    paths: DemoPaths,
+    *,
+    hub_port: int = 0,
+    node_ports: tuple[int, ...] = (),
+    smtp_port: int | None = None,
 ) -> dict[str, str]:
-    """Start every demo node at once, then the hub pointed at them; returns name -> URL."""
+    """Start every demo node at once, then the hub pointed at them (and at the demo's mail server
+    when ``smtp_port`` is given); returns name -> URL."""
     nodes = [
         Launch(
             node.id,
@@ -33,7 +40,7 @@ def start_network(
     ]
     started = supervisor.start_all(nodes)
     urls = {node.id: started[node.id].url for node in DEMO_NODES}  # in the nodes' order, not the race's
-    write_hub_config(paths, urls)
+    write_hub_config(paths, urls, smtp_port=smtp_port)
     hub = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)], port=hub_port)
     urls["hub"] = hub.url
     return urls
@@ -76,11 +83,15 @@ def run_demo(
         say("interrupted: nodes not built yet are built again by the next `pmbridge demo`")
         raise
     # The nodes and the hub look for the HPO themselves: point them at the folder the build used.
-    with Supervisor(paths.run_dir, env={ENV_VAR: str(located.path.resolve())}) as supervisor:
+    with (
+        LocalMailServer(paths.root) as mail,
+        Supervisor(paths.run_dir, env={ENV_VAR: str(located.path.resolve())}) as supervisor,
+    ):
         say("starting the three nodes, then the hub…")
-        urls = start_network(supervisor, paths, hub_port=hub_port, node_ports=node_ports)
+        urls = start_network(supervisor, paths, hub_port=hub_port, node_ports=node_ports, smtp_port=mail.port)
         for line in summary(urls):
             say(line)
+        say(f"Mail:   access-request notifications are delivered to {mail.mailbox} (one .eml per mail)")
         try:
             while not supervisor.failed():
                 time.sleep(0.5)

@@ -30,11 +30,15 @@
     │   └── BudgetExhausted       the researcher's yearly ε budget for a dataset would be exceeded
     ├── PassportRejected          a GA4GH Passport is forged, expired, untrusted or not for us (HTTP 401)
     ├── PolicyRefused             a cross-border rule (X1–X6 of POLICY.md) refuses a release (HTTP 403)
-    └── KnowledgeError            the hub's knowledge base cannot do what was asked (HTTP 400)
-        ├── KnowledgeImportRejected  an import with problems: lists every one, wrote nothing
-        ├── UnknownEntry          no knowledge-base entry has this id (HTTP 404)
-        ├── StewardRequired       a change needs a steward's passport or the steward token (HTTP 401)
-        └── NotASteward           a signed-in researcher who is not a knowledge-base steward (HTTP 403)
+    ├── KnowledgeError            the hub's knowledge base cannot do what was asked (HTTP 400)
+    │   ├── KnowledgeImportRejected  an import with problems: lists every one, wrote nothing
+    │   ├── UnknownEntry          no knowledge-base entry has this id (HTTP 404)
+    │   ├── StewardRequired       a change needs a steward's passport or the steward token (HTTP 401)
+    │   └── NotASteward           a signed-in researcher who is not a knowledge-base steward (HTTP 403)
+    └── AccessRequestError        an access request or negotiation step that cannot be done (HTTP 400)
+        ├── TransitionRefused     a step the negotiation does not allow from its state, or to you (HTTP 409)
+        ├── NotAParty             not your request, or not a node you steward (HTTP 403)
+        └── UnknownAccessRequest  no request, sub-negotiation, attachment or grant with this id (HTTP 404)
 
 Each error carries a stable ``code`` (documented in docs/errors.md, checked by a test), the HTTP
 status it maps to, and a ``hint`` that tells the user what to do next. On the wire an error is the
@@ -45,6 +49,7 @@ Beacon error object with that code, hint and the rule or reason that decided
 from __future__ import annotations
 
 from pmbridge.errors._tree import (
+    AccessRequestError,
     AuditLogError,
     BodyTooDeep,
     BodyTooLarge,
@@ -59,6 +64,7 @@ from pmbridge.errors._tree import (
     LedgerBusy,
     MatchIndexNotReady,
     MethodNotAllowed,
+    NotAParty,
     NotASteward,
     NotFound,
     Overloaded,
@@ -72,6 +78,8 @@ from pmbridge.errors._tree import (
     SignatureRejected,
     StewardRequired,
     StoreError,
+    TransitionRefused,
+    UnknownAccessRequest,
     UnknownEntry,
     UnknownMatch,
     UnknownTerm,
@@ -84,6 +92,7 @@ from pmbridge.errors._tree import (
 from pmbridge.errors._wire import error_classes, error_from_wire
 
 __all__ = [
+    "AccessRequestError",
     "AuditLogError",
     "BodyTooDeep",
     "BodyTooLarge",
@@ -98,6 +107,7 @@ __all__ = [
     "LedgerBusy",
     "MatchIndexNotReady",
     "MethodNotAllowed",
+    "NotAParty",
     "NotASteward",
     "NotFound",
     "Overloaded",
@@ -111,6 +121,8 @@ __all__ = [
     "SignatureRejected",
     "StewardRequired",
     "StoreError",
+    "TransitionRefused",
+    "UnknownAccessRequest",
     "UnknownEntry",
     "UnknownMatch",
     "UnknownTerm",

@@ -438,3 +438,31 @@ class NotASteward(KnowledgeError):
             f"{subject} is not a knowledge-base steward of this hub, so they cannot change the roadmap",
             hint=hint or "ask the hub's operator to add your passport to knowledge.stewards",
         )
+
+
+class AccessRequestError(PMBridgeError):
+    """An access request, or a step in its negotiation, that cannot be done as asked."""
+
+    code = "access_request_error"
+    status = 400
+
+
+class TransitionRefused(AccessRequestError):
+    """A step the negotiation does not allow from where it stands, or not to this party."""
+
+    code = "transition_refused"
+    status = 409
+
+
+class NotAParty(AccessRequestError):
+    """A signed-in user acting on a request that is not theirs, or for a node they do not steward."""
+
+    code = "not_a_party"
+    status = 403
+
+
+class UnknownAccessRequest(AccessRequestError):
+    """No access request, sub-negotiation, attachment or grant with this id (or not one of yours)."""
+
+    code = "unknown_access_request"
+    status = 404

@@ -1,5 +1,6 @@
 """The hub: node registry, concurrent deadline-bound fan-out, merging, and the network Beacon."""
 
+from pmbridge.hub._access_settings import AccessTable
 from pmbridge.hub._app import create_hub_app
 from pmbridge.hub._broker import BROKER_PUBLIC_KEY, load_broker_key
 from pmbridge.hub._context import HubContext, hub_of
@@ -13,6 +14,7 @@ from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings, Rate
 
 __all__ = [
     "BROKER_PUBLIC_KEY",
+    "AccessTable",
     "HubConfig",
     "HubContext",
     "HubFile",

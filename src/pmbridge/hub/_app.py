@@ -23,6 +23,7 @@ from pmbridge.beacon import (
 )
 from pmbridge.hub import (
     _routes,
+    _routes_access,
     _routes_analyses,
     _routes_costs,
     _routes_framework,
@@ -31,6 +32,8 @@ from pmbridge.hub import (
     _routes_rank,
     _routes_release,
 )
+from pmbridge.hub._access_loop import AccessLoop
+from pmbridge.hub._access_open import access_delivery, open_access_desk
 from pmbridge.hub._context import HubContext, load_hub_key
 from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig
@@ -61,11 +64,21 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
             links = NodeLinks(open_client, per_node=config.connections_per_node)
             for node in config.nodes:  # now, not in the first request's time
                 links.client(node.id)
+            desk = open_access_desk(config, audit)
+            loop = AccessLoop(desk, access_delivery(config))
             app.state.hub = HubContext(
-                config=config, links=links, key=key, audit=audit, release=release, gate=gate
+                config=config,
+                links=links,
+                key=key,
+                audit=audit,
+                release=release,
+                gate=gate,
+                access=desk,
+                access_loop=loop,
             )
             try:
-                yield
+                async with loop.running():
+                    yield
             finally:
                 await links.aclose()
                 release.close()
@@ -89,6 +102,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_rank.router)  # /api/rank
     app.include_router(_routes_knowledge.router)
+    app.include_router(_routes_access.router)  # /api/access
     install_api_docs(app)  # /docs, /redoc
     app.add_middleware(Admission, gate=gate, beacon_id=config.id)  # inside the audit: a 503 is audited
     app.add_middleware(

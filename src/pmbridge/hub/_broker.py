@@ -8,9 +8,10 @@ identity broker instead and leave ``hub.demo_broker`` off.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -67,10 +68,20 @@ def user_summary(user: DemoUser) -> dict[str, object]:
     }
 
 
+GrantClaims = Callable[[str, datetime], Sequence[tuple[Mapping[str, Any], datetime]]]
+"""A user's ControlledAccessGrants visa objects at a moment, each with when its visa expires."""
+
+
 def demo_token(
-    key: ec.EllipticCurvePrivateKey, user_id: object, *, now: datetime | None = None
+    key: ec.EllipticCurvePrivateKey,
+    user_id: object,
+    *,
+    now: datetime | None = None,
+    grants: GrantClaims | None = None,
 ) -> dict[str, object]:
-    """``POST /api/auth/token``: the named demo user's passport (None for the anonymous visitor)."""
+    """``POST /api/auth/token``: the named demo user's passport (None for the anonymous visitor),
+    with a visa for each access grant they hold; ``refreshAt`` is when the first of those visas
+    expires, so a client knows when to ask again."""
     users = {u.id: u for u in demo_users()}
     user = users.get(str(user_id)) if isinstance(user_id, str) else None
     if user is None:
@@ -78,10 +89,13 @@ def demo_token(
             f"unknown demo user {user_id!r}", hint=f'send {{"user": ID}} with one of: {", ".join(users)}'
         )
     moment = now or datetime.now(UTC)
-    passport = issue_passport(user, key, now=moment, issuer=DEMO_ISSUER, audience=DEMO_AUDIENCE)
+    held = list(grants(user.id, moment)) if grants is not None and user.passport else []
+    passport = issue_passport(user, key, now=moment, issuer=DEMO_ISSUER, audience=DEMO_AUDIENCE, grants=held)
     expires = (moment + PASSPORT_LIFETIME).replace(microsecond=0) if passport else None
+    refresh = min((until for _, until in held), default=expires)
     return {
         "user": user_summary(user),
         "passport": passport,
         "expiresAt": expires.isoformat().replace("+00:00", "Z") if expires else None,
+        "refreshAt": refresh.replace(microsecond=0).isoformat().replace("+00:00", "Z") if refresh else None,
     }

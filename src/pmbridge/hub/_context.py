@@ -11,6 +11,8 @@ from fastapi import Request
 from pmbridge.audit import AuditLog
 from pmbridge.beacon import AdmissionGate
 from pmbridge.errors import ConfigError
+from pmbridge.hub._access_desk import AccessDesk
+from pmbridge.hub._access_loop import AccessLoop
 from pmbridge.hub._fanout import NodeReply, fan_out
 from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig, NodeEntry
@@ -26,6 +28,8 @@ class HubContext:
     audit: AuditLog
     release: HubRelease
     gate: AdmissionGate
+    access: AccessDesk
+    access_loop: AccessLoop
 
     async def ask(
         self,

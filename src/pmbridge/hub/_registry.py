@@ -11,6 +11,8 @@ from pathlib import Path
 from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
+from pmbridge.hub._access_parties import NodeDesk, Steward
+from pmbridge.hub._access_settings import AccessTable
 from pmbridge.hub._release_settings import HubReleaseSettings, hub_release_settings
 from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
 from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings
@@ -34,6 +36,13 @@ class NodeEntry:
     country: str
     name: str = default_of(NodeEntrySettings, "name", str)
     public_key: VerifyingKey | None = None  # None: no reply of this node can verify
+    stewards: tuple[Steward, ...] = ()  # who decides its access requests
+    committee: str = ""  # its data access committee: the source of its grants' visas
+
+    @property
+    def desk(self) -> NodeDesk:
+        """The node's side of access requests."""
+        return NodeDesk(self.id, self.name or self.id, self.committee or f"{self.url}/dac", self.stewards)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,7 @@ class HubConfig:
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)  # sign-in, contact
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # requests served at once; more get 503 + Retry-After
     connections_per_node: int = DEFAULT_PER_NODE  # requests sent to one node at once
+    access: AccessTable = field(default_factory=AccessTable)  # deadlines, visas, mail, webhooks
 
     @property
     def audit_log(self) -> Path:
@@ -100,6 +110,7 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         release=hub_release_settings(settings, base=base, where=where),
         public_api=parse_public_api(hub.model_dump(include=_PUBLIC_API), role="hub", where=where),
         rate_limits=parse_rate_limits(hub.model_dump(include={"rate_limits"}), where=where),
+        access=settings.access,
     )
 
 
@@ -118,4 +129,6 @@ def _node(entry: NodeEntrySettings, where: str) -> NodeEntry:
         country=entry.country.upper(),
         name=entry.name,
         public_key=parse_public_key(entry.public_key, where=f"{where}: nodes[{entry.id!r}].public_key"),
+        stewards=tuple(Steward(s.id, s.name or s.id, s.email or None, s.language) for s in entry.stewards),
+        committee=entry.committee,
     )

@@ -21,6 +21,7 @@ from pmbridge.beacon import (
     request_body,
 )
 from pmbridge.errors import QueryError
+from pmbridge.hub._access_visas import passport_grants
 from pmbridge.hub._broker import demo_token, user_summary
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import hub_of
@@ -28,7 +29,7 @@ from pmbridge.hub._merge_aggregates import merge_aggregates, merge_budgets
 from pmbridge.hub._refusals import unanswered
 from pmbridge.hub._request_limits import check_sign_in
 from pmbridge.model import DIMENSIONS, Granularity
-from pmbridge.policy import ANONYMOUS, crosses_border, demo_users
+from pmbridge.policy import ANONYMOUS, DEMO_ISSUER, crosses_border, demo_users
 from pmbridge.privacy import DisclosureControl
 
 router = APIRouter()
@@ -67,7 +68,10 @@ async def token(request: Request) -> dict[str, object]:
     if not isinstance(body, Mapping):
         raise QueryError('the body must be {"user": ID}', hint="GET /api/auth/users lists the ids")
     check_sign_in(request, str(body.get("user")))  # 429 past hub.rate_limits.sign_in_*
-    return demo_token(key, body.get("user"))
+    desk = hub_of(request).access
+    return demo_token(
+        key, body.get("user"), grants=lambda user, now: passport_grants(desk, DEMO_ISSUER, user, now)
+    )
 
 
 @router.post("/api/aggregates", openapi_extra=AGGREGATES_OPERATION, responses=error_responses(401, 403, 502))

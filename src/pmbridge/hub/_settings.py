@@ -9,6 +9,7 @@ from pydantic import Field
 
 from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
+from pmbridge.hub._access_settings import AccessTable, StewardSettings
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.policy import PassportSettings
 from pmbridge.privacy import DisclosureSettings
@@ -135,6 +136,16 @@ class NodeEntrySettings(SettingsModel):
             "as `pmbridge keys show NODE.pub` prints it"
         },
     )
+    stewards: list[StewardSettings] = Field(
+        default_factory=list,
+        description="The node's data stewards, who decide its access requests in the portal: "
+        "`[{id = 'rome-steward', name = '…', email = '…', language = 'en'}]`.",
+    )
+    committee: str = Field(
+        default="",
+        description="The node's data access committee, the `source` of the ControlledAccessGrants visas its "
+        "approvals become; empty: the node's URL + '/dac'.",
+    )
 
 
 class HubFile(SettingsModel):
@@ -145,3 +156,4 @@ class HubFile(SettingsModel):
     nodes: list[NodeEntrySettings] = Field(default_factory=list)
     privacy: DisclosureSettings = Field(default_factory=DisclosureSettings)
     passports: PassportSettings | None = None
+    access: AccessTable = Field(default_factory=AccessTable)

@@ -17,6 +17,7 @@ from pmbridge.beacon import (
     install_security_headers,
 )
 from pmbridge.node import (
+    _routes_access,
     _routes_analysis,
     _routes_catalogue,
     _routes_entries,
@@ -59,6 +60,7 @@ def create_node_app(context: NodeContext) -> FastAPI:
     app.include_router(_routes_release.router)  # /api/aggregates, /api/budget
     app.include_router(_routes_analysis.router)  # /api/analysis
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
+    app.include_router(_routes_access.router)  # /api/access/precheck, /api/access/attachments
     app.include_router(_routes_framework.router)  # before entry routes: /individuals/filtering_terms
     app.include_router(_routes_entries.router)
     install_api_docs(app)  # /docs, /redoc

@@ -14,6 +14,7 @@ from pmbridge.model import AccessLevel, Dataset, Jurisdiction
 from pmbridge.node._release_settings import ReleaseSettings, release_settings
 from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
+from pmbridge.policy import DataUseConditions, data_use_conditions
 
 DEFAULT_MATCH_INDEX_WAIT = default_of(NodeSettings, "match_index_wait_seconds", float)
 """Seconds a match waits for the matching index being built (``node.match_index_wait_seconds``)."""
@@ -39,6 +40,9 @@ class NodeConfig:
     match_index_wait_seconds: float = DEFAULT_MATCH_INDEX_WAIT
     public_api: PublicApi = field(default_factory=PublicApi)  # public URL, proxy headers, CORS
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # requests served at once; more get 503 + Retry-After
+    data_use: Mapping[str, DataUseConditions] = field(
+        default_factory=dict
+    )  # per dataset id: DUO + qualifiers
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -66,6 +70,7 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
         country=node.country.upper(),
         store=base / node.store,
         datasets=tuple(_dataset(d, jurisdiction=jurisdiction) for d in settings.datasets),
+        data_use={d.id: data_use_conditions(tuple(d.duo), d.data_use) for d in settings.datasets},
         data_dir=None if node.data_dir is None else base / node.data_dir,
         trust=parse_trust_settings(node.model_dump(include=_TRUST), base=base, where=where),
         release=release_settings(settings, base=base, where=where),

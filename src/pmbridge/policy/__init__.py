@@ -22,6 +22,7 @@ from pmbridge.policy._describe import describe_policy
 from pmbridge.policy._diseases import DiseaseHierarchy, load_disease_hierarchy, normalise_disease
 from pmbridge.policy._duo_config import DEFAULT_DUO, DataUseSettings, data_use_conditions, parse_data_use
 from pmbridge.policy._duo_match import match_data_use
+from pmbridge.policy._duo_release import duo_release
 from pmbridge.policy._duo_terms import DUO_TERMS_FILE, DuoLabel, DuoTerm, DuoVocabulary, load_duo_terms
 from pmbridge.policy._duo_types import (
     Applicant,
@@ -128,6 +129,7 @@ __all__ = [
     "decide_volume",
     "demo_users",
     "describe_policy",
+    "duo_release",
     "evaluate_release",
     "export_year",
     "first_refusal",

@@ -1,4 +1,4 @@
-"""The demo passport broker: an ES256 issuer key and five demo users, as pure functions.
+"""The demo passport broker: an ES256 issuer key and the demo users, as pure functions.
 
 The hub plays broker in the demo; nodes trust its public key like any other issuer's. Real
 deployments use an identity broker (e.g. LS Login) and list its key in ``[[passports.issuers]]``.
@@ -7,7 +7,7 @@ deployments use an identity broker (e.g. LS Login) and list its key in ``[[passp
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -48,8 +48,8 @@ class DemoUser:
 
 
 def demo_users(*, controlled_dataset: str = "rome-rd") -> tuple[DemoUser, ...]:
-    """The five demo users: registered EU and CN researchers, a grant holder, a knowledge-base
-    steward, and anonymous."""
+    """The demo users: registered EU and CN researchers, a grant holder, a knowledge-base steward,
+    the data stewards of the three demo nodes (who decide access requests), and anonymous."""
     return (
         DemoUser("eu-researcher", "Giulia Rossi", "IT", "faculty@uni-roma.example", registered=True),
         DemoUser("cn-researcher", "Li Wei", "CN", "faculty@fudan.example", registered=True),
@@ -62,6 +62,9 @@ def demo_users(*, controlled_dataset: str = "rome-rd") -> tuple[DemoUser, ...]:
             grants=(controlled_dataset,),
         ),
         DemoUser(DEMO_STEWARD, "Chen Jing", "CN", "staff@pmbridge-kb.example", registered=True),
+        DemoUser("rome-steward", "Marco Bianchi", "IT", "staff@rome-biobank.example", registered=True),
+        DemoUser("berlin-steward", "Jonas Weber", "DE", "staff@berlin-gmc.example", registered=True),
+        DemoUser("shanghai-steward", "张敏 Zhang Min", "CN", "staff@shanghai-rdb.example", registered=True),
         DemoUser("anonymous", "Anonymous visitor", None, None, registered=False, passport=False),
     )
 
@@ -124,8 +127,13 @@ def issue_passport(
     audience: str = DEMO_AUDIENCE,
     lifetime: timedelta = PASSPORT_LIFETIME,
     visa_lifetime: timedelta = VISA_LIFETIME,
+    grants: Sequence[tuple[Mapping[str, Any], datetime]] = (),
 ) -> str | None:
-    """The user's passport JWT, or None for the anonymous user."""
+    """The user's passport JWT, or None for the anonymous user.
+
+    ``grants`` are ControlledAccessGrants visa objects from access requests, each with the moment
+    its visa must expire (short: the broker mints them again while the grant lasts).
+    """
     if not user.passport:
         return None
     asserted = int(now.timestamp())
@@ -143,6 +151,11 @@ def issue_passport(
         visas.append(visa("AcceptedTermsAndPolicies", REGISTERED_ACCESS, "self"))
         visas.append(visa("ResearcherStatus", REGISTERED_ACCESS, "so"))
     visas.extend(visa("ControlledAccessGrants", dataset, "dac") for dataset in user.grants)
+    visas.extend(
+        issue_visa(key, subject=user.id, visa=body, now=now, issuer=issuer, lifetime=expires - now)
+        for body, expires in grants
+        if expires > now
+    )
     claims = {
         "iss": issuer,
         "sub": user.id,

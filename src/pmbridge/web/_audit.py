@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pmbridge.audit import (
+    MAX_REQUEST_BYTES,
     AuditLog,
     RequestAudit,
     RequestTooLarge,
@@ -37,6 +38,21 @@ RequestCheck = Callable[[Scope, bytes, RequestAudit], "str | PMBridgeError"]
 """Run on each audited request once its body is read and its audit attached, before the app: returns
 the rule that admitted the request (its audit entry's ``rule``), or the error that refuses it
 (having marked the refusal on the audit), which is sent as the Beacon error reply."""
+
+
+ATTACHMENT_REQUEST_BYTES = 8 * 1_048_576
+"""An access request's attachment (≤ 5 MiB, base64 in JSON) may be larger than any question."""
+
+
+def request_limit(method: str, path: str) -> int:
+    """The most bytes a request body may have: attachment uploads get room for a 5 MiB file.
+
+    >>> request_limit("POST", "/api/access/resources/rs-1/attachments") > request_limit("POST", "/api")
+    True
+    """
+    if method == "POST" and path.startswith("/api/access/") and path.endswith("/attachments"):
+        return ATTACHMENT_REQUEST_BYTES
+    return MAX_REQUEST_BYTES
 
 
 def is_audited(path: str) -> bool:
@@ -77,7 +93,7 @@ class AuditedRequests:
             return
         method = str(scope["method"])
         try:
-            body = await read_body(receive)
+            body = await read_body(receive, limit=request_limit(method, path))
         except RequestTooLarge as exc:
             audit = RequestAudit(
                 self.audit_log(), describe_request(method, path, b"", b"", routes=self._routes_of(scope))

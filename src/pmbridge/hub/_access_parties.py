@@ -1,0 +1,72 @@
+"""Who takes part in access requests: the signed-in user, and each node's stewards and committee.
+
+A steward is named in the hub's ``[[nodes]]`` table by passport subject, with the name, e-mail
+address and language their notifications use; the committee is the ``source`` of the visas a
+node's approvals become.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pmbridge.access import Language, Recipient
+from pmbridge.errors import NotAParty, PassportRejected
+from pmbridge.policy import Researcher
+
+
+@dataclass(frozen=True, slots=True)
+class Steward:
+    """One steward of a node (``id`` is their passport subject)."""
+
+    id: str
+    name: str
+    email: str | None
+    language: Language
+
+    def recipient(self) -> Recipient:
+        return Recipient(self.id, self.name, self.email, self.language)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDesk:
+    """A node's side of the negotiation: its stewards and its data access committee's id."""
+
+    node: str
+    name: str
+    committee: str
+    stewards: tuple[Steward, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The signed-in user acting: passport issuer and subject, and the name to show."""
+
+    issuer: str
+    subject: str
+    name: str
+
+    @classmethod
+    def of(cls, researcher: Researcher) -> Who:
+        """The user of a verified passport; anonymous callers have no requests to act on."""
+        if researcher.is_anonymous or researcher.issuer is None:
+            raise PassportRejected(
+                "missing",
+                "access requests need a signed-in researcher",
+                hint="sign in (the portal's Account page, or send your passport as a bearer token)",
+            )
+        return cls(researcher.issuer, researcher.id, researcher.id)
+
+
+def stewarded_nodes(who: Who, desks: Mapping[str, NodeDesk]) -> tuple[str, ...]:
+    """The nodes ``who`` is a steward of."""
+    return tuple(node for node, desk in desks.items() if any(s.id == who.subject for s in desk.stewards))
+
+
+def require_steward(who: Who, node: str, desks: Mapping[str, NodeDesk]) -> None:
+    """NotAParty unless ``who`` stewards ``node``."""
+    if node not in stewarded_nodes(who, desks):
+        raise NotAParty(
+            f"{who.subject} is not a steward of node {node}",
+            hint="sign in as one of its stewards; the hub's operator lists them in [[nodes]] stewards",
+        )
