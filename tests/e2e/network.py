@@ -19,6 +19,8 @@ def start_side_by_side(
     *,
     extra: Mapping[str, Path] | None = None,
     hub_deadline: float = 5.0,
+    smtp_port: int | None = None,
+    access: Mapping[str, object] | None = None,
 ) -> dict[str, str]:
     """The demo nodes and any ``extra`` nodes (name -> config), then the hub over the demo nodes
     only (waiting ``hub_deadline`` seconds for them); returns name -> URL."""
@@ -29,6 +31,12 @@ def start_side_by_side(
             for name, config in configs.items()
         }
     urls = {name: service.result().url for name, service in started.items()}
-    write_hub_config(paths, {node.id: urls[node.id] for node in DEMO_NODES}, deadline_seconds=hub_deadline)
+    write_hub_config(
+        paths,
+        {node.id: urls[node.id] for node in DEMO_NODES},
+        deadline_seconds=hub_deadline,
+        smtp_port=smtp_port,
+        access=access,
+    )
     urls["hub"] = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)]).url
     return urls

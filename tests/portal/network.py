@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from pmbridge.hub import HubReleaseSettings, NodeEntry, load_broker_key
+from pmbridge.access import Language
+from pmbridge.hub import HubReleaseSettings, NodeEntry, Steward, load_broker_key
 from pmbridge.model import Disease, Individual, Jurisdiction, PatientRecord, PhenotypicFeature, Sex, Variant
 from pmbridge.network_app import create_network_app
 from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_config
@@ -55,6 +56,11 @@ NODES = {
         ],
     },
 }
+STEWARDS = {
+    "eu-rome": (Steward("rome-steward", "Marco Bianchi", None, Language.EN),),
+    "cn-shanghai": (Steward("shanghai-steward", "张敏 Zhang Min", None, Language.ZH),),
+}
+"""Who decides each node's access requests (demo users of the hub's broker)."""
 REGISTRY = (
     ("eu-rome", Jurisdiction.EU, "IT", "Rome Biobank"),
     ("cn-shanghai", Jurisdiction.CN, "CN", "Shanghai Biobank"),
@@ -127,7 +133,15 @@ class Nodes(httpx.AsyncBaseTransport):
 async def portal_client(contexts: Mapping[str, NodeContext], root: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a hub (with its portal) over the test nodes."""
     entries = [
-        NodeEntry(n, f"http://{n}", where, country, name, public_key=node_public_key(contexts, n))
+        NodeEntry(
+            n,
+            f"http://{n}",
+            where,
+            country,
+            name,
+            public_key=node_public_key(contexts, n),
+            stewards=STEWARDS.get(n, ()),
+        )
         for n, where, country, name in REGISTRY
     ]
     # A generous deadline: the first match builds each node's index, on a machine tests share.

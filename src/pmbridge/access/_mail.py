@@ -26,20 +26,34 @@ _OF_ZH = "节点 {node} 的数据集 {dataset}"
 
 _TEMPLATES: Mapping[str, Mapping[Language, _Wording]] = {
     "request.submit": {
-        _EN: _Wording("New access request: “{title}”", "{actor} submitted the access request “{title}”."),
-        _ZH: _Wording("新的数据访问申请：“{title}”", "{actor} 提交了数据访问申请“{title}”。"),
+        _EN: _Wording(
+            "Access request submitted: “{title}”",
+            "Your access request “{title}” was submitted. Each node has checked it; the datasets it "
+            "may go to are now with their stewards.",
+        ),
+        _ZH: _Wording(
+            "数据访问申请已提交：“{title}”",
+            "您的数据访问申请“{title}”已提交。各节点已完成预审，可发送的数据集已转交其数据管理员。",
+        ),
     },
     "request.approve": {
         _EN: _Wording(
-            "Access request approved: “{title}”", "The access request “{title}” has been approved."
+            "New access request for your datasets: “{title}”",
+            "The access request “{title}” passed the network's pre-check and waits for your decision.",
         ),
-        _ZH: _Wording("数据访问申请已批准：“{title}”", "数据访问申请“{title}”已获批准。"),
+        _ZH: _Wording(
+            "您的数据集收到新的访问申请：“{title}”", "数据访问申请“{title}”已通过网络预审，等待您的决定。"
+        ),
     },
     "request.decline": {
         _EN: _Wording(
-            "Access request declined: “{title}”", "The access request “{title}” has been declined."
+            "Access request not sent: “{title}”",
+            "The pre-check refused every dataset of the access request “{title}”, so it went to no steward.",
         ),
-        _ZH: _Wording("数据访问申请未获批准：“{title}”", "数据访问申请“{title}”未获批准。"),
+        _ZH: _Wording(
+            "数据访问申请未发送：“{title}”",
+            "预审拒绝了数据访问申请“{title}”中的全部数据集，因此未发送给任何数据管理员。",
+        ),
     },
     "request.start": {
         _EN: _Wording(

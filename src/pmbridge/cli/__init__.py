@@ -9,6 +9,7 @@ from rich.markup import escape
 
 # Command modules register themselves on import.
 from pmbridge.cli import (  # noqa: F401
+    _access,
     _analyse,
     _app,
     _audit,

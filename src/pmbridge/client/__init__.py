@@ -1,8 +1,33 @@
 """A Python client for a PM Bridge hub (or a node that answers unsigned requests): sign in, ask Beacon
-queries, aggregates, federated analyses, matches, rankings and the knowledge base, and get typed answers whose
-released numbers keep their marks, as Arrow or pandas tables. See docs/client.md.
+queries, aggregates, federated analyses, matches, rankings, the knowledge base and access requests, and
+get typed answers whose released numbers keep their marks, as Arrow or pandas tables. See docs/client.md.
 """
 
+from pmbridge.client._access import (
+    AccessAttachment,
+    AccessDetail,
+    AccessDraft,
+    AccessGrant,
+    AccessHistoryEntry,
+    AccessMessage,
+    AccessRequestList,
+    AccessRequestSummary,
+    AccessResource,
+    AccessSteps,
+    DatasetRef,
+    GrantList,
+    Inbox,
+    InboxItem,
+    access_request_body,
+)
+from pmbridge.client._access_precheck import (
+    DuoCheck,
+    DuoOutcome,
+    GranularitySent,
+    Precheck,
+    PrecheckRule,
+    VocabularyReleases,
+)
 from pmbridge.client._aggregates import (
     Aggregates,
     Breakdown,
@@ -40,6 +65,16 @@ __all__ = [
     "BREAKDOWNS",
     "PURPOSE_HEADER",
     "VARIABLE_SOURCES",
+    "AccessAttachment",
+    "AccessDetail",
+    "AccessDraft",
+    "AccessGrant",
+    "AccessHistoryEntry",
+    "AccessMessage",
+    "AccessRequestList",
+    "AccessRequestSummary",
+    "AccessResource",
+    "AccessSteps",
     "Aggregates",
     "AnalysisResult",
     "AsyncHubClient",
@@ -55,10 +90,17 @@ __all__ = [
     "DatasetAggregates",
     "DatasetAnswer",
     "DatasetPrice",
+    "DatasetRef",
     "DemoUsers",
+    "DuoCheck",
+    "DuoOutcome",
     "Evidence",
+    "GrantList",
+    "GranularitySent",
     "HubBudget",
     "HubClient",
+    "Inbox",
+    "InboxItem",
     "KnowledgeHit",
     "KnowledgeSearch",
     "Labels",
@@ -71,6 +113,8 @@ __all__ = [
     "NodeList",
     "NodeOutcome",
     "NodeState",
+    "Precheck",
+    "PrecheckRule",
     "PriceRefusal",
     "Quantile",
     "RankedDisease",
@@ -80,6 +124,8 @@ __all__ = [
     "ReleasedSum",
     "SignIn",
     "SurvivalCurve",
+    "VocabularyReleases",
+    "access_request_body",
     "aggregates_body",
     "analysis_body",
     "beacon_body",

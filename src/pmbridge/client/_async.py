@@ -8,12 +8,21 @@ core (``_calls``); only the sending awaits.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from types import TracebackType
 from typing import TypeVar
 
 import httpx
 
 from pmbridge.client import _calls
+from pmbridge.client._access import (
+    AccessAttachment,
+    AccessDetail,
+    AccessMessage,
+    AccessRequestList,
+    GrantList,
+    Inbox,
+)
 from pmbridge.client._aggregates import Aggregates, CostEstimate
 from pmbridge.client._analyses import AnalysisResult
 from pmbridge.client._analysis_spec import analysis_body
@@ -247,6 +256,64 @@ class AsyncHubClient:
     async def nodes(self) -> NodeList:
         """Every registered node with its health right now."""
         return await self.send(_calls.nodes())
+
+    async def create_access_request(self, body: Mapping[str, object]) -> AccessDetail:
+        """A draft access request (:func:`~pmbridge.client.access_request_body`), stored with each
+        dataset's pre-check by its node; nothing reaches a steward until :meth:`access_step` submits it."""
+        return await self.send(_calls.create_access_request(body))
+
+    async def access_requests(self, *, steward: bool = False) -> AccessRequestList:
+        """Your access requests, newest first (``steward``: those at the nodes you steward)."""
+        return await self.send(_calls.access_requests(steward=steward))
+
+    async def access_request(self, request_id: str) -> AccessDetail:
+        """One request with its messages, attachments, history, grants and the steps open to you."""
+        return await self.send(_calls.access_request(request_id))
+
+    async def access_step(self, request_id: str, event: str) -> AccessDetail:
+        """The researcher's step: ``submit``, ``pause``, ``resume``, ``conclude`` or ``abandon``."""
+        return await self.send(_calls.access_step(request_id, event))
+
+    async def resource_step(
+        self,
+        resource_id: str,
+        event: str,
+        *,
+        reason: str | None = None,
+        conditions: str | None = None,
+        until: date | str | None = None,
+    ) -> AccessDetail:
+        """A step on one dataset's negotiation: a steward's (``acknowledge``, ``return``,
+        ``indicate_conditions``, ``approve``, ``decline``, ``revoke``) or the researcher's
+        (``resubmit``, ``accept_conditions``, ``withdraw``)."""
+        call = _calls.resource_step(resource_id, event, reason=reason, conditions=conditions, until=until)
+        return await self.send(call)
+
+    async def post_access_message(self, resource_id: str, text: str) -> AccessMessage:
+        """A message to the other side of one dataset's negotiation."""
+        return await self.send(_calls.post_access_message(resource_id, text))
+
+    async def attach(
+        self, resource_id: str, *, name: str, media_type: str, content: bytes
+    ) -> AccessAttachment:
+        """A file (PDF, text, PNG or JPEG, at most 5 MiB) for one dataset's negotiation, kept by its node."""
+        return await self.send(_calls.attach(resource_id, name=name, media_type=media_type, content=content))
+
+    async def attachment(self, attachment_id: str) -> bytes:
+        """An attachment's file, fetched through the hub from the node that keeps it."""
+        return await self.send(_calls.attachment(attachment_id))
+
+    async def inbox(self, *, lang: str = "en") -> Inbox:
+        """Your notifications, newest first, with how many are unread (``lang`` ``en`` or ``zh``)."""
+        return await self.send(_calls.inbox(lang=lang))
+
+    async def mark_read(self, ids: Sequence[str] | None = None) -> dict[str, int]:
+        """Mark these notifications read (None: all); ``{"marked": n, "unread": m}``."""
+        return await self.send(_calls.mark_read(ids))
+
+    async def grants(self) -> GrantList:
+        """Your grants from access requests: active, revoked or expired."""
+        return await self.send(_calls.grants())
 
     async def request(
         self, method: str, path: str, *, json: object = None, params: Sequence[tuple[str, str]] = ()

@@ -32,6 +32,8 @@ class Call(Generic[T]):
     decode: Callable[[object], T]
     body: object = None
     params: tuple[tuple[str, str], ...] = field(default=())
+    binary: bool = False
+    """The answer is a file: ``decode`` gets its bytes (errors are still the hub's JSON)."""
 
 
 def typed(model: type[M]) -> Callable[[object], M]:
@@ -43,6 +45,13 @@ def json_object(doc: object) -> dict[str, object]:
     """A decoder for the hub's answers that have no message type: any JSON object."""
     if not isinstance(doc, dict):
         raise ValueError(f"expected a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def file_bytes(doc: object) -> bytes:
+    """A decoder for a file the hub sends as it is (a ``binary`` call's answer)."""
+    if not isinstance(doc, bytes):
+        raise ValueError(f"expected the file's bytes, got {type(doc).__name__}")
     return doc
 
 
@@ -67,6 +76,8 @@ def read_reply(call: Call[T], *, status: int, content: bytes, where: str) -> T:
 
     ``where`` names the hub and path in messages (``http://hub/api/individuals``).
     """
+    if call.binary and status < 400:
+        return call.decode(content)
     try:
         doc: object = json.loads(content) if content else None
     except ValueError:

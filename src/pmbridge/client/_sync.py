@@ -7,12 +7,21 @@ class and :class:`~pmbridge.client.AsyncHubClient` send and decode exactly the s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from types import TracebackType
 from typing import TypeVar
 
 import httpx
 
 from pmbridge.client import _calls
+from pmbridge.client._access import (
+    AccessAttachment,
+    AccessDetail,
+    AccessMessage,
+    AccessRequestList,
+    GrantList,
+    Inbox,
+)
 from pmbridge.client._aggregates import Aggregates, CostEstimate
 from pmbridge.client._analyses import AnalysisResult
 from pmbridge.client._analysis_spec import analysis_body
@@ -242,6 +251,62 @@ class HubClient:
     def nodes(self) -> NodeList:
         """Every registered node with its health right now."""
         return self.send(_calls.nodes())
+
+    def create_access_request(self, body: Mapping[str, object]) -> AccessDetail:
+        """A draft access request (:func:`~pmbridge.client.access_request_body`), stored with each
+        dataset's pre-check by its node; nothing reaches a steward until :meth:`access_step` submits it."""
+        return self.send(_calls.create_access_request(body))
+
+    def access_requests(self, *, steward: bool = False) -> AccessRequestList:
+        """Your access requests, newest first (``steward``: those at the nodes you steward)."""
+        return self.send(_calls.access_requests(steward=steward))
+
+    def access_request(self, request_id: str) -> AccessDetail:
+        """One request with its messages, attachments, history, grants and the steps open to you."""
+        return self.send(_calls.access_request(request_id))
+
+    def access_step(self, request_id: str, event: str) -> AccessDetail:
+        """The researcher's step: ``submit``, ``pause``, ``resume``, ``conclude`` or ``abandon``."""
+        return self.send(_calls.access_step(request_id, event))
+
+    def resource_step(
+        self,
+        resource_id: str,
+        event: str,
+        *,
+        reason: str | None = None,
+        conditions: str | None = None,
+        until: date | str | None = None,
+    ) -> AccessDetail:
+        """A step on one dataset's negotiation: a steward's (``acknowledge``, ``return``,
+        ``indicate_conditions``, ``approve``, ``decline``, ``revoke``) or the researcher's
+        (``resubmit``, ``accept_conditions``, ``withdraw``)."""
+        call = _calls.resource_step(resource_id, event, reason=reason, conditions=conditions, until=until)
+        return self.send(call)
+
+    def post_access_message(self, resource_id: str, text: str) -> AccessMessage:
+        """A message to the other side of one dataset's negotiation."""
+        return self.send(_calls.post_access_message(resource_id, text))
+
+    def attach(self, resource_id: str, *, name: str, media_type: str, content: bytes) -> AccessAttachment:
+        """A file (PDF, text, PNG or JPEG, at most 5 MiB) for one dataset's negotiation, kept by its node."""
+        return self.send(_calls.attach(resource_id, name=name, media_type=media_type, content=content))
+
+    def attachment(self, attachment_id: str) -> bytes:
+        """An attachment's file, fetched through the hub from the node that keeps it."""
+        return self.send(_calls.attachment(attachment_id))
+
+    def inbox(self, *, lang: str = "en") -> Inbox:
+        """Your notifications, newest first, with how many are unread (``lang`` ``en`` or ``zh``)."""
+        return self.send(_calls.inbox(lang=lang))
+
+    def mark_read(self, ids: Sequence[str] | None = None) -> dict[str, int]:
+        """Mark these notifications read (None: all); ``{"marked": n, "unread": m}``."""
+        return self.send(_calls.mark_read(ids))
+
+    def grants(self) -> GrantList:
+        """Your grants from access requests: active, revoked or expired."""
+        return self.send(_calls.grants())
 
     def request(
         self, method: str, path: str, *, json: object = None, params: Sequence[tuple[str, str]] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,10 +146,16 @@ def write_node_config(paths: DemoPaths, node: DemoNode) -> Path:
 
 
 def write_hub_config(
-    paths: DemoPaths, urls: dict[str, str], *, deadline_seconds: float = 5.0, smtp_port: int | None = None
+    paths: DemoPaths,
+    urls: dict[str, str],
+    *,
+    deadline_seconds: float = 5.0,
+    smtp_port: int | None = None,
+    access: Mapping[str, object] | None = None,
 ) -> Path:
     """The hub's registry pointing at the nodes' actual URLs, with each node's steward; with
-    ``smtp_port``, notification mail goes to the demo's local mail server on that port."""
+    ``smtp_port``, notification mail goes to the demo's local mail server on that port, and
+    ``access`` sets more of the ``[access]`` table (tests shorten the visa lifetime)."""
     doc: dict[str, object] = {
         "hub": {
             "id": "pmbridge-demo-hub",
@@ -173,10 +180,11 @@ def write_hub_config(
             if node.id in urls
         ],
     }
+    table: dict[str, object] = dict(access or {})
     if smtp_port is not None:
-        doc["access"] = {
-            "smtp": {"host": "127.0.0.1", "port": smtp_port, "sender": DEMO_SENDER, "starttls": False}
-        }
+        table["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "sender": DEMO_SENDER, "starttls": False}
+    if table:
+        doc["access"] = table
     paths.hub_config.write_text(tomli_w.dumps(doc), encoding="utf-8")
     return paths.hub_config
 

@@ -1,8 +1,10 @@
 """The hub: node registry, concurrent deadline-bound fan-out, merging, and the network Beacon."""
 
+from pmbridge.hub._access_parties import Steward
 from pmbridge.hub._access_settings import AccessTable
+from pmbridge.hub._access_visas import passport_grants
 from pmbridge.hub._app import create_hub_app
-from pmbridge.hub._broker import BROKER_PUBLIC_KEY, load_broker_key
+from pmbridge.hub._broker import BROKER_PUBLIC_KEY, demo_token, load_broker_key
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
 from pmbridge.hub._links import NodeLinks
@@ -30,12 +32,15 @@ __all__ = [
     "NodeStatus",
     "RateLimitSettings",
     "RateLimitTable",
+    "Steward",
     "client_address",
     "create_hub_app",
+    "demo_token",
     "fan_out",
     "hub_of",
     "load_broker_key",
     "load_hub_config",
     "merge_replies",
     "parse_hub_config",
+    "passport_grants",
 ]

@@ -46,7 +46,7 @@ class AccessSettings:
     """How the desk runs: deadlines, visa lifetime, sweep interval."""
 
     deadlines: Deadlines = field(default_factory=Deadlines)
-    visa_lifetime: timedelta = timedelta(minutes=5)
+    visa_lifetime: timedelta = timedelta(minutes=4)
     sweep_seconds: float = 60.0
 
 

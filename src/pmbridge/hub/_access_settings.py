@@ -43,11 +43,12 @@ class AccessTable(SettingsModel):
         default=60, ge=1, description="Days without activity after which a sub-negotiation is abandoned."
     )
     visa_lifetime_seconds: float = Field(
-        default=300.0,
+        default=240.0,
         gt=0,
-        le=300,
-        description="How long one ControlledAccessGrants visa lives; the broker re-mints it while the grant "
-        "lasts, so a revocation or an expiry reaches every node within this time (at most 5 minutes).",
+        le=240,
+        description="How long one ControlledAccessGrants visa lives; the broker mints it again while the "
+        "grant lasts. A revocation or an expiry reaches every node within this time plus the nodes' "
+        "`passports.leeway_seconds` (60 by default): at most 5 minutes.",
     )
     sweep_seconds: float = Field(
         default=60.0,

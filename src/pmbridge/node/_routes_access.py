@@ -7,12 +7,13 @@ conditions and the requester's passport; attachments are the researcher's own do
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from pmbridge.access._precheck import NOT_LOADED, Releases, precheck_dataset
@@ -127,19 +128,13 @@ async def upload_attachment(request: Request) -> dict[str, object]:
 
 
 @router.get("/api/access/attachments/{attachment_id}", responses=error_responses(404))
-async def download_attachment(request: Request, attachment_id: str) -> Response:
-    """The bytes of one attachment, never rendered inline by a browser."""
+async def download_attachment(request: Request, attachment_id: str) -> dict[str, object]:
+    """One attachment for the hub, as signed JSON (its metadata and the bytes in base64): the hub
+    checks the signature of every node reply, and passes the file on to its researcher or steward."""
     found = await run_in_threadpool(read_attachment, context_of(request).config.store.parent, attachment_id)
     if found is None:
         raise UnknownAccessRequest(
             f"no attachment {attachment_id!r} at this node", hint="check the id the hub lists for the request"
         )
     entry, data = found
-    return Response(
-        content=data,
-        media_type=entry.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{entry.name}"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return entry.to_wire() | {"content": base64.b64encode(data).decode("ascii")}

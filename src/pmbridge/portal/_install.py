@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from pmbridge.beacon import ERROR_PAGE_STATE
 from pmbridge.hub import HubConfig
@@ -12,12 +12,16 @@ from pmbridge.portal import (
     _routes_assets,
     _routes_datasets,
     _routes_explore,
+    _routes_inbox,
     _routes_knowledge,
     _routes_match,
     _routes_network,
+    _routes_request,
+    _routes_requests,
     _routes_roadmap,
     _routes_terms,
 )
+from pmbridge.portal._access_nav import access_nav
 from pmbridge.portal._context import Portal
 from pmbridge.portal._error_pages import ErrorPages
 from pmbridge.portal._reference import ReferenceLoader
@@ -42,7 +46,13 @@ def install_portal(app: FastAPI, config: HubConfig) -> None:
         _routes_datasets,
         _routes_match,
         _routes_account,
+        _routes_requests,  # /requests/new before /requests/{request_id}
+        _routes_request,
+        _routes_inbox,
     )
     knowledge = (_routes_roadmap, _routes_knowledge)  # /knowledge/roadmap before /knowledge/{entity_id}
-    for module in (*pages, *knowledge, _routes_terms, _routes_assets):
+    for module in (*pages, *knowledge):
+        # the header's inbox count: one hub call per page, made before the page's own
+        app.include_router(module.router, dependencies=[Depends(access_nav)])
+    for module in (_routes_terms, _routes_assets):
         app.include_router(module.router)

@@ -31,5 +31,6 @@ NAV: Final = (
     NavItem("/analyse", N_("Analyse")),
     NavItem("/datasets", N_("Datasets")),
     NavItem("/match", N_("Patient match")),
+    NavItem("/requests", N_("Requests"), section=True),
     NavItem("/knowledge", N_("Knowledge hub"), section=True),
 )

@@ -64,6 +64,7 @@ class Renderer:
             "version": __version__,
             "now": datetime.now(UTC),
             "signed_in": self._sessions.passport(request.cookies.get(SESSION_COOKIE)) is not None,
+            "access_nav": getattr(request.state, "access_nav", None),  # set by _access_nav
             **context,
         }
         html = self._envs[lang].get_template(template).render(values)
@@ -94,10 +95,19 @@ def _environment(lang: Lang, templates: Path, translations: Translations) -> Env
     formatter = Formatter(lang)
     env.filters["number"] = formatter.number
     env.filters["when"] = formatter.when
+    env.filters["stamp"] = lambda text: _stamp(text, formatter)
     env.globals["country"] = formatter.country
     env.globals["shown"] = lambda count: count.text(translations.gettext, formatter.number)
     env.globals["refusal_text"] = lambda refusal, **names: _refusal_text(refusal, translations, names)
     return env
+
+
+def _stamp(text: object, formatter: Formatter) -> str:
+    """A time the hub sent as ISO 8601 text, formatted like ``when``; anything else as it came."""
+    try:
+        return formatter.when(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
+    except ValueError:
+        return str(text or "")
 
 
 def _refusal_text(refusal: Refusal, translations: Translations, names: Mapping[str, object]) -> str:

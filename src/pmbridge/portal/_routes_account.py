@@ -15,12 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pmbridge.errors import PMBridgeError, RateLimited
 from pmbridge.hub import hub_of
+from pmbridge.policy import DEMO_ISSUER
 from pmbridge.portal._budget import budget_rows
 from pmbridge.portal._catalogue import ACCESS_WORDS
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._forms import browser_form_id, browser_token, keep_form_id, posted_from_here
 from pmbridge.portal._i18n import N_
-from pmbridge.portal._session import read_session
+from pmbridge.portal._session import first_visa_expiry, passport_subject, read_session
 from pmbridge.portal._sessions import SESSION_COOKIE
 from pmbridge.portal._sources import demo_users_and_budget, hub_api
 
@@ -74,6 +75,9 @@ async def sign_in(request: Request) -> Response:
     portal = portal_of(request)
     if not posted_from_here(request, form, tokens=portal.forms, api=hub_of(request).config.public_api):
         return await _page(request, refusal=STALE_FORM, status=403)
+    ctx = hub_of(request)
+    user = str(form.get("user", ""))
+    epoch = ctx.access.epoch(DEMO_ISSUER, user)  # before minting: a grant made meanwhile mints again
     try:
         async with hub_api(request) as client:  # the hub limits sign-ins (429 with Retry-After)
             signed = await client.sign_in(str(form.get("user", "")))
@@ -93,7 +97,13 @@ async def sign_in(request: Request) -> Response:
     lifetime = max(int((until - datetime.now(UTC)).total_seconds()), 0)
     response.set_cookie(
         SESSION_COOKIE,
-        sessions.open(passport, lifetime=lifetime),
+        sessions.open(
+            passport,
+            lifetime=lifetime,
+            user=passport_subject(passport) if ctx.release.broker_key is not None else "",
+            epoch=epoch,
+            refresh=first_visa_expiry(passport),
+        ),
         max_age=lifetime,
         httponly=True,
         samesite="lax",

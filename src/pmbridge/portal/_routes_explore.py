@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -65,11 +66,19 @@ async def explore_page(request: Request) -> HTMLResponse:
             "node_names": names,
             "failure": failure,
             "share": f"{request.base_url}explore?{query.query_string()}",
+            "access_link": access_link(query, counts),
             "hpo_release": reference.hpo_release,
             "chinese_labels": reference.chinese_labels,
         },
         status=400 if query.run and query.problems else 200,
     )
+
+
+def access_link(query: ExplorerQuery, counts: CohortCounts | None) -> str:
+    """The new-request form's query for this result: its datasets and the filters' ids."""
+    datasets = [("dataset", f"{d.node}:{d.dataset}") for d in counts.datasets] if counts is not None else []
+    filters = [("filters", f["id"]) for f in query.filters() if "value" not in f]
+    return urlencode([*datasets, *filters])
 
 
 @router.get("/explore.csv", include_in_schema=False)
