@@ -8,6 +8,7 @@ in their own language."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -179,3 +180,94 @@ def test_an_eu_researcher_is_granted_rome_declined_by_shanghai_then_revoked(
     kinds = [n["kind"] for n in inbox["notifications"]]  # type: ignore[index]
     assert {"resource.approve", "resource.decline", "resource.revoke", "request.submit"} <= set(kinds)
     assert inbox["unread"] == len(kinds)
+
+
+def test_the_walk_in_the_portal_from_a_cohort_to_a_grant_and_back(
+    network: tuple[dict[str, str], LocalMailServer],
+) -> None:
+    """In Chromium: Giulia finds a cohort in the explorer, asks for Rome's and Shanghai's datasets
+    from it, reads the pre-check, submits; Rome's steward approves in English, Shanghai's declines
+    in Chinese; Giulia's inbox counts the news and her account shows the grant's visa; revoked,
+    the visa is gone on her next page."""
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM, require_chromium
+
+    require_chromium()
+    urls, mail = network
+    hub = urls["hub"]
+    title = "Onset of seizures: a two-continent cohort"
+
+    def sign_in(browser: Browser, name: str, lang: str) -> Page:
+        page = browser.new_context(base_url=hub, locale="zh-CN" if lang == "zh" else "en-GB").new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"/account?lang={lang}")
+        page.get_by_label(name).check()
+        page.locator("form[action='/account/sign-in'] button[type=submit]").click()
+        return page
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            giulia = sign_in(browser, "Giulia Rossi", "en")
+            giulia.goto("/explore?lang=en&hpo=HP:0001250&run=1")
+            giulia.locator("a[data-request-access]").first.click()
+            expect(giulia.get_by_role("heading", name="New access request")).to_be_visible()
+            giulia.get_by_label("Title", exact=True).fill(title)
+            giulia.get_by_label("Abstract", exact=True).fill(
+                "Onset age by gene; record level where the rules allow."
+            )
+            giulia.get_by_label("Your name", exact=True).fill("Giulia Rossi")
+            giulia.get_by_label("E-mail", exact=True).fill("giulia.rossi@uni-roma.example")
+            giulia.get_by_label("Ethics approval reference", exact=True).fill("CE-ROMA-2026-201")
+            giulia.get_by_label("Data use (DUO)", exact=True).select_option("HMB")
+            giulia.get_by_label("Granularity", exact=True).select_option("record")
+            until = (datetime.now(UTC) + timedelta(days=120)).date().isoformat()
+            giulia.get_by_label("Access until", exact=True).fill(until)
+            for box in giulia.locator("input[name=datasets]").all():
+                value = box.get_attribute("value") or ""
+                box.set_checked(value in ("eu-rome:rome-rd", "cn-shanghai:shanghai-rd"))
+            giulia.get_by_role("button", name="Save the draft").click()
+            expect(
+                giulia.locator("[data-precheck='eu-rome/rome-rd'] tr[data-verdict='APPROVE']")
+            ).to_be_visible()
+            shanghai = giulia.locator("[data-precheck='cn-shanghai/shanghai-rd']")
+            expect(shanghai.locator("[data-instead='count']")).to_be_visible()  # X1: counts, not records
+            expect(shanghai.locator("tr[data-allowed='no']")).to_have_count(1)
+            giulia.locator("button[data-step='submit']").click()
+            expect(giulia.locator("[data-header] [data-state='approved']")).to_be_visible()
+            request_path = giulia.url.removeprefix(hub)
+
+            marco = sign_in(browser, "Marco Bianchi", "en")
+            marco.goto("/steward?lang=en")
+            marco.get_by_role("link", name=title).first.click()
+            rome_card = marco.locator("article[data-resource]").filter(has_text="rome-rd")
+            rome_card.locator("[data-step-form='approve'] button").click()
+            expect(marco.locator("article[data-resource] [data-state='approved']")).to_be_visible()
+
+            zhang = sign_in(browser, "张敏 Zhang Min", "zh")
+            zhang.goto(f"{request_path}?lang=zh")
+            expect(zhang.locator("html")).to_have_attribute("lang", re.compile("zh"))
+            card = zhang.locator("article[data-resource]")
+            expect(card).to_have_count(1)  # Shanghai's steward sees Shanghai's dataset only
+            card.locator("[data-step-form='decline'] input[name=reason]").fill(DECLINE_ZH)
+            card.locator("[data-step-form='decline'] button").click()
+            expect(zhang.locator("article[data-resource] [data-state='declined']")).to_be_visible()
+
+            giulia.goto(f"{request_path}?lang=en")
+            expect(giulia.get_by_text(DECLINE_ZH).first).to_be_visible()  # the reason as written
+            expect(giulia.locator("[data-grant='active']")).to_have_count(1)
+            expect(giulia.locator("[data-unread]").first).to_be_visible()
+            giulia.goto("/account?lang=en")
+            expect(giulia.get_by_text("rome-rd").first).to_be_visible()
+
+            marco.goto(f"{request_path}?lang=en")
+            marco.locator("[data-step-form='revoke'] input[name=reason]").fill("Consent scope under review")
+            marco.locator("[data-step-form='revoke'] button").click()
+            giulia.goto(f"{request_path}?lang=en")
+            expect(giulia.locator("[data-grant='revoked']")).to_have_count(1)
+            giulia.goto("/account?lang=en")
+            expect(giulia.locator("main")).not_to_contain_text("ControlledAccessGrants")
+        finally:
+            browser.close()
+    wait_for(lambda: any(title in m for m in mails_to(mail, "zhang.min@shanghai-rdb.example")))
