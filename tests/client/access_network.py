@@ -15,15 +15,15 @@ from pathlib import Path
 import httpx
 
 from pmbridge.access import Language
-from pmbridge.hub import HubReleaseSettings, NodeEntry
-from pmbridge.hub._access_parties import Steward
+from pmbridge.hub import HubReleaseSettings, NodeEntry, Steward
 from pmbridge.network_app import create_network_app
 from pmbridge.node import NodeContext
+from pmbridge.policy import DEMO_ISSUER
 from tests.portal import network
 from tests.trust import hub_config, node_public_key
 
 STEWARD = "kb-steward"  # a demo user; here the steward of eu-rome
-STEWARDS = {"eu-rome": (Steward(STEWARD, "Chen Jing", None, Language.EN),)}
+STEWARDS = {"eu-rome": (Steward(STEWARD, "Chen Jing", None, Language.EN, DEMO_ISSUER),)}
 
 
 @asynccontextmanager

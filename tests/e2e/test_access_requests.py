@@ -8,10 +8,14 @@ in their own language."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -31,12 +35,13 @@ DECLINE_ZH = "该数据集的知情同意不包括跨境研究用途。"
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], LocalMailServer]]:
+    """The demo network, its mail server; the demo's folder is ``urls["root"]``."""
     paths = DemoPaths(tmp_path_factory.mktemp("access"))
     build_demo(paths, size=SIZE, workers=1, say=lambda _: None)
     access = {"visa_lifetime_seconds": VISA_SECONDS, "sweep_seconds": 0.5}
     with LocalMailServer(paths.root) as mail, Supervisor(paths.root / "run") as supervisor:
         urls = start_side_by_side(supervisor, paths, hub_deadline=30.0, smtp_port=mail.port, access=access)
-        yield urls, mail
+        yield urls | {"root": str(paths.root)}, mail
 
 
 def token(hub: str, user: str) -> str:
@@ -271,3 +276,49 @@ def test_the_walk_in_the_portal_from_a_cohort_to_a_grant_and_back(
         finally:
             browser.close()
     wait_for(lambda: any(title in m for m in mails_to(mail, "zhang.min@shanghai-rdb.example")))
+
+
+def test_a_contact_about_a_matched_patient_is_a_conversation_and_reaches_the_nodes_inbox(
+    network: tuple[dict[str, str], LocalMailServer],
+) -> None:
+    urls, _ = network
+    hub = urls["hub"]
+    # match ids leave a node only to a researcher its dataset grants records: the demo's grant holder
+    giulia = token(hub, "controlled-researcher")
+    matches = call(hub, "POST", "/api/match", giulia, {"phenotypes": ["HP:0001250", "HP:0001263"]})
+    best = next(m for m in matches["matches"] if m.get("matchId"))  # type: ignore[union-attr]
+    until = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+    body = {
+        "kind": "contact",
+        "title": "A patient like ours",
+        "abstract": "Our patient shares these features; could we compare notes?",
+        "name": "Anna Schmidt",
+        "email": "anna.schmidt@charite.example",
+        "purpose": {"category": "research", "use": "HMB"},
+        "until": until,
+        "datasets": [{"node": best["node"], "dataset": best["dataset"]}],
+        "matches": [best["matchId"]],
+    }
+    draft = call(hub, "POST", "/api/access/requests", giulia, body)
+    request_id = str(draft["request"]["id"])  # type: ignore[index]
+    sent = call(hub, "POST", f"/api/access/requests/{request_id}/steps", giulia, {"event": "submit"})
+    (resource,) = sent["request"]["resources"]  # type: ignore[index]
+    steward = {"eu-rome": "rome-steward", "eu-berlin": "berlin-steward", "cn-shanghai": "shanghai-steward"}[
+        best["node"]
+    ]
+    answer = "Yes — write to me and we will set up a call."
+    call(
+        hub, "POST", f"/api/access/resources/{resource['id']}/messages", token(hub, steward), {"text": answer}
+    )
+    thread = call(hub, "GET", f"/api/access/requests/{request_id}", giulia)
+    assert [m["text"] for m in thread["messages"]] == [answer]  # type: ignore[index]
+    config = Path(urls["root"]) / best["node"] / "node.toml"
+    listed = subprocess.run(
+        [sys.executable, "-m", "pmbridge", "node", "contacts", "--config", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    entries = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert any(e["match_id"] == best["matchId"] and e["researcher_email"] == body["email"] for e in entries)

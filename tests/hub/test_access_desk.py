@@ -23,6 +23,7 @@ from pmbridge.access import (
     Party,
     Role,
     Step,
+    grant_visas,
     parse_draft,
 )
 from pmbridge.audit import AuditLog, read_audit_log, verify_audit_log
@@ -50,15 +51,15 @@ DESKS = {
         "Rome",
         "https://rome.example/dac",
         (
-            Steward("rome-steward", "Marco Bianchi", "marco@rome.example", Language.EN),
-            Steward("rome-deputy", "Sara Conti", "sara@rome.example", Language.EN),
+            Steward("rome-steward", "Marco Bianchi", "marco@rome.example", Language.EN, ISSUER),
+            Steward("rome-deputy", "Sara Conti", "sara@rome.example", Language.EN, ISSUER),
         ),
     ),
     "shanghai": NodeDesk(
         "shanghai",
         "Shanghai",
         "https://shanghai.example/dac",
-        (Steward("shanghai-steward", "张敏", "zhang@shanghai.example", Language.ZH),),
+        (Steward("shanghai-steward", "张敏", "zhang@shanghai.example", Language.ZH, ISSUER),),
     ),
 }
 EMAILS = {
@@ -173,7 +174,8 @@ RESOURCE_PATHS: dict[str, list[tuple[str, Who]]] = {
 def walk_to(desk: AccessDesk, source: str) -> AccessRequest:
     request = new_request(desk)
     for event, who in RESOURCE_PATHS[source]:
-        args = STEWARD_ARGS if who is MARCO else {}
+        needs = next(s.needs for s in RESOURCE_STEPS if s.event == event)
+        args = {k: v for k, v in STEWARD_ARGS.items() if k in needs}
         request = desk.step_resource(who, rome(request), event, T0, **args)  # type: ignore[arg-type]
     return request
 
@@ -229,7 +231,7 @@ def test_every_request_step_of_the_researcher(bench: Bench, step: Step) -> None:
     kinds = bench.transitions()[before_audit:]
     withdrawn = kinds.count("resource.withdraw")  # abandoning withdraws every open sub-negotiation first
     assert kinds == ["resource.withdraw"] * withdrawn + [step.kind]
-    assert withdrawn == (2 if step.event == "abandon" else 0)
+    assert withdrawn == (2 if step.event in ("abandon", "conclude") else 0)
     new = [n for n in bench.notices()[before_notes:] if n[0] == step.kind]
     assert Counter(new) == Counter((step.kind, u) for u in expected_users(step))
 
@@ -286,6 +288,33 @@ def test_a_steward_sees_only_their_own_nodes_sub_negotiation(bench: Bench) -> No
     assert messages == []
 
 
+def test_a_concluded_request_takes_no_more_decisions_and_closes_what_was_open(bench: Bench) -> None:
+    request = new_request(bench.desk)
+    request = bench.desk.step_resource(MARCO, rome(request), "acknowledge", T0)
+    concluded = bench.desk.step_request(GIULIA, request.id, "conclude", T0)
+    assert concluded.state == "concluded" and {r.state for r in concluded.resources} == {"withdrawn"}
+    with pytest.raises(TransitionRefused, match="closed"):
+        bench.desk.step_resource(MARCO, rome(request), "approve", T0, until=date(2027, 1, 1))
+    assert bench.desk.active_grants(ISSUER, "eu-researcher") == []
+
+
+def test_an_end_date_goes_with_an_approval_only_and_not_in_the_past(bench: Bench) -> None:
+    request = new_request(bench.desk)
+    with pytest.raises(AccessRequestError, match="goes with an approval"):
+        bench.desk.step_resource(MARCO, rome(request), "acknowledge", T0, until=date(2099, 1, 1))
+    with pytest.raises(AccessRequestError, match="already ended"):
+        bench.desk.step_resource(MARCO, rome(request), "approve", T0, until=date(2026, 1, 1))
+
+
+def test_only_a_record_level_grant_becomes_a_visa(bench: Bench) -> None:
+    request = new_request(bench.desk)
+    shanghai = next(r.id for r in request.resources if r.node == "shanghai")  # sent at counts (X1)
+    bench.desk.step_resource(ZHANG, shanghai, "approve", T0, until=date(2027, 3, 31))
+    (grant,) = bench.desk.active_grants(ISSUER, "eu-researcher")
+    assert grant.granularity == "count"
+    assert grant_visas([grant], now=T0, lifetime=timedelta(minutes=4)) == []
+
+
 def test_approval_grants_until_the_date_and_revocation_ends_it(bench: Bench) -> None:
     request = walk_to(bench.desk, "approved")
     (grant,) = bench.desk.active_grants(ISSUER, "eu-researcher")
@@ -334,7 +363,7 @@ def test_a_grant_past_its_end_expires_and_says_so(bench: Bench) -> None:
 
 def test_the_inbox_counts_and_renders_in_the_readers_language(bench: Bench) -> None:
     new_request(bench.desk)
-    assert unread(bench.desk.store, "shanghai-steward") == 1
-    (line,) = inbox(bench.desk.store, "shanghai-steward", lang=Language.ZH)
+    assert unread(bench.desk.store, ISSUER, "shanghai-steward") == 1
+    (line,) = inbox(bench.desk.store, ISSUER, "shanghai-steward", lang=Language.ZH)
     assert line["kind"] == "request.approve" and not line["read"]
     assert "Seizure onset in KCNQ2 encephalopathy" in str(line["text"])

@@ -57,8 +57,8 @@ NODES = {
     },
 }
 STEWARDS = {
-    "eu-rome": (Steward("rome-steward", "Marco Bianchi", None, Language.EN),),
-    "cn-shanghai": (Steward("shanghai-steward", "张敏 Zhang Min", None, Language.ZH),),
+    "eu-rome": (Steward("rome-steward", "Marco Bianchi", None, Language.EN, DEMO_ISSUER),),
+    "cn-shanghai": (Steward("shanghai-steward", "张敏 Zhang Min", None, Language.ZH, DEMO_ISSUER),),
 }
 """Who decides each node's access requests (demo users of the hub's broker)."""
 REGISTRY = (

@@ -44,7 +44,7 @@ def draft_fields(token: str, **changes: str) -> dict[str, object]:
         "organisation": "non_profit",
         "ethics": "CE-2026-114",
         "commitments": ["PUB"],
-        "granularity": "count",
+        "granularity": "record",
         "team": "Giulia Rossi\nLuca Bianchi",
         "until": "2027-06-30",
         "datasets": [ROME],

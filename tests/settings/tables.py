@@ -29,7 +29,7 @@ HUB_DOC: dict[str, object] = {
             "jurisdiction": "EU",
             "country": "IT",
             "public_key": "ed25519:11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-            "stewards": [{"id": "rome-steward"}],
+            "stewards": [{"id": "rome-steward", "issuer": "https://broker.example"}],
         }
     ],
     "privacy": {},

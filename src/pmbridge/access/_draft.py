@@ -156,6 +156,8 @@ def parse_draft(body: object, *, today: date) -> Draft:
         problems.append(f"granularity must be one of {', '.join(GRANULARITIES)}")
     team = _texts(body, "team", MAX_TEAM, problems)
     matches = _texts(body, "matches", MAX_MATCHES, problems)
+    if kind == "contact" and not matches:
+        problems.append("a contact names the match it is about: matches = [match id from /api/match]")
     until = _until(body.get("until"), today, problems)
     targets = _targets(body.get("datasets"), problems)
     query = body.get("query")

@@ -26,6 +26,7 @@ class Recipient:
     name: str
     email: str | None
     language: Language
+    issuer: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,7 +136,10 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """An entitlement: ``researcher`` may use ``dataset`` at the controlled level until ``until``.
+    """An entitlement: ``researcher`` may use ``dataset`` at ``granularity`` until ``until``.
+
+    Only a record-level grant becomes a visa: counts and yes/no answers are what registered access
+    already gives, and a visa names a dataset, not a level, so it would give records.
 
     ``state`` is active, revoked or expired, kept apart: a revoked grant was taken back, an
     expired one ran out.
@@ -156,11 +159,13 @@ class Grant:
     ended: datetime | None = None
     reason: str = ""
     conditions: str = ""
+    granularity: str = "record"
 
     def to_wire(self) -> dict[str, object]:
         return {
             "id": self.id,
             "request": self.request_id,
+            "granularity": self.granularity,
             "resource": self.resource_id,
             "researcher": self.researcher,
             "node": self.node,

@@ -108,7 +108,7 @@ REQUEST_STEPS: Final = _rows(
         ((Q.IN_PROGRESS, Q.PAUSED), "conclude", Q.CONCLUDED, _R, _TO_S, ()),
         ((Q.DRAFT,), "abandon", Q.ABANDONED, _R, _TO_R, ()),
         (_OPEN_REQUEST, "abandon", Q.ABANDONED, _R, _TO_S, ()),
-        (_OPEN_REQUEST, "abandon_idle", Q.ABANDONED, _SYS, _TO_R, ()),
+        ((Q.APPROVED, Q.IN_PROGRESS), "abandon_idle", Q.ABANDONED, _SYS, _TO_R, ()),
     ],
 )
 """Request level. ``approve`` / ``decline`` are the hub's automatic review (the pre-check found

@@ -40,7 +40,7 @@ def entitlement_end(grant: Grant) -> datetime:
 
 
 def grant_visas(grants: Iterable[Grant], *, now: datetime, lifetime: timedelta) -> list[GrantVisa]:
-    """The visas to put in a passport minted ``now``: one per active grant not yet ended.
+    """The visas to put in a passport minted ``now``: one per active record-level grant not yet ended.
 
     >>> from datetime import date
     >>> g = Grant("g1", "rs1", "ar1", "u", "iss", "rome", "rome-rd", "https://rome/dac",
@@ -52,8 +52,8 @@ def grant_visas(grants: Iterable[Grant], *, now: datetime, lifetime: timedelta) 
     found = []
     for grant in grants:
         end = entitlement_end(grant)
-        if grant.state != "active" or end <= now:
-            continue
+        if grant.state != "active" or end <= now or grant.granularity != "record":
+            continue  # a visa gives the controlled level, which releases records
         expires = min(now + lifetime, end)
         found.append(
             GrantVisa(

@@ -141,9 +141,11 @@ class AccessHistoryEntry(Message):
 
 
 class AccessGrant(Message):
-    """An entitlement to a dataset at the controlled level: ``state`` active, revoked or expired."""
+    """An entitlement to a dataset: ``state`` active, revoked or expired; only a ``record``-level
+    grant becomes a ControlledAccessGrants visa (counts are what registered access gives)."""
 
     id: str
+    granularity: str = "record"
     request: str
     resource: str
     researcher: str

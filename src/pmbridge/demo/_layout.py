@@ -174,7 +174,10 @@ def write_hub_config(
                 "jurisdiction": node.jurisdiction.value,
                 "country": node.country,
                 "public_key": load_verifying_key(paths.public_key(node.id)).text,
-                "stewards": [dict(zip(("id", "name", "email", "language"), node.steward, strict=True))],
+                "stewards": [
+                    dict(zip(("id", "name", "email", "language"), node.steward, strict=True))
+                    | {"issuer": DEMO_ISSUER}
+                ],
             }
             for node in DEMO_NODES
             if node.id in urls

@@ -25,7 +25,7 @@ from pmbridge.access import (
     open_steps,
 )
 from pmbridge.audit import AuditLog
-from pmbridge.errors import AccessRequestError, NotAParty, UnknownAccessRequest
+from pmbridge.errors import AccessRequestError, NotAParty, TransitionRefused, UnknownAccessRequest
 from pmbridge.hub._access_parties import NodeDesk, Who, require_steward, stewarded_nodes
 from pmbridge.hub._access_steps import (
     Channels,
@@ -39,6 +39,8 @@ from pmbridge.hub._access_steps import (
 from pmbridge.hub._access_store import AccessStore, text_time
 
 MAX_MESSAGE = 5_000
+LIVE_REQUEST = ("approved", "in_progress", "paused")
+"""A request whose sub-negotiations may still move."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +163,7 @@ class AccessDesk:
             con.execute("BEGIN IMMEDIATE")
             request = self._own(con, who, request_id)
             check_step("request", request.state, event, Taken(who.subject, Role.RESEARCHER))
-            if event == "abandon":
+            if event in ("abandon", "conclude"):  # nothing stays open on a request that ended
                 for resource in request.resources:
                     if "withdraw" in open_steps("resource", resource.state, Role.RESEARCHER):
                         self._step(
@@ -200,7 +202,20 @@ class AccessDesk:
                 conditions=conditions.strip()[:2000],
                 until=until,
             )
+            if request.state not in LIVE_REQUEST:
+                raise TransitionRefused(
+                    f"the request is {request.state.replace('_', ' ')}, so its sub-negotiations are closed",
+                    hint="the researcher can open a new request",
+                )
             check_step("resource", resource.state, event, taken)  # before anything is written
+            if until is not None and event != "approve":
+                raise AccessRequestError(
+                    f"an end date goes with an approval, not with {event}", hint="leave until out"
+                )
+            if event == "approve" and until is not None and until < now.date():
+                raise AccessRequestError(
+                    f"access until {until.isoformat()} has already ended", hint="give today or a later date"
+                )
             requested_until = date.fromisoformat(str(request.body["until"]))
             if event == "approve" and until is not None and until > requested_until:
                 raise AccessRequestError(
@@ -216,8 +231,8 @@ class AccessDesk:
                 desk = self.desks[resource.node]
                 con.execute(
                     "INSERT INTO grants (id, resource_id, request_id, researcher, issuer, node, dataset, "
-                    "committee, "
-                    "granted, until, state, conditions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "committee, granularity, granted, until, state, conditions) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         new_id("gr"),
                         resource.id,
@@ -227,6 +242,7 @@ class AccessDesk:
                         resource.node,
                         resource.dataset,
                         desk.committee,
+                        resource.granularity or "count",
                         text_time(now),
                         until.isoformat(),
                         "active",

@@ -12,24 +12,25 @@ from pmbridge.hub._access_store import AccessStore, read_time, text_time
 MAX_SHOWN = 200
 
 
-def unread(store: AccessStore, user: str) -> int:
+def unread(store: AccessStore, issuer: str, user: str) -> int:
     with store.connect() as con:
         (count,) = con.execute(
-            "SELECT COUNT(*) FROM notifications WHERE user = ? AND read_at IS NULL", (user,)
+            "SELECT COUNT(*) FROM notifications WHERE issuer = ? AND user = ? AND read_at IS NULL",
+            (issuer, user),
         ).fetchone()
     return int(count)
 
 
 def inbox(
-    store: AccessStore, user: str, *, lang: Language, limit: int = MAX_SHOWN
+    store: AccessStore, issuer: str, user: str, *, lang: Language, limit: int = MAX_SHOWN
 ) -> list[dict[str, object]]:
     """The user's notifications as the API and the portal show them, in ``lang``."""
     with store.connect() as con:
         rows = con.execute(
             "SELECT id, name, email, language, kind, request_id, resource_id, title, params, link, "
             "created, read_at "
-            "FROM notifications WHERE user = ? ORDER BY created DESC, rowid DESC LIMIT ?",
-            (user, max(1, min(limit, MAX_SHOWN))),
+            "FROM notifications WHERE issuer = ? AND user = ? ORDER BY created DESC, rowid DESC LIMIT ?",
+            (issuer, user, max(1, min(limit, MAX_SHOWN))),
         ).fetchall()
     shown: list[dict[str, object]] = []
     for row in rows:
@@ -61,7 +62,7 @@ def inbox(
     return shown
 
 
-def mark_read(store: AccessStore, user: str, ids: list[str] | None, *, now: datetime) -> int:
+def mark_read(store: AccessStore, issuer: str, user: str, ids: list[str] | None, *, now: datetime) -> int:
     """Mark ``ids`` (or every unread one when None) as read; returns how many changed."""
     with store.connect() as con:
         if ids is None:

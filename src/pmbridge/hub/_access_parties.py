@@ -17,15 +17,20 @@ from pmbridge.policy import Researcher
 
 @dataclass(frozen=True, slots=True)
 class Steward:
-    """One steward of a node (``id`` is their passport subject)."""
+    """One steward of a node: ``id`` is their passport subject, ``issuer`` its issuer (both must
+    match: the same subject from another trusted broker is someone else)."""
 
     id: str
     name: str
     email: str | None
     language: Language
+    issuer: str
 
     def recipient(self) -> Recipient:
-        return Recipient(self.id, self.name, self.email, self.language)
+        return Recipient(self.id, self.name, self.email, self.language, issuer=self.issuer)
+
+    def is_(self, who: Who) -> bool:
+        return (self.issuer, self.id) == (who.issuer, who.subject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,7 @@ class Who:
 
 def stewarded_nodes(who: Who, desks: Mapping[str, NodeDesk]) -> tuple[str, ...]:
     """The nodes ``who`` is a steward of."""
-    return tuple(node for node, desk in desks.items() if any(s.id == who.subject for s in desk.stewards))
+    return tuple(node for node, desk in desks.items() if any(s.is_(who) for s in desk.stewards))
 
 
 def require_steward(who: Who, node: str, desks: Mapping[str, NodeDesk]) -> None:

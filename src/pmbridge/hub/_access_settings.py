@@ -22,6 +22,9 @@ class StewardSettings(SettingsModel):
     """One steward of a node, in ``[[nodes]] stewards = [{ ... }]``."""
 
     id: NonEmpty = Field(description="The steward's passport subject (`sub`), e.g. 'rome-steward'.")
+    issuer: NonEmpty = Field(
+        description="The issuer (`iss`) of the steward's passport: a subject counts only with its issuer."
+    )
     name: str = Field(default="", description="The name researchers see on the steward's messages.")
     email: str = Field(
         default="", description="Where the steward's notifications are mailed; empty: inbox only."

@@ -56,6 +56,7 @@ def researcher_of(request: AccessRequest) -> Recipient:
         str(body.get("name", request.researcher)),
         str(body.get("email") or "") or None,
         Language(language) if language in ("en", "zh") else Language.EN,
+        issuer=request.issuer,
     )
 
 
@@ -198,11 +199,12 @@ def notify(
     """One in-app notification per recipient, queued for mail and webhooks as configured."""
     for person in to:
         con.execute(
-            "INSERT INTO notifications (id, user, name, email, language, kind, request_id, "
+            "INSERT INTO notifications (id, issuer, user, name, email, language, kind, request_id, "
             "resource_id, title, "
-            "params, link, created, read_at, mail, hooks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?)",
+            "params, link, created, read_at, mail, hooks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,?,?)",
             (
                 new_id("nt"),
+                person.issuer,
                 person.user,
                 person.name,
                 person.email,

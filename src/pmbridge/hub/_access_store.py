@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS attachments (
 CREATE TABLE IF NOT EXISTS grants (
     id TEXT PRIMARY KEY, resource_id TEXT NOT NULL UNIQUE REFERENCES resources(id),
     request_id TEXT NOT NULL, researcher TEXT NOT NULL, issuer TEXT NOT NULL, node TEXT NOT NULL,
-    dataset TEXT NOT NULL, committee TEXT NOT NULL, granted TEXT NOT NULL, until TEXT NOT NULL,
+    dataset TEXT NOT NULL, committee TEXT NOT NULL, granularity TEXT NOT NULL, granted TEXT NOT NULL,
+    until TEXT NOT NULL,
     state TEXT NOT NULL, ended TEXT, reason TEXT NOT NULL DEFAULT '', conditions TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS grants_by_researcher ON grants(issuer, researcher, state);
 CREATE TABLE IF NOT EXISTS history (
@@ -50,12 +51,13 @@ CREATE TABLE IF NOT EXISTS history (
     level TEXT NOT NULL, source TEXT NOT NULL, event TEXT NOT NULL, target TEXT NOT NULL,
     actor TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL, audit_seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS notifications (
-    id TEXT PRIMARY KEY, user TEXT NOT NULL, name TEXT NOT NULL, email TEXT, language TEXT NOT NULL,
+    id TEXT PRIMARY KEY, issuer TEXT NOT NULL, user TEXT NOT NULL, name TEXT NOT NULL, email TEXT,
+    language TEXT NOT NULL,
     kind TEXT NOT NULL, request_id TEXT NOT NULL, resource_id TEXT, title TEXT NOT NULL,
     params TEXT NOT NULL, link TEXT NOT NULL, created TEXT NOT NULL, read_at TEXT,
     mail TEXT NOT NULL, hooks TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0,
     error TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications(user, read_at);
+CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications(issuer, user, read_at);
 CREATE INDEX IF NOT EXISTS notifications_outbox ON notifications(mail, hooks);
 """
 
@@ -215,8 +217,7 @@ _RESOURCE = (
 _ATTACHMENT = "a.id, a.resource_id, a.node, a.name, a.media_type, a.size, a.sha256, a.uploaded_by, a.created"
 _GRANT = (
     "id, resource_id, request_id, researcher, issuer, node, dataset, committee, granted, "
-    "until, state, ended, "
-    "reason, conditions"
+    "until, state, ended, reason, conditions, granularity"
 )
 
 
@@ -261,4 +262,5 @@ def _grant(row: tuple[object, ...]) -> Grant:
         ended=None if row[11] is None else read_time(str(row[11])),
         reason=str(row[12]),
         conditions=str(row[13]),
+        granularity=str(row[14]),
     )

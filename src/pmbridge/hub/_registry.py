@@ -129,6 +129,8 @@ def _node(entry: NodeEntrySettings, where: str) -> NodeEntry:
         country=entry.country.upper(),
         name=entry.name,
         public_key=parse_public_key(entry.public_key, where=f"{where}: nodes[{entry.id!r}].public_key"),
-        stewards=tuple(Steward(s.id, s.name or s.id, s.email or None, s.language) for s in entry.stewards),
+        stewards=tuple(
+            Steward(s.id, s.name or s.id, s.email or None, s.language, s.issuer) for s in entry.stewards
+        ),
         committee=entry.committee,
     )

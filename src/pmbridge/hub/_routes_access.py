@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from pmbridge.access import AccessRequest, Language, Role, open_steps, parse_draft
 from pmbridge.beacon import error_responses, json_body
 from pmbridge.errors import AccessRequestError, UnknownAccessRequest, UpstreamError
+from pmbridge.hub._access_contact import relay_contact
 from pmbridge.hub._access_inbox import inbox, mark_read, unread
 from pmbridge.hub._access_parties import Who, stewarded_nodes
 from pmbridge.hub._access_precheck import check_draft, run_prechecks
@@ -39,7 +40,7 @@ def _named(ctx: HubContext, who: Who) -> Who:
     """A steward carries the name their node lists."""
     for node in ctx.config.nodes:
         for steward in node.stewards:
-            if steward.id == who.subject:
+            if steward.is_(who):
                 return Who(who.issuer, who.subject, steward.name)
     return who
 
@@ -115,6 +116,8 @@ async def step_request(request: Request, request_id: str) -> dict[str, object]:
         current = ctx.access.request_for(who, request_id)
         draft = parse_draft({k: v for k, v in current.body.items() if k != "precheck"}, today=_now().date())
         prechecks = await run_prechecks(ctx, hub_caller(request), draft, on=_now().date())
+        if draft.kind == "contact" and current.state == "draft":
+            await relay_contact(ctx, hub_caller(request), draft)  # the node learns whom it is about
         updated = ctx.access.submit(who, request_id, prechecks, _now())
     else:
         updated = ctx.access.step_request(who, request_id, event, _now())
@@ -223,8 +226,8 @@ def get_inbox(request: Request, lang: str = "en") -> dict[str, object]:
     ctx, who = _who(request)
     language = Language.ZH if lang.startswith("zh") else Language.EN
     return {
-        "unread": unread(ctx.access.store, who.subject),
-        "notifications": inbox(ctx.access.store, who.subject, lang=language),
+        "unread": unread(ctx.access.store, who.issuer, who.subject),
+        "notifications": inbox(ctx.access.store, who.issuer, who.subject, lang=language),
     }
 
 
@@ -242,8 +245,8 @@ async def read_inbox(request: Request) -> dict[str, object]:
         raise AccessRequestError(
             'send {"ids": ["nt-…", …]} or {"all": true}', hint="ids come from GET /api/access/inbox"
         )
-    changed = mark_read(ctx.access.store, who.subject, chosen, now=_now())
-    return {"marked": changed, "unread": unread(ctx.access.store, who.subject)}
+    changed = mark_read(ctx.access.store, who.issuer, who.subject, chosen, now=_now())
+    return {"marked": changed, "unread": unread(ctx.access.store, who.issuer, who.subject)}
 
 
 @router.get("/api/access/grants", responses=_ERRORS)
