@@ -28,12 +28,12 @@ _TEMPLATES: Mapping[str, Mapping[Language, _Wording]] = {
     "request.submit": {
         _EN: _Wording(
             "Access request submitted: “{title}”",
-            "Your access request “{title}” was submitted. Each node has checked it; the datasets it "
-            "may go to are now with their stewards.",
+            "Your access request “{title}” was submitted and each node has pre-checked it; the request "
+            "page shows which datasets went to their stewards.",
         ),
         _ZH: _Wording(
             "数据访问申请已提交：“{title}”",
-            "您的数据访问申请“{title}”已提交。各节点已完成预审，可发送的数据集已转交其数据管理员。",
+            "您的数据访问申请“{title}”已提交，各节点已完成预审；申请页面显示哪些数据集已转交其数据管理员。",
         ),
     },
     "request.approve": {

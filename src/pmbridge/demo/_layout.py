@@ -152,6 +152,7 @@ def write_hub_config(
     deadline_seconds: float = 5.0,
     smtp_port: int | None = None,
     access: Mapping[str, object] | None = None,
+    public_url: str | None = None,
 ) -> Path:
     """The hub's registry pointing at the nodes' actual URLs, with each node's steward; with
     ``smtp_port``, notification mail goes to the demo's local mail server on that port, and
@@ -183,6 +184,8 @@ def write_hub_config(
             if node.id in urls
         ],
     }
+    if public_url is not None:  # links in mail point at the portal
+        doc["hub"]["public_url"] = public_url  # type: ignore[index]
     table: dict[str, object] = dict(access or {})
     if smtp_port is not None:
         table["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "sender": DEMO_SENDER, "starttls": False}

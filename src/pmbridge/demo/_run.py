@@ -40,7 +40,8 @@ def start_network(
     ]
     started = supervisor.start_all(nodes)
     urls = {node.id: started[node.id].url for node in DEMO_NODES}  # in the nodes' order, not the race's
-    write_hub_config(paths, urls, smtp_port=smtp_port)
+    public = f"http://127.0.0.1:{hub_port}" if hub_port else None  # an ephemeral port is known later
+    write_hub_config(paths, urls, smtp_port=smtp_port, public_url=public)
     hub = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)], port=hub_port)
     urls["hub"] = hub.url
     return urls

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from pmbridge.access import (
@@ -378,9 +378,7 @@ class AccessDesk:
             raise UnknownAccessRequest(
                 f"no access request {request_id!r} of yours", hint="list yours: GET /api/access/requests"
             )
-        return AccessRequest(
-            **{**{f: getattr(request, f) for f in request.__dataclass_fields__}, "resources": shown}
-        )
+        return replace(request, body=for_stewards_of(request.body, mine), resources=shown)
 
     def requests_of(self, who: Who, *, as_steward: bool = False) -> list[AccessRequest]:
         with self.store.connect() as con:
@@ -404,6 +402,12 @@ class AccessDesk:
                 for h in self.store.history(con, request.id)
                 if h.resource_id is None or h.resource_id in shown
             ]
+            if (request.issuer, request.researcher) != (who.issuer, who.subject):
+                own = {s.id for d in self.desks.values() for s in d.stewards if s.is_(who)}
+                history = [  # who at another node started the request is that node's business
+                    replace(h, actor="steward") if h.actor not in (*own, "hub", request.researcher) else h
+                    for h in history
+                ]
             grants = [g for g in self.store.grants(con, request_id=request.id) if g.resource_id in shown]
         return messages, attachments, list(history), grants
 
@@ -476,6 +480,18 @@ class AccessDesk:
             return request, resource, Role.RESEARCHER
         require_steward(who, resource.node, self.desks)
         return request, resource, Role.STEWARD
+
+
+def for_stewards_of(body: Mapping[str, object], nodes: set[str]) -> dict[str, object]:
+    """The draft as the stewards of ``nodes`` see it: their own datasets and pre-checks only."""
+    shown = dict(body)
+    datasets = body.get("datasets")
+    if isinstance(datasets, list):
+        shown["datasets"] = [d for d in datasets if isinstance(d, Mapping) and d.get("node") in nodes]
+    precheck = body.get("precheck")
+    if isinstance(precheck, Mapping):
+        shown["precheck"] = {k: v for k, v in precheck.items() if str(k).partition("/")[0] in nodes}
+    return shown
 
 
 def today(now: datetime | None = None) -> date:

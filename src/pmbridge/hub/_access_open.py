@@ -15,7 +15,7 @@ def access_delivery(config: HubConfig) -> Delivery:
     """Mail and webhooks per ``[access]``; links in mail point at the hub's public URL."""
     table = config.access
     smtp = table.smtp if table.smtp is not None and table.smtp.enabled else None
-    portal = config.public_api.public_url or "http://127.0.0.1"
+    portal = config.public_api.public_url or ""  # without it, mail gives the page's path only
     return Delivery(smtp=smtp, webhooks=tuple(table.webhooks), portal_url=portal.rstrip("/"))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pmbridge.access import Language, Recipient
-from pmbridge.errors import NotAParty, PassportRejected
+from pmbridge.errors import AccessRequestError, NotAParty, PassportRejected
 from pmbridge.policy import Researcher
 
 
@@ -61,6 +61,24 @@ class Who:
                 hint="sign in (the portal's Account page, or send your passport as a bearer token)",
             )
         return cls(researcher.issuer, researcher.id, researcher.id)
+
+
+def check_address(email: str, researcher: Researcher) -> None:
+    """The hub mails only addresses at the institution the passport vouches for (its
+    AffiliationAndRole visa): otherwise any signed-in user could make the hub mail anyone."""
+    domain = email.rpartition("@")[2].lower()
+    home = (researcher.affiliation or "").lower()
+    if not home:
+        raise AccessRequestError(
+            "your passport names no affiliation, so the hub cannot tell that this address is yours",
+            hint="ask your identity provider for an AffiliationAndRole visa, or sign in with one that has it",
+        )
+    if domain != home and not domain.endswith("." + home):
+        raise AccessRequestError(
+            f"the e-mail address must be at your institution ({home}), as your passport says, "
+            f"not at {domain}",
+            hint=f"use your address at {home}: notifications go there, and stay in your portal inbox too",
+        )
 
 
 def stewarded_nodes(who: Who, desks: Mapping[str, NodeDesk]) -> tuple[str, ...]:

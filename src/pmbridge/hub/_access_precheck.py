@@ -14,16 +14,24 @@ from pmbridge.access import Draft
 from pmbridge.access._duos import DuosVerdict
 from pmbridge.access._precheck import DatasetPrecheck, Releases
 from pmbridge.access._precheck_request import parse_precheck_request
-from pmbridge.errors import UpstreamError
+from pmbridge.errors import AccessRequestError, UpstreamError
 from pmbridge.hub._caller import HubCaller
 from pmbridge.hub._context import HubContext
 from pmbridge.model import Granularity
+from pmbridge.policy import Purpose, check_purpose
 
 
 def check_draft(draft: Draft, *, on: date) -> None:
     """Read the purpose and applicant as a node will, so a bad one is a 400 before anyone is asked."""
     for node in {t.node for t in draft.targets}:
         parse_precheck_request(draft.precheck_body(on=on, node=node))
+    category = draft.purpose.get("category")
+    decision = check_purpose(str(category))
+    if not decision.allowed:
+        raise AccessRequestError(
+            f"purpose category {category!r}: {decision.reason}",
+            hint=f"rule {decision.rule}; choose one of: {', '.join(sorted(p.value for p in Purpose))}",
+        )
 
 
 async def run_prechecks(

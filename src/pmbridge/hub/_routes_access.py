@@ -14,12 +14,13 @@ from datetime import UTC, date, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from pmbridge.access import AccessRequest, Language, Role, open_steps, parse_draft
+from pmbridge.access import OPEN_RESOURCE, AccessRequest, Language, Role, open_steps, parse_draft
 from pmbridge.beacon import error_responses, json_body
-from pmbridge.errors import AccessRequestError, UnknownAccessRequest, UpstreamError
+from pmbridge.errors import AccessRequestError, TransitionRefused, UnknownAccessRequest, UpstreamError
 from pmbridge.hub._access_contact import relay_contact
+from pmbridge.hub._access_desk import LIVE_REQUEST
 from pmbridge.hub._access_inbox import inbox, mark_read, unread
-from pmbridge.hub._access_parties import Who, stewarded_nodes
+from pmbridge.hub._access_parties import Who, check_address, stewarded_nodes
 from pmbridge.hub._access_precheck import check_draft, run_prechecks
 from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import HubContext, hub_of
@@ -82,6 +83,7 @@ async def create_request(request: Request) -> dict[str, object]:
     today = _now().date()
     draft = parse_draft(await json_body(request), today=today)
     check_draft(draft, on=today)
+    check_address(draft.email, hub_caller(request).caller.researcher)
     prechecks = await run_prechecks(ctx, hub_caller(request), draft, on=today)
     created = ctx.access.create(who, draft, prechecks, _now())
     return detail(ctx, who, created)
@@ -168,6 +170,11 @@ async def add_attachment(request: Request, resource_id: str) -> dict[str, object
     ctx, who = _who(request)
     body = _object(await json_body(request), {"name", "mediaType", "content"})
     req, resource, _ = ctx.access.party_to(who, resource_id)
+    if req.state not in LIVE_REQUEST or resource.state not in (*OPEN_RESOURCE, "approved"):
+        raise TransitionRefused(
+            f"this sub-negotiation is {resource.state.replace('_', ' ')}: its node takes no files",
+            hint="attach files while the request is open at that node",
+        )
     node = next(n for n in ctx.config.nodes if n.id == resource.node)
     payload = {
         "request": req.id,

@@ -11,13 +11,17 @@ from fastapi.responses import HTMLResponse
 from pmbridge.errors import PMBridgeError
 from pmbridge.hub import hub_of
 from pmbridge.portal._access_words import (
+    COMMITMENTS,
     GRANT_STATES,
     GRANULARITY_WORDS,
     KINDS,
+    ORGANISATIONS,
+    PURPOSES,
     REQUEST_STATES,
     RESOURCE_STATES,
     STEP_NEEDS,
     STEPS,
+    USES,
     VERDICTS,
 )
 from pmbridge.portal._context import portal_of
@@ -37,6 +41,10 @@ WORDS: Mapping[str, object] = {
     "grant_states": GRANT_STATES,
     "kinds": KINDS,
     "granularity_words": GRANULARITY_WORDS,
+    "purpose_words": PURPOSES,
+    "use_words": USES,
+    "commitment_words": COMMITMENTS,
+    "organisation_words": ORGANISATIONS,
 }
 
 
