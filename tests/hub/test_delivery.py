@@ -352,3 +352,75 @@ async def test_only_http_addresses_are_posted_to(secret: str) -> None:
             await post_webhook(
                 client, unchecked, {"type": "message"}, message_id="nt-1", now=datetime.now(UTC)
             )
+
+
+async def test_the_outbox_sends_each_step_to_the_webhook_once_and_keeps_a_failure_for_later(
+    receiver: Receiver, secret: str, tmp_path: Path
+) -> None:
+    """A desk step's notifications reach an institutional receiver, signed; a receiver that is down
+    leaves them pending (the step itself is stored), and the next round delivers them once."""
+    from datetime import timedelta
+
+    from pmbridge.access import parse_draft
+    from pmbridge.audit import AuditLog
+    from pmbridge.hub._access_delivery import Delivery, deliver, pending
+    from pmbridge.hub._access_desk import AccessDesk
+    from pmbridge.hub._access_parties import NodeDesk, Steward, Who
+    from pmbridge.hub._access_steps import Channels
+    from pmbridge.hub._access_store import AccessStore
+    from pmbridge.signing import generate_key_pair
+
+    issuer = "https://broker.example"
+    desks = {
+        "rome": NodeDesk(
+            "rome",
+            "Rome",
+            "https://rome.example/dac",
+            (Steward("rome-steward", "Marco", None, Language.EN, issuer),),
+        )
+    }
+    delivery = Delivery(
+        smtp=None, webhooks=(WebhookSettings(url=receiver.url),), portal_url="https://pm.example"
+    )
+    now = datetime.now(UTC)  # receivers refuse a webhook-timestamp more than 5 minutes off
+    with AuditLog(tmp_path / "audit.jsonl", key=generate_key_pair()) as audit:
+        desk = AccessDesk(
+            AccessStore(tmp_path / "access.sqlite"),
+            audit=audit,
+            desks=desks,
+            channels=Channels(mail=False, hooks=True),
+        )
+        body = {
+            "title": TITLE,
+            "abstract": "a",
+            "name": "G",
+            "email": "g@uni.example",
+            "purpose": {"category": "research", "use": "HMB"},
+            "until": "2027-01-31",
+            "datasets": [{"node": "rome", "dataset": "rome-rd"}],
+        }
+        body["until"] = (now.date() + timedelta(days=30)).isoformat()
+        draft = parse_draft(body, today=now.date())
+        check = {
+            "id": "rome-rd",
+            "send": True,
+            "granularity": {"requested": "count", "sent": "count"},
+            "duo": {"verdict": "APPROVE", "checks": [], "releases": {"duo": "x", "mondo": "y"}},
+            "rules": [],
+            "summary": "",
+        }
+        made = desk.create(Who(issuer, "eu-researcher", "G"), draft, {}, now)
+        receiver.status = 503
+        desk.submit(Who(issuer, "eu-researcher", "G"), made.id, {"rome/rome-rd": check}, now)
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            assert await deliver(desk.store, delivery, client, now=now) == 0
+            assert {n.kind for n, _, _ in pending(desk.store)} == {"request.submit", "request.approve"}
+            receiver.status = 204
+            failed_tries = len(receiver.got)
+            assert await deliver(desk.store, delivery, client, now=now) == 2
+            assert await deliver(desk.store, delivery, client, now=now) == 0  # nothing twice
+    delivered = receiver.got[failed_tries:]
+    assert sorted(Webhook(secret).verify(b, h)["type"] for h, b in delivered) == [
+        "request.approve",
+        "request.submit",
+    ]

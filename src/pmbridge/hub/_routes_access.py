@@ -8,15 +8,18 @@ and an attachment goes to, and comes from, the one node whose steward needs it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from pmbridge.access import OPEN_RESOURCE, AccessRequest, Language, Role, open_steps, parse_draft
-from pmbridge.beacon import error_responses, json_body
+from pmbridge.beacon import error_responses, json_body, json_request_body
 from pmbridge.errors import AccessRequestError, TransitionRefused, UnknownAccessRequest, UpstreamError
+from pmbridge.hub import _access_schemas as schemas
 from pmbridge.hub._access_contact import relay_contact
 from pmbridge.hub._access_desk import LIVE_REQUEST
 from pmbridge.hub._access_inbox import inbox, mark_read, unread
@@ -26,6 +29,7 @@ from pmbridge.hub._caller import hub_caller
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeStatus
 
+T = TypeVar("T")
 router = APIRouter(tags=["access"])
 _ERRORS = error_responses(400, 401, 403, 404, 409, 502)
 MAX_ATTACHMENT_REPLY = 8 * 1_048_576
@@ -75,7 +79,12 @@ def detail(ctx: HubContext, who: Who, request: AccessRequest) -> dict[str, objec
     }
 
 
-@router.post("/api/access/requests", status_code=201, responses=_ERRORS)
+@router.post(
+    "/api/access/requests",
+    status_code=201,
+    responses=_ERRORS,
+    openapi_extra=json_request_body(schemas.DRAFT, required=True),
+)
 async def create_request(request: Request) -> dict[str, object]:
     """Store a draft request and each dataset's pre-check by its node; nothing is sent to a steward
     until the researcher submits it (``POST /api/access/requests/{id}/steps {"event": "submit"}``)."""
@@ -85,8 +94,7 @@ async def create_request(request: Request) -> dict[str, object]:
     check_draft(draft, on=today)
     check_address(draft.email, hub_caller(request).caller.researcher)
     prechecks = await run_prechecks(ctx, hub_caller(request), draft, on=today)
-    created = ctx.access.create(who, draft, prechecks, _now())
-    return detail(ctx, who, created)
+    return await _off_loop(lambda: detail(ctx, who, ctx.access.create(who, draft, prechecks, _now())))
 
 
 @router.get("/api/access/requests", responses=_ERRORS)
@@ -107,7 +115,11 @@ def get_request(request: Request, request_id: str) -> dict[str, object]:
     return detail(ctx, who, ctx.access.request_for(who, request_id))
 
 
-@router.post("/api/access/requests/{request_id}/steps", responses=_ERRORS)
+@router.post(
+    "/api/access/requests/{request_id}/steps",
+    responses=_ERRORS,
+    openapi_extra=json_request_body(schemas.REQUEST_STEP, required=True),
+)
 async def step_request(request: Request, request_id: str) -> dict[str, object]:
     """``{"event": "submit" | "pause" | "resume" | "conclude" | "abandon"}`` by the researcher.
     Submitting runs the pre-check again and sends what it allows."""
@@ -115,19 +127,23 @@ async def step_request(request: Request, request_id: str) -> dict[str, object]:
     body = _object(await json_body(request), {"event"})
     event = _text(body, "event")
     if event == "submit":
-        current = ctx.access.request_for(who, request_id)
+        current = await _off_loop(lambda: ctx.access.request_for(who, request_id))
         draft = parse_draft({k: v for k, v in current.body.items() if k != "precheck"}, today=_now().date())
         prechecks = await run_prechecks(ctx, hub_caller(request), draft, on=_now().date())
         if draft.kind == "contact" and current.state == "draft":
             await relay_contact(ctx, hub_caller(request), draft)  # the node learns whom it is about
-        updated = ctx.access.submit(who, request_id, prechecks, _now())
+        updated = await _off_loop(lambda: ctx.access.submit(who, request_id, prechecks, _now()))
     else:
-        updated = ctx.access.step_request(who, request_id, event, _now())
+        updated = await _off_loop(lambda: ctx.access.step_request(who, request_id, event, _now()))
     ctx.access_loop.kick()
-    return detail(ctx, who, updated)
+    return await _off_loop(lambda: detail(ctx, who, updated))
 
 
-@router.post("/api/access/resources/{resource_id}/steps", responses=_ERRORS)
+@router.post(
+    "/api/access/resources/{resource_id}/steps",
+    responses=_ERRORS,
+    openapi_extra=json_request_body(schemas.RESOURCE_STEP, required=True),
+)
 async def step_resource(request: Request, resource_id: str) -> dict[str, object]:
     """A step on one sub-negotiation: ``{"event", "reason"?, "conditions"?, "until"?}``."""
     ctx, who = _who(request)
@@ -141,35 +157,48 @@ async def step_resource(request: Request, resource_id: str) -> dict[str, object]
             raise AccessRequestError(
                 f"until {until_text!r} is not a date", hint="write it as YYYY-MM-DD"
             ) from None
-    updated = ctx.access.step_resource(
-        who,
-        resource_id,
-        _text(body, "event"),
-        _now(),
-        reason=_text(body, "reason", required=False),
-        conditions=_text(body, "conditions", required=False),
-        until=until,
+    updated = await _off_loop(
+        lambda: ctx.access.step_resource(
+            who,
+            resource_id,
+            _text(body, "event"),
+            _now(),
+            reason=_text(body, "reason", required=False),
+            conditions=_text(body, "conditions", required=False),
+            until=until,
+        )
     )
     ctx.access_loop.kick()
-    return detail(ctx, who, updated)
+    return await _off_loop(lambda: detail(ctx, who, updated))
 
 
-@router.post("/api/access/resources/{resource_id}/messages", status_code=201, responses=_ERRORS)
+@router.post(
+    "/api/access/resources/{resource_id}/messages",
+    status_code=201,
+    responses=_ERRORS,
+    openapi_extra=json_request_body(schemas.MESSAGE, required=True),
+)
 async def post_message(request: Request, resource_id: str) -> dict[str, object]:
     """``{"text"}``: a message to the other side of this sub-negotiation, kept as written."""
     ctx, who = _who(request)
     body = _object(await json_body(request), {"text"})
-    message = ctx.access.post(who, resource_id, _text(body, "text"), _now())
+    text = _text(body, "text")
+    message = await _off_loop(lambda: ctx.access.post(who, resource_id, text, _now()))
     ctx.access_loop.kick()
     return message.to_wire()
 
 
-@router.post("/api/access/resources/{resource_id}/attachments", status_code=201, responses=_ERRORS)
+@router.post(
+    "/api/access/resources/{resource_id}/attachments",
+    status_code=201,
+    responses=error_responses(400, 401, 403, 404, 409, 413, 502),
+    openapi_extra=json_request_body(schemas.ATTACHMENT, required=True),
+)
 async def add_attachment(request: Request, resource_id: str) -> dict[str, object]:
     """``{"name", "mediaType", "content": base64}``: stored at this sub-negotiation's node only."""
     ctx, who = _who(request)
     body = _object(await json_body(request), {"name", "mediaType", "content"})
-    req, resource, _ = ctx.access.party_to(who, resource_id)
+    req, resource, _ = await _off_loop(lambda: ctx.access.party_to(who, resource_id))
     if req.state not in LIVE_REQUEST or resource.state not in (*OPEN_RESOURCE, "approved"):
         raise TransitionRefused(
             f"this sub-negotiation is {resource.state.replace('_', ' ')}: its node takes no files",
@@ -189,7 +218,8 @@ async def add_attachment(request: Request, resource_id: str) -> dict[str, object
             f"node {node.id} did not store the attachment ({reply.status.value}: {reply.detail})",
             hint="try again later; nothing was recorded",
         )
-    attachment = ctx.access.attach(who, resource_id, reply.body, _now())
+    stored = reply.body
+    attachment = await _off_loop(lambda: ctx.access.attach(who, resource_id, stored, _now()))
     return attachment.to_wire()
 
 
@@ -198,7 +228,7 @@ async def get_attachment(request: Request, attachment_id: str) -> Response:
     """The file, fetched from the node that keeps it, for the request's researcher or a "
     "steward of that node."""
     ctx, who = _who(request)
-    found = ctx.access.attachment_for(who, attachment_id)
+    found = await _off_loop(lambda: ctx.access.attachment_for(who, attachment_id))
     node = next(n for n in ctx.config.nodes if n.id == found.node)
     (reply,) = await ctx.ask(
         "GET", f"/api/access/attachments/{found.id}", nodes=[node], max_reply_bytes=MAX_ATTACHMENT_REPLY
@@ -238,7 +268,9 @@ def get_inbox(request: Request, lang: str = "en") -> dict[str, object]:
     }
 
 
-@router.post("/api/access/inbox/read", responses=_ERRORS)
+@router.post(
+    "/api/access/inbox/read", responses=_ERRORS, openapi_extra=json_request_body(schemas.READ, required=True)
+)
 async def read_inbox(request: Request) -> dict[str, object]:
     """``{"ids": [...]}`` or ``{"all": true}``: mark notifications as read."""
     ctx, who = _who(request)
@@ -252,8 +284,13 @@ async def read_inbox(request: Request) -> dict[str, object]:
         raise AccessRequestError(
             'send {"ids": ["nt-…", …]} or {"all": true}', hint="ids come from GET /api/access/inbox"
         )
-    changed = mark_read(ctx.access.store, who.issuer, who.subject, chosen, now=_now())
-    return {"marked": changed, "unread": unread(ctx.access.store, who.issuer, who.subject)}
+    changed = await _off_loop(
+        lambda: mark_read(ctx.access.store, who.issuer, who.subject, chosen, now=_now())
+    )
+    return {
+        "marked": changed,
+        "unread": await _off_loop(lambda: unread(ctx.access.store, who.issuer, who.subject)),
+    }
 
 
 @router.get("/api/access/grants", responses=_ERRORS)
@@ -261,6 +298,12 @@ def get_grants(request: Request) -> dict[str, object]:
     """Your grants: active, revoked or expired, each with its dataset, committee and end date."""
     ctx, who = _who(request)
     return {"grants": [g.to_wire() for g in ctx.access.grants_of(who)]}
+
+
+async def _off_loop(work: Callable[[], T]) -> T:
+    """The desk's SQLite work in a worker thread: a busy database (a sweep holding its write lock)
+    must not stall the hub's event loop, which serves every other request too."""
+    return await run_in_threadpool(work)
 
 
 def _object(value: object, keys: set[str]) -> Mapping[str, object]:
