@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final
 
 from pmbridge.access import AccessRequest, Attachment, Grant, HistoryEntry, Message, Resource
-from pmbridge.errors import StoreError
+from pmbridge.local_db import open_sqlite
 
 ACCESS_FILE: Final = "access.sqlite"
 
@@ -81,19 +81,16 @@ class AccessStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection inside one transaction (committed on success, rolled back on error)."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=10)) as con:
-                con.execute("PRAGMA journal_mode=WAL")
-                con.execute("PRAGMA foreign_keys=ON")
-                con.executescript(_SCHEMA)
-                with con:
-                    yield con
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"the access-request store {self.path} cannot be used: {exc}",
+        with (
+            open_sqlite(
+                self.path,
+                "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
+                what="the access-request store",
                 hint="check that hub.state_dir is writable and the file is not damaged",
-            ) from exc
+            ) as con,
+            con,
+        ):  # the inner ``with``: one transaction; SQLite errors become StoreError
+            yield con
 
     # --- reading -------------------------------------------------------------------------------
 

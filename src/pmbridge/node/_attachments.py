@@ -13,13 +13,13 @@ import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from pmbridge.errors import AccessRequestError, StoreError
+from pmbridge.errors import AccessRequestError
+from pmbridge.local_db import open_sqlite
 
 INDEX_FILE: Final = "attachments.sqlite"
 FOLDER: Final = "attachments"
@@ -135,19 +135,13 @@ def read_attachment(folder: Path, attachment_id: str) -> tuple[Attachment, bytes
     return entry, (folder / FOLDER / entry.id).read_bytes()
 
 
-@contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=10)) as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute(_SCHEMA)
-            yield con
-    except sqlite3.Error as exc:
-        raise StoreError(
-            f"the attachment index {path} cannot be used: {exc}",
-            hint="check that the node's folder is writable and the file is not damaged",
-        ) from exc
+def _connect(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+    return open_sqlite(
+        path,
+        _SCHEMA,
+        what="the attachment index",
+        hint="check that the node's folder is writable and the file is not damaged",
+    )
 
 
 def _row(entry: Attachment) -> tuple[object, ...]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pmbridge.errors import StoreError
+from pmbridge.local_db import open_sqlite
 
 INBOX_FILE = "contacts.sqlite"
 
@@ -87,19 +86,13 @@ def received_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@contextmanager
-def _connect(path: Path) -> Iterator[sqlite3.Connection]:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(path, timeout=10)) as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute(_SCHEMA)
-            yield con
-    except sqlite3.Error as exc:
-        raise StoreError(
-            f"the contact inbox {path} cannot be used: {exc}",
-            hint="check that the node's folder is writable and the file is not damaged",
-        ) from exc
+def _connect(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+    return open_sqlite(
+        path,
+        _SCHEMA,
+        what="the contact inbox",
+        hint="check that the node's folder is writable and the file is not damaged",
+    )
 
 
 def _row(entry: ContactEntry) -> tuple[object, ...]:

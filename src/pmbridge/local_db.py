@@ -1,0 +1,28 @@
+"""A small SQLite file beside a service's other state (a node's contact inbox and attachment
+index, the hub's access requests): opened per use in WAL mode, so a CLI can read while the service
+writes, with its schema ensured and every SQLite failure turned into one clear ``StoreError``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from pmbridge.errors import StoreError
+
+
+@contextmanager
+def open_sqlite(path: Path, schema: str, *, what: str, hint: str) -> Iterator[sqlite3.Connection]:
+    """A connection to ``path`` with ``schema`` (statements run as a script) in place.
+
+    ``what`` names the file in errors ("the contact inbox"), ``hint`` says what to check.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(path, timeout=10)) as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(schema)
+            yield con
+    except sqlite3.Error as exc:
+        raise StoreError(f"{what} {path} cannot be used: {exc}", hint=hint) from exc
