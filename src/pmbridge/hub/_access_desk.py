@@ -106,7 +106,7 @@ class AccessDesk:
         with self.store.connect() as con:
             con.execute("BEGIN IMMEDIATE")
             request = self._own(con, who, request_id)
-            self._step(con, request, None, "submit", taken=Taken(who.subject, Role.RESEARCHER), now=now)
+            self.step_in(con, request, None, "submit", taken=Taken(who.subject, Role.RESEARCHER), now=now)
             request = self._load(con, request_id)
             body = dict(request.body) | {"precheck": dict(prechecks)}
             con.execute(
@@ -142,12 +142,12 @@ class AccessDesk:
                 )
             request = self._load(con, request_id)
             if sendable:
-                self._step(con, request, None, "approve", taken=Taken("hub", Role.SYSTEM), now=now)
+                self.step_in(con, request, None, "approve", taken=Taken("hub", Role.SYSTEM), now=now)
             else:
                 reason = "the pre-check refused every dataset: " + "; ".join(
                     str(r.precheck.get("summary", "")) for r in request.resources
                 )
-                self._step(
+                self.step_in(
                     con,
                     request,
                     None,
@@ -166,7 +166,7 @@ class AccessDesk:
             if event in ("abandon", "conclude"):  # nothing stays open on a request that ended
                 for resource in request.resources:
                     if "withdraw" in open_steps("resource", resource.state, Role.RESEARCHER):
-                        self._step(
+                        self.step_in(
                             con,
                             request,
                             resource,
@@ -175,7 +175,7 @@ class AccessDesk:
                             now=now,
                         )
                 request = self._load(con, request_id)
-            self._step(con, request, None, event, taken=Taken(who.subject, Role.RESEARCHER), now=now)
+            self.step_in(con, request, None, event, taken=Taken(who.subject, Role.RESEARCHER), now=now)
         return self.request_for(who, request_id)
 
     # --- either side ---------------------------------------------------------------------------
@@ -224,9 +224,9 @@ class AccessDesk:
                     hint=f"give a date on or before {requested_until.isoformat()}",
                 )
             if role is Role.STEWARD and request.state == "approved":
-                self._step(con, request, None, "start", taken=Taken(who.subject, Role.STEWARD), now=now)
+                self.step_in(con, request, None, "start", taken=Taken(who.subject, Role.STEWARD), now=now)
                 request = self._load(con, request.id)
-            self._step(con, request, resource, event, taken=taken, now=now)
+            self.step_in(con, request, resource, event, taken=taken, now=now)
             if event == "approve" and until is not None:
                 desk = self.desks[resource.node]
                 con.execute(
@@ -260,7 +260,7 @@ class AccessDesk:
                         resource.id,
                     ),
                 )
-            self._bump(request)
+            self.bump(request)
             return self.request_for(who, request.id, con=con)
 
     def post(self, who: Who, resource_id: str, text: str, now: datetime) -> Message:
@@ -425,11 +425,12 @@ class AccessDesk:
 
     # --- internals -----------------------------------------------------------------------------
 
-    def _bump(self, request: AccessRequest) -> None:
+    def bump(self, request: AccessRequest) -> None:
+        """Note that a grant of this request's researcher started or ended (sessions re-mint)."""
         key = (request.issuer, request.researcher)
         self._epochs[key] = self._epochs.get(key, 0) + 1
 
-    def _step(
+    def step_in(
         self,
         con: sqlite3.Connection,
         request: AccessRequest,
@@ -439,6 +440,7 @@ class AccessDesk:
         taken: Taken,
         now: datetime,
     ) -> None:
+        """One step inside the caller's open transaction (the sweep's, or one of this desk's)."""
         take_step(
             con,
             audit=self.audit,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from pmbridge.access import OPEN_RESOURCE, Party, Role, due
 from pmbridge.hub._access_desk import AccessDesk
-from pmbridge.hub._access_steps import Taken, notify, recipients, take_step
+from pmbridge.hub._access_steps import Taken, notify, recipients
 from pmbridge.hub._access_store import text_time
 
 _OPEN_REQUEST = ("approved", "in_progress")
@@ -39,23 +39,13 @@ def sweep(desk: AccessDesk, now: datetime) -> SweepReport:
             if request is None:
                 continue
             if resource.state == "approved" and resource.until is not None and resource.until < now.date():
-                take_step(
-                    con,
-                    audit=desk.audit,
-                    desks=desk.desks,
-                    channels=desk.channels,
-                    request=request,
-                    resource=resource,
-                    event="expire",
-                    taken=system,
-                    now=now,
-                )
+                desk.step_in(con, request, resource, "expire", taken=system, now=now)
                 con.execute(
                     "UPDATE grants SET state = 'expired', ended = ? WHERE resource_id = ? AND state = "
                     "'active'",
                     (text_time(now), resource.id),
                 )
-                desk._bump(request)
+                desk.bump(request)
                 report.expired.append(resource.id)
                 continue
             if request.state not in _OPEN_REQUEST:
@@ -70,17 +60,7 @@ def sweep(desk: AccessDesk, now: datetime) -> SweepReport:
             if found is None:
                 continue
             if found.action == "abandon":
-                take_step(
-                    con,
-                    audit=desk.audit,
-                    desks=desk.desks,
-                    channels=desk.channels,
-                    request=request,
-                    resource=resource,
-                    event="abandon_idle",
-                    taken=system,
-                    now=now,
-                )
+                desk.step_in(con, request, resource, "abandon_idle", taken=system, now=now)
                 report.abandoned.append(resource.id)
                 touched.add(request.id)
                 continue
@@ -126,15 +106,5 @@ def _abandon_requests(
         if states & {*OPEN_RESOURCE, "approved"}:
             continue
         if request.id in touched or now - request.last_activity >= limit:
-            take_step(
-                con,
-                audit=desk.audit,
-                desks=desk.desks,
-                channels=desk.channels,
-                request=request,
-                resource=None,
-                event="abandon_idle",
-                taken=Taken("hub", Role.SYSTEM),
-                now=now,
-            )
+            desk.step_in(con, request, None, "abandon_idle", taken=Taken("hub", Role.SYSTEM), now=now)
             report.abandoned.append(request.id)
