@@ -18,8 +18,6 @@ from fastapi import Request
 
 from pmbridge.errors import PassportRejected
 from pmbridge.hub import demo_token, hub_of, passport_grants
-
-# not exported by pmbridge.hub (yet): the demo broker's minting and the grants it adds as visas
 from pmbridge.policy import DEMO_ISSUER, Researcher, verify_passport
 from pmbridge.portal._context import portal_of
 from pmbridge.portal._sessions import SESSION_COOKIE
