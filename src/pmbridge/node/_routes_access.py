@@ -51,8 +51,13 @@ def node_vocabularies(
         log.warning("no DUO vocabulary: pre-checks abstain (%s)", exc.message)
         duo = None
     diseases = load_disease_hierarchy(path)
-    loaded = diseases.has_hierarchy or "no mapping sets" not in diseases.source
-    return duo, diseases, Releases(duo=duo_release(path), mondo=diseases.source if loaded else NOT_LOADED)
+    if diseases.has_hierarchy:
+        mondo = diseases.source
+    elif "no mapping sets" not in diseases.source:  # exact mappings only: say so, briefly
+        mondo = f"{NOT_LOADED} (exact matches only, Mondo SSSOM mapping sets)"
+    else:
+        mondo = NOT_LOADED
+    return duo, diseases, Releases(duo=duo_release(path), mondo=mondo)
 
 
 @router.post(

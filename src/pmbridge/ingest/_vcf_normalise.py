@@ -1,0 +1,89 @@
+"""VCF allele normalisation equal to ``bcftools norm -m -any -f REF`` (Debian bcftools 1.16).
+
+A pure core: split a record into biallelic alleles, check REF against the reference, trim and left-align.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from pmbridge.errors import IngestError
+
+_UNALIGNABLE = ("<", "*", ".")
+"""ALT forms bcftools passes through untouched: symbolic (``<DEL>``), spanning deletion, no ALT."""
+
+
+class Reference(Protocol):
+    """A reference genome: upper-case bases of ``chrom`` in [start, end), 0-based half-open.
+
+    A range past the contig's end returns the bases that exist (possibly none), as samtools faidx does.
+    """
+
+    def fetch(self, chrom: str, start: int, end: int) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Allele:
+    """One biallelic VCF record as normalised: ``pos`` is VCF's 1-based position of ``ref``'s first base.
+
+    >>> Allele("chr1", 100, "CA", "C").end
+    101
+    """
+
+    chrom: str
+    pos: int
+    ref: str
+    alt: str
+
+    @property
+    def end(self) -> int:
+        """1-based position of the last reference base the allele covers."""
+        return self.pos + len(self.ref) - 1
+
+
+def normalise(chrom: str, pos: int, ref: str, alts: Sequence[str], *, reference: Reference) -> list[Allele]:
+    """Split a VCF record into biallelic alleles, in ALT order, each normalised as bcftools does.
+
+    Raises IngestError when REF differs from the reference or an ALT repeats REF (bcftools stops
+    on both). Different ALTs may normalise to the same allele (bcftools issue #1585); both are kept.
+    """
+    _check_ref(chrom, pos, ref, reference)
+    if not alts:
+        alts = (".",)
+    return [_normalise_biallelic(chrom, pos, ref, alt, reference) for alt in alts]
+
+
+def _check_ref(chrom: str, pos: int, ref: str, reference: Reference) -> None:
+    expected = reference.fetch(chrom, pos - 1, pos - 1 + len(ref))
+    if expected.upper() != ref.upper():
+        raise IngestError(
+            f"REF allele mismatch at {chrom}:{pos}: the VCF says {ref!r}, the reference has {expected!r}",
+            hint="check that the VCF was called against this assembly (GRCh37 vs GRCh38, 'chr' prefixes) "
+            "and that the FASTA given is that assembly",
+        )
+
+
+def _normalise_biallelic(chrom: str, pos: int, ref: str, alt: str, reference: Reference) -> Allele:
+    if alt.upper() == ref.upper():
+        raise IngestError(
+            f"duplicate alleles at {chrom}:{pos}: ALT {alt!r} repeats REF {ref!r}",
+            hint="drop the ALT that equals REF; bcftools norm refuses such records too",
+        )
+    if alt.startswith(_UNALIGNABLE) or ref.startswith("<") or (len(ref) == 1 and len(alt) == 1):
+        return Allele(chrom, pos, ref, alt)
+    # Trim the common last base and, when an allele runs out, take the base before from the
+    # reference: repeated, this moves an indel to the leftmost place it can be written.
+    while ref[-1].upper() == alt[-1].upper():
+        if len(ref) > 1 and len(alt) > 1:
+            ref, alt = ref[:-1], alt[:-1]
+        elif pos > 1:
+            before = reference.fetch(chrom, pos - 2, pos - 1)
+            pos, ref, alt = pos - 1, before + ref[:-1], before + alt[:-1]
+        else:  # at the contig's first base bcftools keeps the anchor after the indel
+            break
+    # Then drop the common first bases, keeping one anchor base for an indel (VCF convention).
+    while len(ref) > 1 and len(alt) > 1 and ref[0].upper() == alt[0].upper():
+        pos, ref, alt = pos + 1, ref[1:], alt[1:]
+    return Allele(chrom, pos, ref, alt)
