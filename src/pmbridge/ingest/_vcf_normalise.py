@@ -50,9 +50,19 @@ def normalise(chrom: str, pos: int, ref: str, alts: Sequence[str], *, reference:
     on both). Different ALTs may normalise to the same allele (bcftools issue #1585); both are kept.
     """
     _check_ref(chrom, pos, ref, reference)
-    if not alts:
-        alts = (".",)
-    return [_normalise_biallelic(chrom, pos, ref, alt, reference) for alt in alts]
+    return [
+        _normalise_biallelic(a.chrom, a.pos, a.ref, a.alt, reference) for a in split(chrom, pos, ref, alts)
+    ]
+
+
+def split(chrom: str, pos: int, ref: str, alts: Sequence[str]) -> list[Allele]:
+    """One biallelic record per ALT, in ALT order, alleles as written: ``bcftools norm -m -any``
+    without a reference (which neither trims nor left-aligns). No ALT is written ``.``.
+
+    >>> split("1", 5, "AC", ["A", "ACC"])
+    [Allele(chrom='1', pos=5, ref='AC', alt='A'), Allele(chrom='1', pos=5, ref='AC', alt='ACC')]
+    """
+    return [Allele(chrom, pos, ref, alt) for alt in (alts or (".",))]
 
 
 def _check_ref(chrom: str, pos: int, ref: str, reference: Reference) -> None:
@@ -73,9 +83,18 @@ def _normalise_biallelic(chrom: str, pos: int, ref: str, alt: str, reference: Re
         )
     if alt.startswith(_UNALIGNABLE) or ref.startswith("<") or (len(ref) == 1 and len(alt) == 1):
         return Allele(chrom, pos, ref, alt)
+    new_pos, new_ref, new_alt = _trim_and_left_align(chrom, pos, ref.upper(), alt.upper(), reference)
+    if (new_pos, len(new_ref), len(new_alt)) == (pos, len(ref), len(alt)):
+        return Allele(chrom, pos, ref, alt)  # bcftools writes an allele it did not change as written
+    return Allele(chrom, new_pos, new_ref, new_alt)  # and one it changed in upper case
+
+
+def _trim_and_left_align(
+    chrom: str, pos: int, ref: str, alt: str, reference: Reference
+) -> tuple[int, str, str]:
     # Trim the common last base and, when an allele runs out, take the base before from the
     # reference: repeated, this moves an indel to the leftmost place it can be written.
-    while ref[-1].upper() == alt[-1].upper():
+    while ref[-1] == alt[-1]:
         if len(ref) > 1 and len(alt) > 1:
             ref, alt = ref[:-1], alt[:-1]
         elif pos > 1:
@@ -84,6 +103,6 @@ def _normalise_biallelic(chrom: str, pos: int, ref: str, alt: str, reference: Re
         else:  # at the contig's first base bcftools keeps the anchor after the indel
             break
     # Then drop the common first bases, keeping one anchor base for an indel (VCF convention).
-    while len(ref) > 1 and len(alt) > 1 and ref[0].upper() == alt[0].upper():
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
         pos, ref, alt = pos + 1, ref[1:], alt[1:]
-    return Allele(chrom, pos, ref, alt)
+    return pos, ref, alt
