@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import random
 import os
+import random
 import shutil
 import subprocess
 from collections.abc import Sequence
