@@ -11,6 +11,7 @@ from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
 from pmbridge.model import AccessLevel, Dataset, Jurisdiction
+from pmbridge.node._miabis_catalogue import load_miabis_descriptions
 from pmbridge.node._release_settings import ReleaseSettings, release_settings
 from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
@@ -43,6 +44,9 @@ class NodeConfig:
     data_use: Mapping[str, DataUseConditions] = field(
         default_factory=dict
     )  # per dataset id: DUO + qualifiers
+    miabis: Mapping[str, Mapping[str, object]] = field(
+        default_factory=dict
+    )  # per dataset id that names a MIABIS collection: its catalogue description
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -77,6 +81,7 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
         match_index_wait_seconds=node.match_index_wait_seconds,
         public_api=parse_public_api(node.model_dump(include=_PUBLIC_API), role="node", where=where),
         max_in_flight=node.max_in_flight,
+        miabis=load_miabis_descriptions(settings.datasets, base=base, where=where),
     )
 
 

@@ -17,7 +17,8 @@ router = APIRouter(responses=error_responses(401))  # under /api a node answers 
 
 @router.get("/api/catalogue")
 def catalogue(request: Request) -> dict[str, object]:
-    """Every dataset this node holds: name, description, DUO codes and its granularity per access level."""
+    """Every dataset this node holds: name, description, DUO codes, its granularity per access level
+    and, where configured, its MIABIS Core 3.0 collection description."""
     ctx = context_of(request)
     return {
         "node": ctx.config.id,
@@ -29,6 +30,7 @@ def catalogue(request: Request) -> dict[str, object]:
                 "jurisdiction": ds.jurisdiction.value,
                 "duo": list(ds.duo_codes),
                 "release": {level.value: ds.max_granularity(level).value for level in AccessLevel},
+                **({"miabis": ctx.config.miabis[ds.id]} if ds.id in ctx.config.miabis else {}),
             }
             for ds in ctx.config.datasets
         ],

@@ -108,6 +108,19 @@ class DatasetSettings(SettingsModel):
         description="Data-use conditions as GA4GH DUO term ids (see "
         "[policy](policy.md#data-use-conditions-duo)).",
     )
+    miabis: NonEmpty | None = Field(
+        default=None,
+        description="MIABIS Core 3.0 metadata of the dataset's collection: a JSON file or a folder of "
+        "CSV sheets, relative to the config file (see [MIABIS Core 3.0](#miabis-core-30)). Checked "
+        "when the node starts; `GET /api/catalogue` then shows the collection's sample types, "
+        "storage temperatures, age range, diseases and access conditions.",
+        json_schema_extra={"hint": 'e.g. "collections/rome.json"'},
+    )
+    miabis_collection: NonEmpty | None = Field(
+        default=None,
+        description="The MIABIS collection `ID` in `miabis` that this dataset is; required with `miabis`.",
+        json_schema_extra={"hint": 'e.g. "bbmri-eric:ID:IT_ROME:collection:RD"'},
+    )
     release: ReleaseCaps = Field(default_factory=ReleaseCaps)
     data_use: DataUseSettings = Field(default_factory=DataUseSettings)
 
