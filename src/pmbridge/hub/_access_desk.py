@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pmbridge.access import (
     AccessRequest,
@@ -494,19 +494,3 @@ def for_stewards_of(body: Mapping[str, object], nodes: set[str]) -> dict[str, ob
     if isinstance(precheck, Mapping):
         shown["precheck"] = {k: v for k, v in precheck.items() if str(k).partition("/")[0] in nodes}
     return shown
-
-
-def today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).date()
-
-
-def targets_by_node(draft: Draft) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for target in draft.targets:
-        found.setdefault(target.node, []).append(target.dataset)
-    return found
-
-
-def researcher_view(request: AccessRequest, role: Role) -> Sequence[str]:
-    """The steps open to ``role`` on the request itself (the portal's buttons)."""
-    return open_steps("request", request.state, role)
