@@ -7,11 +7,13 @@ guard (at least the cross-border minimum count, 11 people).
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 
 from pmbridge.access import Language
 from pmbridge.hub import HubReleaseSettings, NodeEntry, Steward, load_broker_key
@@ -21,6 +23,7 @@ from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_co
 from pmbridge.policy import DEMO_AUDIENCE, DEMO_ISSUER, public_key_pem
 from pmbridge.store import NodeStore
 from pmbridge.vocab import Hpo
+from tests.ingest.test_miabis import VALID as MIABIS
 from tests.trust import hub_config, node_public_key, trusted
 
 SEIZURE = "HP:0001250"
@@ -41,6 +44,8 @@ NODES = {
                 "description": "Hand-made test cohort.",
                 "duo": ["DUO:0000042"],
                 "release": RELEASE,
+                "miabis": "miabis.json",  # MIABIS (tests/ingest/test_miabis.py), written by build()
+                "miabis_collection": "bbmri-eric:ID:IT_ROME:collection:RD",
             }
         ],
     },
@@ -107,6 +112,7 @@ def build(root: Path, hpo: Hpo) -> dict[str, NodeContext]:
     for node_id, doc in NODES.items():
         home = root / node_id
         home.mkdir(parents=True, exist_ok=True)
+        (home / "miabis.json").write_text(json.dumps(MIABIS), encoding="utf-8")  # named by Rome only
         config = parse_node_config(trusted({**doc, "passports": trust}, home), base=home, where="test")
         with NodeStore.open(config.store) as store, store.transaction():
             store.put_datasets(list(config.datasets))
@@ -129,9 +135,8 @@ class Nodes(httpx.AsyncBaseTransport):
         return await app.handle_async_request(request)
 
 
-@asynccontextmanager
-async def portal_client(contexts: Mapping[str, NodeContext], root: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of a hub (with its portal) over the test nodes."""
+def network_app(contexts: Mapping[str, NodeContext], root: Path) -> FastAPI:
+    """The hub (with its portal) over the test nodes."""
     entries = [
         NodeEntry(
             n,
@@ -147,7 +152,13 @@ async def portal_client(contexts: Mapping[str, NodeContext], root: Path) -> Asyn
     # A generous deadline: the first match builds each node's index, on a machine tests share.
     release = HubReleaseSettings(demo_broker=True)
     config = hub_config(entries, root, name="Test network", deadline=30.0, release=release)
-    app = create_network_app(config, transport=Nodes(contexts))
+    return create_network_app(config, transport=Nodes(contexts))
+
+
+@asynccontextmanager
+async def portal_client(contexts: Mapping[str, NodeContext], root: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a hub (with its portal) over the test nodes."""
+    app = network_app(contexts, root)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,

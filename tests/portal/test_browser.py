@@ -77,6 +77,17 @@ def test_switching_to_chinese_shows_chinese_labels_and_is_remembered(page: Page)
     expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="网络")).to_be_visible()
 
 
+def test_the_datasets_page_shows_the_rome_biobank_collection_in_both_languages(page: Page) -> None:
+    facts = page.locator("#ds-eu-rome-rome-rd section.collection dd")
+    page.goto("/datasets?lang=en")
+    expect(facts.nth(1)).to_have_text("Blood, DNA, Serum, Plasma, Saliva, Urine, Tissue (Frozen)")
+    expect(facts.nth(3)).to_have_text("0 years to 90 years")
+    expect(page.locator("section.collection")).to_have_count(1)  # the demo's other nodes name none
+    page.goto("/datasets?lang=zh")
+    expect(facts.nth(1)).to_have_text("血液、脱氧核糖核酸（DNA）、血清、血浆、唾液、尿液、组织（冷冻）")
+    expect(facts.nth(3)).to_have_text("0 岁 至 90 岁")
+
+
 def test_a_term_is_found_in_english_and_in_chinese(page: Page) -> None:
     page.goto("/explore?lang=en")
     box = page.get_by_role("combobox", name="Add a phenotype")

@@ -11,7 +11,7 @@ from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
 from pmbridge.model import AccessLevel, Dataset, Jurisdiction
-from pmbridge.node._miabis_catalogue import load_miabis_descriptions
+from pmbridge.node._miabis_catalogue import DescribedCollection, load_miabis_descriptions
 from pmbridge.node._release_settings import ReleaseSettings, release_settings
 from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
@@ -44,9 +44,9 @@ class NodeConfig:
     data_use: Mapping[str, DataUseConditions] = field(
         default_factory=dict
     )  # per dataset id: DUO + qualifiers
-    miabis: Mapping[str, Mapping[str, object]] = field(
+    miabis: Mapping[str, DescribedCollection] = field(
         default_factory=dict
-    )  # per dataset id that names a MIABIS collection: its catalogue description
+    )  # per dataset id that names a MIABIS collection: that collection and its biobank
 
 
 def load_node_config(path: Path) -> NodeConfig:

@@ -1,28 +1,38 @@
-"""A dataset's MIABIS Core 3.0 collection, read once at node start and shown by ``/api/catalogue``.
+"""A dataset's MIABIS Core 3.0 collection, read once at node start and shown by ``/api/catalogue``
+(and, as Beacon fields, by ``/datasets`` and ``/cohorts``: :mod:`pmbridge.node._miabis_beacon`).
 
 Collection-level metadata (no data about people), so as public as the rest of the catalogue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pmbridge.errors import ConfigError, IngestError
 from pmbridge.ingest import Biobank, Collection, read_miabis
 from pmbridge.node._settings import DatasetSettings
 
-__all__ = ["load_miabis_descriptions", "miabis_description"]
+__all__ = ["DescribedCollection", "load_miabis_descriptions", "miabis_description"]
+
+
+@dataclass(frozen=True, slots=True)
+class DescribedCollection:
+    """The MIABIS collection a dataset is, with the biobank that hosts it."""
+
+    collection: Collection
+    biobank: Biobank
 
 
 def load_miabis_descriptions(
     datasets: Sequence[DatasetSettings], *, base: Path, where: str
-) -> dict[str, Mapping[str, object]]:
-    """Per dataset id that names a MIABIS file, its collection's catalogue description.
+) -> dict[str, DescribedCollection]:
+    """Per dataset id that names a MIABIS file, its collection and biobank.
 
     Every problem of every file is one :class:`ConfigError`, naming each file.
     """
-    described: dict[str, Mapping[str, object]] = {}
+    described: dict[str, DescribedCollection] = {}
     problems: list[str] = []
     for ds in datasets:
         if ds.miabis is None and ds.miabis_collection is None:
@@ -46,7 +56,7 @@ def load_miabis_descriptions(
             continue
         biobank = doc.biobank(collection.biobank)
         if biobank is not None:  # read_miabis refuses a dangling biobank id
-            described[ds.id] = miabis_description(collection, biobank)
+            described[ds.id] = DescribedCollection(collection, biobank)
     if problems:
         raise ConfigError(
             f"{where}: MIABIS metadata has problems:\n" + "\n".join(f"  {p}" for p in problems),
@@ -55,8 +65,9 @@ def load_miabis_descriptions(
     return described
 
 
-def miabis_description(collection: Collection, biobank: Biobank) -> dict[str, object]:
+def miabis_description(described: DescribedCollection) -> dict[str, object]:
     """What the catalogue shows of a collection: the standard's values, unchanged."""
+    collection, biobank = described.collection, described.biobank
     return {
         "collection": collection.id,
         "name": collection.name,

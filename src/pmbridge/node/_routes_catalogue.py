@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from pmbridge.beacon import error_responses
 from pmbridge.model import AccessLevel
 from pmbridge.node._deps import context_of
+from pmbridge.node._miabis_catalogue import miabis_description
 
 router = APIRouter(responses=error_responses(401))  # under /api a node answers only what the hub signed
 
@@ -30,7 +31,11 @@ def catalogue(request: Request) -> dict[str, object]:
                 "jurisdiction": ds.jurisdiction.value,
                 "duo": list(ds.duo_codes),
                 "release": {level.value: ds.max_granularity(level).value for level in AccessLevel},
-                **({"miabis": ctx.config.miabis[ds.id]} if ds.id in ctx.config.miabis else {}),
+                **(
+                    {"miabis": miabis_description(ctx.config.miabis[ds.id])}
+                    if ds.id in ctx.config.miabis
+                    else {}
+                ),
             }
             for ds in ctx.config.datasets
         ],

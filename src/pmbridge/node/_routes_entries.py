@@ -29,6 +29,7 @@ from pmbridge.node._cohort_sizes import release_cohort_sizes
 from pmbridge.node._context import NodeContext
 from pmbridge.node._deps import audit_of, caller_of, context_of
 from pmbridge.node._disclosure import allele_floors, is_genetic, question
+from pmbridge.node._miabis_beacon import with_miabis_cohort, with_miabis_dataset
 from pmbridge.node._query import ONE_PERSON_OWNERS, QueryPlan, about_one_entry, plan_query
 from pmbridge.node._records import (
     biosample_record,
@@ -244,9 +245,12 @@ def _collections(
         )
         records = {
             ds.id: [
-                cohort_record(ds, size=sizes[ds.id], genotyped=contents.get(ds.id, (0, False))[1])
+                with_miabis_cohort(
+                    cohort_record(ds, size=sizes[ds.id], genotyped=contents.get(ds.id, (0, False))[1]),
+                    ctx.config.miabis.get(ds.id),
+                )
                 if target.path == "cohorts"
-                else dataset_record(ds)
+                else with_miabis_dataset(dataset_record(ds), ctx.config.miabis.get(ds.id))
             ]
             for ds in holding
         }

@@ -112,8 +112,9 @@ class DatasetSettings(SettingsModel):
         default=None,
         description="MIABIS Core 3.0 metadata of the dataset's collection: a JSON file or a folder of "
         "CSV sheets, relative to the config file (see [MIABIS Core 3.0](#miabis-core-30)). Checked "
-        "when the node starts; `GET /api/catalogue` then shows the collection's sample types, "
-        "storage temperatures, age range, diseases and access conditions.",
+        "when the node starts; `GET /api/catalogue`, the Beacon `/datasets` and `/cohorts` records "
+        "and the portal's datasets page then show the collection's sample types, storage "
+        "temperatures, age range, sex, diseases, access conditions and biobank.",
         json_schema_extra={"hint": 'e.g. "collections/rome.json"'},
     )
     miabis_collection: NonEmpty | None = Field(

@@ -1,4 +1,5 @@
-"""The datasets page's rows: each dataset's data-use conditions in words and what it releases to whom."""
+"""The datasets page's rows: each dataset's data-use conditions in words, what it releases to whom and,
+where its node names one, the MIABIS biobank collection it is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Final
 from pmbridge.hub import NodeEntry
 from pmbridge.policy import DuoVocabulary
 from pmbridge.portal._cohort import CohortCounts
+from pmbridge.portal._collection import CollectionView, collection_view
 from pmbridge.portal._counts import ShownCount
 from pmbridge.portal._i18n import N_, Lang
 
@@ -54,6 +56,7 @@ class DatasetRow:
     release: tuple[tuple[str, str], ...]
     """(access level, granularity) in ACCESS_LEVELS order."""
     count: ShownCount | None
+    collection: CollectionView | None = None
 
 
 def dataset_rows(
@@ -86,6 +89,7 @@ def dataset_rows(
                     ),
                     release=tuple((level, str(levels.get(level, ""))) for level, _ in ACCESS_LEVELS),
                     count=counts.dataset_total(node.id, dataset) if counts is not None else None,
+                    collection=collection_view(item.get("miabis")),
                 )
             )
     return rows
