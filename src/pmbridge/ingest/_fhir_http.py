@@ -1,0 +1,130 @@
+"""Read a FHIR server through its REST search API, a page of patients at a time: for each page of
+``Patient`` results, each mapped type is searched with ``patient=`` those ids (following
+``link[relation=next]``), so memory holds one page of people; bounded in pages and time so that a
+bad server cannot hold a run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+
+from pmbridge.errors import IngestError
+from pmbridge.ingest._fhir_group import Located, group_items
+from pmbridge.ingest._fhir_map import MAPPED
+from pmbridge.ingest._fhir_source import bundle_resources
+from pmbridge.ingest._sources import RawItem
+
+__all__ = ["MAX_PAGES", "PAGE_SIZE", "PATIENTS_PER_PAGE", "TIME_LIMIT_S", "read_server"]
+
+PAGE_SIZE = 200
+PATIENTS_PER_PAGE = 50  # ids per `patient=` search: keeps the URL short
+MAX_PAGES = 10_000  # over all searches; 2 million resources at the default page size
+TIME_LIMIT_S = 3_600.0
+SEARCHED = tuple(kind for kind in MAPPED if kind != "Patient")
+
+
+class _Pager:
+    def __init__(self, http: httpx.Client, base: str, *, max_pages: int, time_limit_s: float) -> None:
+        self.http, self.base = http, base.rstrip("/")
+        self.max_pages, self.time_limit_s = max_pages, time_limit_s
+        self.deadline = time.monotonic() + time_limit_s
+        self.pages = 0
+
+    def search(self, query: str) -> Iterator[dict[str, object]]:
+        """Every page (a Bundle) of ``[base]/query``."""
+        url: str | None = f"{self.base}/{query}"
+        while url is not None:
+            self.pages += 1
+            if self.pages > self.max_pages or time.monotonic() > self.deadline:
+                raise IngestError(
+                    f"FHIR server {self.base}: more than {self.max_pages} pages or {self.time_limit_s:.0f} s",
+                    hint="export the data (FHIR bulk $export) and ingest the NDJSON files instead",
+                )
+            bundle = _get(self.http, url, self.base)
+            yield bundle
+            url = _next(bundle)
+
+    def resources(self, query: str, kind: str) -> list[Located]:
+        return [
+            found
+            for page in self.search(query)
+            for found in bundle_resources(page, self.base)
+            if found.resource.get("resourceType") == kind  # not the OperationOutcomes of a page
+        ]
+
+
+def read_server(
+    base: str,
+    *,
+    max_pages: int = MAX_PAGES,
+    time_limit_s: float = TIME_LIMIT_S,
+    client: httpx.Client | None = None,
+    validate: bool = False,
+) -> Iterator[RawItem]:
+    """Every patient of the server at ``base``; IngestError (nothing written) when it cannot be read
+    whole: a failing request, a reply that is not a Bundle, or more pages or time than allowed."""
+    with client or httpx.Client(timeout=60.0, headers={"Accept": "application/fhir+json"}) as http:
+        pager = _Pager(http, base, max_pages=max_pages, time_limit_s=time_limit_s)
+        for page in pager.search(f"Patient?_count={PATIENTS_PER_PAGE}"):
+            patients = [
+                p for p in bundle_resources(page, base) if p.resource.get("resourceType") == "Patient"
+            ]
+            ids = ",".join(str(p.resource.get("id")) for p in patients if p.resource.get("id"))
+            if not ids:
+                continue
+            found = list(patients)
+            for kind in SEARCHED:
+                found += pager.resources(f"{kind}?patient={ids}&_count={PAGE_SIZE}", kind)
+            found += _medications(pager, found)
+            yield from group_items(found, source=pager.base, validate=validate)
+
+
+def _medications(pager: _Pager, found: list[Located]) -> list[Located]:
+    """The Medications the statements refer to (``Medication/x``; contained ones travel along)."""
+    wanted = sorted(
+        {
+            str(reference).split("/")[-1]
+            for r in found
+            if r.resource.get("resourceType") == "MedicationStatement"
+            and isinstance(medication := r.resource.get("medicationReference"), dict)
+            and isinstance(reference := medication.get("reference"), str)
+            and "Medication/" in reference
+        }
+    )
+    if not wanted:
+        return []
+    return pager.resources(f"Medication?_id={','.join(wanted)}&_count={PAGE_SIZE}", "Medication")
+
+
+def _get(http: httpx.Client, url: str, base: str) -> dict[str, object]:
+    try:
+        reply = http.get(url)
+    except httpx.HTTPError as error:
+        raise IngestError(
+            f"FHIR server {base}: {url} failed: {error}", hint="check the URL and the server"
+        ) from error
+    if reply.status_code != 200:
+        raise IngestError(
+            f"FHIR server {base}: {url} answered {reply.status_code}",
+            hint="check the URL, the server (it must support the `patient` search) and any access it needs",
+        )
+    try:
+        bundle = reply.json()
+    except ValueError as error:
+        raise IngestError(
+            f"FHIR server {base}: {url} did not answer JSON", hint="check the base URL"
+        ) from error
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise IngestError(f"FHIR server {base}: {url} did not answer a Bundle", hint="check the base URL")
+    return bundle
+
+
+def _next(bundle: dict[str, object]) -> str | None:
+    links = bundle.get("link")
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
