@@ -24,6 +24,7 @@ from pmbridge.vocab._frequency import FREQUENCY_TERMS, parse_frequency
 from pmbridge.vocab._hpo import Hpo, HpoTerm
 from pmbridge.vocab._index import CACHE_ENV_VAR, HpoIndex, cache_dir, load_hpo_index
 from pmbridge.vocab._labels_zh import ChineseLabels
+from pmbridge.vocab._xrefs import HpoXrefs, read_hpo_xrefs
 
 __all__ = [
     "BASE_URL_ENV_VAR",
@@ -40,12 +41,14 @@ __all__ = [
     "Hpo",
     "HpoIndex",
     "HpoTerm",
+    "HpoXrefs",
     "cache_dir",
     "fetch_reference_data",
     "load_disease_annotations",
     "load_hpo_index",
     "locate_data_dir",
     "parse_frequency",
+    "read_hpo_xrefs",
     "read_manifest",
     "reference_base_url",
     "user_data_dir",
