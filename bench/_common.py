@@ -117,7 +117,8 @@ def with_background_variants(size: int, *, total_rows: int = 10_000_000) -> Path
     )
     con.execute(
         f"""
-        INSERT INTO variants
+        INSERT INTO variants (ind, assembly, chromosome, position, reference, alternate, gene, hgvs,
+                              zygosity, interpretation)
         SELECT p.ind, 'GRCh38', s.chromosome, s.position, s.reference,
                CASE s.reference WHEN 'A' THEN 'G' WHEN 'G' THEN 'A' WHEN 'C' THEN 'T' ELSE 'C' END,
                NULL, [],

@@ -33,7 +33,7 @@ from pmbridge.store._pages import (
 )
 from pmbridge.store._profiles import ProfileTables, read_profiles
 from pmbridge.store._query import Entry, EntryQuery, VariantQuery
-from pmbridge.store._rows import RecordTables, to_tables
+from pmbridge.store._rows import ALLELE_COUNTS, RECORD, SCHEMAS, VCF_ORIGIN, RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
 from pmbridge.store._store import RECORD_TABLES, NodeStore
 from pmbridge.store._terms import PresentTerm, TermKind, present_terms
@@ -41,13 +41,17 @@ from pmbridge.store._variants import SEQUENCE_TYPES
 
 __all__ = [
     "AGE_BANDS",
+    "ALLELE_COUNTS",
     "CASE_LEVEL_LIMIT",
     "DIMENSIONS",
     "LATEST_VERSION",
     "MIGRATIONS",
+    "RECORD",
     "RECORD_TABLES",
+    "SCHEMAS",
     "SEQUENCE_TYPES",
     "SEX_CELLS",
+    "VCF_ORIGIN",
     "BiosampleRow",
     "CarrierRow",
     "CompiledQuery",

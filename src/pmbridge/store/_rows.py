@@ -11,6 +11,10 @@ import pyarrow.compute as pc
 from pmbridge.model import PatientRecord
 
 _STR = pa.string()
+RECORD = "record"
+"""``variants.origin`` of a call that came with a person's clinical record (a phenopacket)."""
+VCF_ORIGIN = "vcf"
+"""``variants.origin`` of a call read from a VCF: it outlives a re-ingest of the clinical record."""
 _STRS = pa.list_(pa.string())
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -39,6 +43,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("hgvs", _STRS),
             ("zygosity", _STR),
             ("interpretation", _STR),
+            ("origin", _STR),  # RECORD or VCF_ORIGIN
+            ("source", _STR),  # the VCF's file name, for VCF rows
         ]
     ),
     "biosamples": pa.schema(
@@ -72,6 +78,24 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
 }
+ALLELE_COUNTS = pa.schema(
+    [
+        ("dataset_id", _STR),
+        ("source", _STR),
+        ("assembly", _STR),
+        ("chromosome", _STR),
+        ("position", pa.int64()),
+        ("reference", _STR),
+        ("alternate", _STR),
+        ("ac", pa.int64()),
+        ("an", pa.int64()),
+        ("af", pa.float64()),
+        ("hom", pa.int64()),
+        ("hemi", pa.int64()),
+    ]
+)
+"""The ``allele_counts`` table: per dataset and VCF, each allele's count, called alleles, frequency,
+homozygous and hemizygous carriers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +158,8 @@ def to_tables(records: Sequence[PatientRecord], *, first_ind: int) -> RecordTabl
                 list(v.hgvs),
                 v.zygosity.value,
                 v.interpretation.value,
+                RECORD,
+                None,
             )
         for sample in record.biosamples:
             _append(bs, ind, sample.id, sample.material_type, sample.tissue, sample.collection_date)

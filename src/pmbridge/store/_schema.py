@@ -76,6 +76,23 @@ MIGRATIONS: tuple[Migration, ...] = (
                 favourable BOOLEAN)""",
         ),
     ),
+    Migration(
+        4,
+        "variant calls from VCF (origin, source) and allele counts per dataset",
+        (
+            # origin 'record' rows come with a person's clinical record and are replaced with it;
+            # 'vcf' rows come from the VCF named in source and are replaced only by that VCF again.
+            "ALTER TABLE variants ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'record'",
+            "ALTER TABLE variants ADD COLUMN IF NOT EXISTS source VARCHAR",
+            "UPDATE variants SET origin = 'record' WHERE origin IS NULL",
+            # One row per allele of each VCF ingested into a dataset, from that run's genotypes.
+            """CREATE TABLE IF NOT EXISTS allele_counts (
+                dataset_id VARCHAR NOT NULL, source VARCHAR NOT NULL, assembly VARCHAR NOT NULL,
+                chromosome VARCHAR NOT NULL, position BIGINT NOT NULL, reference VARCHAR NOT NULL,
+                alternate VARCHAR NOT NULL, ac BIGINT NOT NULL, an BIGINT NOT NULL, af DOUBLE,
+                hom BIGINT NOT NULL, hemi BIGINT NOT NULL)""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -22,6 +22,7 @@ from pmbridge.model import (
     PatientRecord,
     Variable,
 )
+from pmbridge.store import _vcf_calls as _vcf
 from pmbridge.store._analysis_frame import analysis_frame_sql, frame_schema
 from pmbridge.store._answers import AnswerCache, Counted
 from pmbridge.store._closure import (
@@ -46,7 +47,7 @@ from pmbridge.store._compile import count_by_dataset
 from pmbridge.store._entries import count_entries
 from pmbridge.store._pages import Row, read_page
 from pmbridge.store._query import EntryQuery
-from pmbridge.store._rows import RecordTables, to_tables
+from pmbridge.store._rows import VCF_ORIGIN, RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
 
 RECORD_TABLES = (
@@ -59,6 +60,12 @@ RECORD_TABLES = (
     "measurements",
     "medical_actions",
 )
+MOVED_CALLS = (
+    "CREATE OR REPLACE TEMP TABLE moved_calls AS SELECT i.ind AS old_ind, max(n.ind) AS new_ind "
+    "FROM individuals i JOIN incoming_individuals n ON i.dataset_id = n.dataset_id AND i.id = n.id "
+    "WHERE n.ind IN (SELECT ind FROM keep) GROUP BY i.ind"
+)
+"""Each replaced person's stored ind and the batch-local ind of the record that replaces them."""
 DATA_VERSION = "data_version"
 """The ``meta`` key counting the writes a store file has seen (every ingest moves it on)."""
 
@@ -252,14 +259,24 @@ class NodeStore:
             )
             replaced = _scalar(con, "SELECT count(*) FROM stale")
             if replaced:
+                # A VCF's calls outlive the clinical record: they follow the person to the new ind.
+                con.execute(MOVED_CALLS)
                 for table in (*RECORD_TABLES, "phenotype_ancestors"):
-                    con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale)")
+                    keep_vcf = f" AND origin <> '{VCF_ORIGIN}'" if table == "variants" else ""
+                    con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale){keep_vcf}")
             base = _scalar(con, "SELECT coalesce(max(ind), 0) + 1 FROM individuals")
             offset = base - _scalar(con, "SELECT coalesce(min(ind), 0) FROM incoming_individuals")
             for table, name in zip(batch.tables, names, strict=True):
                 con.execute(
                     f"INSERT INTO {table} SELECT * REPLACE (ind + ? AS ind) FROM {name} "
                     "WHERE ind IN (SELECT ind FROM keep)",
+                    [offset],
+                )
+            if replaced:
+                # One statement: old and new inds may overlap, and each row moves once.
+                con.execute(
+                    f"UPDATE variants SET ind = m.new_ind + ? FROM moved_calls m "
+                    f"WHERE variants.ind = m.old_ind AND variants.origin = '{VCF_ORIGIN}'",
                     [offset],
                 )
             # New people get new ids, all from ``base`` on (offset keeps them above every stored one).
@@ -272,6 +289,24 @@ class NodeStore:
                 con.unregister(name)
         self._wrote()
         return replaced
+
+    def individual_inds(self, dataset_id: str, ids: Sequence[str]) -> dict[str, int]:
+        """The internal ``ind`` of each of ``ids`` stored in ``dataset_id`` (absent when not stored)."""
+        return _vcf.individual_inds(self._con, dataset_id, ids)
+
+    def clear_vcf(self, dataset_id: str, source: str) -> int:
+        """Remove what an earlier ingest of the VCF named ``source`` wrote into ``dataset_id``
+        (its variant rows and allele counts); returns the variant rows removed."""
+        removed = _vcf.clear_source(self._con, dataset_id, source)
+        self._wrote()
+        return removed
+
+    def write_vcf_calls(self, calls: pa.Table, counts: pa.Table) -> None:
+        """Append a VCF's variant rows (the ``variants`` schema, origin ``vcf``, ``ind`` the store's)
+        and allele counts (:data:`ALLELE_COUNTS`). Call inside :meth:`transaction`."""
+        _vcf.insert_calls(self._con, calls)
+        _vcf.insert_allele_counts(self._con, counts)
+        self._wrote()
 
     def count_individuals(self, query: IndividualQuery) -> dict[str, int]:
         """Individuals matching ``query`` per dataset (datasets with none are absent)."""

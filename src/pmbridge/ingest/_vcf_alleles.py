@@ -1,0 +1,73 @@
+"""A VCF record's ALTs as the store keeps them: checked, split, normalised (with a FASTA) or trimmed.
+
+Only sequence alleles are stored: a symbolic ALT (``<DEL>``), the spanning deletion ``*`` and a
+missing ALT ``.`` are counted and reported, not loaded. A bad allele makes the whole line a problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pmbridge.errors import IngestError
+from pmbridge.ingest._vcf_normalise import Allele, Reference, normalise, split
+
+_BASES = re.compile(r"[ACGTNacgtn]+")
+_NOT_STORED = ("<", "*", ".")
+
+
+class BadRecord(ValueError):
+    """A VCF line whose alleles cannot be loaded; the message says why and how to fix it."""
+
+
+def record_alleles(
+    chrom: str, pos: int, ref: str, alts: Sequence[str], *, reference: Reference | None
+) -> list[Allele | None]:
+    """One entry per ALT, in ALT order: the allele to store, or None for an ALT not stored
+    (symbolic, ``*``, ``.``). Raises BadRecord for a REF or ALT that is not a valid allele, an ALT
+    equal to REF, or a REF that differs from the reference."""
+    if not _BASES.fullmatch(ref):
+        raise BadRecord(f"REF {ref!r} is not a sequence of A, C, G, T, N; write the reference bases")
+    for alt in alts:
+        if not alt.startswith(_NOT_STORED) and not _BASES.fullmatch(alt):
+            raise BadRecord(
+                f"ALT {alt!r} is not a sequence of A, C, G, T, N, a symbolic allele (<DEL>), '*' or '.'; "
+                "correct the allele"
+            )
+    stored = [a for a in alts if not a.startswith(_NOT_STORED)]
+    if not stored:
+        return [None] * len(alts)
+    if reference is not None:
+        reference.fetch(chrom, pos - 1, pos)  # a contig the FASTA lacks stops the run (IngestError)
+    try:
+        if reference is not None:
+            alleles = iter(normalise(chrom, pos, ref, stored, reference=reference))
+        else:
+            alleles = iter(_trimmed(a) for a in split(chrom, pos, ref, stored))
+    except IngestError as error:  # REF against the FASTA, or an ALT equal to REF: this line only
+        raise BadRecord(f"{error.message}; {error.hint}") from error
+    return [None if a.startswith(_NOT_STORED) else next(alleles) for a in alts]
+
+
+def _trimmed(allele: Allele) -> Allele:
+    """``allele`` with common last, then first, bases dropped (one anchor base kept for an indel):
+    what normalisation does without a reference, which it needs only to move indels left.
+
+    >>> _trimmed(Allele("1", 10, "CGT", "CAT"))
+    Allele(chrom='1', pos=11, ref='G', alt='A')
+    >>> _trimmed(Allele("1", 10, "GCTC", "GCTCTC"))
+    Allele(chrom='1', pos=10, ref='G', alt='GCT')
+    """
+    ref, alt, pos = allele.ref, allele.alt, allele.pos
+    if ref.upper() == alt.upper():
+        raise BadRecord(f"ALT {alt!r} repeats REF {ref!r}; drop the ALT that equals REF")
+    if len(ref) == 1 and len(alt) == 1:
+        return allele
+    up_ref, up_alt = ref.upper(), alt.upper()
+    while len(up_ref) > 1 and len(up_alt) > 1 and up_ref[-1] == up_alt[-1]:
+        up_ref, up_alt = up_ref[:-1], up_alt[:-1]
+    while len(up_ref) > 1 and len(up_alt) > 1 and up_ref[0] == up_alt[0]:
+        pos, up_ref, up_alt = pos + 1, up_ref[1:], up_alt[1:]
+    if (len(up_ref), len(up_alt)) == (len(ref), len(alt)):
+        return allele  # unchanged alleles keep the case they were written in, as bcftools does
+    return Allele(allele.chrom, pos, up_ref, up_alt)

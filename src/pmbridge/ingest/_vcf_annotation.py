@@ -1,0 +1,203 @@
+"""Gene and HGVS of each ALT of a VCF record, from snpEff ``ANN`` / ``EFF``, VEP ``CSQ`` (its format
+read from the header), ``GENEINFO`` / ``GENE``, and ClinVar's ``CLNSIG`` for the interpretation.
+
+For each ALT the first annotation naming a gene wins (snpEff and VEP list the most severe first);
+its HGVS ``c.`` and ``p.`` are kept, prefixed with the transcript when the tool writes them bare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from pmbridge.ingest._vcf_header import csq_fields
+from pmbridge.model import Interpretation
+
+InfoGetter = Callable[[str], object]
+_CLNSIG = {
+    "pathogenic": Interpretation.PATHOGENIC,
+    "likely_pathogenic": Interpretation.LIKELY_PATHOGENIC,
+    "pathogenic/likely_pathogenic": Interpretation.LIKELY_PATHOGENIC,
+    "uncertain_significance": Interpretation.UNCERTAIN_SIGNIFICANCE,
+    "likely_benign": Interpretation.LIKELY_BENIGN,
+    "benign/likely_benign": Interpretation.LIKELY_BENIGN,
+    "benign": Interpretation.BENIGN,
+}
+CLNSIG_OF = {value: name.capitalize() for name, value in reversed(_CLNSIG.items())}
+"""ClinVar's CLNSIG spelling of each interpretation (``Likely_pathogenic``), for writers."""
+
+
+class AltAnnotation(NamedTuple):
+    gene: str | None = None
+    hgvs: tuple[str, ...] = ()
+
+
+_NONE = AltAnnotation()
+
+
+class Annotator:
+    """Reads the annotation INFO fields a header declares; a header declaring none costs nothing."""
+
+    def __init__(self, info_descriptions: Mapping[str, str]) -> None:
+        self.keys = tuple(k for k in ("ANN", "CSQ", "EFF", "GENEINFO", "GENE") if k in info_descriptions)
+        self._csq = csq_fields(info_descriptions.get("CSQ", ""))
+        self._hgvsg = next((k for k in ("HGVSG", "HGVSg") if k in info_descriptions), None)
+        self.has_interpretation = "CLNSIG" in info_descriptions
+        self.empty = not (self.keys or self._hgvsg)
+        self.ann_first = self.keys[:1] == ("ANN",) and self._hgvsg is None
+        """True when the first ANN entry naming a gene answers a one-ALT record: see :func:`first_ann`."""
+
+    def annotate(self, info: InfoGetter, ref: str, alts: Sequence[str]) -> list[AltAnnotation]:
+        """One annotation per ALT, in ALT order (no gene and no HGVS where nothing says)."""
+        if self.ann_first and len(alts) == 1:
+            value = info("ANN")  # the common case, kept short: one ALT, snpEff
+            if type(value) is str and (one := first_ann(value)) is not None:
+                return [one]
+        found: list[AltAnnotation | None] = [None] * len(alts)
+        for key in self.keys:
+            value = info(key)
+            if not isinstance(value, str) or not value:
+                continue
+            if key == "ANN":
+                _fill(found, _ann(value, alts))
+            elif key == "CSQ":
+                _fill(found, _csq(value, ref, alts, self._csq))
+            elif key == "EFF":
+                _fill(found, _eff(value, alts))
+            else:
+                gene = value.split("|")[0].split(":")[0].split(",")[0].strip()
+                _fill(found, [AltAnnotation(gene) if gene else None] * len(alts))
+            if all(a is not None for a in found):
+                break
+        result = [a or _NONE for a in found]
+        if self._hgvsg is not None:
+            result = _with_hgvsg(result, info(self._hgvsg))
+        return result
+
+    def interpretation(self, info: InfoGetter) -> Interpretation:
+        """The ClinVar significance (``CLNSIG``) of the site, NOT_PROVIDED when none or unknown."""
+        value = info("CLNSIG")
+        if not isinstance(value, str):
+            return Interpretation.NOT_PROVIDED
+        first = value.replace("|", ",").split(",")[0].strip().lower()
+        return _CLNSIG.get(first, Interpretation.NOT_PROVIDED)
+
+
+def _fill(found: list[AltAnnotation | None], new: Sequence[AltAnnotation | None]) -> None:
+    for index, annotation in enumerate(new):
+        if found[index] is None and annotation is not None and annotation.gene:
+            found[index] = annotation
+
+
+def _hgvs(feature: str, *expressions: str) -> tuple[str, ...]:
+    out = []
+    for written in expressions:
+        expression = written.strip()
+        if expression.startswith(("c.", "p.")):
+            out.append(f"{feature}:{expression}" if feature else expression)
+        elif ":c." in expression or ":p." in expression:
+            out.append(unquote(expression))  # VEP writes 'p.Ter%3D' URL-encoded
+    return tuple(out)
+
+
+def _ann(value: str, alts: Sequence[str]) -> list[AltAnnotation | None]:
+    """snpEff ANN: Allele|Annotation|Impact|Gene_Name|Gene_ID|Feature_Type|Feature_ID|…|HGVS.c|HGVS.p|…"""
+    found: list[AltAnnotation | None] = [None] * len(alts)
+    index = {alt: i for i, alt in enumerate(alts)}
+    for entry in value.split(","):
+        fields = entry.split("|")
+        if len(fields) < 4 or not fields[3]:
+            continue
+        i = index.get(fields[0], 0 if len(alts) == 1 else -1)
+        if i < 0 or found[i] is not None:
+            continue
+        feature = fields[6] if len(fields) > 6 else ""
+        found[i] = AltAnnotation(fields[3], _hgvs(feature, *fields[9:11]))
+        if all(a is not None for a in found):
+            break
+    return found
+
+
+def first_ann(value: str) -> AltAnnotation | None:
+    """The first ANN entry naming a gene, reading no further than it."""
+    start = 0
+    while True:
+        end = value.find(",", start)
+        fields = (value[start:] if end < 0 else value[start:end]).split("|", 11)
+        if len(fields) > 10 and fields[3]:
+            feature, c_dot, p_dot = fields[6], fields[9], fields[10]
+            if c_dot.startswith("c.") and p_dot.startswith("p.") and feature:
+                return AltAnnotation(fields[3], (f"{feature}:{c_dot}", f"{feature}:{p_dot}"))
+            return AltAnnotation(fields[3], _hgvs(feature, c_dot, p_dot))
+        if len(fields) > 3 and fields[3]:
+            return AltAnnotation(fields[3], _hgvs(fields[6] if len(fields) > 6 else "", *fields[9:11]))
+        if end < 0:
+            return None
+        start = end + 1
+
+
+def _csq(value: str, ref: str, alts: Sequence[str], names: Sequence[str]) -> list[AltAnnotation | None]:
+    """VEP CSQ, fields named by the header's Format (SYMBOL, HGVSc, HGVSp, Allele or ALLELE_NUM)."""
+    column = {name: i for i, name in enumerate(names)}
+    symbol, allele_num = column.get("SYMBOL"), column.get("ALLELE_NUM")
+    if symbol is None:
+        return [None] * len(alts)
+    vep_alleles = _vep_alleles(ref, alts)
+    found: list[AltAnnotation | None] = [None] * len(alts)
+    for entry in value.split(","):
+        fields = entry.split("|")
+        if len(fields) <= symbol or not fields[symbol]:
+            continue
+        if allele_num is not None and len(fields) > allele_num and fields[allele_num].isdigit():
+            i = int(fields[allele_num]) - 1
+        elif len(alts) == 1:
+            i = 0
+        else:
+            allele = fields[column["Allele"]] if "Allele" in column else ""
+            i = vep_alleles.index(allele) if allele in vep_alleles else -1
+        if not 0 <= i < len(alts) or found[i] is not None:
+            continue
+        expressions = [
+            fields[column[n]] for n in ("HGVSc", "HGVSp") if n in column and column[n] < len(fields)
+        ]
+        hgvsg = column.get("HGVSg")
+        prefix = (fields[hgvsg],) if hgvsg is not None and hgvsg < len(fields) and fields[hgvsg] else ()
+        found[i] = AltAnnotation(fields[symbol], prefix + _hgvs("", *expressions))
+    return found
+
+
+def _vep_alleles(ref: str, alts: Sequence[str]) -> list[str]:
+    """ALTs as VEP writes them: the first base dropped when every allele shares it, '-' for none."""
+    if all(a[:1] == ref[:1] for a in alts) and any(len(a) != len(ref) for a in alts):
+        return [a[1:] or "-" for a in alts]
+    return list(alts)
+
+
+def _eff(value: str, alts: Sequence[str]) -> list[AltAnnotation | None]:
+    """snpEff EFF: Effect(Impact|Class|Codon|AA_change|AA_len|Gene|BioType|Coding|Transcript|Exon|GT_num…)"""
+    found: list[AltAnnotation | None] = [None] * len(alts)
+    for entry in value.split(","):
+        inner = entry[entry.find("(") + 1 : entry.rfind(")")] if "(" in entry else ""
+        fields = inner.split("|")
+        if len(fields) < 6 or not fields[5]:
+            continue
+        number = fields[10] if len(fields) > 10 else ""
+        i = int(number) - 1 if number.isdigit() and len(alts) > 1 else 0
+        if not 0 <= i < len(alts) or found[i] is not None:
+            continue
+        transcript = fields[8] if len(fields) > 8 else ""
+        found[i] = AltAnnotation(fields[5], _hgvs(transcript, *fields[3].split("/")))
+    return found
+
+
+def _with_hgvsg(annotations: list[AltAnnotation], value: object) -> list[AltAnnotation]:
+    if not isinstance(value, str) or not value:
+        return annotations
+    per_alt = value.split(",")
+    if len(per_alt) != len(annotations):
+        return annotations
+    return [
+        AltAnnotation(a.gene, (g, *a.hgvs) if g and g != "." and g not in a.hgvs else a.hgvs)
+        for a, g in zip(annotations, per_alt, strict=True)
+    ]

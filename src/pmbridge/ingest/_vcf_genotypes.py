@@ -1,0 +1,99 @@
+"""Genotypes of a batch of VCF records to carriers with their zygosity, in a few array operations.
+
+Each record's calls are cyvcf2's ``genotype.array()``: per sample the allele indices (-1 missing,
+-2 past the sample's ploidy) and a phase flag. A haploid call of an ALT is hemizygous, two copies
+homozygous, one copy beside a called allele heterozygous, one copy beside a missing allele unknown.
+Only the first two alleles of a polyploid call are read (human germline calls have at most two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from pmbridge.model import Zygosity
+
+UNKNOWN, HET, HOM, HEMI = 0, 1, 2, 3
+ZYGOSITY_BY_CODE = np.array(
+    [
+        Zygosity.UNKNOWN.value,
+        Zygosity.HETEROZYGOUS.value,
+        Zygosity.HOMOZYGOUS.value,
+        Zygosity.HEMIZYGOUS.value,
+    ],
+    dtype=object,
+)
+"""GENO id of each zygosity code."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCalls:
+    """Per record its AN (called alleles); per carrier call its allele row, sample column,
+    zygosity code and copies of the ALT, ordered by allele row, then sample."""
+
+    an: npt.NDArray[np.int64]
+    allele: npt.NDArray[np.int64]
+    sample: npt.NDArray[np.int64]
+    zygosity: npt.NDArray[np.int8]
+    copies: npt.NDArray[np.int8]
+
+
+def batch_calls(genotypes: Sequence[npt.NDArray[np.int16]], allele_rows: npt.NDArray[np.int64]) -> BatchCalls:
+    """The calls of a batch: ``genotypes`` one array per record, ``allele_rows[r, k]`` the allele row
+    of record r's ALT k+1 (-1 when that ALT is not stored).
+
+    >>> gt = [np.array([[0, 1, 0], [1, 1, 0], [1, -2, 0], [-1, 1, 0], [0, 0, 0]], dtype=np.int16)]
+    >>> calls = batch_calls(gt, np.array([[0]]))
+    >>> calls.an.tolist(), calls.sample.tolist(), calls.zygosity.tolist(), calls.copies.tolist()
+    ([8], [0, 1, 2, 3], [1, 2, 3, 0], [1, 2, 1, 1])
+    """
+    alleles = _stack(genotypes)
+    first, second = alleles[:, :, 0], alleles[:, :, 1]
+    an = (np.count_nonzero(first >= 0, axis=1) + np.count_nonzero(second >= 0, axis=1)).astype(np.int64)
+    parts: list[tuple[npt.NDArray[np.int64], ...]] = []
+    for k in range(1, allele_rows.shape[1] + 1):
+        stored = allele_rows[:, k - 1]
+        copies = (first == k).astype(np.int8) + (second == k)
+        record, sample = np.nonzero(copies)
+        rows = stored[record]
+        keep = rows >= 0
+        record, sample, rows = record[keep], sample[keep], rows[keep]
+        n = copies[record, sample]
+        one, two = first[record, sample], second[record, sample]
+        zygosity = np.where(
+            two == -2, HEMI, np.where(n == 2, HOM, np.where((one == -1) | (two == -1), UNKNOWN, HET))
+        )
+        parts.append((rows, sample.astype(np.int64), zygosity.astype(np.int64), n.astype(np.int64)))
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return BatchCalls(an, empty, empty, empty.astype(np.int8), empty.astype(np.int8))
+    rows, sample, zygosity, n = (np.concatenate(column) for column in zip(*parts, strict=True))
+    order = np.argsort(rows, kind="stable")
+    return BatchCalls(
+        an, rows[order], sample[order], zygosity[order].astype(np.int8), n[order].astype(np.int8)
+    )
+
+
+def _stack(genotypes: Sequence[npt.NDArray[np.int16]]) -> npt.NDArray[np.int16]:
+    """(records, samples, 2) allele indices, -2 where a sample has fewer alleles.
+
+    >>> _stack([np.array([[1, 0]], np.int16), np.array([[0, 1, 1]], np.int16)]).tolist()
+    [[[1, -2]], [[0, 1]]]
+    """
+    widths = {g.shape[1] for g in genotypes}
+    if len(widths) == 1:
+        stacked = np.stack(genotypes)[:, :, :-1]  # the last column is the phase flag
+    else:
+        alleles = max(widths) - 1
+        stacked = np.stack(
+            [
+                np.pad(g[:, :-1], ((0, 0), (0, alleles - g.shape[1] + 1)), constant_values=-2)
+                for g in genotypes
+            ]
+        )
+    if stacked.shape[2] == 1:
+        stacked = np.concatenate([stacked, np.full_like(stacked, -2)], axis=2)
+    return stacked[:, :, :2]

@@ -1,0 +1,58 @@
+"""Writes of a VCF's calls: its people's variant rows (origin ``vcf``) and its allele counts.
+
+A VCF is known by its file name within a dataset; ingesting it again replaces what it wrote before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+from pmbridge.store._rows import ALLELE_COUNTS, SCHEMAS, VCF_ORIGIN
+
+
+def individual_inds(con: duckdb.DuckDBPyConnection, dataset_id: str, ids: Sequence[str]) -> dict[str, int]:
+    """The store's ``ind`` of each of ``ids`` held in ``dataset_id`` (ids not held are absent)."""
+    wanted = pa.table({"id": pa.array(list(ids), pa.string())})
+    con.register("wanted_ids", wanted)
+    try:
+        rows = con.execute(
+            "SELECT i.id, i.ind FROM individuals i SEMI JOIN wanted_ids w ON w.id = i.id "
+            "WHERE i.dataset_id = ?",
+            [dataset_id],
+        ).fetchall()
+    finally:
+        con.unregister("wanted_ids")
+    return {str(id_): int(ind) for id_, ind in rows}
+
+
+def clear_source(con: duckdb.DuckDBPyConnection, dataset_id: str, source: str) -> int:
+    """Delete the variant rows and allele counts an earlier ingest of ``source`` wrote into
+    ``dataset_id``; returns how many variant rows went."""
+    deleted = con.execute(
+        "DELETE FROM variants WHERE origin = ? AND source = ? "
+        "AND ind IN (SELECT ind FROM individuals WHERE dataset_id = ?)",
+        [VCF_ORIGIN, source, dataset_id],
+    ).fetchall()
+    con.execute("DELETE FROM allele_counts WHERE dataset_id = ? AND source = ?", [dataset_id, source])
+    return int(deleted[0][0]) if deleted else 0
+
+
+def insert_calls(con: duckdb.DuckDBPyConnection, calls: pa.Table) -> None:
+    """Append variant rows (the ``variants`` schema, ``ind`` already the store's)."""
+    _insert(con, "variants", calls.cast(SCHEMAS["variants"]))
+
+
+def insert_allele_counts(con: duckdb.DuckDBPyConnection, counts: pa.Table) -> None:
+    """Append rows of the ``allele_counts`` schema."""
+    _insert(con, "allele_counts", counts.cast(ALLELE_COUNTS))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    con.register("incoming_vcf_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM incoming_vcf_rows")
+    finally:
+        con.unregister("incoming_vcf_rows")
