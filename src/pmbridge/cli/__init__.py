@@ -14,6 +14,7 @@ from pmbridge.cli import (  # noqa: F401
     _app,
     _audit,
     _contacts,
+    _convert,
     _demo,
     _generate,
     _ingest,

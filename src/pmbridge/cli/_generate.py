@@ -63,6 +63,13 @@ def generate_command(
     stall_seconds: Annotated[
         float, typer.Option(help="Fail when no worker process finishes a chunk for this long.")
     ] = DEFAULT_STALL_SECONDS,
+    also: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also write the cohort as: fhir (OUT.fhir.ndjson), omop (OUT.omop/), vcf (OUT.vcf.gz + "
+            "OUT.samples.tsv); repeat for several."
+        ),
+    ] = None,
 ) -> None:
     """Generate a deterministic, realistic synthetic rare-disease cohort as Phenopacket v2.
 
@@ -81,6 +88,12 @@ def generate_command(
         raise typer.BadParameter("workers must be at least 1", param_hint="--workers")
     if stall_seconds <= 0:
         raise typer.BadParameter("stall-seconds must be positive", param_hint="--stall-seconds")
+    formats = also or []
+    if unknown := sorted(set(formats) - set(ALSO_FORMATS)):
+        raise typer.BadParameter(
+            f"unknown format {', '.join(unknown)}; choose from: {', '.join(ALSO_FORMATS)}",
+            param_hint="--also",
+        )
     spec = CohortSpec(cohort_id=cohort, region=region, size=size, seed=seed)
     located = locate_data_dir(data_dir)
     hpo = Hpo.load(located)
@@ -118,3 +131,27 @@ def generate_command(
         f"HPO {hpo.release}, seed {seed})",
         highlight=False,
     )
+    for form in dict.fromkeys(formats):
+        with _interrupted_cleanly(out):
+            console.print(
+                f"wrote {form}: {', '.join(str(p) for p in write_also(form, out))}", highlight=False
+            )
+
+
+ALSO_FORMATS = ("fhir", "omop", "vcf")
+
+
+def write_also(form: str, out: Path) -> tuple[Path, ...]:
+    """Write the cohort in ``out`` (phenopacket JSON lines) as ``form`` beside it; the paths written."""
+    from pmbridge.ingest import read_phenopacket_lines, write_fhir, write_omop, write_vcf
+
+    base = out.with_suffix("")
+    if form == "fhir":
+        write_fhir(read_phenopacket_lines(out), base.with_name(f"{base.name}.fhir.ndjson"))
+        return (base.with_name(f"{base.name}.fhir.ndjson"),)
+    if form == "omop":
+        write_omop(read_phenopacket_lines(out), base.with_name(f"{base.name}.omop"))
+        return (base.with_name(f"{base.name}.omop"),)
+    vcf, sheet = base.with_name(f"{base.name}.vcf.gz"), base.with_name(f"{base.name}.samples.tsv")
+    write_vcf(read_phenopacket_lines(out), vcf, sheet)
+    return vcf, sheet

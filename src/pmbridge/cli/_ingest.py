@@ -27,7 +27,12 @@ console = Console(stderr=True)
 @app.command("ingest")
 def ingest_command(
     paths: Annotated[
-        list[Path], typer.Argument(help="Phenopacket JSON files, folders of them, or JSON-lines files.")
+        list[str],
+        typer.Argument(
+            help="Phenopacket JSON / JSON-lines files; FHIR Bundles, resources or NDJSON bulk exports; "
+            "a FHIR server's base URL; an OMOP CDM folder (CSV or Parquet) or postgresql:// URL; "
+            "VCF files; or folders of them."
+        ),
     ],
     dataset: Annotated[
         str | None, typer.Option(help="Dataset id to load into (default: the config's only one).")
@@ -43,20 +48,40 @@ def ingest_command(
     workers: Annotated[
         int, typer.Option(help="Processes that check records (default: CPU count, at most 4).")
     ] = 0,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="Read every input as this: phenopacket, fhir, omop or vcf (default: recognised)."
+        ),
+    ] = None,
+    sample_sheet: Annotated[
+        Path | None, typer.Option(help="VCF samples → individuals (CSV/TSV: sample_id, individual_id).")
+    ] = None,
+    fasta: Annotated[
+        Path | None, typer.Option(help="Reference FASTA (indexed) to check REF and left-align VCF indels.")
+    ] = None,
+    assembly: Annotated[
+        str | None, typer.Option(help="VCF assembly, GRCh37 or GRCh38, when the header does not say.")
+    ] = None,
 ) -> None:
-    """Ingest GA4GH Phenopacket v2 files in one atomic run.
+    """Ingest Phenopackets, FHIR R4, OMOP CDM 5.4 and VCF in one atomic run.
 
-    Good records load; bad ones are listed (file, JSON path, reason) and kept in a quarantine file.
-    Exit status: 0 all loaded, 3 loaded with some records quarantined, 1 nothing written.
+    Good records load; bad ones are listed (file, path or line, reason) and kept in a quarantine
+    file. Clinical inputs load before VCFs, whose samples link to individuals through
+    --sample-sheet. Exit status: 0 all loaded, 3 loaded with some records quarantined, 1 nothing
+    written.
     """
     # Imported here so that `pmbridge --help` and other commands start fast.
-    from pmbridge.ingest import DEFAULT_WORKERS, ingest, plan_sources
+    from pmbridge.ingest import DEFAULT_WORKERS, Format, VcfOptions, ingest, plan_sources
     from pmbridge.store import NodeStore
     from pmbridge.vocab import load_hpo_index, locate_data_dir
 
     store_path, target = _target(dataset=dataset, config=config, store=store)
     started = time.perf_counter()
-    plan_sources(paths)  # fail on a missing input before any slow set-up
+    chosen = _format(input_format, [f.value for f in Format])
+    form = None if chosen is None else Format(chosen)
+    plan_sources(paths, format=form)  # fail on a missing input before any slow set-up
+    vcf = VcfOptions(sample_sheet=sample_sheet, fasta=fasta, assembly=assembly)
     hpo = load_hpo_index(locate_data_dir(data_dir or (_node_config(config).data_dir if config else None)))
     quarantine_path = quarantine or store_path.with_name(
         f"{store_path.stem}.quarantine-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
@@ -70,7 +95,9 @@ def ingest_command(
             hpo=hpo,
             workers=workers or DEFAULT_WORKERS,
             quarantine_path=quarantine_path,
-            progress=lambda done, total: progress.update(task, completed=done, total=total),
+            progress=lambda done, total: progress.update(task, completed=done, total=total or None),
+            format=form,
+            vcf=vcf,
         )
     report.seconds = time.perf_counter() - started
     _print(report)
@@ -78,6 +105,14 @@ def ingest_command(
         report_json.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     if report.quarantined:
         raise typer.Exit(EXIT_QUARANTINED)
+
+
+def _format(given: str | None, known: list[str]) -> str | None:
+    if given is None or given in known:
+        return given
+    raise typer.BadParameter(
+        f"unknown format {given!r}; choose one of: {', '.join(known)}", param_hint="--format"
+    )
 
 
 def _target(*, dataset: str | None, config: Path | None, store: Path | None) -> tuple[Path, Dataset]:

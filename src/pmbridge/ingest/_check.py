@@ -25,7 +25,24 @@ def check_item(
     limits: IngestLimits = DEFAULT_LIMITS,
 ) -> tuple[PatientRecord | None, list[RecordProblem]]:
     """Check size, validate, check the form of ontology ids, convert and vet HPO ids; errors mean
-    quarantine, warnings mean loaded-with-notes."""
+    quarantine, warnings mean loaded-with-notes. Notes from mapping another format come first."""
+    notes = list(item.notes)
+    if any(note.level is Level.ERROR for note in notes):
+        return None, notes
+    record, found = _check_document(
+        item, dataset_id=dataset_id, canonical_hpo=canonical_hpo, hpo_release=hpo_release, limits=limits
+    )
+    return record, notes + found
+
+
+def _check_document(
+    item: RawItem,
+    *,
+    dataset_id: str,
+    canonical_hpo: CanonicalHpo,
+    hpo_release: str,
+    limits: IngestLimits,
+) -> tuple[PatientRecord | None, list[RecordProblem]]:
     if (too_large := record_size_problem(len(item.raw), limits)) is not None:
         return None, [RecordProblem(item.source, "$", too_large)]
     doc, problems = parse_phenopacket(item.raw)

@@ -59,7 +59,9 @@ def check_chunk(
         )
         problems.extend(found)
         if record is None:
-            rejected.append(Rejected(item.source, item.raw, found))
+            rejected.append(
+                Rejected(item.source, item.raw if item.original is None else item.original, found)
+            )
         else:
             records.append(record)
             loaded.append((record.individual.id, item.source))

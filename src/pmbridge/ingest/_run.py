@@ -11,16 +11,20 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmbridge.ingest._chunks import CheckedChunk, check_chunk, check_chunk_in_worker, init_worker
 from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits
 from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
-from pmbridge.ingest._sources import RawItem, SourcePlan, plan_sources, read_items
+from pmbridge.ingest._sources import Format, Input, RawItem, SourcePlan, plan_sources, read_items
 from pmbridge.model import Dataset
 from pmbridge.store import NodeStore, RecordTables
 from pmbridge.vocab import HpoIndex
 from pmbridge.workers import DEFAULT_STALL_SECONDS, WorkerPool
+
+if TYPE_CHECKING:
+    from pmbridge.ingest._vcf_options import VcfOptions
 
 Progress = Callable[[int, int], None]  # (bytes done, total bytes)
 BATCH_SIZE = 5_000  # individuals per write to the store
@@ -29,7 +33,7 @@ DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def ingest(
-    paths: Sequence[Path],
+    paths: Sequence[Path | str],
     *,
     store: NodeStore,
     dataset: Dataset,
@@ -40,11 +44,17 @@ def ingest(
     workers: int = DEFAULT_WORKERS,
     limits: IngestLimits = DEFAULT_LIMITS,
     stall_seconds: float = DEFAULT_STALL_SECONDS,
+    format: Format | None = None,
+    vcf: VcfOptions | None = None,
 ) -> IngestReport:
-    """Load every good phenopacket under ``paths`` into ``dataset``; report and quarantine the bad
-    (``limits``: the size of a record, an id and a text, docs/ingest.md)."""
+    """Load every good record under ``paths`` into ``dataset``; report and quarantine the bad.
+
+    Clinical inputs (Phenopackets, FHIR, OMOP: ``format`` or recognised) load first, then VCFs
+    (``vcf``: sample sheet, reference FASTA, assembly), all in one transaction. ``limits``: the
+    size of a record, an id and a text (docs/ingest.md).
+    """
     started = time.perf_counter()
-    plan = plan_sources(paths)
+    plan = plan_sources(paths, format=format)
     report = IngestReport(dataset_id=dataset.id, hpo_release=hpo.release)
     first_seen: dict[str, str] = {}
     done_bytes = 0
@@ -74,11 +84,50 @@ def ingest(
                     pending.clear()
             if pending:
                 report.replaced += store.write_batch(RecordTables.concat(pending))
+            for source in plan.vcfs:
+                _load_vcf(
+                    source,
+                    done_bytes=done_bytes,
+                    total_bytes=plan.total_bytes,
+                    store=store,
+                    dataset=dataset,
+                    options=vcf,
+                    report=report,
+                    quarantine=quarantine,
+                    progress=progress,
+                )
+                done_bytes += source.size
         kept = quarantine.commit()
     report.quarantine_file = None if kept is None else str(kept)
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _load_vcf(
+    source: Input,
+    *,
+    done_bytes: int,
+    total_bytes: int,
+    store: NodeStore,
+    dataset: Dataset,
+    options: VcfOptions | None,
+    report: IngestReport,
+    quarantine: Quarantine,
+    progress: Progress | None,
+) -> None:
+    from pmbridge.ingest._vcf_load import load_vcf
+    from pmbridge.ingest._vcf_options import VcfOptions
+
+    load_vcf(
+        Path(source.location),
+        store=store,
+        dataset_id=dataset.id,
+        options=options or VcfOptions(),
+        report=report,
+        quarantine=quarantine,
+        progress=None if progress is None else (lambda done: progress(done_bytes + done, total_bytes)),
+    )
 
 
 @contextmanager
