@@ -49,6 +49,5 @@ def convert_command(
         )
         write_vcf(docs, out, sheet)
         written = (out, sheet)
-    console.print(
-        f"wrote {len(docs):,} phenopackets as {to}: {', '.join(map(str, written))}", highlight=False
-    )
+    listed = ", ".join(map(str, written))
+    console.print(f"wrote {len(docs):,} phenopackets as {to}: {listed}", highlight=False, soft_wrap=True)
