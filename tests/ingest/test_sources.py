@@ -9,7 +9,10 @@ import orjson
 import pytest
 
 from pmbridge.errors import IngestError
-from pmbridge.ingest import Format, Level, RawItem, RecordProblem, check_chunk, plan_sources
+from pmbridge.ingest import Format, Level, RawItem, RecordProblem, check_chunk, ingest, plan_sources
+from pmbridge.model import Dataset
+from pmbridge.store import NodeStore
+from pmbridge.vocab import load_hpo_index, locate_data_dir
 
 EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "examples"
 
@@ -109,3 +112,24 @@ def test_mapping_notes_travel_with_the_person() -> None:
     ]
     assert chunk.loaded == [("p2", "b.json#Patient/p2")]
     assert chunk.problems == [dangling, unmapped]
+
+
+def test_two_vcfs_of_one_name_in_one_run_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    for folder in ("batch1", "batch2"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(EXAMPLES / "vcf" / "test.snpeff.vcf", tmp_path / folder / "calls.vcf")
+    store_path = tmp_path / "s.duckdb"
+    with (
+        NodeStore.open(store_path) as store,
+        pytest.raises(IngestError, match="2 VCFs are named calls.vcf") as caught,
+    ):
+        ingest(
+            [tmp_path / "batch1", tmp_path / "batch2"],
+            store=store,
+            dataset=Dataset("ds", "ds"),
+            hpo=load_hpo_index(locate_data_dir()),
+            quarantine_path=tmp_path / "q.jsonl",
+        )
+    assert "its own name" in (caught.value.hint or "")
+    with NodeStore.open(store_path, read_only=True) as store:
+        assert store.table_counts()["variants"] == 0

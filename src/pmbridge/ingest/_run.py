@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pmbridge.errors import IngestError
 from pmbridge.ingest._chunks import CheckedChunk, check_chunk, check_chunk_in_worker, init_worker
 from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits
 from pmbridge.ingest._quarantine import Quarantine
@@ -55,6 +56,7 @@ def ingest(
     """
     started = time.perf_counter()
     plan = plan_sources(paths, format=format)
+    _refuse_same_vcf_names(plan)
     report = IngestReport(dataset_id=dataset.id, hpo_release=hpo.release)
     first_seen: dict[str, str] = {}
     done_bytes = 0
@@ -102,6 +104,21 @@ def ingest(
     report.committed = True
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _refuse_same_vcf_names(plan: SourcePlan) -> None:
+    """A VCF is known by its file name within a dataset (a re-ingest replaces its calls), so two
+    inputs of one name in one run would silently replace each other's calls."""
+    by_name: dict[str, list[str]] = {}
+    for source in plan.vcfs:
+        by_name.setdefault(Path(source.location).name, []).append(source.location)
+    for name, locations in by_name.items():
+        if len(locations) > 1:
+            raise IngestError(
+                f"{len(locations)} VCFs are named {name}: {', '.join(locations)}",
+                hint="a VCF is known by its file name within a dataset and the later one would replace "
+                "the earlier one's calls; give each file its own name",
+            )
 
 
 def _load_vcf(
