@@ -133,8 +133,8 @@ def generate_command(
     )
     for form in dict.fromkeys(formats):
         with _interrupted_cleanly(out):
-            written = ", ".join(str(p) for p in write_also(form, out))
-            console.print(f"wrote {form}: {written}", highlight=False, soft_wrap=True)
+            files = ", ".join(str(p) for p in write_also(form, out))
+            console.print(f"wrote {form}: {files}", highlight=False, soft_wrap=True)
 
 
 ALSO_FORMATS = ("fhir", "omop", "vcf")

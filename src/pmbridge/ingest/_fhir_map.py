@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pmbridge.ingest import _fhir_elements as fe
+from pmbridge.ingest._code_bridge import ICD10_PREFIXES, SNOMED_PREFIXES, Bridged, CodeBridge, load_bridge
 from pmbridge.ingest._fhir_age import age_at_last_encounter
 from pmbridge.ingest._fhir_codes import age_to_iso, system_prefix
 from pmbridge.ingest._fhir_genomics import genomic_kind
@@ -37,7 +38,7 @@ MAPPED = (
 )
 _AGENT_PREFIXES = ("CHEBI", "DrugCentral", "RXNORM", "ATC", "NCIT", "SNOMEDCT")
 _SEX = {"male": "MALE", "female": "FEMALE", "other": "OTHER_SEX", "unknown": "UNKNOWN_SEX"}
-_ABSENT = frozenset({"LA9634-2", "Absent", "absent"})
+_ABSENT = frozenset({"LA9634-2", "2667000", "Absent", "absent"})  # LOINC, SNOMED CT
 _SKIPPED_STATUS = frozenset({"entered-in-error", "cancelled", "not-taken", "not-done"})
 
 
@@ -65,6 +66,13 @@ class _Doc:
     actions: list[Json] = field(default_factory=list)
     interpretations: list[Json] = field(default_factory=list)
     notes: list[RecordProblem] = field(default_factory=list)
+    _bridge: CodeBridge | None = None
+
+    def bridge(self) -> CodeBridge:
+        """The reference data's bridge, loaded only for a patient with a SNOMED CT or ICD-10 code."""
+        if self._bridge is None:
+            self._bridge = load_bridge()
+        return self._bridge
 
     def warn(self, resource: Mapping[str, object], reason: str) -> None:
         self.notes.append(RecordProblem(self.source, fe.name(resource), reason, Level.WARNING))
@@ -196,6 +204,12 @@ def _condition(doc: _Doc, resource: Mapping[str, object]) -> None:
     onset = fe.onset(resource)
     disease = next((t for t in terms if fe.prefix(t) in DISEASE_PREFIXES), None)
     phenotype = next((t for t in terms if fe.prefix(t) == "HP"), None)
+    why = ""
+    if disease is None and phenotype is None:
+        # As a direct disease coding comes before a phenotype one, ICD-10 → Mondo before SNOMED CT → HPO.
+        bridged, why = _bridged(doc, terms, disease=True)
+        if bridged is not None:
+            disease, phenotype = (bridged, None) if fe.prefix(bridged) == "MONDO" else (None, bridged)
     if disease is not None:
         out: Json = {"term": disease}
         if excluded:
@@ -207,7 +221,7 @@ def _condition(doc: _Doc, resource: Mapping[str, object]) -> None:
         doc.features.append(_feature(phenotype, excluded=excluded, onset=onset))
     else:
         what = fe.describe(resource.get("code"))
-        doc.warn(resource, f"code {what} has no HPO, Mondo, OMIM or Orphanet coding; not loaded")
+        doc.warn(resource, f"code {what} has no HPO, Mondo, OMIM or Orphanet coding{why}; not loaded")
 
 
 def _observation(doc: _Doc, resource: Mapping[str, object]) -> None:
@@ -218,6 +232,14 @@ def _observation(doc: _Doc, resource: Mapping[str, object]) -> None:
     if _is_phenotype_profile(resource):  # the profile says it is a phenotype, whatever its ontology
         in_value = next((t for t in fe.terms(value) if fe.prefix(t) == "HP"), None)
         phenotype = phenotype or in_value or next(iter(terms), None)
+    quantity = fe.message(resource.get("valueQuantity"))
+    why = ""
+    if (
+        phenotype is None
+        and not _is_number(quantity.get("value"))
+        and all(fe.prefix(t) != "LOINC" for t in terms)
+    ):
+        phenotype, why = _bridged(doc, terms, disease=False)  # a LOINC code or a quantity says it is a test
     if phenotype is not None:
         absent = resource.get("valueBoolean") is False or any(
             c.get("code") in _ABSENT for c in map(fe.message, fe.items(value.get("coding")))
@@ -227,12 +249,12 @@ def _observation(doc: _Doc, resource: Mapping[str, object]) -> None:
     assay = next((t for t in terms if fe.prefix(t) == "LOINC"), None) or next(iter(terms), None)
     if assay is None:
         doc.warn(
-            resource, f"code {fe.describe(code)} is neither an HPO phenotype nor a coded test; not loaded"
+            resource,
+            f"code {fe.describe(code)} is neither an HPO phenotype nor a coded test{why}; not loaded",
         )
         return
     measurement: Json = {"assay": assay}
-    quantity = fe.message(resource.get("valueQuantity"))
-    if isinstance(quantity.get("value"), int | float) and not isinstance(quantity.get("value"), bool):
+    if _is_number(quantity.get("value")):
         measured: Json = {"value": quantity["value"]}
         unit = _unit(quantity)
         if unit is not None:
@@ -242,7 +264,7 @@ def _observation(doc: _Doc, resource: Mapping[str, object]) -> None:
         measurement["value"] = {"ontologyClass": term}
     else:
         what = "members" if resource.get("hasMember") else "value"
-        doc.warn(resource, f"{assay['id']} has no quantity or coded value ({what} only); not loaded")
+        doc.warn(resource, f"{assay['id']} has no quantity or coded value ({what} only){why}; not loaded")
         return
     if (when := fe.time_element(resource, "time-observed", "effectiveDateTime")) is not None:
         measurement["timeObserved"] = when
@@ -324,6 +346,27 @@ def _action(resource: Mapping[str, object], action: Json) -> Json:
     if response is not None and (term := fe.term(fe.message(response.get("valueCodeableConcept")))):
         action["responseToTreatment"] = term
     return action
+
+
+def _bridged(doc: _Doc, terms: list[Json], *, disease: bool) -> tuple[Json | None, str]:
+    """The first coding that the code bridge takes to exactly one Mondo disease (``disease`` only)
+    or HPO term, else None and why none did, as a clause for the warning ("" when nothing bridges)."""
+    ids = [str(t["id"]) for t in terms]
+    if not any(i.partition(":")[0].upper() in SNOMED_PREFIXES | ICD10_PREFIXES for i in ids):
+        return None, ""
+    bridge = doc.bridge()
+    found: list[Bridged] = [b for i in ids if disease and (b := bridge.disease(i)) is not None]
+    found += [b for i in ids if (b := bridge.phenotype(i)) is not None]
+    chosen = next((b for b in found if b.term is not None), None)
+    if chosen is not None:
+        return ({"id": chosen.term, "label": chosen.label} if chosen.label else {"id": chosen.term}), ""
+    reasons = "; ".join(f"{b.reason} (ambiguous)" if b.ambiguous else b.reason for b in found)
+    target = "Mondo or HPO" if disease else "HPO"
+    return None, f", and none of its codes bridges to one {target} term ({reasons})" if reasons else ""
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _is_phenotype_profile(resource: Mapping[str, object]) -> bool:

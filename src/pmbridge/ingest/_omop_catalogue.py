@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pmbridge.ingest._code_bridge import CodeBridge, canonical_curie
 from pmbridge.ingest._omop_cdm import (
     AUXILIARY_CONCEPTS,
     CODED,
@@ -20,15 +21,7 @@ from pmbridge.ingest._omop_cdm import (
     TREATMENT_RESPONSE,
     TREATMENT_TARGET,
 )
-from pmbridge.ingest._omop_concepts import (
-    EQUIVALENCES,
-    Concept,
-    Kind,
-    MondoXrefs,
-    SnomedHpo,
-    canonical_curie,
-    kind_of,
-)
+from pmbridge.ingest._omop_concepts import EQUIVALENCES, Concept, Kind, kind_of
 from pmbridge.ingest._omop_tables import TableSource, select_list
 from pmbridge.ingest._omop_values import as_int, as_text, is_curie
 
@@ -97,7 +90,7 @@ class Catalogue:
         return None
 
 
-def build_catalogue(source: TableSource, mondo: MondoXrefs, snomed: SnomedHpo | None = None) -> Catalogue:
+def build_catalogue(source: TableSource, bridge: CodeBridge) -> Catalogue:
     """Count, look up and bridge every coded value in ``source`` (one grouped query per table)."""
     catalogue = Catalogue()
     counts: dict[str, list[tuple[CodeKey, int, int, int | None]]] = {}
@@ -116,7 +109,7 @@ def build_catalogue(source: TableSource, mondo: MondoXrefs, snomed: SnomedHpo | 
     catalogue.concepts = _concepts(source, wanted)
     related = _equivalents(source, set(catalogue.concepts))
     catalogue.concepts.update(_concepts(source, {c for targets in related.values() for c in targets}))
-    resolver = _Resolver(catalogue.concepts, related, mondo, snomed or SnomedHpo(None))
+    resolver = _Resolver(catalogue.concepts, related, bridge)
     for table, rows in counts.items():
         concept_column = CODED[table][0]
         resolved = {key: resolver.resolve(key, _ROLE.get(table, "any")) for key, *_ in rows}
@@ -205,13 +198,11 @@ class _Resolver:
         self,
         concepts: Mapping[int, Concept],
         related: Mapping[int, tuple[int, ...]],
-        mondo: MondoXrefs,
-        snomed: SnomedHpo,
+        bridge: CodeBridge,
     ) -> None:
         self._concepts = concepts
         self._related = related
-        self._mondo = mondo
-        self._snomed = snomed
+        self._bridge = bridge
         self.ambiguous: dict[CodeKey, str] = {}  # key -> why its SNOMED CT code was not bridged
 
     def resolve(self, key: CodeKey, role: Role) -> Term | None:
@@ -237,23 +228,19 @@ class _Resolver:
         for candidate in candidates:
             if candidate.kind in _CLINICAL:
                 return candidate
-            if (mondo := self._mondo.get(candidate.id)) is not None:
-                return Term(mondo[0], mondo[1] or None, "disease")
+            if (mondo := self._bridge.disease(candidate.id)) is not None and mondo.term is not None:
+                return Term(mondo.term, mondo.label, "disease")
         return candidates[0] if role == "cause" and candidates else None
 
     def _snomed_hpo(self, key: CodeKey, candidates: list[Term]) -> Term | None:
         """The first SNOMED CT code among ``candidates`` that the HPO release cross-references from
         exactly one term; a code cross-referenced from several is ambiguous and not used."""
         for candidate in candidates:
-            terms = self._snomed.terms(candidate.id)
-            if len(terms) == 1:
-                return Term(terms[0][0], terms[0][1], "phenotype")
-            if terms and key not in self.ambiguous:
-                named = " and ".join(f"{t} {n!r}" if n else t for t, n in terms)
-                self.ambiguous[key] = (
-                    f"is ambiguous ({candidate.id} is a cross-reference of {len(terms)} HPO terms in "
-                    f"HPO {self._snomed.release}: {named})"
-                )
+            found = self._bridge.phenotype(candidate.id)
+            if found is not None and found.term is not None:
+                return Term(found.term, found.label, "phenotype")
+            if found is not None and found.ambiguous and key not in self.ambiguous:
+                self.ambiguous[key] = f"is ambiguous ({found.reason})"
         return None
 
     def _direct(self, concept_id: int | None) -> Iterable[Term]:

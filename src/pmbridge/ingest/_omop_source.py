@@ -16,10 +16,10 @@ from pathlib import Path
 
 import orjson
 
-from pmbridge.errors import IngestError, PMBridgeError
+from pmbridge.errors import IngestError
+from pmbridge.ingest._code_bridge import load_bridge
 from pmbridge.ingest._omop_catalogue import Catalogue, build_catalogue
 from pmbridge.ingest._omop_cdm import CODED, REQUIRED_COLUMNS, REQUIRED_TABLES
-from pmbridge.ingest._omop_concepts import MondoXrefs, SnomedHpo
 from pmbridge.ingest._omop_person import STREAMED, PersonContext, person_id_text, to_phenopacket
 from pmbridge.ingest._omop_postgres import PostgresSource, redact
 from pmbridge.ingest._omop_tables import FolderSource, TableSource, select_list
@@ -44,8 +44,7 @@ def read_omop(
     source = open_source(location)
     try:
         _check_tables(source, location)
-        mondo = MondoXrefs.load(mondo_dir or _reference_path("mappings/mondo"))
-        catalogue = build_catalogue(source, mondo, _snomed_hpo(hpo_obo or _reference_path("hpo/hp.obo")))
+        catalogue = build_catalogue(source, load_bridge(mondo_dir=mondo_dir, hpo_obo=hpo_obo))
         countries = _countries(source)
         pending = _warnings(catalogue, source)
         people = as_int(source.query("person", 'SELECT COUNT(*) FROM "person"')[0][0]) or 0
@@ -65,23 +64,6 @@ def open_source(location: str) -> TableSource:
     if location.startswith(POSTGRES_SCHEMES):
         return PostgresSource(location)
     return FolderSource(Path(location))
-
-
-def _reference_path(relative: str) -> Path | None:
-    """``relative`` in the reference-data directory, None when it or the directory is missing."""
-    from pmbridge.vocab import locate_data_dir
-
-    try:
-        path = locate_data_dir().path / relative
-    except PMBridgeError:
-        return None
-    return path if path.exists() else None
-
-
-def _snomed_hpo(obo: Path | None) -> SnomedHpo:
-    from pmbridge.vocab import read_hpo_xrefs
-
-    return SnomedHpo(read_hpo_xrefs(obo) if obo is not None else None)
 
 
 def _check_tables(source: TableSource, location: str) -> None:
