@@ -111,6 +111,9 @@ def members_by_sql(
     return CompiledQuery(sql, tuple(params))
 
 
+SAME_CALL = "v.ind, regexp_replace(v.chromosome, '^chr', ''), v.position, v.reference, v.alternate"
+
+
 def allele_sql(query: EntryQuery) -> tuple[CompiledQuery, CompiledQuery]:
     """For a variant query: (zygosity counts of the matching calls, genotyped people) per dataset.
 
@@ -119,8 +122,10 @@ def allele_sql(query: EntryQuery) -> tuple[CompiledQuery, CompiledQuery]:
     """
     calls = replace(query, entry="g_variants")
     source, where, params = _source(calls)
+    # A person's call counts once, however many sources recorded it (a clinical record and a VCF,
+    # or two spellings of the chromosome): the allele count is of people's alleles, not of rows.
     zygosities = CompiledQuery(
-        f"SELECT i.dataset_id, v.zygosity, count(*) FROM {source} WHERE {where} "
+        f"SELECT i.dataset_id, v.zygosity, count(DISTINCT ({SAME_CALL})) FROM {source} WHERE {where} "
         "GROUP BY i.dataset_id, v.zygosity",
         tuple(params),
     )
