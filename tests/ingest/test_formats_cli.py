@@ -77,9 +77,9 @@ def test_convert_writes_fhir_bundles_that_ingest_as_the_phenopackets(
 ) -> None:
     packets = EXAMPLES / "phenopackets"
     out = tmp_path / "bundles"
-    assert "wrote 5 phenopackets as fhir" in _invoke(
-        "convert", str(packets), "--to", "fhir", "--out", str(out)
-    )
+    output = _invoke("convert", str(packets), "--to", "fhir", "--out", str(out))
+    assert "wrote 5 phenopackets as fhir" in output
+    assert "read back: every stored field of all 5 people was carried" in output
     bundles = sorted(out.iterdir())
     assert len(bundles) == 5
     assert all(json.loads(b.read_text())["resourceType"] == "Bundle" for b in bundles)
@@ -98,3 +98,12 @@ def test_convert_refuses_an_invalid_phenopacket_and_writes_nothing(tmp_path: Pat
     assert result.exit_code == 1
     assert isinstance(result.exception, Exception) and "bad.jsonl:2 $.id" in str(result.exception)
     assert not out.exists()
+
+
+def test_convert_says_what_the_format_did_not_carry(tmp_path: Path) -> None:
+    """OMOP has no variants, and a person without a date of birth has no age there: said, not hidden."""
+    output = _invoke("convert", str(EXAMPLES / "phenopackets"), "--to", "omop", "--out", str(tmp_path / "o"))
+    assert "wrote 5 phenopackets as omop" in output
+    assert "variants: not carried for 4 of 5 people" in output
+    assert "age years: not carried for 5 of 5 people" in output
+    assert "read back through the omop reader" in output

@@ -26,11 +26,21 @@ def convert_command(
         typer.Option(help="With --to vcf: where the sample sheet goes (default OUT.samples.tsv)."),
     ] = None,
 ) -> None:
-    """Write phenopackets in another format, so that `pmbridge ingest` of the result gives the same answers.
+    """Write phenopackets in another format, then read it back and list what the format did not carry.
 
     Every input is validated first; an invalid phenopacket stops the command and nothing is written.
+    FHIR and OMOP output is read back through `pmbridge ingest`'s own readers and compared with the
+    phenopackets, person by person and field by field (a VCF holds only the variants).
     """
-    from pmbridge.ingest import valid_phenopackets, write_fhir, write_omop, write_vcf
+    from pmbridge.ingest import (
+        Format,
+        format_reader,
+        lost_fields,
+        valid_phenopackets,
+        write_fhir,
+        write_omop,
+        write_vcf,
+    )
 
     if to not in TARGETS:
         raise typer.BadParameter(
@@ -51,3 +61,21 @@ def convert_command(
         written = (out, sheet)
     listed = ", ".join(map(str, written))
     console.print(f"wrote {len(docs):,} phenopackets as {to}: {listed}", highlight=False, soft_wrap=True)
+    if to == "vcf":
+        return
+    lost = lost_fields(docs, out, format_reader(Format(to)))
+    total = f"{len(docs):,}"
+    if not lost:
+        console.print(f"read back: every stored field of all {total} people was carried", highlight=False)
+        return
+    for name, people in sorted(lost.items()):
+        field = name.replace("_", " ")
+        console.print(
+            f"[yellow]warning:[/] {field}: not carried for {people:,} of {total} people", highlight=False
+        )
+    console.print(
+        f"read back through the {to} reader: {to} has no place for these, or the phenopackets lack what {to} "
+        "needs to hold them (see docs/ingest.md and docs/ingest-fhir.md)",
+        highlight=False,
+        soft_wrap=True,
+    )

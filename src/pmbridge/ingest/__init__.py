@@ -1,5 +1,6 @@
 """Ingest: Phenopackets, FHIR R4, OMOP CDM 5.4 and VCF into the model, with problem reports."""
 
+from pmbridge.ingest._carried import lost_fields
 from pmbridge.ingest._check import check_item
 from pmbridge.ingest._chunks import CheckedChunk, check_chunk
 from pmbridge.ingest._convert import to_patient_record
@@ -17,6 +18,7 @@ from pmbridge.ingest._sources import (
     Input,
     RawItem,
     SourcePlan,
+    format_reader,
     plan_sources,
     read_items,
     read_phenopacket_lines,
@@ -49,7 +51,9 @@ __all__ = [
     "VcfOptions",
     "check_chunk",
     "check_item",
+    "format_reader",
     "ingest",
+    "lost_fields",
     "parse_phenopacket",
     "phenopacket_to_fhir",
     "plan_sources",
