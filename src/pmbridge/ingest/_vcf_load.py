@@ -65,10 +65,19 @@ def load_vcf(
             reference = WindowedReference(fasta)
         else:
             report.add([RecordProblem(str(path), "$", _NO_FASTA, Level.WARNING)])
-        store.clear_vcf(dataset_id, path.name)
+        if replaced := store.clear_vcf(dataset_id, path.name):
+            report.add([RecordProblem(str(path), "$", _replaced(replaced, path.name), Level.WARNING)])
         loader = _Loader(vcf, path, store=store, reference=reference, inds=inds, report=report,
                          quarantine=quarantine)  # fmt: skip
         loader.run(CallBatch(dataset_id, path.name, assembly), progress)
+
+
+def _replaced(calls: int, name: str) -> str:
+    return (
+        f"replaces the {calls:,} calls that an earlier ingest of a VCF named {name} wrote into this "
+        "dataset (a VCF is known by its file name); if that was another file, rename this one and "
+        "ingest both again"
+    )
 
 
 _NO_FASTA = (

@@ -1,0 +1,59 @@
+"""VCF ingest against what a reviewer tried: same-named files across runs, impossible positions,
+genotypes naming an ALT the record lacks, and a REF that contradicts the reference."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import cyvcf2
+import orjson
+import pytest
+
+from pmbridge.ingest import IngestReport, VcfOptions, ingest
+from pmbridge.model import Dataset
+from pmbridge.store import NodeStore
+from pmbridge.vocab import HpoIndex, load_hpo_index, locate_data_dir
+
+SNPEFF = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "examples" / "vcf" / "test.snpeff.vcf"
+)
+
+
+@pytest.fixture(scope="module")
+def hpo() -> HpoIndex:
+    return load_hpo_index(locate_data_dir())
+
+
+def _run(store_path: Path, inputs: list[Path], hpo: HpoIndex, **vcf: object) -> IngestReport:
+    with NodeStore.open(store_path) as store:
+        return ingest(
+            inputs,
+            store=store,
+            dataset=Dataset("ds", "ds"),
+            hpo=hpo,
+            quarantine_path=store_path.with_suffix(".q.jsonl"),
+            workers=1,
+            vcf=VcfOptions(assembly="hg19", **vcf),  # type: ignore[arg-type]
+        )
+
+
+def _people(tmp_path: Path, vcf: Path) -> Path:
+    packets = tmp_path / "people.jsonl"
+    samples = cyvcf2.VCF(str(vcf)).samples
+    packets.write_bytes(b"".join(orjson.dumps({"id": s, "subject": {"id": s}}) + b"\n" for s in samples))
+    return packets
+
+
+def test_a_same_named_vcf_in_a_later_run_says_what_it_replaces(tmp_path: Path, hpo: HpoIndex) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(SNPEFF, tmp_path / folder / "calls.vcf")
+    store = tmp_path / "s.duckdb"
+    first = _run(store, [_people(tmp_path, SNPEFF), tmp_path / "a" / "calls.vcf"], hpo)
+    assert not [p for p in first.warnings if "replaces" in p.reason]
+    second = _run(store, [tmp_path / "b" / "calls.vcf"], hpo)
+    (warning,) = [p for p in second.warnings if "replaces" in p.reason]
+    assert (
+        "an earlier ingest of a VCF named calls.vcf" in warning.reason and "rename this one" in warning.reason
+    )
