@@ -173,8 +173,16 @@ def test_an_unknown_profile_is_noted_and_the_resource_mapped_by_its_codes(tmp_pa
 
 
 def test_a_patient_twice_in_one_input_is_noted_and_mapped_once(tmp_path: Path) -> None:
-    again = {**PATIENT, "gender": "male"}
-    (item,) = read(ndjson(tmp_path / "x.ndjson", PATIENT, again))
+    (item,) = read(ndjson(tmp_path / "x.ndjson", PATIENT, dict(PATIENT)))
     assert json.loads(item.raw)["subject"]["sex"] == "FEMALE"
     assert [(n.path, n.level) for n in item.notes] == [("Patient/p1", Level.WARNING)]
+    assert item.original is not None and item.original.count(b'"Patient"') == 2
+
+
+def test_two_different_patients_of_one_id_are_an_error(tmp_path: Path) -> None:
+    again = {**PATIENT, "gender": "male"}
+    (item,) = read(ndjson(tmp_path / "x.ndjson", PATIENT, again))
+    assert (item.notes[0].path, item.notes[0].level) == ("Patient/p1", Level.ERROR)
+    assert "x.ndjson:1 and " in item.notes[0].reason and "x.ndjson:2" in item.notes[0].reason
+    assert "gender" in item.notes[0].reason
     assert item.original is not None and item.original.count(b'"Patient"') == 2

@@ -92,12 +92,20 @@ def names_of(found: Located) -> list[str]:
     return names
 
 
-def group_items(resources: list[Located], *, source: str, validate: bool = False) -> Iterator[RawItem]:
+def group_items(
+    resources: list[Located], *, source: str, validate: bool = False, by_origin: bool = False
+) -> Iterator[RawItem]:
     """One item per patient of ``resources`` (one input: a Bundle, a bulk export, a server);
-    ``validate``: check every resource against FHIR R4 (else only a quarantined person's)."""
+    ``validate``: check every resource against FHIR R4 (else only a quarantined person's);
+    ``by_origin``: name each person and problem by the file (and line) its resource came from,
+    not ``source`` (a folder)."""
     index = ReferenceIndex(resources)
     groups: dict[str, _Group] = {}
     about_nobody: list[Located] = []
+
+    def where(found: Located) -> str:
+        return found.origin if by_origin else source
+
     for found in resources:
         kind = found.resource.get("resourceType")
         if kind == "Patient":
@@ -106,8 +114,7 @@ def group_items(resources: list[Located], *, source: str, validate: bool = False
             if group.patient is None:
                 group.patient = found
                 continue
-            reason = f"{key} appears again in this input ({found.origin}); the first one is mapped"
-            group.notes.append(RecordProblem(f"{source}#{key}", key, reason, Level.WARNING))
+            group.notes.append(_again(group.patient, found, key, where(found)))
             group.unread.append(found)
             continue
         if kind in REFERENCE_ONLY or kind == "Patient":
@@ -124,7 +131,7 @@ def group_items(resources: list[Located], *, source: str, validate: bool = False
             what = "is not in the input" if target is None else "is not a Patient"
             group.notes.append(
                 RecordProblem(
-                    f"{source}#{key}",
+                    f"{where(found)}#{key}",
                     f"{_name(found)}.subject",
                     f"{_name(found)} refers to {reference}, which {what}; include the Patient resource "
                     "(e.g. export with _include or $everything) or correct the reference",
@@ -135,7 +142,7 @@ def group_items(resources: list[Located], *, source: str, validate: bool = False
         for found in about_nobody:
             first.notes.append(
                 RecordProblem(
-                    f"{source}#{first.key}",
+                    f"{where(found)}#{first.key}",
                     _name(found),
                     f"{_name(found)} names no patient (subject); a phenopacket is about one person, so it "
                     "is not loaded",
@@ -144,7 +151,26 @@ def group_items(resources: list[Located], *, source: str, validate: bool = False
             )
             first.unread.append(found)
     for group in groups.values():
-        yield _item(group, index, source, validate=validate)
+        origin = group.patient or next(iter(group.members), None) or next(iter(group.unread), None)
+        yield _item(group, index, where(origin) if origin else source, validate=validate)
+
+
+def _again(first: Located, again: Located, key: str, source: str) -> RecordProblem:
+    """A second Patient of one id: the same (a bulk export may repeat one) is a warning, a different
+    one an error — two people, or two versions of one, would silently become one."""
+    differing = sorted(
+        name
+        for name in set(first.resource) | set(again.resource)
+        if name != "meta" and first.resource.get(name) != again.resource.get(name)
+    )
+    if not differing:
+        reason = f"{key} appears again in this input ({again.origin}); the first one is mapped"
+        return RecordProblem(f"{source}#{key}", key, reason, Level.WARNING)
+    reason = (
+        f"{key} appears twice in this input ({first.origin} and {again.origin}) and the two differ in "
+        f"{', '.join(differing)}; give each patient one id, or keep one version of the Patient"
+    )
+    return RecordProblem(f"{source}#{key}", key, reason, Level.ERROR)
 
 
 def unusable_item(source: str, path: str, reason: str, original: bytes) -> RawItem:

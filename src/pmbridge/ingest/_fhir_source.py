@@ -59,7 +59,8 @@ def read_fhir(location: str, *, validate: bool = False) -> Iterator[tuple[RawIte
                 found = bundle_resources(units[0], units[1])
                 yield from _spread(group_items(found, source=units[1], validate=validate), size)
     if loose:
-        yield from _spread(group_items(loose, source=str(path), validate=validate), loose_bytes)
+        items = group_items(loose, source=str(path), validate=validate, by_origin=path.is_dir())
+        yield from _spread(items, loose_bytes)
 
 
 Unit = RawItem | list[Located] | tuple[Json, str]

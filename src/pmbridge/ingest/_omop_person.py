@@ -77,6 +77,12 @@ STREAMED: dict[str, tuple[str, ...]] = {
     ),
     "death": ("person_id", "death_date", "cause_concept_id", "cause_source_concept_id", "cause_source_value"),
 }  # fmt: skip
+# Every date the mapper reads, checked for every row whether or not it decides an age (docs/ingest.md).
+DATES: dict[str, tuple[str, ...]] = {
+    "visit_occurrence": ("visit_start_date", "visit_end_date"),
+    "observation_period": ("observation_period_end_date",),
+    "death": ("death_date",),
+}
 EVENT_DATE = {
     "condition_occurrence": "condition_start_date",
     "procedure_occurrence": "procedure_date",
@@ -123,6 +129,10 @@ class _Mapper:
         self.person = rows["person"][0]
         self.id = person_id_text(self.person)
         self.born = self._birth()
+        for table, columns in (*DATES.items(), *((t, (c,)) for t, c in EVENT_DATE.items())):
+            for row in rows.get(table, ()):
+                for column in columns:
+                    self._date(table, row, column)
 
     def document(self) -> Json:
         subject: Json = {"id": self.id, "sex": self._sex()}

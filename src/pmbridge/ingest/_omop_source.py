@@ -21,9 +21,10 @@ from pmbridge.ingest._code_bridge import load_bridge
 from pmbridge.ingest._omop_catalogue import Catalogue, build_catalogue
 from pmbridge.ingest._omop_cdm import CODED, REQUIRED_COLUMNS, REQUIRED_TABLES
 from pmbridge.ingest._omop_person import STREAMED, PersonContext, person_id_text, to_phenopacket
-from pmbridge.ingest._omop_postgres import PostgresSource, redact
+from pmbridge.ingest._omop_postgres import PostgresSource
 from pmbridge.ingest._omop_tables import FolderSource, TableSource, select_list
 from pmbridge.ingest._omop_values import as_int, as_text
+from pmbridge.ingest._redact import redact
 from pmbridge.ingest._report import Level, RecordProblem
 from pmbridge.ingest._sources import RawItem
 
@@ -49,15 +50,33 @@ def read_omop(
         pending = _warnings(catalogue, source)
         people = as_int(source.query("person", 'SELECT COUNT(*) FROM "person"')[0][0]) or 0
         total = source.total_bytes
+        first_of: dict[str, int | None] = {}  # phenopacket id → the person_id that had it first
         for index, (person_id, rows) in enumerate(_people(source)):
             accounted = total * (index + 1) // max(people, 1) - total * index // max(people, 1)
             item = _item(person_id, rows, source, catalogue, countries)
             notes = [*pending.pop(person_id, ()), *(pending.pop(None, ()) if index == 0 else ())]
+            if len(rows.get("person", ())) == 1:
+                name = person_id_text(rows["person"][0])
+                earlier = first_of.setdefault(name, person_id)
+                if earlier != person_id:
+                    notes.append(_same_id(name, earlier, person_id, item.source, source))
             if notes:
                 item = RawItem(item.source, item.raw, notes=(*notes, *item.notes), original=item.original)
             yield item, accounted if index < people else 0
     finally:
         source.close()
+
+
+def _same_id(
+    name: str, earlier: int | None, person_id: int | None, item_source: str, source: TableSource
+) -> RecordProblem:
+    """Two person rows that become one phenopacket id would silently merge two people."""
+    reason = (
+        f"person_id {person_id} has person_source_value {name!r}, which person_id {earlier} of "
+        f"{source.where('person')} already has; the first is loaded, this one is not. Give each person "
+        "their own person_source_value (or leave it empty to use the person_id)"
+    )
+    return RecordProblem(item_source, "person.person_source_value", reason, Level.ERROR)
 
 
 def open_source(location: str) -> TableSource:
@@ -142,16 +161,28 @@ def _item(
 ) -> RawItem:
     persons = rows.get("person", [])
     original = orjson.dumps(rows, default=str)
-    if len(persons) != 1:
-        tables = sorted(t for t in rows if t != "person")
+    if len(persons) != 1 or person_id is None:
+        tables = sorted(t for t in rows if t != "person" or person_id is None)
         where = source.where("person" if persons else tables[0])
         label = "no person_id" if person_id is None else f"person_id={person_id}"
-        reason = (
-            f"person_id {person_id} is in the person table {len(persons)} times; give each person one row"
-            if persons
-            else f"rows of {', '.join(tables)} have {label} with no row in the person table; "
-            "add the person or remove the rows"
-        )
+        written = sorted({as_text(r.get("person_id")) for t in tables for r in rows[t]} - {""})
+        if person_id is None and written:
+            rows_named = "; ".join(
+                f"{source.where(t)} {_row_ids(t, rows[t])}" for t in tables if _row_ids(t, rows[t])
+            )
+            reason = (
+                f"person_id {', '.join(repr(w) for w in written)} is not an integer ({rows_named}); "
+                "write the person's integer person_id (as in the person table) or remove the rows"
+            )
+        elif persons and person_id is not None:
+            reason = (
+                f"person_id {person_id} is in the person table {len(persons)} times; give each person one row"
+            )
+        else:
+            reason = (
+                f"rows of {', '.join(tables)} have {label} with no row in the person table; "
+                "add the person or remove the rows"
+            )
         stub = {"id": f"omop-person-{'' if person_id is None else person_id}"}
         return RawItem(
             f"{where} {label}",
@@ -170,3 +201,11 @@ def _item(
         notes=tuple(notes),
         original=original,
     )
+
+
+def _row_ids(table: str, rows: Sequence[Mapping[str, object]]) -> str:
+    """The rows as their own ids name them: ``measurement_id=1, 7``."""
+    column = CODED[table][3] if table in CODED else f"{table}_id"
+    ids = [as_text(r.get(column)) for r in rows if as_text(r.get(column))]
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    return f"{column}={shown}" if ids else ""

@@ -121,7 +121,9 @@ class FolderSource:
         return self.integer("person_id")
 
     def integer(self, column: str) -> str:
-        return f"TRY_CAST({_quote(column)} AS BIGINT)"
+        # Through VARCHAR and trim: DuckDB 2.0 pushes a bare TRY_CAST of a CSV column into the CSV
+        # reader as a strict cast, which fails the whole file on one 'abc' instead of giving NULL.
+        return f"TRY_CAST(trim(CAST({_quote(column)} AS VARCHAR)) AS BIGINT)"
 
     def where(self, table: str) -> str:
         path = self._files.get(table)
@@ -138,7 +140,7 @@ class FolderSource:
             return []
         sql = (
             f"SELECT {select_list(self, table, columns)} FROM {_quote(table)} "
-            f"WHERE TRY_CAST({_quote(key)} AS BIGINT) IN (SELECT UNNEST(?::BIGINT[]))"
+            f"WHERE {self.integer(key)} IN (SELECT UNNEST(?::BIGINT[]))"
         )
         try:
             return self._con.execute(sql, [list(ids)]).fetchall()
