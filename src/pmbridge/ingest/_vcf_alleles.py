@@ -26,6 +26,8 @@ def record_alleles(
     """One entry per ALT, in ALT order: the allele to store, or None for an ALT not stored
     (symbolic, ``*``, ``.``). Raises BadRecord for a REF or ALT that is not a valid allele, an ALT
     equal to REF, or a REF that differs from the reference."""
+    if reference is None and len(alts) == 1 and _BASES.fullmatch(ref) and _BASES.fullmatch(alts[0]):
+        return [_trimmed(Allele(chrom, pos, ref, alts[0]))]  # the common case, kept short
     if not _BASES.fullmatch(ref):
         raise BadRecord(f"REF {ref!r} is not a sequence of A, C, G, T, N; write the reference bases")
     for alt in alts:
@@ -59,11 +61,11 @@ def _trimmed(allele: Allele) -> Allele:
     Allele(chrom='1', pos=10, ref='G', alt='GCT')
     """
     ref, alt, pos = allele.ref, allele.alt, allele.pos
-    if ref.upper() == alt.upper():
+    up_ref, up_alt = ref.upper(), alt.upper()
+    if up_ref == up_alt:
         raise BadRecord(f"ALT {alt!r} repeats REF {ref!r}; drop the ALT that equals REF")
     if len(ref) == 1 and len(alt) == 1:
         return allele
-    up_ref, up_alt = ref.upper(), alt.upper()
     while len(up_ref) > 1 and len(up_alt) > 1 and up_ref[-1] == up_alt[-1]:
         up_ref, up_alt = up_ref[:-1], up_alt[:-1]
     while len(up_ref) > 1 and len(up_alt) > 1 and up_ref[0] == up_alt[0]:

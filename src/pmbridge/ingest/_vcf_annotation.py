@@ -7,6 +7,7 @@ its HGVS ``c.`` and ``p.`` are kept, prefixed with the transcript when the tool 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -119,8 +120,24 @@ def _ann(value: str, alts: Sequence[str]) -> list[AltAnnotation | None]:
     return found
 
 
+_WELL_FORMED_ANN = re.compile(
+    r"[^|,]*\|[^|,]*\|[^|,]*\|([^|,]+)\|[^|,]*\|[^|,]*\|([^|,]+)\|[^|,]*\|[^|,]*\|(c\.[^|,]*)\|(p\.[^|,]*)"
+).match
+"""An ANN whose first entry names a gene, a feature, ``c.`` and ``p.``: one match, not a split."""
+_ANNOTATION = tuple.__new__  # AltAnnotation's own constructor is a Python function: slow per record
+
+
 def first_ann(value: str) -> AltAnnotation | None:
-    """The first ANN entry naming a gene, reading no further than it."""
+    """The first ANN entry naming a gene, reading no further than it.
+
+    >>> first_ann("T|missense_variant|MODERATE|BRCA1|E1|transcript|NM_7.4|coding|2/9|c.5A>T|p.K2M|")
+    AltAnnotation(gene='BRCA1', hgvs=('NM_7.4:c.5A>T', 'NM_7.4:p.K2M'))
+    >>> first_ann("T|intergenic_region|MODIFIER|||,T|missense_variant|MODERATE|TP53|ENSG2")
+    AltAnnotation(gene='TP53', hgvs=())
+    """
+    if (found := _WELL_FORMED_ANN(value)) is not None:
+        gene, feature, c_dot, p_dot = found.groups()
+        return _ANNOTATION(AltAnnotation, (gene, (f"{feature}:{c_dot}", f"{feature}:{p_dot}")))
     start = 0
     while True:
         end = value.find(",", start)

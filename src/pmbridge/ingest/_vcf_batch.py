@@ -8,6 +8,7 @@ batch whatever the file's size.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -38,9 +39,12 @@ class CallBatch:
 
     def tables(self, inds: npt.NDArray[np.int64]) -> tuple[pa.Table, pa.Table]:
         """(variant rows, allele counts) of the batch in the store's schemas; ``inds[s]`` is the
-        individual of sample column s."""
+        individual of sample column s. A carrier's allele columns are dictionary-encoded over the
+        batch's alleles: no string is copied per carrier."""
         n = len(self.rows)
-        columns = list(zip(*self.rows, strict=True)) if n else [() for _ in range(len(ALLELE_COLUMNS) + 1)]
+        # Column by column: zip(*rows) would make an iterator per row, and so many new objects set
+        # off the garbage collector's full passes, which cost more than the transposition itself.
+        columns = [list(map(itemgetter(i), self.rows)) for i in range(len(ALLELE_COLUMNS) + 1)]
         width = 1 + max((k for _, k, _ in self.more_rows), default=0)
         rows = np.full((self.records, width), -1, dtype=np.int64)
         rows[:, 0] = self.first_row
@@ -51,19 +55,21 @@ class CallBatch:
             name: pa.array(values, SCHEMAS["variants"].field(name).type)
             for name, values in zip(ALLELE_COLUMNS, columns, strict=False)
         }
-        take = pa.array(calls.allele)
+        carrier_allele = pa.array(calls.allele.astype(np.int32))
         carriers = len(calls.allele)
         variants = pa.table(
             {
                 "ind": pa.array(inds[calls.sample], pa.int64()),
-                "assembly": pa.repeat(pa.scalar(self.assembly), carriers),
-                **{name: alleles[name].take(take) for name in ALLELE_COLUMNS[:6]},
-                "zygosity": pa.array(ZYGOSITY_BY_CODE[calls.zygosity], pa.string()),
-                "interpretation": alleles["interpretation"].take(take),
-                "origin": pa.repeat(pa.scalar(VCF_ORIGIN), carriers),
-                "source": pa.repeat(pa.scalar(self.source), carriers),
-            },
-            schema=SCHEMAS["variants"],
+                "assembly": _repeated(self.assembly, carriers),
+                **{
+                    name: pa.DictionaryArray.from_arrays(carrier_allele, alleles[name])
+                    for name in ALLELE_COLUMNS[:6]
+                },
+                "zygosity": pa.DictionaryArray.from_arrays(pa.array(calls.zygosity), _ZYGOSITIES),
+                "interpretation": pa.DictionaryArray.from_arrays(carrier_allele, alleles["interpretation"]),
+                "origin": _repeated(VCF_ORIGIN, carriers),
+                "source": _repeated(self.source, carriers),
+            }
         )
         ac = np.bincount(calls.allele, weights=calls.copies, minlength=n).astype(np.int64)
         an = calls.an[np.asarray(columns[-1], dtype=np.int64)] if n else np.zeros(0, np.int64)
@@ -82,3 +88,11 @@ class CallBatch:
             schema=ALLELE_COUNTS,
         )
         return variants, counts
+
+
+_ZYGOSITIES = pa.array(ZYGOSITY_BY_CODE, pa.string())
+
+
+def _repeated(value: str, count: int) -> pa.DictionaryArray:
+    """``value`` ``count`` times, as a one-word dictionary."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(count, np.int8)), pa.array([value]))

@@ -83,10 +83,12 @@ def _stack(genotypes: Sequence[npt.NDArray[np.int16]]) -> npt.NDArray[np.int16]:
     >>> _stack([np.array([[1, 0]], np.int16), np.array([[0, 1, 1]], np.int16)]).tolist()
     [[[1, -2]], [[0, 1]]]
     """
-    widths = {g.shape[1] for g in genotypes}
-    if len(widths) == 1:
-        stacked = np.stack(genotypes)[:, :, :-1]  # the last column is the phase flag
-    else:
+    try:
+        # concatenate, not stack: stack reshapes every record's array first, which costs more than
+        # the copy; every array holds one row per sample, so the rows fold back by record.
+        stacked = np.concatenate(genotypes).reshape(len(genotypes), -1, genotypes[0].shape[1])[:, :, :-1]
+    except ValueError:  # records of different ploidy
+        widths = {g.shape[1] for g in genotypes}
         alleles = max(widths) - 1
         stacked = np.stack(
             [

@@ -303,9 +303,9 @@ class NodeStore:
 
     def write_vcf_calls(self, calls: pa.Table, counts: pa.Table) -> None:
         """Append a VCF's variant rows (the ``variants`` schema, origin ``vcf``, ``ind`` the store's)
-        and allele counts (:data:`ALLELE_COUNTS`). Call inside :meth:`transaction`."""
-        _vcf.insert_calls(self._con, calls)
-        _vcf.insert_allele_counts(self._con, counts)
+        and allele counts (:data:`ALLELE_COUNTS`); any column may come dictionary-encoded. Call
+        inside :meth:`transaction`."""
+        _vcf.insert_calls(self._con, calls, counts)
         self._wrote()
 
     def count_individuals(self, query: IndividualQuery) -> dict[str, int]:

@@ -40,14 +40,31 @@ def clear_source(con: duckdb.DuckDBPyConnection, dataset_id: str, source: str) -
     return int(deleted[0][0]) if deleted else 0
 
 
-def insert_calls(con: duckdb.DuckDBPyConnection, calls: pa.Table) -> None:
-    """Append variant rows (the ``variants`` schema, ``ind`` already the store's)."""
-    _insert(con, "variants", calls.cast(SCHEMAS["variants"]))
+def insert_calls(con: duckdb.DuckDBPyConnection, calls: pa.Table, counts: pa.Table) -> None:
+    """Append variant rows (the ``variants`` schema, ``ind`` already the store's) and their allele
+    counts (:data:`ALLELE_COUNTS`). A column may come dictionary-encoded (its values of the schema's
+    type): DuckDB reads the dictionary as it is, where decoding it first would copy every string."""
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    # One thread: a parallel insert of more than a row group (122,880 rows) leaves a part-filled
+    # row group behind per batch, which the checkpoint then rewrites; one thread appends in order
+    # and spends less CPU (docs/ingest.md#vcf, Speed).
+    con.execute("SET threads = 1")
+    try:
+        _insert(con, "variants", _conformed(calls, SCHEMAS["variants"]))
+        _insert(con, "allele_counts", _conformed(counts, ALLELE_COUNTS))
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
-def insert_allele_counts(con: duckdb.DuckDBPyConnection, counts: pa.Table) -> None:
-    """Append rows of the ``allele_counts`` schema."""
-    _insert(con, "allele_counts", counts.cast(ALLELE_COUNTS))
+def _conformed(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``rows`` in ``schema``'s column order and types, dictionary-encoded columns left encoded."""
+    columns = []
+    for column_type in schema:
+        column = rows[column_type.name]
+        if not (pa.types.is_dictionary(column.type) and column.type.value_type == column_type.type):
+            column = column.cast(column_type.type)
+        columns.append(column)
+    return pa.table(columns, names=schema.names)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
