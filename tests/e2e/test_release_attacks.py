@@ -87,6 +87,9 @@ def node_variant(
     doc["privacy"] = dict(privacy)
     for issuer in doc["passports"]["issuers"]:
         issuer["public_key"] = str((rome.parent / issuer["public_key"]).resolve())
+    for dataset in doc["datasets"]:
+        if "miabis" in dataset:  # the biobank's metadata file, named relative to eu-rome's config
+            dataset["miabis"] = str((rome.parent / dataset["miabis"]).resolve())
     path = folder / "node.toml"
     path.write_text(tomli_w.dumps(doc), encoding="utf-8")
     return path

@@ -97,7 +97,7 @@ def test_genes_and_hgvs_from_ann_eff_and_csq(tmp_path: Path) -> None:
     assert [(r[0], r[4], r[5], r[6]) for r in rows(store)] == [
         ("100920-100920", "AT", "GENE2", ["ENST2:c.5dup"]),
         ("101976-101976", "A", "GENE1", ["ENST1:c.5del", "ENSP1:p.Ter5="]),
-        ("101976-101976", "C", "GENE3", ["ENST3:p.G3A", "ENST3:c.8G>C"]),
+        ("101976-101976", "C", "GENE3", ["GENE3:p.G3A", "ENST3:c.8G>C"]),  # a bare p. names the gene
     ]
 
 

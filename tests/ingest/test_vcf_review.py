@@ -57,3 +57,30 @@ def test_a_same_named_vcf_in_a_later_run_says_what_it_replaces(tmp_path: Path, h
     assert (
         "an earlier ingest of a VCF named calls.vcf" in warning.reason and "rename this one" in warning.reason
     )
+
+
+def test_impossible_positions_genotypes_and_alleles_are_quarantined(tmp_path: Path, hpo: HpoIndex) -> None:
+    long_alt = "A" + "C" * 70_000
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##contig=<ID=c1,length=2000>",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tp1",
+        "c1\t10\t.\tA\tG\t.\t.\t.\tGT\t0/1",  # fine
+        "c1\t99999999999\t.\tA\tG\t.\t.\t.\tGT\t0/1",  # beyond the contig (and 32 bits)
+        "c1\t20\t.\tA\tG\t.\t.\t.\tGT\t0/3",  # allele 3 of a one-ALT record
+        f"c1\t30\t.\tA\t{long_alt}\t.\t.\t.\tGT\t0/1",  # over the 64 KiB text limit
+    ]
+    vcf = tmp_path / "odd.vcf"
+    vcf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    packets = tmp_path / "p.jsonl"
+    packets.write_bytes(orjson.dumps({"id": "p1", "subject": {"id": "p1"}}) + b"\n")
+    report = _run(tmp_path / "s.duckdb", [packets, vcf], hpo)
+    reasons = {p.path: p.reason for p in report.errors}
+    assert set(reasons) == {"line 6", "line 7", "line 8"}, reasons
+    assert "beyond the end of contig c1 (2,000 bases" in reasons["line 6"]
+    assert "names allele 3, but the record has 1 ALT" in reasons["line 7"]
+    assert "70,001 bases is over the limit" in reasons["line 8"] and "symbolic allele" in reasons["line 8"]
+    with NodeStore.open(tmp_path / "s.duckdb", read_only=True) as store:
+        stored = store.connection.execute("SELECT position FROM variants").fetchall()
+    assert stored == [(10,)] and report.quarantined == 3

@@ -20,6 +20,11 @@ class BadRecord(ValueError):
     """A VCF line whose alleles cannot be loaded; the message says why and how to fix it."""
 
 
+class ReferenceMismatch(BadRecord):
+    """A REF that differs from the reference FASTA: the VCF and the FASTA disagree about the genome,
+    so every position of the file is in doubt, not just this line's."""
+
+
 def record_alleles(
     chrom: str, pos: int, ref: str, alts: Sequence[str], *, reference: Reference | None
 ) -> list[Allele | None]:
@@ -46,8 +51,9 @@ def record_alleles(
             alleles = iter(normalise(chrom, pos, ref, stored, reference=reference))
         else:
             alleles = iter(_trimmed(a) for a in split(chrom, pos, ref, stored))
-    except IngestError as error:  # REF against the FASTA, or an ALT equal to REF: this line only
-        raise BadRecord(f"{error.message}; {error.hint}") from error
+    except IngestError as error:  # REF against the FASTA, or an ALT equal to REF
+        kind = ReferenceMismatch if error.message.startswith("REF allele mismatch") else BadRecord
+        raise kind(f"{error.message}; {error.hint}") from error
     return [None if a.startswith(_NOT_STORED) else next(alleles) for a in alts]
 
 

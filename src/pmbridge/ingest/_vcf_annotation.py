@@ -2,7 +2,8 @@
 read from the header), ``GENEINFO`` / ``GENE``, and ClinVar's ``CLNSIG`` for the interpretation.
 
 For each ALT the first annotation naming a gene wins (snpEff and VEP list the most severe first);
-its HGVS ``c.`` and ``p.`` are kept, prefixed with the transcript when the tool writes them bare.
+its HGVS ``c.`` and ``p.`` are kept, a bare ``c.`` prefixed with the transcript and a bare ``p.`` with
+the gene (a protein change on a transcript accession is not HGVS).
 """
 
 from __future__ import annotations
@@ -91,11 +92,15 @@ def _fill(found: list[AltAnnotation | None], new: Sequence[AltAnnotation | None]
             found[index] = annotation
 
 
-def _hgvs(feature: str, *expressions: str) -> tuple[str, ...]:
+def _hgvs(feature: str, *expressions: str, gene: str = "") -> tuple[str, ...]:
+    """Expressions as stored: a bare ``c.`` on the transcript (``feature``), a bare ``p.`` on the gene,
+    since a protein change on a transcript accession is not HGVS and the tools name no protein."""
     out = []
     for written in expressions:
         expression = written.strip()
-        if expression.startswith(("c.", "p.")):
+        if expression.startswith("p.") and gene:
+            out.append(f"{gene}:{expression}")
+        elif expression.startswith(("c.", "p.")):
             out.append(f"{feature}:{expression}" if feature else expression)
         elif ":c." in expression or ":p." in expression:
             out.append(unquote(expression))  # VEP writes 'p.Ter%3D' URL-encoded
@@ -114,7 +119,7 @@ def _ann(value: str, alts: Sequence[str]) -> list[AltAnnotation | None]:
         if i < 0 or found[i] is not None:
             continue
         feature = fields[6] if len(fields) > 6 else ""
-        found[i] = AltAnnotation(fields[3], _hgvs(feature, *fields[9:11]))
+        found[i] = AltAnnotation(fields[3], _hgvs(feature, *fields[9:11], gene=fields[3]))
         if all(a is not None for a in found):
             break
     return found
@@ -131,13 +136,13 @@ def first_ann(value: str) -> AltAnnotation | None:
     """The first ANN entry naming a gene, reading no further than it.
 
     >>> first_ann("T|missense_variant|MODERATE|BRCA1|E1|transcript|NM_7.4|coding|2/9|c.5A>T|p.K2M|")
-    AltAnnotation(gene='BRCA1', hgvs=('NM_7.4:c.5A>T', 'NM_7.4:p.K2M'))
+    AltAnnotation(gene='BRCA1', hgvs=('NM_7.4:c.5A>T', 'BRCA1:p.K2M'))
     >>> first_ann("T|intergenic_region|MODIFIER|||,T|missense_variant|MODERATE|TP53|ENSG2")
     AltAnnotation(gene='TP53', hgvs=())
     """
     if (found := _WELL_FORMED_ANN(value)) is not None:
         gene, feature, c_dot, p_dot = found.groups()
-        return _ANNOTATION(AltAnnotation, (gene, (f"{feature}:{c_dot}", f"{feature}:{p_dot}")))
+        return _ANNOTATION(AltAnnotation, (gene, (f"{feature}:{c_dot}", f"{gene}:{p_dot}")))
     start = 0
     while True:
         end = value.find(",", start)
@@ -145,10 +150,11 @@ def first_ann(value: str) -> AltAnnotation | None:
         if len(fields) > 10 and fields[3]:
             feature, c_dot, p_dot = fields[6], fields[9], fields[10]
             if c_dot.startswith("c.") and p_dot.startswith("p.") and feature:
-                return AltAnnotation(fields[3], (f"{feature}:{c_dot}", f"{feature}:{p_dot}"))
-            return AltAnnotation(fields[3], _hgvs(feature, c_dot, p_dot))
+                return AltAnnotation(fields[3], (f"{feature}:{c_dot}", f"{fields[3]}:{p_dot}"))
+            return AltAnnotation(fields[3], _hgvs(feature, c_dot, p_dot, gene=fields[3]))
         if len(fields) > 3 and fields[3]:
-            return AltAnnotation(fields[3], _hgvs(fields[6] if len(fields) > 6 else "", *fields[9:11]))
+            feature = fields[6] if len(fields) > 6 else ""
+            return AltAnnotation(fields[3], _hgvs(feature, *fields[9:11], gene=fields[3]))
         if end < 0:
             return None
         start = end + 1
@@ -204,7 +210,7 @@ def _eff(value: str, alts: Sequence[str]) -> list[AltAnnotation | None]:
         if not 0 <= i < len(alts) or found[i] is not None:
             continue
         transcript = fields[8] if len(fields) > 8 else ""
-        found[i] = AltAnnotation(fields[5], _hgvs(transcript, *fields[3].split("/")))
+        found[i] = AltAnnotation(fields[5], _hgvs(transcript, *fields[3].split("/"), gene=fields[5]))
     return found
 
 

@@ -7,7 +7,7 @@ quarantined with ``file:line`` and why, and the rest loads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -16,9 +16,10 @@ import numpy.typing as npt
 
 from pmbridge.errors import IngestError
 from pmbridge.ingest._fasta import FastaReference
+from pmbridge.ingest._limits import DEFAULT_LIMITS
 from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
-from pmbridge.ingest._vcf_alleles import BadRecord, record_alleles
+from pmbridge.ingest._vcf_alleles import BadRecord, ReferenceMismatch, record_alleles
 from pmbridge.ingest._vcf_annotation import AltAnnotation, Annotator, first_ann
 from pmbridge.ingest._vcf_batch import CallBatch
 from pmbridge.ingest._vcf_header import vcf_assembly
@@ -70,6 +71,36 @@ def load_vcf(
         loader = _Loader(vcf, path, store=store, reference=reference, inds=inds, report=report,
                          quarantine=quarantine)  # fmt: skip
         loader.run(CallBatch(dataset_id, path.name, assembly), progress)
+
+
+_LAST_POSITION = 2**31 - 1  # htslib's largest VCF position
+
+
+def _too_long(ref: str, alts: Sequence[str]) -> str | None:
+    longest = max(len(ref), *(len(a) for a in alts)) if alts else len(ref)
+    if longest <= DEFAULT_LIMITS.max_text_chars:
+        return None
+    return (
+        f"an allele of {longest:,} bases is over the limit of {DEFAULT_LIMITS.max_text_chars:,}; "
+        "write a variant this long as a symbolic allele (<DEL>, <INS>, <DUP>) with END or SVLEN"
+    )
+
+
+def _impossible(
+    chrom: str, pos: int, lengths: dict[str, int], called: npt.NDArray[np.int16], alts: int
+) -> str | None:
+    """Why a record's position or genotypes cannot be right, or None."""
+    if pos > (length := lengths.get(chrom, _LAST_POSITION)):
+        where = f"the end of contig {chrom} ({length:,} bases in the header)"
+        if chrom not in lengths:
+            where = "the largest position a VCF can hold"
+        return f"POS {pos:,} is beyond {where}; correct the position"
+    if (highest := int(called[:, :-1].max(initial=-1))) > alts:  # the last column is the phasing
+        return (
+            f"a genotype names allele {highest}, but the record has {alts} ALT allele(s); "
+            "correct the GT or list the missing ALT"
+        )
+    return None
 
 
 def _replaced(calls: int, name: str) -> str:
@@ -147,7 +178,7 @@ class _Loader:
         annotate = None if self.annotator.empty else self.annotator.annotate
         ann_first = self.annotator.ann_first
         interpretation = self.annotator.interpretation if self.annotator.has_interpretation else None
-        reference, bases = self.reference, _SNV_BASES
+        reference, bases, lengths = self.reference, _SNV_BASES, self.vcf.contig_lengths
         most_records = max(1, min(BATCH_ALLELES, BATCH_CELLS // max(1, len(self.inds))))
         genotypes, first_row, rows = batch.genotypes, batch.first_row, batch.rows
         no_calls = self.no_calls
@@ -160,7 +191,8 @@ class _Loader:
             except Exception as error:  # cyvcf2 raises a bare Exception for what htslib cannot parse
                 raise self._unreadable(index + 1, error) from error
             index += 1
-            chrom, pos, ref, alts = record.CHROM, record.POS, record.REF, record.ALT
+            # ``start`` is htslib's 64-bit position; cyvcf2's POS wraps at 2**32.
+            chrom, pos, ref, alts = record.CHROM, record.start + 1, record.REF, record.ALT
             if (
                 len(alts) == 1
                 and (alt := alts[0]) in bases
@@ -171,20 +203,21 @@ class _Loader:
                 alleles: list[Allele | None] | None = None  # a substitution: stored as written
             else:
                 try:
-                    alleles = record_alleles(chrom, pos, ref, alts, reference=reference)
+                    alleles = self._alleles(index, chrom, pos, ref, alts)
                 except BadRecord as problem:
                     self._quarantine(record, index, str(problem))
                     continue
-            genotype = record.genotype
             r = len(genotypes)
-            genotypes.append(genotype.array() if genotype is not None else no_calls)
+            called = genotype.array() if (genotype := record.genotype) is not None else no_calls
+            if wrong := _impossible(chrom, pos, lengths, called, len(alts)):
+                self._quarantine(record, index, wrong)
+                continue
+            genotypes.append(called)
             info = record.INFO.get
             meaning = interpretation(info).value if interpretation is not None else _NOT_PROVIDED
             if alleles is None:
-                one = None
-                if ann_first and type(value := info("ANN")) is str:
-                    one = first_ann(value)  # the common case: snpEff's first annotation names the gene
-                if one is None:
+                one = first_ann(value) if ann_first and type(value := info("ANN")) is str else None
+                if one is None:  # the common case above: snpEff's first annotation names the gene
                     one = annotate(info, ref, alts)[0] if annotate is not None else _NO_ANNOTATION
                 first_row.append(len(rows))
                 rows.append((chrom, pos, ref, alt, one.gene, one.hgvs, meaning, r))
@@ -197,6 +230,18 @@ class _Loader:
             if progress is not None and not index % PROGRESS_EVERY:
                 progress(self.vcf.bytes_read())
         return batch
+
+    def _alleles(
+        self, index: int, chrom: str, pos: int, ref: str, alts: Sequence[str]
+    ) -> list[Allele | None]:
+        """The stored alleles of a record that is not a plain substitution; BadRecord to quarantine
+        the line, IngestError when its REF contradicts the FASTA."""
+        if too_long := _too_long(ref, alts):
+            raise BadRecord(too_long)
+        try:
+            return record_alleles(chrom, pos, ref, alts, reference=self.reference)
+        except ReferenceMismatch as problem:
+            raise self._wrong_genome(index, problem) from None
 
     def _add(
         self, batch: CallBatch, alleles: list[Allele | None], found: list[AltAnnotation] | None, meaning: str
@@ -221,6 +266,15 @@ class _Loader:
         if batch.rows:
             self.store.write_vcf_calls(*batch.tables(self.inds))
         return CallBatch(batch.dataset_id, batch.source, batch.assembly)
+
+    def _wrong_genome(self, index: int, problem: BadRecord) -> IngestError:
+        return IngestError(
+            f"{self.path}: {self.vcf.where(index)}: {problem}",
+            hint="a REF that contradicts the FASTA puts every position of the file in doubt (a VCF called "
+            "against another assembly can match by chance at a quarter of its SNVs), so nothing was "
+            "ingested; give the FASTA of the assembly the VCF was called against (`bcftools norm -c w` "
+            "lists every mismatch)",
+        )
 
     def _unreadable(self, index: int, error: Exception) -> IngestError:
         return IngestError(

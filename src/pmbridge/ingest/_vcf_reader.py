@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -37,7 +38,8 @@ class VcfRecord(Protocol):
     """What the ingest reads of a cyvcf2 ``Variant`` (cyvcf2 ships no type information)."""
 
     CHROM: str
-    POS: int
+    POS: int  # wraps at 2**32 in cyvcf2: read ``start`` (0-based, htslib's 64 bits) instead
+    start: int
     REF: str
     ALT: list[str]
 
@@ -57,6 +59,7 @@ class OpenVcf:
     info: dict[str, str]
     first_line: int  # the line number of the first record (0 for BCF: no lines)
     fd: int
+    contig_lengths: dict[str, int] = field(default_factory=dict)  # from ##contig lines that give one
 
     def bytes_read(self) -> int:
         """How far into the file htslib has read (it reads through our descriptor): for progress."""
@@ -65,6 +68,11 @@ class OpenVcf:
     def where(self, index: int) -> str:
         """``line N`` of the record at 0-based ``index`` (``record N`` in a BCF)."""
         return f"record {index + 1}" if self.first_line == 0 else f"line {self.first_line + index}"
+
+
+_CONTIG_LENGTH = re.compile(
+    r"^##contig=<(?=[^>\n]*\bID=(?P<id>[^,>\n]+))(?=[^>\n]*\blength=(?P<length>[0-9]+))", re.M
+)
 
 
 @contextmanager
@@ -89,7 +97,8 @@ def open_vcf(path: Path) -> Iterator[OpenVcf]:
             for h in reader.header_iter()
             if h.type == "INFO"
         }
-        yield OpenVcf(reader, header, info, 0 if binary else _header_lines(path) + 1, fd)
+        lengths = {m["id"]: int(m["length"]) for m in _CONTIG_LENGTH.finditer(header)}
+        yield OpenVcf(reader, header, info, 0 if binary else _header_lines(path) + 1, fd, lengths)
     finally:
         reader.close()  # htslib leaves the descriptor it was given open
         os.close(fd)
