@@ -160,6 +160,8 @@ class _Loader:
         self.annotator = Annotator(vcf.info)
         self.not_stored = 0
         self.no_calls = np.full((len(inds), 3), -1, dtype=np.int16)
+        # No position up to the shortest contig's length can be past a contig's end.
+        self.shortest = min(vcf.contig_lengths.values(), default=_LAST_POSITION)
 
     def run(self, batch: CallBatch, progress: Callable[[int], None] | None) -> None:
         self._flush(self._read(batch, progress))
@@ -178,7 +180,12 @@ class _Loader:
         annotate = None if self.annotator.empty else self.annotator.annotate
         ann_first = self.annotator.ann_first
         interpretation = self.annotator.interpretation if self.annotator.has_interpretation else None
-        reference, bases, lengths = self.reference, _SNV_BASES, self.vcf.contig_lengths
+        reference, bases, lengths, shortest = (
+            self.reference,
+            _SNV_BASES,
+            self.vcf.contig_lengths,
+            self.shortest,
+        )
         most_records = max(1, min(BATCH_ALLELES, BATCH_CELLS // max(1, len(self.inds))))
         genotypes, first_row, rows = batch.genotypes, batch.first_row, batch.rows
         no_calls = self.no_calls
@@ -209,7 +216,10 @@ class _Loader:
                     continue
             r = len(genotypes)
             called = genotype.array() if (genotype := record.genotype) is not None else no_calls
-            if wrong := _impossible(chrom, pos, lengths, called, len(alts)):
+            # One cheap test a record (the phasing column is 0 or 1); the precise one when it trips.
+            if (pos > shortest or called.max() > len(alts)) and (
+                wrong := _impossible(chrom, pos, lengths, called, len(alts))
+            ):
                 self._quarantine(record, index, wrong)
                 continue
             genotypes.append(called)
