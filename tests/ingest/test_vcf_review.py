@@ -52,6 +52,21 @@ def test_a_same_named_vcf_in_a_later_run_says_what_it_replaces(tmp_path: Path, h
     store = tmp_path / "s.duckdb"
     first = _run(store, [_people(tmp_path, SNPEFF), tmp_path / "a" / "calls.vcf"], hpo)
     assert not [p for p in first.warnings if "replaces" in p.reason]
+    with NodeStore.open(store, read_only=True) as opened:
+        calls, carriers = opened.connection.execute(
+            "SELECT count(*), count(DISTINCT ind) FROM variants"
+        ).fetchone()
+        (alleles,) = opened.connection.execute("SELECT count(*) FROM allele_counts").fetchone()
+    (loaded,) = first.vcfs  # the report says what the VCF brought
+    assert (loaded.file, loaded.alleles, loaded.calls, loaded.carriers) == (
+        str(tmp_path / "a" / "calls.vcf"),
+        alleles,
+        calls,
+        carriers,
+    )
+    assert calls > 0 and first.to_dict()["vcfs"] == [
+        {"file": loaded.file, "alleles": alleles, "calls": calls, "carriers": carriers}
+    ]
     second = _run(store, [tmp_path / "b" / "calls.vcf"], hpo)
     (warning,) = [p for p in second.warnings if "replaces" in p.reason]
     assert (

@@ -168,6 +168,8 @@ def _print(report: IngestReport) -> None:
         f"{len(report.warnings)} warnings; {report.seconds:.1f} s ({rate:,.0f} records/s); "
         f"HPO release {report.hpo_release}"
     )
+    for vcf in report.vcfs:
+        console.print(f"VCF {vcf}", highlight=False, soft_wrap=True)
     if report.quarantine_file:
         console.print(f"quarantined records: {report.quarantine_file}")
 

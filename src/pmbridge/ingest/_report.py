@@ -23,6 +23,19 @@ class RecordProblem:
         return f"{self.level.value}: {self.source} {self.path}: {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class VcfLoaded:
+    """What one VCF of the run holds once loaded: alleles (after splitting), calls and carriers."""
+
+    file: str
+    alleles: int
+    calls: int
+    carriers: int
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.alleles:,} alleles, {self.calls:,} calls of {self.carriers:,} people"
+
+
 @dataclass(slots=True)
 class IngestReport:
     """Counts and problems of one run; ``committed`` is False when nothing was written."""
@@ -35,6 +48,7 @@ class IngestReport:
     quarantined: int = 0
     problems: list[RecordProblem] = field(default_factory=list)
     quarantine_file: str | None = None
+    vcfs: list[VcfLoaded] = field(default_factory=list)
     committed: bool = False
     seconds: float = 0.0
 
@@ -58,6 +72,10 @@ class IngestReport:
             "replaced": self.replaced,
             "quarantined": self.quarantined,
             "quarantineFile": self.quarantine_file,
+            "vcfs": [
+                {"file": v.file, "alleles": v.alleles, "calls": v.calls, "carriers": v.carriers}
+                for v in self.vcfs
+            ],
             "committed": self.committed,
             "seconds": round(self.seconds, 3),
             "problems": [

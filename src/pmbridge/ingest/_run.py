@@ -17,7 +17,7 @@ from pmbridge.errors import IngestError
 from pmbridge.ingest._chunks import CheckedChunk, check_chunk, check_chunk_in_worker, init_worker
 from pmbridge.ingest._limits import DEFAULT_LIMITS, IngestLimits
 from pmbridge.ingest._quarantine import Quarantine
-from pmbridge.ingest._report import IngestReport, Level, RecordProblem
+from pmbridge.ingest._report import IngestReport, Level, RecordProblem, VcfLoaded
 from pmbridge.ingest._sources import Format, Input, RawItem, SourcePlan, plan_sources, read_items
 from pmbridge.model import Dataset
 from pmbridge.store import NodeStore, RecordTables
@@ -145,6 +145,8 @@ def _load_vcf(
         quarantine=quarantine,
         progress=None if progress is None else (lambda done: progress(done_bytes + done, total_bytes)),
     )
+    path = Path(source.location)
+    report.vcfs.append(VcfLoaded(str(path), *store.vcf_summary(dataset.id, path.name)))
 
 
 @contextmanager

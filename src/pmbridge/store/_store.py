@@ -301,6 +301,10 @@ class NodeStore:
         self._wrote()
         return removed
 
+    def vcf_summary(self, dataset_id: str, source: str) -> tuple[int, int, int]:
+        """(alleles, calls, carriers) the VCF named ``source`` holds in ``dataset_id``."""
+        return _vcf.source_summary(self._con, dataset_id, source)
+
     def write_vcf_calls(self, calls: pa.Table, counts: pa.Table) -> None:
         """Append a VCF's variant rows (the ``variants`` schema, origin ``vcf``, ``ind`` the store's)
         and allele counts (:data:`ALLELE_COUNTS`); any column may come dictionary-encoded. Call

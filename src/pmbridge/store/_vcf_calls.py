@@ -40,6 +40,19 @@ def clear_source(con: duckdb.DuckDBPyConnection, dataset_id: str, source: str) -
     return int(deleted[0][0]) if deleted else 0
 
 
+def source_summary(con: duckdb.DuckDBPyConnection, dataset_id: str, source: str) -> tuple[int, int, int]:
+    """(alleles, calls, carriers) that the VCF named ``source`` holds in ``dataset_id``."""
+    (alleles,) = con.execute(
+        "SELECT count(*) FROM allele_counts WHERE dataset_id = ? AND source = ?", [dataset_id, source]
+    ).fetchone() or (0,)
+    calls, carriers = con.execute(
+        "SELECT count(*), count(DISTINCT v.ind) FROM variants v JOIN individuals i USING (ind) "
+        "WHERE v.origin = ? AND v.source = ? AND i.dataset_id = ?",
+        [VCF_ORIGIN, source, dataset_id],
+    ).fetchone() or (0, 0)
+    return int(alleles), int(calls), int(carriers)
+
+
 def insert_calls(con: duckdb.DuckDBPyConnection, calls: pa.Table, counts: pa.Table) -> None:
     """Append variant rows (the ``variants`` schema, ``ind`` already the store's) and their allele
     counts (:data:`ALLELE_COUNTS`). A column may come dictionary-encoded (its values of the schema's
