@@ -4,7 +4,6 @@ takes the connection and never answers, and where a folder's problems are said t
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -81,33 +80,6 @@ def test_a_failing_server_error_names_the_url_without_its_secrets(recorder: Reco
     text = f"{caught.value} {caught.value.hint}"
     assert "SECRET" not in text and ":pw@" not in text
     assert "/fhir/Patient?_count=50&token=***" in text
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A loopback port that takes TCP connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    for connection in held:
-        connection.close()
-    listener.close()
 
 
 def test_a_silent_server_fails_soon_naming_the_url_and_the_fix(

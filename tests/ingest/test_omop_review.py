@@ -4,9 +4,7 @@ integer, dates that are no dates on rows that decide no age, and connection URLs
 from __future__ import annotations
 
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -97,33 +95,6 @@ def test_no_secret_of_a_database_url_is_in_an_error(url: str, secret: str) -> No
     text = f"{caught.value} {caught.value.hint}"
     assert secret not in text and "S3cret" not in text
     assert "***" in text
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A loopback port that takes TCP connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    for connection in held:
-        connection.close()
-    listener.close()
 
 
 def test_a_database_that_never_answers_times_out(silent_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
