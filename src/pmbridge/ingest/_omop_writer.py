@@ -28,7 +28,9 @@ from pmbridge.ingest._omop_cdm import (
     MALE,
     OTHER_GENDER,
     OUTPATIENT_VISIT,
+    PER_PERSON_TABLES,
     PRESENT,
+    REQUIRED_TABLES,
     TREATMENT_RESPONSE,
     TREATMENT_TARGET,
     UNKNOWN_GENDER,
@@ -47,18 +49,7 @@ _STANDARD = (  # (id, name, domain, vocabulary, class, code): Athena concepts th
     (EHR, "EHR", "Type Concept", "Type Concept", "Type Concept", "OMOP4976890"),
     (OUTPATIENT_VISIT, "Outpatient Visit", "Visit", "Visit", "Visit", "OP"),
 )
-WRITTEN_TABLES = (
-    "person",
-    "observation_period",
-    "visit_occurrence",
-    "condition_occurrence",
-    "procedure_occurrence",
-    "drug_exposure",
-    "measurement",
-    "observation",
-    "specimen",
-    "death",
-)
+WRITTEN_TABLES = REQUIRED_TABLES + PER_PERSON_TABLES  # person first, then its tables in CDM order
 Doc = Mapping[str, Any]
 
 

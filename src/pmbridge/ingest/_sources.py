@@ -153,13 +153,10 @@ def _sniff_file(path: Path) -> Format:
     return Format.FHIR if b'"resourceType"' in first else Format.PHENOPACKET
 
 
-def read_items(
-    plan: SourcePlan, readers: dict[Format, Reader] | None = None
-) -> Iterator[tuple[RawItem, int]]:
+def read_items(plan: SourcePlan) -> Iterator[tuple[RawItem, int]]:
     """Every clinical item with the number of bytes it accounts for (for progress)."""
     for source in plan.clinical:
-        read = (readers or {}).get(source.format) or format_reader(source.format)
-        yield from read(source.location)
+        yield from format_reader(source.format)(source.location)
 
 
 def format_reader(format: Format) -> Reader:
