@@ -89,48 +89,64 @@ _ANALYSIS: Final[dict[type, str]] = {
 }
 
 
-def _refuse(message: str, hint: str) -> QueryError:
-    return QueryError(f"analysis request: {message}", hint=hint)
+def _refuse(message: str, hint: str, *, request: str = "analysis request") -> QueryError:
+    return QueryError(f"{request}: {message}", hint=hint)
 
 
 MAX_VARIABLES = 50
 """The most variables one analysis may declare: each is a column the node reads for everyone."""
 
 
-def _declared(doc: object) -> dict[str, Variable]:
+def declared_variables(doc: object, *, request: str = "analysis request") -> dict[str, Variable]:
+    """The variables a request declares (name → {source: code}), every problem named; shared by
+    analyses and trainings (``request`` says which in the messages)."""
     if doc is None:
         return {}
     if not isinstance(doc, dict):
         raise _refuse(
-            "'variables' must be an object of name → {source: code}", 'e.g. {"scn1a": {"gene": "SCN1A"}}'
+            "'variables' must be an object of name → {source: code}",
+            'e.g. {"scn1a": {"gene": "SCN1A"}}',
+            request=request,
         )
     if len(doc) > MAX_VARIABLES:
         raise _refuse(
-            f"an analysis may declare at most {MAX_VARIABLES} variables", "declare only what the formula uses"
+            f"a request may declare at most {MAX_VARIABLES} variables",
+            "declare only what the request uses",
+            request=request,
         )
     sources = sorted(s.value for s in CODED)
     declared: dict[str, Variable] = {}
     for name, body in doc.items():
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
             raise _refuse(
-                f"variable name {name!r} is not a plain identifier", "use letters, digits and _, e.g. 'ldl'"
+                f"variable name {name!r} is not a plain identifier",
+                "use letters, digits and _, e.g. 'ldl'",
+                request=request,
             )
         if name in BUILT_INS:
             raise _refuse(
-                f"{name!r} is built in and cannot be declared", "use another name, or the built-in as is"
+                f"{name!r} is built in and cannot be declared",
+                "use another name, or the built-in as is",
+                request=request,
             )
         if not isinstance(body, dict) or len(body) != 1:
             raise _refuse(
-                f"variable {name!r} must be one {{source: code}} pair", f"sources: {', '.join(sources)}"
+                f"variable {name!r} must be one {{source: code}} pair",
+                f"sources: {', '.join(sources)}",
+                request=request,
             )
         ((source, code),) = body.items()
         if source not in sources:
             raise _refuse(
-                f"variable {name!r} has unknown source {source!r}", f"use one of {', '.join(sources)}"
+                f"variable {name!r} has unknown source {source!r}",
+                f"use one of {', '.join(sources)}",
+                request=request,
             )
         if not isinstance(code, str) or not code.strip():
             raise _refuse(
-                f"variable {name!r} needs a code (a term, gene symbol or assay)", 'e.g. {"gene": "SCN1A"}'
+                f"variable {name!r} needs a code (a term, gene symbol or assay)",
+                'e.g. {"gene": "SCN1A"}',
+                request=request,
             )
         declared[name] = Variable(name, Source(source), code)
     return declared
@@ -233,7 +249,7 @@ def parse_analysis(doc: object) -> AnalysisSpec:
     if not isinstance(cohort, dict):
         raise _refuse("'cohort' must be a Beacon query object", 'e.g. {"filters": [...]}, or leave it out')
     cohort = json.loads(json.dumps(cohort))  # a private copy, and proof that it is JSON
-    read = _Reader(doc, _declared(doc.get("variables")))
+    read = _Reader(doc, declared_variables(doc.get("variables")))
     if kind == "summary":
         variable = read.variable("variable", doc.get("variable"))
         edges = _edges(read.numbers("edges", None))

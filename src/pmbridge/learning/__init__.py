@@ -1,0 +1,30 @@
+"""Federated learning's pure core: the declarative training request, a node's design matrix, the
+models' local steps, node-side differential privacy and its accountant, and disclosure-checked metrics.
+
+No I/O and no Flower here: :mod:`pmbridge.flower` runs these on Flower (docs/learning.md).
+"""
+
+from pmbridge.learning._design import Design, design_matrix
+from pmbridge.learning._spec import (
+    MODEL_OF,
+    TASKS,
+    Feature,
+    TrainingSpec,
+    parse_training,
+    spec_digest,
+    spec_from_wire,
+    spec_to_wire,
+)
+
+__all__ = [
+    "MODEL_OF",
+    "TASKS",
+    "Design",
+    "Feature",
+    "TrainingSpec",
+    "design_matrix",
+    "parse_training",
+    "spec_digest",
+    "spec_from_wire",
+    "spec_to_wire",
+]
