@@ -4,6 +4,7 @@ models' local steps, node-side differential privacy and its accountant, and disc
 No I/O and no Flower here: :mod:`pmbridge.flower` runs these on Flower (docs/learning.md).
 """
 
+from pmbridge.learning._admission import Admission, TrainingRequest, admit_training
 from pmbridge.learning._design import Design, design_matrix
 from pmbridge.learning._spec import (
     MODEL_OF,
@@ -19,9 +20,12 @@ from pmbridge.learning._spec import (
 __all__ = [
     "MODEL_OF",
     "TASKS",
+    "Admission",
     "Design",
     "Feature",
+    "TrainingRequest",
     "TrainingSpec",
+    "admit_training",
     "design_matrix",
     "parse_training",
     "spec_digest",
