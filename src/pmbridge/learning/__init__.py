@@ -6,6 +6,7 @@ No I/O and no Flower here: :mod:`pmbridge.flower` runs these on Flower (docs/lea
 
 from pmbridge.learning._admission import Admission, TrainingRequest, admit_training
 from pmbridge.learning._design import Design, design_matrix
+from pmbridge.learning._grant import TrainingGrant, issue_grant, sign_grant, verify_grant
 from pmbridge.learning._spec import (
     MODEL_OF,
     TASKS,
@@ -23,12 +24,16 @@ __all__ = [
     "Admission",
     "Design",
     "Feature",
+    "TrainingGrant",
     "TrainingRequest",
     "TrainingSpec",
     "admit_training",
     "design_matrix",
+    "issue_grant",
     "parse_training",
+    "sign_grant",
     "spec_digest",
     "spec_from_wire",
     "spec_to_wire",
+    "verify_grant",
 ]
