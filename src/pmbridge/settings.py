@@ -13,6 +13,7 @@ from pathlib import Path
 from pmbridge.config import SettingsModel, setting_names, settings_rows
 from pmbridge.hub import AccessTable, HubFile, HubSettings, NodeEntrySettings
 from pmbridge.knowledge import KnowledgeTable
+from pmbridge.learning import HubLearningSettings, NodeLearningSettings
 from pmbridge.node import DatasetSettings, NodeFile, NodeSettings
 from pmbridge.policy import DataUseSettings, PassportSettings, PolicySettings
 from pmbridge.privacy import DisclosureSettings
@@ -75,6 +76,8 @@ DOC_TABLES: tuple[DocTable, ...] = (
         ),
     ),
     DocTable("configuration.md", "access", (Section(AccessTable, "access."),)),
+    DocTable("learning.md", "node-learning", (Section(NodeLearningSettings, "learning."),)),
+    DocTable("learning.md", "hub-learning", (Section(HubLearningSettings, "learning."),)),
     DocTable("access.md", "access", (Section(AccessTable, "access."),)),
     DocTable("configuration.md", "policy", (_POLICY,)),
     DocTable("configuration.md", "privacy", (Section(DisclosureSettings, "privacy."),)),

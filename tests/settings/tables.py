@@ -18,6 +18,7 @@ NODE_DOC: dict[str, object] = {
     "policy": {"thresholds": {}},
     "privacy": {},
     "passports": PASSPORTS,
+    "learning": {},
 }
 HUB_DOC: dict[str, object] = {
     "hub": {"rate_limits": {}},
@@ -35,6 +36,7 @@ HUB_DOC: dict[str, object] = {
     "privacy": {},
     "passports": PASSPORTS,
     "access": {"smtp": {"host": "127.0.0.1"}, "webhooks": [{"url": "https://hooks.example/pmbridge"}]},
+    "learning": {},
 }
 
 

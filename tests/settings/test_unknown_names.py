@@ -26,6 +26,7 @@ NODE_TABLES: dict[Path_, str] = {
     ("privacy",): "[privacy]",
     ("passports",): "[passports]",
     ("passports", "issuers", 0): "[[passports.issuers]] #1",
+    ("learning",): "[learning]",
 }
 HUB_TABLES: dict[Path_, str] = {
     (): "",
@@ -41,6 +42,7 @@ HUB_TABLES: dict[Path_, str] = {
     ("privacy",): "[privacy]",
     ("passports",): "[passports]",
     ("passports", "issuers", 0): "[[passports.issuers]] #1",
+    ("learning",): "[learning]",
 }
 MODELS = sorted(
     {model for root in (NodeFile, HubFile) for _, model in tables(root)}, key=lambda m: m.__name__

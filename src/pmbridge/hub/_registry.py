@@ -17,6 +17,7 @@ from pmbridge.hub._release_settings import HubReleaseSettings, hub_release_setti
 from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
 from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings
 from pmbridge.knowledge import KnowledgeSettings, knowledge_settings
+from pmbridge.learning import HubLearningSettings
 from pmbridge.model import Jurisdiction
 from pmbridge.signing import DEFAULT_MAX_SKEW, KeyRing, VerifyingKey, parse_public_key
 
@@ -63,6 +64,7 @@ class HubConfig:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # requests served at once; more get 503 + Retry-After
     connections_per_node: int = DEFAULT_PER_NODE  # requests sent to one node at once
     access: AccessTable = field(default_factory=AccessTable)  # deadlines, visas, mail, webhooks
+    learning: HubLearningSettings = field(default_factory=HubLearningSettings)  # the SuperLink
 
     @property
     def audit_log(self) -> Path:
@@ -111,6 +113,7 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         public_api=parse_public_api(hub.model_dump(include=_PUBLIC_API), role="hub", where=where),
         rate_limits=parse_rate_limits(hub.model_dump(include={"rate_limits"}), where=where),
         access=settings.access,
+        learning=settings.learning,
     )
 
 

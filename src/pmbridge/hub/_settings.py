@@ -11,6 +11,7 @@ from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_prox
 from pmbridge.config import NonEmpty, SettingsModel
 from pmbridge.hub._access_settings import AccessTable, StewardSettings
 from pmbridge.knowledge import KnowledgeTable
+from pmbridge.learning import HubLearningSettings
 from pmbridge.policy import PassportSettings
 from pmbridge.privacy import DisclosureSettings
 from pmbridge.signing import DEFAULT_MAX_SKEW
@@ -157,3 +158,4 @@ class HubFile(SettingsModel):
     privacy: DisclosureSettings = Field(default_factory=DisclosureSettings)
     passports: PassportSettings | None = None
     access: AccessTable = Field(default_factory=AccessTable)
+    learning: HubLearningSettings = Field(default_factory=HubLearningSettings)

@@ -7,6 +7,7 @@ No I/O and no Flower here: :mod:`pmbridge.flower` runs these on Flower (docs/lea
 from pmbridge.learning._admission import Admission, TrainingRequest, admit_training
 from pmbridge.learning._design import Design, design_matrix
 from pmbridge.learning._grant import TrainingGrant, issue_grant, sign_grant, verify_grant
+from pmbridge.learning._settings import HubLearningSettings, NodeLearningSettings
 from pmbridge.learning._spec import (
     MODEL_OF,
     TASKS,
@@ -24,6 +25,8 @@ __all__ = [
     "Admission",
     "Design",
     "Feature",
+    "HubLearningSettings",
+    "NodeLearningSettings",
     "TrainingGrant",
     "TrainingRequest",
     "TrainingSpec",

@@ -10,6 +10,7 @@ from pathlib import Path
 from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
+from pmbridge.learning import NodeLearningSettings
 from pmbridge.model import AccessLevel, Dataset, Jurisdiction
 from pmbridge.node._miabis_catalogue import DescribedCollection, load_miabis_descriptions
 from pmbridge.node._release_settings import ReleaseSettings, release_settings
@@ -47,6 +48,8 @@ class NodeConfig:
     miabis: Mapping[str, DescribedCollection] = field(
         default_factory=dict
     )  # per dataset id that names a MIABIS collection: that collection and its biobank
+    learning: NodeLearningSettings = field(default_factory=NodeLearningSettings)
+    """Federated learning: whether the node takes part and its privacy (root_certificates resolved)."""
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -82,6 +85,7 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
         public_api=parse_public_api(node.model_dump(include=_PUBLIC_API), role="node", where=where),
         max_in_flight=node.max_in_flight,
         miabis=load_miabis_descriptions(settings.datasets, base=base, where=where),
+        learning=_learning(settings.learning, base=base),
     )
 
 
@@ -108,3 +112,10 @@ def _jurisdiction(value: str, where: str) -> Jurisdiction:
         raise ConfigError(
             f"{where}: node.jurisdiction = {value!r} must be 'EU' or 'CN'", hint="use 'EU' or 'CN'"
         ) from None
+
+
+def _learning(settings: NodeLearningSettings, *, base: Path) -> NodeLearningSettings:
+    """``settings`` with its certificate path taken from the config's folder."""
+    if settings.root_certificates is None:
+        return settings
+    return settings.model_copy(update={"root_certificates": str(base / settings.root_certificates)})

@@ -10,6 +10,7 @@ from pydantic import Field, Strict
 
 from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
+from pmbridge.learning import NodeLearningSettings
 from pmbridge.model import Granularity
 from pmbridge.policy import DEFAULT_DUO, DataUseSettings, PassportSettings, PolicySettings
 from pmbridge.privacy import DisclosureSettings
@@ -136,3 +137,4 @@ class NodeFile(SettingsModel):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     privacy: DisclosureSettings = Field(default_factory=DisclosureSettings)
     passports: PassportSettings | None = None
+    learning: NodeLearningSettings = Field(default_factory=NodeLearningSettings)
