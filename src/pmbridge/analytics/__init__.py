@@ -57,7 +57,7 @@ from pmbridge.analytics._node_survival import Released
 from pmbridge.analytics._protocol import Step, StepKind, parse_step, part_from_wire, part_to_wire
 from pmbridge.analytics._released_grids import fitting_edges, union_grid
 from pmbridge.analytics._results import AnalysisResult
-from pmbridge.analytics._schema import analysis_schema, node_step_schema
+from pmbridge.analytics._schema import NAME_SCHEMA, VARIABLE_SCHEMA, analysis_schema, node_step_schema
 from pmbridge.analytics._spec import (
     AnalysisSpec,
     CoxSpec,
@@ -82,6 +82,8 @@ from pmbridge.analytics._summary import (
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "NAME_SCHEMA",
+    "VARIABLE_SCHEMA",
     "AnalysisResult",
     "AnalysisSpec",
     "CoxContribution",

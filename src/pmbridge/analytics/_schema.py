@@ -9,8 +9,8 @@ from pmbridge.model import CODED
 
 JsonSchema = dict[str, Any]
 
-_NAME: JsonSchema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
-_VARIABLE: JsonSchema = {
+NAME_SCHEMA: JsonSchema = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+VARIABLE_SCHEMA: JsonSchema = {
     "type": "object",
     "description": "Where the variable's value comes from: exactly one source and its code "
     "(docs/analytics.md#variables).",
@@ -35,17 +35,17 @@ def analysis_schema(cohort: Mapping[str, Any]) -> JsonSchema:
         "properties": {
             "analysis": {"enum": ["summary", "crosstab", "glm", "km", "cox"]},
             "cohort": dict(cohort),
-            "variables": {"type": "object", "additionalProperties": _VARIABLE},
-            "variable": _NAME,
+            "variables": {"type": "object", "additionalProperties": VARIABLE_SCHEMA},
+            "variable": NAME_SCHEMA,
             "edges": {"type": "array", "items": {"type": "number"}},
             "quantiles": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}},
-            "rows": _NAME,
-            "columns": _NAME,
+            "rows": NAME_SCHEMA,
+            "columns": NAME_SCHEMA,
             "formula": {"type": "string", "maxLength": 2000},
             "family": {"enum": ["gaussian", "binomial", "poisson"]},
-            "offset": {"anyOf": [_NAME, {"type": "null"}]},
-            "weights": {"anyOf": [_NAME, {"type": "null"}]},
-            "group": {"anyOf": [_NAME, {"type": "null"}]},
+            "offset": {"anyOf": [NAME_SCHEMA, {"type": "null"}]},
+            "weights": {"anyOf": [NAME_SCHEMA, {"type": "null"}]},
+            "group": {"anyOf": [NAME_SCHEMA, {"type": "null"}]},
             "bin_days": {"type": "integer", "minimum": 1},
             "ties": {"enum": ["efron", "breslow"]},
             "strata": {"anyOf": [{"const": "node"}, {"type": "null"}]},

@@ -20,6 +20,7 @@ from pmbridge.cli import (  # noqa: F401
     _ingest,
     _kb,
     _keys,
+    _learn,
     _policy,
     _query,
     _rank,

@@ -59,6 +59,7 @@ from pmbridge.client._matching import (
 from pmbridge.client._network import NodeHealth, NodeList, SignIn
 from pmbridge.client._requests import aggregates_body, beacon_body, criteria_filters, patient_body
 from pmbridge.client._sync import BREAKDOWNS, HubClient
+from pmbridge.client._trainings import Training, TrainingList, TrainingRound
 
 __all__ = [
     "ANALYSES",
@@ -124,6 +125,9 @@ __all__ = [
     "ReleasedSum",
     "SignIn",
     "SurvivalCurve",
+    "Training",
+    "TrainingList",
+    "TrainingRound",
     "VocabularyReleases",
     "access_request_body",
     "aggregates_body",

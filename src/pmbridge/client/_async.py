@@ -7,11 +7,13 @@ core (``_calls``); only the sending awaits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from types import TracebackType
 from typing import TypeVar
 
+import anyio
 import httpx
 
 from pmbridge.client import _calls
@@ -33,6 +35,7 @@ from pmbridge.client._matching import Matches, Ranking
 from pmbridge.client._network import NodeList, SignIn
 from pmbridge.client._requests import criteria_filters
 from pmbridge.client._sync import BREAKDOWNS
+from pmbridge.client._trainings import Training, TrainingList, following_timeout
 
 __all__ = ["AsyncHubClient"]
 
@@ -314,6 +317,42 @@ class AsyncHubClient:
     async def grants(self) -> GrantList:
         """Your grants from access requests: active, revoked or expired."""
         return await self.send(_calls.grants())
+
+    async def start_training(self, body: Mapping[str, object]) -> Training:
+        """Start a federated training from a declarative request (docs/learning.md#the-request); it
+        runs on the nodes that admit it, each under its own privacy settings."""
+        return await self.send(_calls.start_training(body))
+
+    async def trainings(self) -> TrainingList:
+        """Your trainings, newest first (without their rounds)."""
+        return await self.send(_calls.trainings())
+
+    async def training(self, training_id: str) -> Training:
+        """One of your trainings: state, progress per round and node, and the model once finished."""
+        return await self.send(_calls.training(training_id))
+
+    async def follow_training(
+        self,
+        training_id: str,
+        *,
+        every: float = 1.0,
+        timeout: float = 3_600.0,
+        on_update: Callable[[Training], None] | None = None,
+    ) -> Training:
+        """Ask every ``every`` seconds until the training is finished or failed, calling
+        ``on_update`` whenever a round was added; UpstreamError after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        seen: tuple[int, str] = (-1, "")
+        while True:
+            training = await self.training(training_id)
+            if on_update is not None and (len(training.rounds), training.state) != seen:
+                on_update(training)
+            seen = (len(training.rounds), training.state)
+            if training.done:
+                return training
+            if time.monotonic() + every > deadline:
+                raise following_timeout(training, timeout)
+            await anyio.sleep(every)
 
     async def request(
         self, method: str, path: str, *, json: object = None, params: Sequence[tuple[str, str]] = ()

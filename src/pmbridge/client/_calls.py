@@ -25,6 +25,7 @@ from pmbridge.client._knowledge import KnowledgeSearch
 from pmbridge.client._matching import Matches, Ranking
 from pmbridge.client._network import NodeList, SignIn
 from pmbridge.client._requests import Granularity, aggregates_body, beacon_body, patient_body
+from pmbridge.client._trainings import Training, TrainingList
 
 __all__ = [
     "access_request",
@@ -48,6 +49,9 @@ __all__ = [
     "raw",
     "resource_step",
     "sign_in",
+    "start_training",
+    "training",
+    "trainings",
 ]
 
 
@@ -101,6 +105,19 @@ def knowledge(
     params = [("q", words), ("lang", lang), ("limit", str(limit)), ("offset", str(offset))]
     params += [("type", t) for t in types] + [("jurisdiction", j) for j in jurisdictions]
     return Call("GET", "/api/kb/search", typed(KnowledgeSearch), params=tuple(params))
+
+
+def start_training(body: Mapping[str, object]) -> Call[Training]:
+    """``POST /api/learning/trainings``: a declarative training request (docs/learning.md)."""
+    return Call("POST", "/api/learning/trainings", typed(Training), body=dict(body))
+
+
+def trainings() -> Call[TrainingList]:
+    return Call("GET", "/api/learning/trainings", typed(TrainingList))
+
+
+def training(training_id: str) -> Call[Training]:
+    return Call("GET", f"/api/learning/trainings/{_id(training_id)}", typed(Training))
 
 
 def nodes() -> Call[NodeList]:

@@ -5,8 +5,9 @@ No I/O and no Flower here: :mod:`pmbridge.flower` runs these on Flower (docs/lea
 """
 
 from pmbridge.learning._admission import Admission, TrainingRequest, admit_training
-from pmbridge.learning._design import Design, design_matrix
+from pmbridge.learning._design import Design, design_matrix, stack
 from pmbridge.learning._grant import TrainingGrant, issue_grant, sign_grant, verify_grant
+from pmbridge.learning._schema import training_schema
 from pmbridge.learning._settings import HubLearningSettings, NodeLearningSettings
 from pmbridge.learning._spec import (
     MODEL_OF,
@@ -38,5 +39,7 @@ __all__ = [
     "spec_digest",
     "spec_from_wire",
     "spec_to_wire",
+    "stack",
+    "training_schema",
     "verify_grant",
 ]

@@ -48,6 +48,7 @@ def admit_training(
     dataset: str,
     genetic: bool,
     people: Collection[str],
+    rows: int | None = None,
     epsilon: float | None,
     min_count: int,
     budget: float,
@@ -56,7 +57,8 @@ def admit_training(
     ledger: PrivacyLedger,
     now: datetime,
 ) -> Admission:
-    """Admit ``request`` on ``dataset``, whose training rows are ``people`` (node-local ids), or raise.
+    """Admit ``request`` on ``dataset``, whose cohort is ``people`` (node-local ids, counted by the
+    yearly export counters) of whom ``rows`` (default: all) have every value the training uses, or raise.
 
     ``epsilon`` is the node's ε for one training (None: the node trains without differential
     privacy, so nothing is charged and only policy and the minimum count apply).
@@ -74,7 +76,8 @@ def admit_training(
         now=now,
     )
     verdict.raise_if_refused()
-    if len(people) < min_count:
+    usable = len(people) if rows is None else rows
+    if usable < min_count:
         raise DisclosureRefused(
             "min_count",
             f"dataset {dataset!r} holds {_fewer(min_count)} people for this training",
@@ -82,15 +85,15 @@ def admit_training(
             "choose features fewer people miss",
         )
     if epsilon is None:
-        return Admission(dataset, len(people), 0.0, ledger.spent(request.researcher.id, dataset, now.year))
+        return Admission(dataset, usable, 0.0, ledger.spent(request.researcher.id, dataset, now.year))
     key = NoiseKey(
         request.researcher.id, dataset, f"{TRAINING_CHARGE}:{request.run_id}:{request.spec_digest}"
     )
     before = ledger.spent(request.researcher.id, dataset, now.year)
-    draw = CachedCount(exact=len(people), value=0, epsilon=epsilon, year=now.year, how=TRAINING_CHARGE)
+    draw = CachedCount(exact=usable, value=0, epsilon=epsilon, year=now.year, how=TRAINING_CHARGE)
     ledger.settle(key, draw, budget=budget)
     after = ledger.spent(request.researcher.id, dataset, now.year)
-    return Admission(dataset, len(people), after - before, after)
+    return Admission(dataset, usable, after - before, after)
 
 
 def _fewer(min_count: int) -> str:

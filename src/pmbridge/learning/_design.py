@@ -8,7 +8,7 @@ leaves the node is decided by the model updates' and metrics' own privacy and di
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +54,22 @@ class Design:
             names=self.names,
             people=len(np.unique(person)),
         )
+
+
+def stack(designs: Sequence[Design]) -> Design:
+    """One design of several (a node's datasets): rows one after another, people numbered on."""
+    if not designs:
+        raise ValueError("stack needs at least one design")
+    offsets = np.cumsum([0] + [d.people for d in designs[:-1]])
+    ys = [d.y for d in designs]
+    return Design(
+        x=np.vstack([d.x for d in designs]),
+        y=None if any(y is None for y in ys) else np.concatenate([y for y in ys if y is not None]),
+        person=np.concatenate([d.person + offset for d, offset in zip(designs, offsets, strict=True)]),
+        validation=np.concatenate([d.validation for d in designs]),
+        names=designs[0].names,
+        people=sum(d.people for d in designs),
+    )
 
 
 def design_matrix(spec: TrainingSpec, columns: Mapping[str, FloatArray], inds: IntArray) -> Design:

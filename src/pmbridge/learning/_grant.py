@@ -119,6 +119,7 @@ def verify_grant(token: str, hubs: KeyRing, *, node: str, now: datetime) -> Trai
 def _researcher_claims(researcher: Researcher) -> dict[str, Any]:
     return {
         "id": researcher.id,
+        "issuer": researcher.issuer,
         "level": researcher.level.value,
         "country": researcher.country,
         "jurisdiction": None if researcher.jurisdiction is None else researcher.jurisdiction.value,
@@ -130,6 +131,7 @@ def _researcher(claims: Mapping[str, Any]) -> Researcher:
     jurisdiction = claims.get("jurisdiction")
     return Researcher(
         str(claims["id"]),
+        issuer=claims.get("issuer"),
         level=AccessLevel(claims.get("level", AccessLevel.PUBLIC.value)),
         country=claims.get("country"),
         jurisdiction=None if jurisdiction is None else Jurisdiction(jurisdiction),

@@ -1,0 +1,283 @@
+"""A node's side of a federated training: the grant checked, the training admitted per dataset, the
+node's own rows read, and each round's local update made private before it leaves (docs/learning.md).
+
+This runs in the node's ClientApp process, not in the node's web process: it opens the store read
+only and shares the node's ledgers (SQLite, safe across processes), so a training is charged to the
+same ε budget and export counters as every other release of the node.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from pmbridge.beacon import INDIVIDUAL, parse_body
+from pmbridge.errors import ConfigError, DisclosureRefused, PMBridgeError
+from pmbridge.learning import (
+    Admission,
+    Design,
+    TrainingGrant,
+    TrainingRequest,
+    admit_training,
+    design_matrix,
+    stack,
+    verify_grant,
+)
+from pmbridge.learning._dp import FloatArray, IntArray, NodePrivacy, gaussian_sigma, keyed_rng
+from pmbridge.learning._kmeans import RELEASES_PER_ROUND, kmeans_sums
+from pmbridge.learning._linear import LinearModel, linear_step, predict_proba
+from pmbridge.learning._metrics import release_histogram, score_histogram
+from pmbridge.model import Granularity
+from pmbridge.node._aggregates import counts_allowed
+from pmbridge.node._config import NodeConfig, load_node_config
+from pmbridge.node._disclosure import is_genetic
+from pmbridge.node._query import plan_query
+from pmbridge.node._release_settings import ReleaseState, open_release_state
+from pmbridge.node._trust import HUB_KEY_OWNER
+from pmbridge.policy import Caller, crosses_border
+from pmbridge.signing import KeyRing
+from pmbridge.store import EntryQuery, NodeStore
+from pmbridge.vocab import Hpo, locate_data_dir
+
+
+@dataclass(frozen=True, slots=True)
+class LearningNode:
+    """What a node's ClientApp holds: its config, store (read only), HPO, ledgers and the hub's key."""
+
+    config: NodeConfig
+    store: NodeStore
+    hpo: Hpo
+    release: ReleaseState
+    hubs: KeyRing
+
+    @classmethod
+    def open(cls, config_path: Path) -> LearningNode:
+        config = load_node_config(config_path)
+        if not config.learning.enabled:
+            raise ConfigError(
+                f"node {config.id} does not take part in federated learning",
+                hint="its operator turns it on with [learning] enabled = true (docs/learning.md)",
+            )
+        if config.trust.hub_public_key is None:
+            raise ConfigError(
+                f"node {config.id}: node.hub_public_key is not set, so no training grant can be checked",
+                hint='set node.hub_public_key = "ed25519:..." (`pmbridge keys show hub.pub`)',
+            )
+        store = NodeStore.open(config.store, read_only=True)
+        release = open_release_state(
+            config.release, jurisdiction=config.jurisdiction, country=config.country, store=config.store
+        )
+        return cls(
+            config=config,
+            store=store,
+            hpo=Hpo.load(locate_data_dir(config.data_dir)),
+            release=release,
+            hubs=KeyRing({HUB_KEY_OWNER: config.trust.hub_public_key}),
+        )
+
+    def close(self) -> None:
+        self.store.close()
+        self.release.close()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeTraining:
+    """One admitted training at one node: its rows split for training and validation, and its noise."""
+
+    grant: TrainingGrant
+    train: Design
+    validation: Design
+    privacy: NodePrivacy
+    sigma: float
+    secret: bytes
+    admissions: tuple[Admission, ...]
+
+    def rng(self, round_: int, purpose: str) -> np.random.Generator:
+        """The noise of one release, keyed by the request (not the run): the same request run again
+        draws the same noise, so repeating a training cannot average its noise away."""
+        return keyed_rng(self.secret, self.grant.spec_digest, round_, purpose)
+
+    @property
+    def released_people(self) -> int:
+        """The weight this node's updates carry in the merge: its training people (at least k)."""
+        return self.train.people
+
+    def local_update(self, weights: FloatArray, round_: int) -> FloatArray:
+        """This round's private linear model from the global ``weights``."""
+        spec = self.grant.spec
+        model = LinearModel(np.asarray(weights, dtype=np.float64))
+        assert self.train.y is not None  # a linear task always has a label
+        updated = linear_step(
+            model,
+            self.train.x,
+            self.train.y,
+            global_model=model,
+            learning_rate=spec.learning_rate,
+            proximal_mu=spec.proximal_mu,
+            privacy=self.privacy,
+            sigma=self.sigma,
+            rng=self.rng(round_, "update"),
+            local_steps=spec.local_steps,
+            person=self.train.person,
+        )
+        return updated.weights
+
+    def cluster_sums(self, centroids: FloatArray, round_: int) -> tuple[FloatArray, FloatArray]:
+        """This round's private per-cluster sums and counts (clusters below k read 0)."""
+        x = np.vstack([self.train.x, self.validation.x])  # clustering holds nobody out
+        return kmeans_sums(
+            np.asarray(centroids, dtype=np.float64), x, privacy=self.privacy, sigma=self.sigma,
+            rng=self.rng(round_, "clusters"),
+        )  # fmt: skip
+
+    def validate(self, weights: FloatArray) -> tuple[IntArray, IntArray] | None:
+        """The validation people's score histogram (positives, negatives per bin) as the node may
+        release it (cells merged up to k), or None when it holds too few; binary tasks only."""
+        if self.grant.spec.task != "binary" or self.validation.y is None or not self.validation.people:
+            return None
+        scores = predict_proba(LinearModel(np.asarray(weights, dtype=np.float64)), self.validation.x)
+        pos, neg = score_histogram(scores, self.validation.y)
+        return release_histogram(pos, neg, min_count=self.privacy.min_count)
+
+
+def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTraining:
+    """Check the grant in ``token`` and admit its training on this node's datasets, or raise the
+    refusal (SignatureRejected, PolicyRefused, DisclosureRefused, BudgetExhausted) that makes the
+    node sit the training out. Admission is idempotent per run: every round may ask again."""
+    grant = verify_grant(token, node.hubs, node=node.config.id, now=now)
+    spec = grant.spec
+    caller = Caller(grant.researcher, grant.purpose)
+    if grant.researcher.is_anonymous:
+        raise DisclosureRefused("access_level", "trainings are for registered researchers")
+    plan = plan_query(
+        parse_body({"query": dict(spec.cohort)}),
+        owner=INDIVIDUAL,
+        target=INDIVIDUAL,
+        entry_id=None,
+        datasets=node.config.datasets,
+        hpo=node.hpo,
+    )
+    counted = tuple(ds.id for ds in plan.datasets if counts_allowed(ds, caller))
+    if plan.query is None or not counted:
+        raise DisclosureRefused(
+            "access_level",
+            "none of this node's datasets in the cohort allows you counts",
+            hint="ask for registered or controlled access to the node's datasets",
+        )
+    query = EntryQuery(
+        "individuals",
+        filters=plan.query.filters,
+        phenotype_groups=plan.query.phenotype_groups,
+        variant=plan.query.variant,
+        dataset_ids=counted,
+    )
+    settings = node.release.disclosure.settings
+    cross = crosses_border(node.release.policy.jurisdiction, grant.researcher.country)
+    k = settings.min_count_for(cross_border=cross)
+    learning = node.config.learning
+    privacy = NodePrivacy(
+        epsilon=learning.epsilon_per_training if learning.differential_privacy else None,
+        delta=learning.delta,
+        clip=learning.clip,
+        min_count=k,
+    )
+    genetic = spec.genetic or is_genetic(query)
+    designs = _designs(node, grant, query)
+    admissions = _admit(node, grant, query, designs, k=k, privacy=privacy, genetic=genetic, now=now)
+    design = stack([designs[a.dataset] for a in admissions])
+    train, validation = design.part(validation=False), design.part(validation=True)
+    if train.people < k:
+        raise DisclosureRefused(
+            "min_count",
+            f"fewer than {k} of this node's people are left to train on once validation holds some out",
+            hint="widen the cohort, or lower validation_share",
+        )
+    return NodeTraining(
+        grant=grant,
+        train=train,
+        validation=validation,
+        privacy=privacy,
+        sigma=_sigma(grant, privacy),
+        secret=node.release.disclosure.ledger.secret(),
+        admissions=admissions,
+    )
+
+
+def _designs(node: LearningNode, grant: TrainingGrant, query: EntryQuery) -> dict[str, Design]:
+    """Each dataset's design: a dataset is admitted, charged and left out on its own."""
+    spec = grant.spec
+    table = node.store.analysis_frame(query, spec.variables)
+    datasets = table.column("dataset_id").to_numpy(zero_copy_only=False).astype(str)
+    inds = table.column("ind").to_numpy(zero_copy_only=False).astype("int64")
+    columns = {
+        v.name: table.column(v.name).to_numpy(zero_copy_only=False).astype("float64") for v in spec.variables
+    }
+    found: dict[str, Design] = {}
+    for dataset in sorted(set(datasets.tolist())):
+        rows = datasets == dataset
+        found[dataset] = design_matrix(
+            spec, {name: values[rows] for name, values in columns.items()}, inds[rows]
+        )
+    return found
+
+
+def _admit(
+    node: LearningNode,
+    grant: TrainingGrant,
+    query: EntryQuery,
+    designs: dict[str, Design],
+    *,
+    k: int,
+    privacy: NodePrivacy,
+    genetic: bool,
+    now: datetime,
+) -> tuple[Admission, ...]:
+    """One admission per dataset with people in the cohort: each dataset's ε budget is its own."""
+    request = TrainingRequest(grant.run_id, grant.spec_digest, grant.researcher, grant.purpose)
+    settings = node.release.disclosure.settings
+    admitted: list[Admission] = []
+    refusals: list[PMBridgeError] = []
+    for dataset, people in sorted(node.store.people(query).items()):
+        try:
+            admitted.append(
+                admit_training(
+                    request,
+                    dataset=dataset,
+                    genetic=genetic,
+                    people=people,
+                    rows=designs[dataset].people if dataset in designs else 0,
+                    epsilon=privacy.epsilon,
+                    min_count=k,
+                    budget=settings.yearly_epsilon_budget,
+                    policy=node.release.policy,
+                    exports=node.release.exports,
+                    ledger=node.release.disclosure.ledger,
+                    now=now,
+                )
+            )
+        except PMBridgeError as refusal:
+            refusals.append(refusal)
+    if not admitted:
+        raise (
+            refusals[0]
+            if refusals
+            else DisclosureRefused("min_count", f"no one in the cohort (fewer than {k})")
+        )
+    return tuple(admitted)
+
+
+def _sigma(grant: TrainingGrant, privacy: NodePrivacy) -> float:
+    """The noise multiplier for every release this training makes at the node."""
+    if privacy.epsilon is None:
+        return math.nan
+    spec = grant.spec
+    releases = spec.rounds * (RELEASES_PER_ROUND if spec.model == "kmeans" else spec.local_steps)
+    return gaussian_sigma(epsilon=privacy.epsilon, delta=privacy.delta, releases=releases)
+
+
+GRANULARITY = Granularity.COUNT
+"""What a training releases, for the record: aggregates (model updates, counts), never records."""
