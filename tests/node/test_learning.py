@@ -12,9 +12,11 @@ import pytest
 import tomli_w
 
 from pmbridge.errors import BudgetExhausted, ConfigError, PolicyRefused, SignatureRejected
+from pmbridge.flower import _wire as w
+from pmbridge.flower._node_round import evaluate, train
 from pmbridge.learning import TrainingSpec, issue_grant, parse_training, sign_grant
 from pmbridge.model import AccessLevel
-from pmbridge.node._learning import LearningNode, join_training
+from pmbridge.node._learning import LearningNode, NodeTraining, join_training
 from pmbridge.policy import Researcher
 from pmbridge.signing import generate_key_pair
 from pmbridge.vocab import Hpo, locate_data_dir
@@ -64,14 +66,13 @@ def test_an_admitted_training_charges_once_and_its_noise_repeats_with_the_reques
         assert [a.epsilon_charged for a in first.admissions] == [1.0]
         assert [a.epsilon_charged for a in again.admissions] == [0.0]
         known = [i for i in range(60) if i % 7 != 6 and i % 4 != 3]  # age and sex known (the label)
-        assert first.train.people + first.validation.people == len(known) == first.admissions[0].people
-        start = np.zeros((3, 1))
-        update = first.local_update(start, 1)
+        assert first.design.people == len(known) == first.admissions[0].people
+        update = _update(first, 1)
         assert update.shape == (3, 1) and np.isfinite(update).all()
         rerun = join_training(node, _token(BINARY, run="run-2"), now=NOW)
         assert rerun.admissions[0].epsilon_charged == 1.0  # a new training is a new charge ...
-        assert np.array_equal(rerun.local_update(start, 1), update)  # ... and cannot average the noise
-        assert not np.array_equal(rerun.local_update(start, 2), update)
+        assert np.array_equal(_update(rerun, 1), update)  # ... and cannot average the noise away
+        assert not np.array_equal(_update(rerun, 2), update)
         assert node.release.disclosure.ledger.spent("eu-1", "rel-eu", 2026) == 2.0
     finally:
         node.close()
@@ -125,14 +126,14 @@ def test_a_validation_histogram_too_small_to_release_is_withheld(tmp_path: Path,
     try:
         few = parse_training({**_wire(BINARY), "validation_share": 0.05})
         training = join_training(node, _token(few), now=NOW)
-        assert training.validation.people < 2 * training.privacy.min_count
-        assert training.validate(np.zeros((3, 1))) is None
-        held = join_training(
-            node, _token(parse_training({**_wire(BINARY), "validation_share": 0.5})), now=NOW
-        )
-        released = held.validate(np.zeros((3, 1)))
-        assert released is not None
-        cells = np.concatenate(released)
+        assert training.design.part(validation=True).people < training.privacy.min_count
+        withheld = evaluate(few, training.data("eu-rel"), {w.WEIGHTS: np.zeros((3, 1))})
+        assert withheld[w.NODE]["status"] == w.SAT_OUT and w.ARRAYS not in withheld
+        half = parse_training({**_wire(BINARY), "validation_share": 0.5})
+        held = join_training(node, _token(half), now=NOW)
+        released = evaluate(half, held.data("eu-rel"), {w.WEIGHTS: np.zeros((3, 1))})
+        assert released[w.NODE]["status"] == w.EVALUATED
+        cells = np.concatenate([released[w.ARRAYS][k].numpy() for k in (w.POSITIVES, w.NEGATIVES)])
         assert ((cells == 0) | (cells >= held.privacy.min_count)).all()
     finally:
         node.close()
@@ -142,6 +143,11 @@ def test_a_node_that_does_not_take_part_says_so(tmp_path: Path, hpo: Hpo) -> Non
     path = _node(tmp_path, release_node.EU, hpo, learning={"enabled": False})
     with pytest.raises(ConfigError, match="does not take part in federated learning"):
         LearningNode.open(path)
+
+
+def _update(training: NodeTraining, round_: int) -> np.ndarray:
+    reply = train(training.grant.spec, training.data("eu-rel"), {w.WEIGHTS: np.zeros((3, 1))}, round_=round_)
+    return np.asarray(reply[w.ARRAYS][w.WEIGHTS].numpy())
 
 
 def _wire(spec: TrainingSpec) -> dict[str, object]:

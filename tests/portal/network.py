@@ -7,6 +7,7 @@ guard (at least the cross-border minimum count, 11 people).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 
 from pmbridge.access import Language
 from pmbridge.hub import HubReleaseSettings, NodeEntry, Steward, load_broker_key
+from pmbridge.learning import HubLearningSettings
 from pmbridge.model import Disease, Individual, Jurisdiction, PatientRecord, PhenotypicFeature, Sex, Variant
 from pmbridge.network_app import create_network_app
 from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_config
@@ -135,8 +137,10 @@ class Nodes(httpx.AsyncBaseTransport):
         return await app.handle_async_request(request)
 
 
-def network_app(contexts: Mapping[str, NodeContext], root: Path) -> FastAPI:
-    """The hub (with its portal) over the test nodes."""
+def network_app(
+    contexts: Mapping[str, NodeContext], root: Path, *, learning: HubLearningSettings | None = None
+) -> FastAPI:
+    """The hub (with its portal) over the test nodes; ``learning`` replaces its default (off)."""
     entries = [
         NodeEntry(
             n,
@@ -152,13 +156,17 @@ def network_app(contexts: Mapping[str, NodeContext], root: Path) -> FastAPI:
     # A generous deadline: the first match builds each node's index, on a machine tests share.
     release = HubReleaseSettings(demo_broker=True)
     config = hub_config(entries, root, name="Test network", deadline=30.0, release=release)
+    if learning is not None:
+        config = dataclasses.replace(config, learning=learning)
     return create_network_app(config, transport=Nodes(contexts))
 
 
 @asynccontextmanager
-async def portal_client(contexts: Mapping[str, NodeContext], root: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def portal_client(
+    contexts: Mapping[str, NodeContext], root: Path, *, learning: HubLearningSettings | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a hub (with its portal) over the test nodes."""
-    app = network_app(contexts, root)
+    app = network_app(contexts, root, learning=learning)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub") as client,

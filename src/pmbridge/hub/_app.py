@@ -28,6 +28,7 @@ from pmbridge.hub import (
     _routes_costs,
     _routes_framework,
     _routes_knowledge,
+    _routes_learning,
     _routes_match,
     _routes_rank,
     _routes_release,
@@ -35,6 +36,7 @@ from pmbridge.hub import (
 from pmbridge.hub._access_loop import AccessLoop
 from pmbridge.hub._access_open import access_delivery, open_access_desk
 from pmbridge.hub._context import HubContext, load_hub_key
+from pmbridge.hub._learning import LearningDesk
 from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig
 from pmbridge.hub._release_settings import open_hub_release
@@ -75,6 +77,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
                 gate=gate,
                 access=desk,
                 access_loop=loop,
+                learning=LearningDesk(config, key),
             )
             try:
                 async with loop.running():
@@ -103,6 +106,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     app.include_router(_routes_rank.router)  # /api/rank
     app.include_router(_routes_knowledge.router)
     app.include_router(_routes_access.router)  # /api/access
+    app.include_router(_routes_learning.router)  # /api/learning/trainings
     install_api_docs(app)  # /docs, /redoc
     app.add_middleware(Admission, gate=gate, beacon_id=config.id)  # inside the audit: a 503 is audited
     app.add_middleware(

@@ -14,6 +14,7 @@ from pmbridge.errors import ConfigError
 from pmbridge.hub._access_desk import AccessDesk
 from pmbridge.hub._access_loop import AccessLoop
 from pmbridge.hub._fanout import NodeReply, fan_out
+from pmbridge.hub._learning import LearningDesk
 from pmbridge.hub._links import NodeLinks
 from pmbridge.hub._registry import HubConfig, NodeEntry
 from pmbridge.hub._release_settings import HubRelease
@@ -30,6 +31,7 @@ class HubContext:
     gate: AdmissionGate
     access: AccessDesk
     access_loop: AccessLoop
+    learning: LearningDesk
 
     async def ask(
         self,

@@ -8,15 +8,13 @@ same ε budget and export counters as every other release of the node.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from pmbridge.beacon import INDIVIDUAL, parse_body
 from pmbridge.errors import ConfigError, DisclosureRefused, PMBridgeError
+from pmbridge.flower import NodeData
 from pmbridge.learning import (
     Admission,
     Design,
@@ -27,11 +25,7 @@ from pmbridge.learning import (
     stack,
     verify_grant,
 )
-from pmbridge.learning._dp import FloatArray, IntArray, NodePrivacy, gaussian_sigma, keyed_rng
-from pmbridge.learning._kmeans import RELEASES_PER_ROUND, kmeans_sums
-from pmbridge.learning._linear import LinearModel, linear_step, predict_proba
-from pmbridge.learning._metrics import release_histogram, score_histogram
-from pmbridge.model import Granularity
+from pmbridge.learning._dp import NodePrivacy
 from pmbridge.node._aggregates import counts_allowed
 from pmbridge.node._config import NodeConfig, load_node_config
 from pmbridge.node._disclosure import is_genetic
@@ -86,62 +80,17 @@ class LearningNode:
 
 @dataclass(frozen=True, slots=True)
 class NodeTraining:
-    """One admitted training at one node: its rows split for training and validation, and its noise."""
+    """One admitted training at one node: its rows (the admitted datasets', validation marked) and
+    what its rounds need; :mod:`pmbridge.flower` answers the rounds from :meth:`data`."""
 
     grant: TrainingGrant
-    train: Design
-    validation: Design
+    design: Design
     privacy: NodePrivacy
-    sigma: float
     secret: bytes
     admissions: tuple[Admission, ...]
 
-    def rng(self, round_: int, purpose: str) -> np.random.Generator:
-        """The noise of one release, keyed by the request (not the run): the same request run again
-        draws the same noise, so repeating a training cannot average its noise away."""
-        return keyed_rng(self.secret, self.grant.spec_digest, round_, purpose)
-
-    @property
-    def released_people(self) -> int:
-        """The weight this node's updates carry in the merge: its training people (at least k)."""
-        return self.train.people
-
-    def local_update(self, weights: FloatArray, round_: int) -> FloatArray:
-        """This round's private linear model from the global ``weights``."""
-        spec = self.grant.spec
-        model = LinearModel(np.asarray(weights, dtype=np.float64))
-        assert self.train.y is not None  # a linear task always has a label
-        updated = linear_step(
-            model,
-            self.train.x,
-            self.train.y,
-            global_model=model,
-            learning_rate=spec.learning_rate,
-            proximal_mu=spec.proximal_mu,
-            privacy=self.privacy,
-            sigma=self.sigma,
-            rng=self.rng(round_, "update"),
-            local_steps=spec.local_steps,
-            person=self.train.person,
-        )
-        return updated.weights
-
-    def cluster_sums(self, centroids: FloatArray, round_: int) -> tuple[FloatArray, FloatArray]:
-        """This round's private per-cluster sums and counts (clusters below k read 0)."""
-        x = np.vstack([self.train.x, self.validation.x])  # clustering holds nobody out
-        return kmeans_sums(
-            np.asarray(centroids, dtype=np.float64), x, privacy=self.privacy, sigma=self.sigma,
-            rng=self.rng(round_, "clusters"),
-        )  # fmt: skip
-
-    def validate(self, weights: FloatArray) -> tuple[IntArray, IntArray] | None:
-        """The validation people's score histogram (positives, negatives per bin) as the node may
-        release it (cells merged up to k), or None when it holds too few; binary tasks only."""
-        if self.grant.spec.task != "binary" or self.validation.y is None or not self.validation.people:
-            return None
-        scores = predict_proba(LinearModel(np.asarray(weights, dtype=np.float64)), self.validation.x)
-        pos, neg = score_histogram(scores, self.validation.y)
-        return release_histogram(pos, neg, min_count=self.privacy.min_count)
+    def data(self, name: str) -> NodeData:
+        return NodeData(name, self.design, self.secret, self.privacy)
 
 
 def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTraining:
@@ -189,8 +138,7 @@ def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTrain
     designs = _designs(node, grant, query)
     admissions = _admit(node, grant, query, designs, k=k, privacy=privacy, genetic=genetic, now=now)
     design = stack([designs[a.dataset] for a in admissions])
-    train, validation = design.part(validation=False), design.part(validation=True)
-    if train.people < k:
+    if design.part(validation=False).people < k:
         raise DisclosureRefused(
             "min_count",
             f"fewer than {k} of this node's people are left to train on once validation holds some out",
@@ -198,10 +146,8 @@ def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTrain
         )
     return NodeTraining(
         grant=grant,
-        train=train,
-        validation=validation,
+        design=design,
         privacy=privacy,
-        sigma=_sigma(grant, privacy),
         secret=node.release.disclosure.ledger.secret(),
         admissions=admissions,
     )
@@ -268,16 +214,3 @@ def _admit(
             else DisclosureRefused("min_count", f"no one in the cohort (fewer than {k})")
         )
     return tuple(admitted)
-
-
-def _sigma(grant: TrainingGrant, privacy: NodePrivacy) -> float:
-    """The noise multiplier for every release this training makes at the node."""
-    if privacy.epsilon is None:
-        return math.nan
-    spec = grant.spec
-    releases = spec.rounds * (RELEASES_PER_ROUND if spec.model == "kmeans" else spec.local_steps)
-    return gaussian_sigma(epsilon=privacy.epsilon, delta=privacy.delta, releases=releases)
-
-
-GRANULARITY = Granularity.COUNT
-"""What a training releases, for the record: aggregates (model updates, counts), never records."""

@@ -29,6 +29,7 @@ NAV: Final = (
     NavItem("/network", N_("Network")),
     NavItem("/explore", N_("Cohort explorer")),
     NavItem("/analyse", N_("Analyse")),
+    NavItem("/learning", N_("Learning"), section=True),
     NavItem("/datasets", N_("Datasets")),
     NavItem("/match", N_("Patient match")),
     NavItem("/requests", N_("Requests"), section=True),

@@ -1,0 +1,107 @@
+"""The making of PM Bridge's ClientApp: it reads the vetted spec from the run config, gets the node's
+data from a loader, and answers each round with :mod:`._node_round`.
+
+A node's real app (:mod:`pmbridge.node._learning_client`) loads through the hub's signed grant and
+the node's own admission; the simulation benchmark loads in-memory partitions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from flwr.app import ArrayRecord, Context, Message, RecordDict, UserConfigValue
+from flwr.clientapp import ClientApp
+
+from pmbridge.errors import PMBridgeError, QueryError
+from pmbridge.flower import _wire as w
+from pmbridge.flower._node_round import NodeData, evaluate, sat_out, train
+from pmbridge.learning import TrainingSpec, spec_from_wire
+from pmbridge.learning._dp import FloatArray
+
+DataLoader = Callable[[Context, TrainingSpec], NodeData]
+"""Gives a node's data for a run; the node's integration may admit the training here (once per run)."""
+SpecReader = Callable[[Mapping[str, UserConfigValue], int], tuple[TrainingSpec, str]]
+"""The run config and Flower's run id → the vetted spec and the run key that keys the noise."""
+
+
+def run_config(context: Context, fixed: Mapping[str, UserConfigValue] | None) -> dict[str, UserConfigValue]:
+    """The run config Flower gives, with ``fixed`` over it (the simulation has no per-run config)."""
+    return {**context.run_config, **(fixed or {})}
+
+
+def run_spec(config: Mapping[str, UserConfigValue], run_id: int) -> tuple[TrainingSpec, str]:
+    """The run's vetted spec and the hub's run key, from the run config."""
+    raw = config.get(w.SPEC)
+    if not isinstance(raw, str) or not raw:
+        raise QueryError("the run carries no training spec", hint="start trainings from the PM Bridge hub")
+    try:
+        wire = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise QueryError(
+            f"the run's training spec is not JSON ({exc})", hint="send spec_to_wire's JSON"
+        ) from exc
+    run = config.get(w.RUN_DIGEST)
+    return spec_from_wire(wire), str(run) if run else f"flower-run-{run_id}"
+
+
+def arrays_of(message: Message) -> dict[str, FloatArray]:
+    record = message.content.array_records.get(w.ARRAYS, ArrayRecord())
+    return {key: np.asarray(array.numpy(), dtype=np.float64) for key, array in record.items()}
+
+
+def _round(message: Message) -> int:
+    config = message.content.config_records.get(w.CONFIG)
+    value = config.get(w.ROUND) if config is not None else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise QueryError("a training message without its round number", hint="start trainings from the hub")
+    return value
+
+
+def node_name(context: Context) -> str:
+    """How a node names itself in its replies: its ``name`` in the node config (its PM Bridge id)."""
+    name = context.node_config.get("name")
+    return str(name) if isinstance(name, str) and name else str(context.node_id)
+
+
+def refusal(context: Context, exc: PMBridgeError) -> RecordDict:
+    """A node's refusal to take part (the grant, the policy, its minimum count or the ε budget) as
+    a reply that sits the training out under the refusing rule; nothing else leaves."""
+    rule = getattr(exc, "rule", None) or getattr(exc, "reason", None) or exc.code
+    return sat_out(node_name(context), str(exc), rule=str(rule))
+
+
+def make_client_app(
+    load: DataLoader,
+    *,
+    fixed: Mapping[str, UserConfigValue] | None = None,
+    read_spec: SpecReader | None = None,
+) -> ClientApp:
+    """A ClientApp that trains and evaluates on what ``load`` gives for each run and node, with
+    ``fixed`` run config over Flower's (the simulation) and the spec read by ``read_spec`` (default
+    :func:`run_spec`). ``load`` may refuse (a PMBridgeError): the node then sits the round out and
+    says under which rule."""
+    spec_of = read_spec or run_spec
+    client = ClientApp()
+
+    def answer(message: Message, context: Context, train_round: bool) -> Message:
+        try:
+            spec, _ = spec_of(run_config(context, fixed), context.run_id)
+            data = load(context, spec)
+        except PMBridgeError as exc:
+            return Message(refusal(context, exc), reply_to=message)
+        arrays = arrays_of(message)
+        if train_round:
+            return Message(train(spec, data, arrays, round_=_round(message)), reply_to=message)
+        return Message(evaluate(spec, data, arrays), reply_to=message)
+
+    @client.train()
+    def _train(message: Message, context: Context) -> Message:
+        return answer(message, context, train_round=True)
+
+    @client.evaluate()
+    def _evaluate(message: Message, context: Context) -> Message:
+        return answer(message, context, train_round=False)
+
+    return client

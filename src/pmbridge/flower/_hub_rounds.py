@@ -1,0 +1,218 @@
+"""The hub's side of a training, on any Flower Grid (deployment or simulation): send each round's
+global model, aggregate what the nodes release, and finish with a disclosure-checked validation.
+
+Linear models average the nodes' weights by their people (FedAvg; FedProx is the same aggregation
+with the proximal term applied at the nodes); k-means adds the nodes' noisy sums and counts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+from flwr.app import Array, ArrayRecord, ConfigRecord, Message, MessageType, RecordDict
+from flwr.serverapp import Grid
+
+from pmbridge.errors import UpstreamError
+from pmbridge.flower import _wire as w
+from pmbridge.flower._progress import Reporter
+from pmbridge.learning import TrainingSpec
+from pmbridge.learning._aggregate import weighted_mean
+from pmbridge.learning._dp import FloatArray, IntArray
+from pmbridge.learning._kmeans import init_centroids, kmeans_update
+from pmbridge.learning._linear import init_linear
+from pmbridge.learning._metrics import auroc, calibration, released_sizes
+
+POLL_SECONDS: Final = 0.2
+
+
+@dataclass(slots=True)
+class NodeReply:
+    node_id: int
+    name: str
+    status: str
+    reason: str = ""
+    arrays: dict[str, FloatArray] = field(default_factory=dict)
+    people: float = 0.0
+    rule: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"node": self.name, "status": self.status}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.rule:
+            out["rule"] = self.rule
+        return out
+
+
+def features_of(spec: TrainingSpec) -> int:
+    """Columns of the design matrix: the features, plus survival's interval indicators."""
+    extra = len(spec.intervals) - 1 if spec.task == "survival" else 0
+    return len(spec.features) + extra
+
+
+def initial_state(spec: TrainingSpec) -> FloatArray:
+    if spec.model == "kmeans":
+        return init_centroids(spec.clusters, features_of(spec), spec.seed)
+    classes = len(spec.labels) if spec.task == "multiclass" else 2
+    return init_linear(features_of(spec), classes).weights
+
+
+def state_key(spec: TrainingSpec) -> str:
+    return w.CENTROIDS if spec.model == "kmeans" else w.WEIGHTS
+
+
+def wait_for_nodes(grid: Grid, *, count: int, seconds: float, expected: int = 0) -> list[int]:
+    """The connected nodes once all ``expected`` are (or, after ``seconds``, at least ``count``);
+    UpstreamError when fewer than ``count`` connected in time."""
+    deadline = time.monotonic() + seconds
+    while True:
+        nodes = sorted(grid.get_node_ids())
+        if len(nodes) >= max(count, expected):
+            return nodes
+        if time.monotonic() >= deadline:
+            if len(nodes) >= count:
+                return nodes
+            raise UpstreamError(
+                f"only {len(nodes)} of the {count} nodes the training needs connected within {seconds:g} s",
+                hint="check that the nodes' SuperNodes run and reach the SuperLink",
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def _read(reply: Message, names: dict[int, str]) -> NodeReply:
+    node_id = reply.metadata.src_node_id
+    if reply.has_error():
+        return NodeReply(node_id, names.get(node_id, str(node_id)), "error", reply.error.reason or "")
+    content = reply.content
+    node = content.config_records.get(w.NODE, ConfigRecord())
+    name = str(node.get("name", node_id))
+    names[node_id] = name
+    arrays = {
+        k: np.asarray(a.numpy(), dtype=np.float64) for k, a in content.array_records.get(w.ARRAYS, {}).items()
+    }
+    metrics = content.metric_records.get("metrics")
+    people = float(metrics.get("num-examples", 0.0)) if metrics is not None else 0.0  # type: ignore[arg-type]
+    status, reason, rule = (str(node.get(key, "")) for key in ("status", "reason", "rule"))
+    return NodeReply(node_id, name, status, reason, arrays, people, rule)
+
+
+def exchange(
+    grid: Grid,
+    nodes: Sequence[int],
+    kind: str,
+    state: tuple[str, FloatArray],
+    round_: int,
+    *,
+    timeout: float,
+    names: dict[int, str],
+) -> list[NodeReply]:
+    """Send ``state`` to every node and collect replies (a node silent past ``timeout`` is listed
+    as ``no_reply``)."""
+    content = RecordDict(
+        {
+            w.ARRAYS: ArrayRecord({state[0]: Array(np.ascontiguousarray(state[1]))}),
+            w.CONFIG: ConfigRecord({w.ROUND: round_}),
+        }
+    )
+    messages = [Message(content=content, message_type=kind, dst_node_id=n) for n in nodes]
+    replies = [_read(r, names) for r in grid.send_and_receive(messages, timeout=timeout)]
+    answered = {r.node_id for r in replies}
+    replies += [NodeReply(n, names.get(n, str(n)), "no_reply") for n in nodes if n not in answered]
+    # By name, not by Flower's random node ids: the same training sums in the same order every time.
+    return sorted(replies, key=lambda r: (r.name, r.node_id))
+
+
+def aggregate(spec: TrainingSpec, state: FloatArray, replies: Iterable[NodeReply]) -> FloatArray:
+    """The next global model from the nodes that trained (unchanged when none did)."""
+    trained = [r for r in replies if r.status == w.TRAINED]
+    if not trained:
+        return state
+    if spec.model == "kmeans":
+        sums = np.sum([r.arrays[w.SUMS] for r in trained], axis=0)
+        counts = np.sum([r.arrays[w.COUNTS] for r in trained], axis=0)
+        return kmeans_update(state, sums, counts)
+    return weighted_mean([r.arrays[w.WEIGHTS] for r in trained], [r.people for r in trained])
+
+
+def validation(spec: TrainingSpec, replies: Iterable[NodeReply], *, min_count: int) -> dict[str, Any]:
+    """The network's validation from what the nodes released: AUROC and calibration (binary), or
+    cluster sizes (k-means; a size below ``min_count`` shown as None, never as a number)."""
+    evaluated = [r for r in replies if r.status == w.EVALUATED]
+    if spec.model == "kmeans":
+        if not evaluated:
+            return {"cluster_sizes": None}
+        counts = np.sum([r.arrays[w.COUNTS] for r in evaluated], axis=0)
+        partial = np.any([r.arrays["suppressed"] > 0 for r in evaluated], axis=0)
+        return {
+            "cluster_sizes": released_sizes([int(c) for c in counts], min_count=min_count),
+            "sizes_partial": [bool(p) for p in partial],
+        }
+    if not evaluated:
+        return {"auroc": None, "calibration": None}
+    positives = np.sum([r.arrays[w.POSITIVES] for r in evaluated], axis=0).astype(np.int64)
+    negatives = np.sum([r.arrays[w.NEGATIVES] for r in evaluated], axis=0).astype(np.int64)
+    if positives.ndim == 2:
+        return _one_vs_rest(positives, negatives)
+    if positives.sum() == 0 or negatives.sum() == 0:
+        return {"auroc": None, "calibration": None}
+    coarse = len(positives) // w.CALIBRATION_BINS
+    return {
+        "auroc": auroc(positives, negatives),
+        "calibration": [
+            list(c)
+            for c in calibration(
+                positives.reshape(w.CALIBRATION_BINS, coarse).sum(axis=1),
+                negatives.reshape(w.CALIBRATION_BINS, coarse).sum(axis=1),
+                w.CALIBRATION_BINS,
+            )
+        ],
+    }
+
+
+def _one_vs_rest(positives: IntArray, negatives: IntArray) -> dict[str, Any]:
+    """Multiclass: each class's AUROC against the rest (None where no node released it), and
+    their mean over the classes that have one."""
+    per_class = [
+        auroc(p, n) if p.sum() > 0 and n.sum() > 0 else None
+        for p, n in zip(positives, negatives, strict=True)
+    ]
+    known = [a for a in per_class if a is not None]
+    return {
+        "auroc": sum(known) / len(known) if known else None,
+        "auroc_per_class": per_class,
+        "calibration": None,
+    }
+
+
+def run_training(
+    grid: Grid,
+    spec: TrainingSpec,
+    *,
+    nodes: Sequence[int],
+    timeout: float,
+    progress: Reporter,
+    min_count: int,
+) -> tuple[FloatArray, dict[str, Any]]:
+    """All rounds and the final validation; returns the global model and the validation."""
+    names: dict[int, str] = {}
+    key, state = state_key(spec), initial_state(spec)
+    for round_ in range(1, spec.rounds + 1):
+        replies = exchange(grid, nodes, MessageType.TRAIN, (key, state), round_, timeout=timeout, names=names)
+        state = aggregate(spec, state, replies)
+        progress.write(
+            "round",
+            round=round_,
+            rounds=spec.rounds,
+            trained=sum(r.status == w.TRAINED for r in replies),
+            nodes=[r.summary() for r in replies],
+        )
+    replies = exchange(
+        grid, nodes, MessageType.EVALUATE, (key, state), spec.rounds, timeout=timeout, names=names
+    )
+    metrics = validation(spec, replies, min_count=min_count)
+    metrics["nodes"] = [r.summary() for r in replies]
+    return state, metrics

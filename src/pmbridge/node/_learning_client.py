@@ -1,0 +1,55 @@
+"""The ClientApp a PM Bridge node runs for every training: pinned in the app's bundle by this module's
+name, loaded from the node's own installation by its runner, never from a bundle.
+
+Each message is answered only after the hub's signed grant in the run config verifies with the hub
+key the node trusts and the node admits the training (policy, minimum count, one ε debit per
+training); a refusal sits the round out under its rule. The SuperNode's node config names the node's
+own TOML (``pmbridge-config``), from which everything else (store, ledgers, privacy) is read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from flwr.app import Context
+
+from pmbridge.errors import ConfigError, SignatureRejected
+from pmbridge.flower import NodeData, make_client_app
+from pmbridge.learning import TrainingSpec, spec_digest
+from pmbridge.node._learning import LearningNode, join_training
+
+CONFIG_KEY: Final = "pmbridge-config"
+"""The SuperNode's node-config key holding the path of the node's TOML."""
+GRANT_KEY: Final = "grant"
+_OPEN: dict[Path, LearningNode] = {}
+
+
+def _node(context: Context) -> LearningNode:
+    """The node this process serves, opened once (the runner answers many messages)."""
+    value = context.node_config.get(CONFIG_KEY)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            f"the SuperNode's node config has no {CONFIG_KEY!r}",
+            hint="start it with `pmbridge node learn --config NODE.toml`, which sets it",
+        )
+    path = Path(value)
+    if path not in _OPEN:
+        _OPEN[path] = LearningNode.open(path)
+    return _OPEN[path]
+
+
+def grant_loader(context: Context, spec: TrainingSpec) -> NodeData:
+    """The node's data for this run, once its grant verifies and the node admits it."""
+    node = _node(context)
+    token = context.run_config.get(GRANT_KEY)
+    if not isinstance(token, str) or not token:
+        raise SignatureRejected("unsigned", "the run carries no training grant")
+    training = join_training(node, token, now=datetime.now(UTC))
+    if spec_digest(training.grant.spec) != spec_digest(spec):
+        raise SignatureRejected("digest_mismatch", "the run's request is not the one its grant signs")
+    return training.data(node.config.id)
+
+
+app = make_client_app(grant_loader)
