@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmbridge.config import SettingsModel, setting_names, settings_rows
-from pmbridge.hub import AccessTable, HubFile, HubSettings, NodeEntrySettings
+from pmbridge.hub import AccessTable, HubFile, HubLearningSettings, HubSettings, NodeEntrySettings
 from pmbridge.knowledge import KnowledgeTable
-from pmbridge.learning import HubLearningSettings, NodeLearningSettings
-from pmbridge.node import DatasetSettings, NodeFile, NodeSettings
+from pmbridge.node import DatasetSettings, NodeFile, NodeLearningSettings, NodeSettings
 from pmbridge.policy import DataUseSettings, PassportSettings, PolicySettings
 from pmbridge.privacy import DisclosureSettings
 

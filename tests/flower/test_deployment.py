@@ -38,8 +38,7 @@ from pmbridge.flower import (
     wait_for_run,
 )
 from pmbridge.flower._processes import flower_env
-from pmbridge.hub import HubConfig, NodeEntry
-from pmbridge.learning import HubLearningSettings
+from pmbridge.hub import HubConfig, HubLearningSettings, NodeEntry
 from pmbridge.model import Jurisdiction
 from tests.flower.apps import modified_app
 from tests.flower.cohort import SEIZURE, write_store
@@ -110,7 +109,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
             )
             node_config = {"name": name, "pmbridge-config": str(config)}
             services += start_supernode(
-                work, name=name, superlink=superlink, node_config=node_config, allow=[], env=env
+                work, name=name, superlink=superlink.fleet, node_config=node_config, allow=[], env=env
             )
         yield Federation(superlink, services, work, tuple(entries))
     finally:

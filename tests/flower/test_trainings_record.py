@@ -25,8 +25,9 @@ def test_a_training_goes_from_started_through_its_rounds_to_its_model(tmp_path: 
     other.finish("t1", model={"weights": [[0.1], [0.2]]}, metrics={"auroc": 0.71}, now=NOW + timedelta(1))
     training = record.get("t1")
     assert training.state is TrainingState.FINISHED
-    assert [(r.node, r.status) for r in training.rounds] == [("", "ok"), ("lyon", "refused"), ("rome", "ok")]
-    assert training.to_dict()["rounds"][0]["node"] is None  # the network's row
+    # rounds in order, the final validation last
+    assert [(r.node, r.status) for r in training.rounds] == [("lyon", "refused"), ("rome", "ok"), ("", "ok")]
+    assert training.to_dict()["rounds"][2]["node"] is None  # the network's row
     assert training.model == {"weights": [[0.1], [0.2]]}
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from pmbridge.flower._processes import free_port
-from pmbridge.hub import HubConfig
-from pmbridge.learning import HubLearningSettings
+from pmbridge.hub import HubConfig, HubLearningSettings
 from tests.hub.lone_hub import LoneHub, lone_hub
 
 pytestmark = pytest.mark.anyio

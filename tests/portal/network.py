@@ -17,8 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from pmbridge.access import Language
-from pmbridge.hub import HubReleaseSettings, NodeEntry, Steward, load_broker_key
-from pmbridge.learning import HubLearningSettings
+from pmbridge.hub import HubLearningSettings, HubReleaseSettings, NodeEntry, Steward, load_broker_key
 from pmbridge.model import Disease, Individual, Jurisdiction, PatientRecord, PhenotypicFeature, Sex, Variant
 from pmbridge.network_app import create_network_app
 from pmbridge.node import NodeContext, create_node_app, open_node, parse_node_config

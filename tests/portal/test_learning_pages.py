@@ -24,7 +24,8 @@ from playwright.sync_api import expect, sync_playwright
 from pmbridge.client import Training
 from pmbridge.errors import NotFound, PassportRejected, UpstreamError
 from pmbridge.flower._trainings import TRAININGS_FILE, RoundRow, TrainingRecord
-from pmbridge.learning import HubLearningSettings, parse_training, spec_to_wire
+from pmbridge.hub import HubLearningSettings
+from pmbridge.learning import parse_training, spec_to_wire
 from pmbridge.node import NodeContext
 from pmbridge.policy import DEMO_ISSUER
 from pmbridge.portal._learning_view import EXAMPLE_REQUEST, training_view

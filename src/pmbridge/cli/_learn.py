@@ -44,14 +44,29 @@ def read_request(path: Path) -> dict[str, object]:
 
 
 def rounds_table(training: Training) -> Table:
-    """Each round's figures per node: status (or the refusing rule) and what the node released."""
+    """Each round's figures per node: status (a node that sat out: the rule, its reason once below)
+    and what the node released."""
     table = Table(title=f"training {training.id}: {training.state}", title_justify="left")
     for column in ("round", "node", "stage", "status", "figures"):
         table.add_column(column)
     for r in training.rounds:
-        figures = ", ".join(f"{k}={_short(v)}" for k, v in sorted(r.metrics.items()))
-        table.add_row(str(r.round), r.node or "network", r.stage, r.status, escape(figures))
+        if r.status == "refused":
+            status, figures = f"sat out ({r.metrics.get('rule', '?')})", ""
+        else:
+            status = r.status
+            figures = ", ".join(f"{k}={_short(v)}" for k, v in sorted(r.metrics.items()) if k != "reason")
+        table.add_row("final" if r.stage == "evaluate" else str(r.round), r.node or "network", r.stage,
+                      status, escape(figures))  # fmt: skip
     return table
+
+
+def refusal_lines(training: Training) -> list[str]:
+    """Why each node sat out, once per node: the rule and the node's own words."""
+    reasons: dict[str, str] = {}
+    for r in training.rounds:
+        if r.node and r.status != "ok" and r.node not in reasons:
+            reasons[r.node] = str(r.metrics.get("reason", r.status))
+    return [f"{node} sat out: {reason}" for node, reason in sorted(reasons.items())]
 
 
 def _short(value: object) -> str:
@@ -63,6 +78,8 @@ def _print(training: Training, *, as_json: bool) -> None:
         console.print_json(training.model_dump_json())
         return
     console.print(rounds_table(training))
+    for line in refusal_lines(training):
+        console.print(escape(line), highlight=False)
     console.print(escape(training.summary()), highlight=False)
     if training.detail:
         console.print(escape(training.detail), highlight=False)

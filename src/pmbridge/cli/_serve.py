@@ -34,6 +34,34 @@ def node_serve(
     serve(create_node_app(context), host=host, port=port, ready_file=ready_file)
 
 
+@node_app.command("learn")
+def node_learn(
+    config: Annotated[Path, typer.Option(help="Node config (TOML) with [learning] enabled = true.")],
+    superlink: Annotated[
+        str | None, typer.Option(help="The hub's SuperLink Fleet API (host:port) over learning.superlink.")
+    ] = None,
+) -> None:
+    """Take part in federated trainings: start the node's Flower SuperNode, which connects out to
+    the hub's SuperLink, and the runner that runs only PM Bridge's own app; Ctrl-C stops both."""
+    import time
+
+    from pmbridge.flower import stop_all
+    from pmbridge.node._learning_runtime import start_node_learning  # flwr loads only here
+
+    services = start_node_learning(config, superlink=superlink)
+    typer.echo(f"taking part in trainings (logs: {services[0].log.parent}); Ctrl-C stops")
+    try:
+        while all(s.process.poll() is None for s in services):
+            time.sleep(0.5)
+        dead = ", ".join(s.name for s in services if s.process.poll() is not None)
+        typer.echo(f"stopped: {dead} exited (see {services[0].log.parent})", err=True)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        typer.echo("stopping…")
+    finally:
+        stop_all(services)
+
+
 @hub_app.command("serve")
 def hub_serve(
     config: Annotated[Path, typer.Option(help="Hub config with the node registry (TOML).")],

@@ -140,6 +140,7 @@ def write_node_config(paths: DemoPaths, node: DemoNode) -> Path:
             }
         ],
         **release_tables(paths, node),  # passports from the hub's broker, policy, privacy
+        "learning": {"enabled": True},  # the demo's SuperLink address is given at start
     }
     path = paths.node_config(node)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,6 +156,7 @@ def write_hub_config(
     smtp_port: int | None = None,
     access: Mapping[str, object] | None = None,
     public_url: str | None = None,
+    learning_control: str | None = None,
 ) -> Path:
     """The hub's registry pointing at the nodes' actual URLs, with each node's steward; with
     ``smtp_port``, notification mail goes to the demo's local mail server on that port, and
@@ -193,6 +195,8 @@ def write_hub_config(
         table["smtp"] = {"host": "127.0.0.1", "port": smtp_port, "sender": DEMO_SENDER, "starttls": False}
     if table:
         doc["access"] = table
+    if learning_control is not None:  # the demo's SuperLink: trainings from the portal and API
+        doc["learning"] = {"enabled": True, "control": learning_control}
     paths.hub_config.write_text(tomli_w.dumps(doc), encoding="utf-8")
     return paths.hub_config
 

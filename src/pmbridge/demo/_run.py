@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pmbridge.demo._build import build_demo
 from pmbridge.demo._layout import DEMO_NODES, DemoPaths, write_hub_config
+from pmbridge.demo._learning import DemoLearning
 from pmbridge.demo._mail import LocalMailServer
 from pmbridge.demo._ports import check_demo_ports
 from pmbridge.demo._processes import Launch, Supervisor
@@ -27,6 +28,7 @@ def start_network(
     hub_port: int = 0,
     node_ports: tuple[int, ...] = (),
     smtp_port: int | None = None,
+    learning_control: str | None = None,
 ) -> dict[str, str]:
     """Start every demo node at once, then the hub pointed at them (and at the demo's mail server
     when ``smtp_port`` is given); returns name -> URL."""
@@ -41,7 +43,7 @@ def start_network(
     started = supervisor.start_all(nodes)
     urls = {node.id: started[node.id].url for node in DEMO_NODES}  # in the nodes' order, not the race's
     public = f"http://127.0.0.1:{hub_port}" if hub_port else None  # an ephemeral port is known later
-    write_hub_config(paths, urls, smtp_port=smtp_port, public_url=public)
+    write_hub_config(paths, urls, smtp_port=smtp_port, public_url=public, learning_control=learning_control)
     hub = supervisor.start("hub", ["hub", "serve", "--config", str(paths.hub_config)], port=hub_port)
     urls["hub"] = hub.url
     return urls
@@ -87,16 +89,22 @@ def run_demo(
     with (
         LocalMailServer(paths.root) as mail,
         Supervisor(paths.run_dir, env={ENV_VAR: str(located.path.resolve())}) as supervisor,
+        DemoLearning(paths) as learning,
     ):
         say("starting the three nodes, then the hub…")
-        urls = start_network(supervisor, paths, hub_port=hub_port, node_ports=node_ports, smtp_port=mail.port)
+        urls = start_network(
+            supervisor, paths, hub_port=hub_port, node_ports=node_ports, smtp_port=mail.port,
+            learning_control=learning.control,
+        )  # fmt: skip
+        learning.join()
         for line in summary(urls):
             say(line)
         say(f"Mail:   access-request notifications are delivered to {mail.mailbox} (one .eml per mail)")
+        say(f"Learning: federated trainings at {urls['hub']}/learning (Flower logs in {learning.work})")
         try:
-            while not supervisor.failed():
+            while not supervisor.failed() and not learning.failed():
                 time.sleep(0.5)
-            dead = ", ".join(s.name for s in supervisor.failed())
+            dead = ", ".join([s.name for s in supervisor.failed()] + [s.name for s in learning.failed()])
             say(f"stopping: {dead} exited unexpectedly (logs in {paths.run_dir})")
         except KeyboardInterrupt:
             say("stopping…")

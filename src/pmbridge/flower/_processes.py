@@ -134,13 +134,18 @@ def start_supernode(
     workdir: Path,
     *,
     name: str,
-    superlink: SuperLink,
+    superlink: str,
     node_config: NodeConfig,
     allow: Sequence[str],
     env: Mapping[str, str],
+    root_certificates: str | None = None,
+    max_wait: float | None = START_SECONDS,
 ) -> tuple[Service, Service]:
-    """A SuperNode in ``process`` isolation and the pinned runner that executes its tasks; a fresh
-    SuperExec auth secret (owner-only file) lets only that runner take the SuperNode's tasks."""
+    """A SuperNode in ``process`` isolation connecting out to the SuperLink's Fleet API at
+    ``superlink`` (TLS against ``root_certificates``, plain only when None), and the pinned runner
+    that executes its tasks; a fresh SuperExec auth secret (owner-only file) lets only that runner
+    take the SuperNode's tasks. ``max_wait``: how long the SuperNode keeps trying to reach the
+    SuperLink (None: for ever, as a node in production does)."""
     runtime = free_port()
     secret = workdir / f"{name}-superexec.secret"
     secret.touch(mode=0o600)
@@ -151,13 +156,13 @@ def start_supernode(
         name,
         [
             _script("flower-supernode"),
-            "--insecure",
-            "--superlink", superlink.fleet,
+            *(["--root-certificates", root_certificates] if root_certificates else ["--insecure"]),
+            "--superlink", superlink,
             "--isolation", "process",
             "--host", LOOPBACK,
             "--port", str(runtime),
             "--node-config", str(config),
-            "--max-wait-time", str(START_SECONDS),
+            *(["--max-wait-time", str(max_wait)] if max_wait is not None else []),
             "--superexec-auth-secret-file", str(secret),
         ],
         workdir=workdir,

@@ -161,7 +161,7 @@ class TrainingRecord:
                 )
             rounds = con.execute(
                 "SELECT round, node, stage, status, metrics FROM rounds WHERE training_id = ? "
-                "ORDER BY round, stage, node",
+                "ORDER BY stage = 'evaluate', round, stage, node",
                 (id,),
             ).fetchall()
             result = con.execute("SELECT model, metrics FROM results WHERE training_id = ?", (id,)).fetchone()

@@ -12,7 +12,13 @@ from pmbridge.hub._merge import NetworkAnswer, NodeOutcome, NodeSet, merge_repli
 from pmbridge.hub._registry import HubConfig, NodeEntry, load_hub_config, parse_hub_config
 from pmbridge.hub._release_settings import HubReleaseSettings
 from pmbridge.hub._request_limits import RateLimitSettings, client_address
-from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings, RateLimitTable
+from pmbridge.hub._settings import (
+    HubFile,
+    HubLearningSettings,
+    HubSettings,
+    NodeEntrySettings,
+    RateLimitTable,
+)
 
 __all__ = [
     "BROKER_PUBLIC_KEY",
@@ -20,6 +26,7 @@ __all__ = [
     "HubConfig",
     "HubContext",
     "HubFile",
+    "HubLearningSettings",
     "HubReleaseSettings",
     "HubSettings",
     "NetworkAnswer",

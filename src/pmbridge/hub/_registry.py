@@ -15,9 +15,8 @@ from pmbridge.hub._access_parties import NodeDesk, Steward
 from pmbridge.hub._access_settings import AccessTable
 from pmbridge.hub._release_settings import HubReleaseSettings, hub_release_settings
 from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
-from pmbridge.hub._settings import HubFile, HubSettings, NodeEntrySettings
+from pmbridge.hub._settings import HubFile, HubLearningSettings, HubSettings, NodeEntrySettings
 from pmbridge.knowledge import KnowledgeSettings, knowledge_settings
-from pmbridge.learning import HubLearningSettings
 from pmbridge.model import Jurisdiction
 from pmbridge.signing import DEFAULT_MAX_SKEW, KeyRing, VerifyingKey, parse_public_key
 

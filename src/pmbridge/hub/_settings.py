@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
 from pmbridge.hub._access_settings import AccessTable, StewardSettings
 from pmbridge.knowledge import KnowledgeTable
-from pmbridge.learning import HubLearningSettings
 from pmbridge.policy import PassportSettings
 from pmbridge.privacy import DisclosureSettings
 from pmbridge.signing import DEFAULT_MAX_SKEW
@@ -146,6 +147,26 @@ class NodeEntrySettings(SettingsModel):
         default="",
         description="The node's data access committee, the `source` of the ControlledAccessGrants visas its "
         "approvals become; empty: the node's URL + '/dac'.",
+    )
+
+
+class HubLearningSettings(SettingsModel):
+    """The hub's Flower SuperLink, which nodes' SuperNodes connect out to."""
+
+    docs: ClassVar[str] = "docs/learning.md"
+
+    enabled: bool = Field(default=False, description="Offer federated training (`/api/learning/trainings`).")
+    control: NonEmpty = Field(
+        default="127.0.0.1:9093",
+        description="The SuperLink's Control API (host:port), where the hub starts runs; keep it on "
+        "loopback or a private network: it starts code on the nodes.",
+    )
+    round_timeout_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="How long a round waits for the nodes' replies; a node later than that sits the "
+        "round out.",
     )
 
 

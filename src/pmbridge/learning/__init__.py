@@ -8,7 +8,6 @@ from pmbridge.learning._admission import Admission, TrainingRequest, admit_train
 from pmbridge.learning._design import Design, design_matrix, stack
 from pmbridge.learning._grant import TrainingGrant, issue_grant, sign_grant, verify_grant
 from pmbridge.learning._schema import training_schema
-from pmbridge.learning._settings import HubLearningSettings, NodeLearningSettings
 from pmbridge.learning._spec import (
     MODEL_OF,
     TASKS,
@@ -26,8 +25,6 @@ __all__ = [
     "Admission",
     "Design",
     "Feature",
-    "HubLearningSettings",
-    "NodeLearningSettings",
     "TrainingGrant",
     "TrainingRequest",
     "TrainingSpec",

@@ -7,7 +7,7 @@ from pmbridge.node._context import NodeContext, open_node
 from pmbridge.node._query import QueryPlan, exact_variant, plan_query, store_variant
 from pmbridge.node._release import Release, granted_granularity, release
 from pmbridge.node._routes_entries import answer_entries
-from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings, ReleaseCaps
+from pmbridge.node._settings import DatasetSettings, NodeFile, NodeLearningSettings, NodeSettings, ReleaseCaps
 
 __all__ = [
     "ContactEntry",
@@ -15,6 +15,7 @@ __all__ = [
     "NodeConfig",
     "NodeContext",
     "NodeFile",
+    "NodeLearningSettings",
     "NodeSettings",
     "QueryPlan",
     "Release",

@@ -10,11 +10,10 @@ from pathlib import Path
 from pmbridge.beacon import PublicApi, parse_public_api
 from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
-from pmbridge.learning import NodeLearningSettings
 from pmbridge.model import AccessLevel, Dataset, Jurisdiction
 from pmbridge.node._miabis_catalogue import DescribedCollection, load_miabis_descriptions
 from pmbridge.node._release_settings import ReleaseSettings, release_settings
-from pmbridge.node._settings import DatasetSettings, NodeFile, NodeSettings
+from pmbridge.node._settings import DatasetSettings, NodeFile, NodeLearningSettings, NodeSettings
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
 from pmbridge.policy import DataUseConditions, data_use_conditions
 

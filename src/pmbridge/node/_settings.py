@@ -4,19 +4,18 @@ tables (``[policy]``, ``[privacy]``, ``[passports]``) whose models their own pac
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, Strict
 
 from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
-from pmbridge.learning import NodeLearningSettings
 from pmbridge.model import Granularity
 from pmbridge.policy import DEFAULT_DUO, DataUseSettings, PassportSettings, PolicySettings
 from pmbridge.privacy import DisclosureSettings
 from pmbridge.signing import DEFAULT_MAX_SKEW
 
-__all__ = ["DatasetSettings", "NodeFile", "NodeSettings", "ReleaseCaps"]
+__all__ = ["DatasetSettings", "NodeFile", "NodeLearningSettings", "NodeSettings", "ReleaseCaps"]
 
 Cap = Annotated[Granularity, Strict(False)]
 
@@ -125,6 +124,60 @@ class DatasetSettings(SettingsModel):
     )
     release: ReleaseCaps = Field(default_factory=ReleaseCaps)
     data_use: DataUseSettings = Field(default_factory=DataUseSettings)
+
+
+class NodeLearningSettings(SettingsModel):
+    """A node's part in federated learning; its privacy settings bind every training it joins."""
+
+    docs: ClassVar[str] = "docs/learning.md"
+
+    enabled: bool = Field(
+        default=False,
+        description="Take part in federated trainings: the node's SuperNode connects out to the hub's "
+        "SuperLink and runs PM Bridge's own Flower app (never a caller's code).",
+    )
+    superlink: NonEmpty = Field(
+        default="127.0.0.1:9092",
+        description="The hub's SuperLink Fleet API (host:port) the node's SuperNode connects out to.",
+    )
+    root_certificates: NonEmpty | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the SuperLink's TLS certificate, relative to the "
+        "config file; unset: plain gRPC, accepted only on a loopback address (the local demo).",
+    )
+    differential_privacy: bool = Field(
+        default=True,
+        description="Clip each person's contribution and add Gaussian noise to everything a training "
+        "releases, charging `epsilon_per_training` to the researcher's yearly budget "
+        "(`privacy.yearly_epsilon_budget`); false trains without noise (aggregates still pass the "
+        "minimum count).",
+    )
+    epsilon_per_training: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+        description="ε of one whole training at this node (all its rounds and metrics together), "
+        "accounted by zero-concentrated DP.",
+    )
+    delta: float = Field(
+        default=1e-5,
+        gt=0,
+        lt=1e-2,
+        allow_inf_nan=False,
+        description="δ of one training: well below one over the node's number of people.",
+    )
+    clip: float = Field(
+        default=1.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="The L2 bound of one person's contribution to a model update (features lie in [0, 1]).",
+    )
+    allowed_apps: list[NonEmpty] = Field(
+        default_factory=list,
+        description="sha256 hashes of further Flower apps (FABs) this node runs besides the one its own "
+        "pmbridge ships, e.g. the next release's while the network upgrades.",
+    )
 
 
 class NodeFile(SettingsModel):
