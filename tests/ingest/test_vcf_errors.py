@@ -8,11 +8,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import orjson
 import pysam
 import pytest
 
 from pmbridge.errors import IngestError
-from pmbridge.ingest._vcf_load import VcfOptions
+from pmbridge.ingest import IngestReport, Quarantine
+from pmbridge.ingest._vcf_load import VcfOptions, load_vcf
 from pmbridge.store import NodeStore
 from tests.ingest._vcf_support import counts, load, rows, store_with, write_vcf_file
 
@@ -177,3 +179,65 @@ def test_a_contig_the_fasta_lacks_stops_the_run(store: Path, tmp_path: Path) -> 
     )
     message = refused(store, vcf, VcfOptions(fasta=fasta(tmp_path)))
     assert "contig 'c2' is not in the reference" in message and "(it has: c1)" in message
+
+
+def test_lines_a_batch_check_quarantines_keep_file_order_text_and_counts(store: Path, tmp_path: Path) -> None:
+    """Genotypes are checked against the ALTs for a whole batch at once, after its lines were read:
+    the report still lists every bad line in file order, the quarantine holds each line's text, the
+    other lines load, and a quarantined line's unstored ALTs are not counted as not loaded."""
+    lines = [
+        "c1 5 . A C,T . . . GT 1/2 0/1",  # loads: two alleles
+        "c1 6 . A G . . . GT 0/3 0/1",  # allele 3 of one ALT: found by the batch's check
+        "c1 7 . X G . . . GT 0/1 0/1",  # not a base: found as the line is read
+        "c1 8 . A C,<DEL> . . . GT 0/1 4/1",  # allele 4 of two ALTs, one of them symbolic
+        "c1 9 . G T . . . GT 0/1 1/1",  # loads
+        "c1 10 . A <DEL> . . . GT 0/1 0/0",  # loads nothing: one symbolic ALT, counted
+    ]
+    vcf = write_vcf_file(tmp_path / "a.vcf", ["p1", "p2"], lines)
+    report = load(store, vcf)
+    assert [(p.path, p.reason.split(",")[0]) for p in report.errors] == [
+        ("line 6", "a genotype names allele 3"),
+        ("line 7", "REF 'X' is not a sequence of A"),
+        ("line 8", "a genotype names allele 4"),
+    ]
+    assert "but the record has 2 ALT allele(s)" in report.errors[2].reason
+    quarantined = [
+        orjson.loads(line) for line in store.with_suffix(".quarantine.jsonl").read_bytes().splitlines()
+    ]
+    assert [(q["source"], q["text"]) for q in quarantined] == [
+        (f"{vcf}:{n}", lines[n - 5].replace(" ", "\t") + "\n") for n in (6, 7, 8)
+    ]
+    assert report.quarantined == 3
+    assert [r[:5] for r in rows(store)] == [
+        ("p1", "c1", 5, "A", "C"),
+        ("p1", "c1", 5, "A", "T"),
+        ("p1", "c1", 9, "G", "T"),
+        ("p2", "c1", 5, "A", "C"),
+        ("p2", "c1", 9, "G", "T"),
+    ]
+    (not_loaded,) = [p.reason for p in report.warnings if "not loaded" in p.reason]
+    assert not_loaded.startswith("1 symbolic")
+
+
+def test_a_line_the_batch_check_fails_before_an_error_is_still_reported(tmp_path: Path) -> None:
+    """A REF that contradicts the FASTA stops the run; the lines before it were checked all the same."""
+    store = tmp_path / "n.duckdb"
+    store_with(store, ["p1"])
+    vcf = write_vcf_file(
+        tmp_path / "a.vcf",
+        ["p1"],
+        ["c1 9 . G T . . . GT 0/2", "c1 11 . X T . . . GT 0/1", "c1 10 . G T . . . GT 0/1"],
+    )
+    report = IngestReport("ds", "test")
+    with (
+        NodeStore.open(store) as opened,
+        Quarantine(tmp_path / "q.jsonl") as quarantine,
+        pytest.raises(IngestError, match="line 7: REF allele mismatch"),
+        opened.transaction(),
+    ):
+        load_vcf(vcf, store=opened, dataset_id="ds", options=VcfOptions(fasta=fasta(tmp_path)),
+                 report=report, quarantine=quarantine)  # fmt: skip
+    assert [(p.path, p.reason[:30]) for p in report.errors] == [
+        ("line 5", "a genotype names allele 2, but"),
+        ("line 6", "REF 'X' is not a sequence of A"),
+    ]

@@ -7,7 +7,7 @@ import os
 import random
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from pmbridge.errors import IngestError
 from pmbridge.ingest._fasta import FastaReference
+from pmbridge.ingest._vcf_alleles import BadRecord, record_alleles
 from pmbridge.ingest._vcf_normalise import Allele, normalise, split
+from pmbridge.ingest._vcf_reference import WindowedReference
 
 BCFTOOLS = shutil.which("bcftools")
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "examples" / "vcf"
@@ -157,6 +159,31 @@ def test_normalised_allele_is_the_same_haplotype_and_normal(
     assert apply(seq, allele.pos, allele.ref, allele.alt) == apply(seq, pos, ref, alt)
     assert normalise("c", allele.pos, allele.ref, [allele.alt], reference=reference) == [allele]
     assert len(allele.ref) <= len(ref) + (pos - allele.pos)
+
+
+@settings(max_examples=400, deadline=None)
+@given(variants(), st.lists(st.text("ACGT", min_size=1, max_size=8), max_size=2))
+def test_record_alleles_shortcut_equals_the_general_path(
+    case: tuple[DictReference, str, int, str, str], more: list[str]
+) -> None:
+    """Upper-case A/C/G/T alleles take a shortcut in record_alleles; written in lower case the same
+    record takes the general path (split, checks, normalise), whose answer is the same upper-cased."""
+    reference, _, pos, ref, alt = case
+    alts = [alt, *more]
+    lower = [a.lower() for a in alts]
+    for bases in (reference, None):
+        shortcut = answer(lambda r=bases: record_alleles("c", pos, ref, alts, reference=r))
+        general = answer(lambda r=bases: record_alleles("c", pos, ref.lower(), lower, reference=r))
+        assert shortcut == general
+
+
+def answer(call: Callable[[], list[Allele | None]]) -> list[tuple[int, str, str] | None] | str:
+    """The alleles upper-cased, or the BadRecord's message lower-cased."""
+    try:
+        alleles = call()
+    except BadRecord as problem:
+        return str(problem).lower()
+    return [a and (a.pos, a.ref.upper(), a.alt.upper()) for a in alleles]
 
 
 # --- FASTA -----------------------------------------------------------------------------------------
@@ -325,6 +352,20 @@ def test_normalise_equals_bcftools_norm(tmp_path: Path) -> None:
     differences = [(i, o, b) for i, (o, b) in enumerate(zip(ours, oracle, strict=False)) if o != b]
     assert len(ours) == len(oracle)
     assert differences == []
+    # The ingest's entry point, with its shortcut for upper-case A/C/G/T alleles, through the same
+    # windowed reference the ingest reads: the same alleles (those it does not store as written).
+    windowed = WindowedReference(reference, window=512)
+    loaded = [
+        stored or written
+        for r in records
+        for stored, written in zip(
+            record_alleles(r.chrom, r.pos, r.ref, r.alts, reference=windowed),
+            split(r.chrom, r.pos, r.ref, r.alts),
+            strict=True,
+        )
+    ]
+    loaded.sort(key=lambda a: (list(genome).index(a.chrom), a.pos))
+    assert [(a.chrom, a.pos, a.ref, a.alt) for a in loaded] == oracle
 
 
 EXAMPLE_FILES = ["example_vcf43_with_utf8.vcf", "gnomad.vcf", "test.snpeff.vcf", "o.vcf.gz", "test.vcf.gz"]

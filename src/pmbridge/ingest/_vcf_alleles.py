@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from pmbridge.errors import IngestError
-from pmbridge.ingest._vcf_normalise import Allele, Reference, normalise, split
+from pmbridge.ingest._vcf_normalise import Allele, Reference, normalise, normalise_plain, split
 
 _BASES = re.compile(r"[ACGTNacgtn]+")
 _NOT_STORED = ("<", "*", ".")
@@ -31,6 +31,11 @@ def record_alleles(
     """One entry per ALT, in ALT order: the allele to store, or None for an ALT not stored
     (symbolic, ``*``, ``.``). Raises BadRecord for a REF or ALT that is not a valid allele, an ALT
     equal to REF, or a REF that differs from the reference."""
+    if _plain(ref, alts):  # most MNVs and indels: what the checks below would pass, checked cheaply
+        if reference is None:
+            return [_trimmed_plain(chrom, pos, ref, alt) for alt in alts]
+        if reference.fetch(chrom, pos - 1, pos - 1 + len(ref)) == ref:
+            return [normalise_plain(chrom, pos, ref, alt, reference) for alt in alts]
     if reference is None and len(alts) == 1 and _BASES.fullmatch(ref) and _BASES.fullmatch(alts[0]):
         return [_trimmed(Allele(chrom, pos, ref, alts[0]))]  # the common case, kept short
     if not _BASES.fullmatch(ref):
@@ -55,6 +60,36 @@ def record_alleles(
         kind = ReferenceMismatch if error.message.startswith("REF allele mismatch") else BadRecord
         raise kind(f"{error.message}; {error.hint}") from error
     return [None if a.startswith(_NOT_STORED) else next(alleles) for a in alts]
+
+
+def _plain(ref: str, alts: Sequence[str]) -> bool:
+    """True when REF and every ALT are upper-case A, C, G, T only and no ALT repeats REF: then the
+    general path's regular expressions, splitting and error handling have nothing to find.
+
+    >>> _plain("CAG", ["C", "CAGAG"]), _plain("CAG", ["c"]), _plain("A", ["<DEL>"]), _plain("A", ["A"])
+    (True, False, False, False)
+    >>> _plain("A", [])  # no ALT: the general path stores nothing and reads no reference
+    False
+    """
+    if not ref or not alts or ref.strip("ACGT") or ref in alts:
+        return False
+    for alt in alts:  # noqa: SIM110 (a loop, not all() over a generator: run for every non-SNV)
+        if not alt or alt.strip("ACGT"):
+            return False
+    return True
+
+
+def _trimmed_plain(chrom: str, pos: int, ref: str, alt: str) -> Allele:
+    """:func:`_trimmed` of two different upper-case alleles: written as they are when unchanged.
+
+    >>> _trimmed_plain("1", 10, "CGT", "CAT"), _trimmed_plain("1", 10, "GCTC", "GCTCTC")
+    (Allele(chrom='1', pos=11, ref='G', alt='A'), Allele(chrom='1', pos=10, ref='G', alt='GCT'))
+    """
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        pos, ref, alt = pos + 1, ref[1:], alt[1:]
+    return Allele(chrom, pos, ref, alt)
 
 
 def _trimmed(allele: Allele) -> Allele:

@@ -13,6 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 from urllib.parse import unquote
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pmbridge.ingest._vcf_header import csq_fields
 from pmbridge.model import Interpretation
 
@@ -111,24 +115,51 @@ def _ann(value: str, alts: Sequence[str]) -> list[AltAnnotation | None]:
     """snpEff ANN: Allele|Annotation|Impact|Gene_Name|Gene_ID|Feature_Type|Feature_ID|…|HGVS.c|HGVS.p|…"""
     found: list[AltAnnotation | None] = [None] * len(alts)
     index = {alt: i for i, alt in enumerate(alts)}
+    missing = len(alts)
     for entry in value.split(","):
-        fields = entry.split("|")
-        if len(fields) < 4 or not fields[3]:
+        fields = entry.split("|", 11)  # fields 0-10 are read; the rest stay in one string
+        if len(fields) < 4 or not (gene := fields[3]):
             continue
         i = index.get(fields[0], 0 if len(alts) == 1 else -1)
         if i < 0 or found[i] is not None:
             continue
         feature = fields[6] if len(fields) > 6 else ""
-        found[i] = AltAnnotation(fields[3], _hgvs(feature, *fields[9:11], gene=fields[3]))
-        if all(a is not None for a in found):
+        if (
+            len(fields) > 10
+            and feature
+            and (c_dot := fields[9].strip()).startswith("c.")
+            and (p_dot := fields[10].strip()).startswith("p.")
+        ):  # the common case, what _hgvs makes of it without its loop
+            found[i] = _ANNOTATION(AltAnnotation, (gene, (f"{feature}:{c_dot}", f"{gene}:{p_dot}")))
+        else:
+            found[i] = AltAnnotation(gene, _hgvs(feature, *fields[9:11], gene=gene))
+        missing -= 1
+        if not missing:
             break
     return found
 
 
-_WELL_FORMED_ANN = re.compile(
-    r"[^|,]*\|[^|,]*\|[^|,]*\|([^|,]+)\|[^|,]*\|[^|,]*\|([^|,]+)\|[^|,]*\|[^|,]*\|(c\.[^|,]*)\|(p\.[^|,]*)"
-).match
+def ann_annotations(value: object, alts: Sequence[str]) -> list[AltAnnotation]:
+    """What :meth:`Annotator.annotate` answers for a record of two or more ALTs whose ANN value is
+    ``value``, when ANN is the only annotation field the header declares: without the loop over
+    fields, for the ingest's multi-allelic records.
+
+    >>> ann_annotations("A|m|M|G1|E|t|NM_1|c|1|c.1A>G|p.K1E,C|m|M|G2|E|t|NM_1|c|1|c.1A>C|", "AC")[1]
+    AltAnnotation(gene='G2', hgvs=('NM_1:c.1A>C',))
+    """
+    if not isinstance(value, str) or not value:
+        return [_NONE] * len(alts)
+    return [a or _NONE for a in _ann(value, alts)]
+
+
+_WELL_FORMED = (
+    r"[^|,]*\|[^|,]*\|[^|,]*\|(?P<gene>[^|,]+)\|[^|,]*\|[^|,]*\|(?P<feature>[^|,]+)\|[^|,]*\|[^|,]*\|"
+    r"(?P<c>c\.[^|,]*)\|(?P<p>p\.[^|,]*)"
+)
+_WELL_FORMED_ANN = re.compile(_WELL_FORMED).match
 """An ANN whose first entry names a gene, a feature, ``c.`` and ``p.``: one match, not a split."""
+_WELL_FORMED_AT_START = "^" + _WELL_FORMED  # Arrow's extract_regex searches; re's match anchors
+_HGVS_LIST = pa.list_(pa.string())
 _ANNOTATION = tuple.__new__  # AltAnnotation's own constructor is a Python function: slow per record
 
 
@@ -158,6 +189,42 @@ def first_ann(value: str) -> AltAnnotation | None:
         if end < 0:
             return None
         start = end + 1
+
+
+def first_anns(values: Sequence[str | None]) -> tuple[pa.Array, pa.Array]:
+    """:func:`first_ann` of a whole batch's ANN values at once: the gene (string) and HGVS (list of
+    string) arrays, null where a value is None, no gene and no HGVS where first_ann finds nothing.
+
+    One RE2 pass over the batch reads the well-formed first entries (most of a snpEff file), where a
+    Python match per record cost as much as reading the record; the rest go through first_ann.
+
+    >>> gene, hgvs = first_anns(["T|m|M|G1|E|t|NM_1.1|c|1|c.5A>T|p.K2M", None, "T|i|M|||,T|m|M|G2|E"])
+    >>> gene.to_pylist(), hgvs.to_pylist()
+    (['G1', None, 'G2'], [['NM_1.1:c.5A>T', 'G1:p.K2M'], None, []])
+    """
+    n = len(values)
+    raw = pa.array(values, pa.string())
+    found = pc.extract_regex(raw, _WELL_FORMED_AT_START)
+    matched = found.is_valid()
+    gene = found.field("gene")
+    c_dot = pc.binary_join_element_wise(found.field("feature"), found.field("c"), ":")
+    p_dot = pc.binary_join_element_wise(gene, found.field("p"), ":")
+    order = np.arange(2 * n, dtype=np.int64).reshape(2, n).T.ravel()  # c., p. of each row in turn
+    written = pa.ListArray.from_arrays(
+        pa.array(np.arange(0, 2 * n + 1, 2, dtype=np.int32)),
+        pa.concat_arrays([c_dot, p_dot]).take(pa.array(order)),
+    )
+    rest = np.flatnonzero(~np.asarray(matched) & np.asarray(raw.is_valid()))
+    if not len(rest):
+        return pc.if_else(matched, gene, None), pc.if_else(matched, written, pa.scalar(None, _HGVS_LIST))
+    genes: list[str | None] = [None] * n
+    hgvs: list[tuple[str, ...] | None] = [None] * n
+    for i in rest.tolist():
+        genes[i], hgvs[i] = first_ann(values[i]) or _NONE  # type: ignore[arg-type]
+    return (
+        pc.if_else(matched, gene, pa.array(genes, pa.string())),
+        pc.if_else(matched, written, pa.array(hgvs, _HGVS_LIST)),
+    )
 
 
 def _csq(value: str, ref: str, alts: Sequence[str], names: Sequence[str]) -> list[AltAnnotation | None]:

@@ -41,46 +41,11 @@ class BatchCalls:
     copies: npt.NDArray[np.int8]
 
 
-def batch_calls(genotypes: Sequence[npt.NDArray[np.int16]], allele_rows: npt.NDArray[np.int64]) -> BatchCalls:
-    """The calls of a batch: ``genotypes`` one array per record, ``allele_rows[r, k]`` the allele row
-    of record r's ALT k+1 (-1 when that ALT is not stored).
+def stack_alleles(genotypes: Sequence[npt.NDArray[np.int16]]) -> npt.NDArray[np.int16]:
+    """(records, samples, alleles) allele indices of a batch, at least two alleles, -2 where a
+    sample has fewer; the phase column dropped.
 
-    >>> gt = [np.array([[0, 1, 0], [1, 1, 0], [1, -2, 0], [-1, 1, 0], [0, 0, 0]], dtype=np.int16)]
-    >>> calls = batch_calls(gt, np.array([[0]]))
-    >>> calls.an.tolist(), calls.sample.tolist(), calls.zygosity.tolist(), calls.copies.tolist()
-    ([8], [0, 1, 2, 3], [1, 2, 3, 0], [1, 2, 1, 1])
-    """
-    alleles = _stack(genotypes)
-    first, second = alleles[:, :, 0], alleles[:, :, 1]
-    an = (np.count_nonzero(first >= 0, axis=1) + np.count_nonzero(second >= 0, axis=1)).astype(np.int64)
-    parts: list[tuple[npt.NDArray[np.int64], ...]] = []
-    for k in range(1, allele_rows.shape[1] + 1):
-        stored = allele_rows[:, k - 1]
-        copies = (first == k).astype(np.int8) + (second == k)
-        record, sample = np.nonzero(copies)
-        rows = stored[record]
-        keep = rows >= 0
-        record, sample, rows = record[keep], sample[keep], rows[keep]
-        n = copies[record, sample]
-        one, two = first[record, sample], second[record, sample]
-        zygosity = np.where(
-            two == -2, HEMI, np.where(n == 2, HOM, np.where((one == -1) | (two == -1), UNKNOWN, HET))
-        )
-        parts.append((rows, sample.astype(np.int64), zygosity.astype(np.int64), n.astype(np.int64)))
-    if not parts:
-        empty = np.zeros(0, np.int64)
-        return BatchCalls(an, empty, empty, empty.astype(np.int8), empty.astype(np.int8))
-    rows, sample, zygosity, n = (np.concatenate(column) for column in zip(*parts, strict=True))
-    order = np.argsort(rows, kind="stable")
-    return BatchCalls(
-        an, rows[order], sample[order], zygosity[order].astype(np.int8), n[order].astype(np.int8)
-    )
-
-
-def _stack(genotypes: Sequence[npt.NDArray[np.int16]]) -> npt.NDArray[np.int16]:
-    """(records, samples, 2) allele indices, -2 where a sample has fewer alleles.
-
-    >>> _stack([np.array([[1, 0]], np.int16), np.array([[0, 1, 1]], np.int16)]).tolist()
+    >>> stack_alleles([np.array([[1, 0]], np.int16), np.array([[0, 1, 1]], np.int16)]).tolist()
     [[[1, -2]], [[0, 1]]]
     """
     try:
@@ -98,4 +63,59 @@ def _stack(genotypes: Sequence[npt.NDArray[np.int16]]) -> npt.NDArray[np.int16]:
         )
     if stacked.shape[2] == 1:
         stacked = np.concatenate([stacked, np.full_like(stacked, -2)], axis=2)
-    return stacked[:, :, :2]
+    return stacked
+
+
+def highest_alleles(alleles: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]:
+    """Per record the highest allele index any sample calls (-1 when none is called): checked
+    against the record's ALT count for the whole batch at once, where a per-record numpy call
+    cost more than reading the record.
+
+    >>> highest_alleles(stack_alleles([np.array([[0, 3, 0], [1, 1, 1]], np.int16)])).tolist()
+    [3]
+    >>> highest_alleles(np.full((2, 1, 2), -1, np.int16)).tolist()
+    [-1, -1]
+    """
+    highest: npt.NDArray[np.int16] = alleles.max(axis=(1, 2), initial=-1)
+    return highest
+
+
+def batch_calls(alleles: npt.NDArray[np.int16], allele_rows: npt.NDArray[np.int64]) -> BatchCalls:
+    """The calls of a batch: ``alleles`` from :func:`stack_alleles`, ``allele_rows[r, k]`` the allele
+    row of record r's ALT k+1 (-1 when that ALT is not stored).
+
+    >>> gt = [np.array([[0, 1, 0], [1, 1, 0], [1, -2, 0], [-1, 1, 0], [0, 0, 0]], dtype=np.int16)]
+    >>> calls = batch_calls(stack_alleles(gt), np.array([[0]]))
+    >>> calls.an.tolist(), calls.sample.tolist(), calls.zygosity.tolist(), calls.copies.tolist()
+    ([8], [0, 1, 2, 3], [1, 2, 3, 0], [1, 2, 1, 1])
+    """
+    # Contiguous and flat: a carrier is one flat index (record * samples + sample), found in one pass.
+    first, second = np.ascontiguousarray(alleles[:, :, 0]), np.ascontiguousarray(alleles[:, :, 1])
+    samples = first.shape[1]
+    an = (np.count_nonzero(first >= 0, axis=1) + np.count_nonzero(second >= 0, axis=1)).astype(np.int64)
+    flat_first, flat_second = first.ravel(), second.ravel()
+    parts: list[
+        tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8], npt.NDArray[np.int8]]
+    ] = []
+    for k in range(1, allele_rows.shape[1] + 1):
+        stored = allele_rows[:, k - 1]
+        one_k, two_k = flat_first == k, flat_second == k
+        hit = np.flatnonzero(one_k | two_k)
+        record = hit // samples
+        rows = stored[record]
+        if not (keep := rows >= 0).all():
+            hit, record, rows = hit[keep], record[keep], rows[keep]
+        n = one_k[hit].astype(np.int8) + two_k[hit]
+        one, two = flat_first[hit], flat_second[hit]
+        zygosity = np.where(
+            two == -2, HEMI, np.where(n == 2, HOM, np.where((one == -1) | (two == -1), UNKNOWN, HET))
+        )
+        parts.append((rows, hit - record * samples, zygosity.astype(np.int8), n))
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return BatchCalls(an, empty, empty, empty.astype(np.int8), empty.astype(np.int8))
+    rows, sample, zygosity, n = (np.concatenate(column) for column in zip(*parts, strict=True))
+    if len(parts) > 1:  # one ALT's carriers come in allele-row order already; several are merged
+        order = np.argsort(rows, kind="stable")
+        rows, sample, zygosity, n = rows[order], sample[order], zygosity[order], n[order]
+    return BatchCalls(an, rows, sample, zygosity, n)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +21,13 @@ from pmbridge.ingest._limits import DEFAULT_LIMITS
 from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, Level, RecordProblem
 from pmbridge.ingest._vcf_alleles import BadRecord, ReferenceMismatch, record_alleles
-from pmbridge.ingest._vcf_annotation import AltAnnotation, Annotator, first_ann
+from pmbridge.ingest._vcf_annotation import AltAnnotation, Annotator, InfoGetter, ann_annotations
 from pmbridge.ingest._vcf_batch import CallBatch
+from pmbridge.ingest._vcf_genotypes import highest_alleles, stack_alleles
 from pmbridge.ingest._vcf_header import vcf_assembly
-from pmbridge.ingest._vcf_normalise import Allele, Reference
+from pmbridge.ingest._vcf_normalise import Allele
 from pmbridge.ingest._vcf_options import VcfOptions
-from pmbridge.ingest._vcf_reader import OpenVcf, VcfRecord, open_vcf
+from pmbridge.ingest._vcf_reader import OpenVcf, RecordTexts, VcfRecord, open_vcf
 from pmbridge.ingest._vcf_reference import WindowedReference
 from pmbridge.ingest._vcf_sheet import link_samples, read_sample_sheet
 from pmbridge.model import Interpretation
@@ -59,7 +61,7 @@ def load_vcf(
         vcf = stack.enter_context(open_vcf(path))
         assembly = vcf_assembly(vcf.header, option=options.assembly, path=path)
         inds = _sample_inds(vcf, path, store=store, dataset_id=dataset_id, options=options)
-        reference: Reference | None = None
+        reference: WindowedReference | None = None
         if options.fasta is not None:
             fasta = FastaReference(options.fasta)
             stack.callback(fasta.close)
@@ -68,17 +70,22 @@ def load_vcf(
             report.add([RecordProblem(str(path), "$", _NO_FASTA, Level.WARNING)])
         if replaced := store.clear_vcf(dataset_id, path.name):
             report.add([RecordProblem(str(path), "$", _replaced(replaced, path.name), Level.WARNING)])
+        texts = RecordTexts(path)
+        stack.callback(texts.close)
         loader = _Loader(vcf, path, store=store, reference=reference, inds=inds, report=report,
-                         quarantine=quarantine)  # fmt: skip
+                         quarantine=quarantine, texts=texts)  # fmt: skip
         loader.run(CallBatch(dataset_id, path.name, assembly), progress)
 
 
 _LAST_POSITION = 2**31 - 1  # htslib's largest VCF position
+_LONGEST = DEFAULT_LIMITS.max_text_chars
 
 
 def _too_long(ref: str, alts: Sequence[str]) -> str | None:
-    longest = max(len(ref), *(len(a) for a in alts)) if alts else len(ref)
-    if longest <= DEFAULT_LIMITS.max_text_chars:
+    if len(ref) <= _LONGEST and (len(alts) != 1 or len(alts[0]) <= _LONGEST):
+        return None  # the common case, kept short
+    longest = max(len(ref), max(map(len, alts), default=0))
+    if longest <= _LONGEST:
         return None
     return (
         f"an allele of {longest:,} bases is over the limit of {DEFAULT_LIMITS.max_text_chars:,}; "
@@ -86,21 +93,22 @@ def _too_long(ref: str, alts: Sequence[str]) -> str | None:
     )
 
 
-def _impossible(
-    chrom: str, pos: int, lengths: dict[str, int], called: npt.NDArray[np.int16], alts: int
-) -> str | None:
-    """Why a record's position or genotypes cannot be right, or None."""
+def _beyond(chrom: str, pos: int, lengths: dict[str, int]) -> str | None:
+    """Why a record's position cannot be right, or None."""
     if pos > (length := lengths.get(chrom, _LAST_POSITION)):
         where = f"the end of contig {chrom} ({length:,} bases in the header)"
         if chrom not in lengths:
             where = "the largest position a VCF can hold"
         return f"POS {pos:,} is beyond {where}; correct the position"
-    if (highest := int(called[:, :-1].max(initial=-1))) > alts:  # the last column is the phasing
-        return (
-            f"a genotype names allele {highest}, but the record has {alts} ALT allele(s); "
-            "correct the GT or list the missing ALT"
-        )
     return None
+
+
+def _unknown_allele(highest: int, alts: int) -> str:
+    """Why a record whose genotypes name allele ``highest`` of ``alts`` ALTs cannot be right."""
+    return (
+        f"a genotype names allele {highest}, but the record has {alts} ALT allele(s); "
+        "correct the GT or list the missing ALT"
+    )
 
 
 def _replaced(calls: int, name: str) -> str:
@@ -150,18 +158,26 @@ class _Loader:
         path: Path,
         *,
         store: NodeStore,
-        reference: Reference | None,
+        reference: WindowedReference | None,
         inds: npt.NDArray[np.int64],
         report: IngestReport,
         quarantine: Quarantine,
+        texts: RecordTexts,
     ) -> None:
         self.vcf, self.path, self.store, self.reference = vcf, path, store, reference
-        self.inds, self.report, self.quarantine = inds, report, quarantine
+        self.inds, self.report, self.quarantine, self.texts = inds, report, quarantine, texts
         self.annotator = Annotator(vcf.info)
+        # With ANN the only annotation, a one-ALT record's is its first ANN entry naming a gene
+        # (or none): read for a whole batch at once (first_anns).
+        self.raw_ann = self.annotator.ann_first and self.annotator.keys == ("ANN",)
         self.not_stored = 0
         self.no_calls = np.full((len(inds), 3), -1, dtype=np.int16)
         # No position up to the shortest contig's length can be past a contig's end.
         self.shortest = min(vcf.contig_lengths.values(), default=_LAST_POSITION)
+        # Lines to quarantine, held until their batch is checked so the report keeps file order.
+        self.problems: list[tuple[int, str, str]] = []  # (index, text, why)
+        self.batch_start = 0  # the index of the current batch's first record
+        self.read = 0  # records read so far
 
     def run(self, batch: CallBatch, progress: Callable[[int], None] | None) -> None:
         self._flush(self._read(batch, progress))
@@ -172,13 +188,15 @@ class _Loader:
                 [RecordProblem(str(self.path), "ALT", _not_stored(self.not_stored), Level.WARNING)]
             )
 
-    def _read(self, batch: CallBatch, progress: Callable[[int], None] | None) -> CallBatch:
+    def _read(self, batch: CallBatch, progress: Callable[[int], None] | None) -> CallBatch:  # noqa: PLR0915
         """Read every record, writing full batches; returns the last, unwritten one. The loop is the
         hot path: single-base substitutions (most records) are handled inline, everything else
-        goes through :func:`record_alleles`."""
+        goes through :func:`record_alleles`; the genotypes and a snpEff first annotation are
+        checked and read for the whole batch when it is written. Long, since a call per record
+        costs: what a substitution needs is written out here."""
         records: Iterator[VcfRecord] = iter(self.vcf.reader)
         annotate = None if self.annotator.empty else self.annotator.annotate
-        ann_first = self.annotator.ann_first
+        batch.raw_ann = raw_ann = self.raw_ann
         interpretation = self.annotator.interpretation if self.annotator.has_interpretation else None
         reference, bases, lengths, shortest = (
             self.reference,
@@ -187,58 +205,73 @@ class _Loader:
             self.shortest,
         )
         most_records = max(1, min(BATCH_ALLELES, BATCH_CELLS // max(1, len(self.inds))))
-        genotypes, first_row, rows = batch.genotypes, batch.first_row, batch.rows
-        no_calls = self.no_calls
+        most_rows, not_provided = BATCH_ALLELES, _NOT_PROVIDED  # locals: read once a record
+        genotypes, rows = batch.genotypes, batch.rows
+        first_row, problems, no_calls = batch.first_row, self.problems, self.no_calls
+        # The reference window's contig, start and bases, read inline for an SNV's REF; refreshed
+        # when a position falls outside it (whatever fetches moved the window meanwhile, these
+        # bases stay those of the reference at these places).
+        window_chrom, window_start, window = reference.window if reference is not None else (None, 0, "")
+        window_end = window_start + len(window)
         index = -1
-        while True:
-            try:
-                record = next(records)
-            except StopIteration:
-                break
-            except Exception as error:  # cyvcf2 raises a bare Exception for what htslib cannot parse
-                raise self._unreadable(index + 1, error) from error
-            index += 1
-            # ``start`` is htslib's 64-bit position; cyvcf2's POS wraps at 2**32.
-            chrom, pos, ref, alts = record.CHROM, record.start + 1, record.REF, record.ALT
-            if (
-                len(alts) == 1
-                and (alt := alts[0]) in bases
-                and ref in bases
-                and ref != alt
-                and (reference is None or reference.fetch(chrom, pos - 1, pos) == ref)
-            ):
-                alleles: list[Allele | None] | None = None  # a substitution: stored as written
-            else:
+        try:
+            while True:
                 try:
-                    alleles = self._alleles(index, chrom, pos, ref, alts)
-                except BadRecord as problem:
-                    self._quarantine(record, index, str(problem))
+                    record = next(records)
+                except StopIteration:
+                    break
+                except Exception as error:  # cyvcf2 raises a bare Exception for what htslib cannot parse
+                    raise self._unreadable(index + 1, error) from error
+                index += 1
+                # ``start`` is htslib's 64-bit position; cyvcf2's POS wraps at 2**32.
+                chrom, pos, ref, alts = record.CHROM, record.start + 1, record.REF, record.ALT
+                snv = len(alts) == 1 and (alt := alts[0]) in bases and ref in bases and ref != alt
+                if snv and reference is not None:  # its REF against the reference
+                    if window_start < pos <= window_end and chrom == window_chrom:
+                        snv = window[pos - 1 - window_start] == ref
+                    else:
+                        snv = reference.fetch(chrom, pos - 1, pos) == ref
+                        window_chrom, window_start, window = reference.window
+                        window_end = window_start + len(window)
+                if snv:
+                    alleles: list[Allele | None] | None = None  # a substitution: stored as written
+                else:
+                    try:
+                        alleles = self._alleles(index, chrom, pos, ref, alts)
+                    except BadRecord as problem:
+                        problems.append((index, str(record), str(problem)))
+                        continue
+                if pos > shortest and (wrong := _beyond(chrom, pos, lengths)):
+                    problems.append((index, str(record), wrong))
                     continue
-            r = len(genotypes)
-            called = genotype.array() if (genotype := record.genotype) is not None else no_calls
-            # One cheap test a record (the phasing column is 0 or 1); the precise one when it trips.
-            if (pos > shortest or called.max() > len(alts)) and (
-                wrong := _impossible(chrom, pos, lengths, called, len(alts))
-            ):
-                self._quarantine(record, index, wrong)
-                continue
-            genotypes.append(called)
-            info = record.INFO.get
-            meaning = interpretation(info).value if interpretation is not None else _NOT_PROVIDED
-            if alleles is None:
-                one = first_ann(value) if ann_first and type(value := info("ANN")) is str else None
-                if one is None:  # the common case above: snpEff's first annotation names the gene
-                    one = annotate(info, ref, alts)[0] if annotate is not None else _NO_ANNOTATION
-                first_row.append(len(rows))
-                rows.append((chrom, pos, ref, alt, one.gene, one.hgvs, meaning, r))
-            else:
-                found = annotate(info, ref, alts) if annotate is not None else None
-                self._add(batch, alleles, found, meaning)
-            if r + 1 >= most_records or len(rows) >= BATCH_ALLELES:
-                batch = self._flush(batch)
-                genotypes, first_row, rows = batch.genotypes, batch.first_row, batch.rows
-            if progress is not None and not index % PROGRESS_EVERY:
-                progress(self.vcf.bytes_read())
+                r = len(genotypes)
+                genotypes.append(genotype.array() if (genotype := record.genotype) is not None else no_calls)
+                info = record.INFO.get
+                meaning = interpretation(info).value if interpretation is not None else not_provided
+                if alleles is None:
+                    gene: str | None = None
+                    if raw_ann:  # read at the batch's end: the raw value where the HGVS goes
+                        hgvs: object = value if type(value := info("ANN")) is str else ""
+                    else:
+                        gene, hgvs = annotate(info, ref, alts)[0] if annotate is not None else _NO_ANNOTATION
+                    first_row.append(len(rows))
+                    rows.append((chrom, pos, ref, alt, gene, hgvs, meaning, r))
+                else:
+                    self._add(batch, alleles, self._annotations(info, ref, alts, alleles), meaning)
+                if r + 1 >= most_records or len(rows) >= most_rows:
+                    self.read = index + 1
+                    batch = self._flush(batch)
+                    genotypes, rows, first_row = batch.genotypes, batch.rows, batch.first_row
+                if progress is not None and not index % PROGRESS_EVERY:
+                    progress(self.vcf.bytes_read())
+        except IngestError:
+            # Report the problems of the lines before the failing one, as a check per record did;
+            # not when the batch's own write failed (its lines were checked before it).
+            self.read = index + 1  # the failing record is not in the batch: last, and unused
+            if self.read > self.batch_start:
+                self._check(batch)
+            raise
+        self.read = index + 1
         return batch
 
     def _alleles(
@@ -253,11 +286,32 @@ class _Loader:
         except ReferenceMismatch as problem:
             raise self._wrong_genome(index, problem) from None
 
+    def _annotations(
+        self, info: InfoGetter, ref: str, alts: Sequence[str], alleles: list[Allele | None]
+    ) -> list[AltAnnotation | str] | None:
+        """The annotation of each ALT of a record that is not a plain SNV, or a one-ALT record's raw
+        ANN value for its batch to read (``CallBatch.raw_ann``); None where nothing is stored."""
+        found: list[AltAnnotation | str] | None = None
+        if not self.raw_ann:
+            found = [*self.annotator.annotate(info, ref, alts)] if not self.annotator.empty else None
+        elif len(alleles) == 1:
+            found = None if alleles[0] is None else [value if type(value := info("ANN")) is str else ""]
+        elif alleles:
+            found = [*ann_annotations(info("ANN"), alts)]
+        return found
+
     def _add(
-        self, batch: CallBatch, alleles: list[Allele | None], found: list[AltAnnotation] | None, meaning: str
+        self,
+        batch: CallBatch,
+        alleles: list[Allele | None],
+        found: list[AltAnnotation | str] | None,
+        meaning: str,
     ) -> None:
-        """The record's stored alleles as rows of ``batch`` (its genotypes are already in)."""
+        """The record's stored alleles as rows of ``batch`` (its genotypes are already in);
+        ``found`` from :meth:`_annotations`."""
         r = len(batch.genotypes) - 1
+        if len(alleles) != 1:
+            batch.alt_counts.append((r, len(alleles)))
         first = -1
         for k, allele in enumerate(alleles):
             if allele is None:
@@ -268,14 +322,48 @@ class _Loader:
                 first = row
             else:
                 batch.more_rows.append((r, k, row))
-            gene, hgvs = found[k] if found is not None else _NO_ANNOTATION
+            annotation = found[k] if found is not None else _NO_ANNOTATION
+            gene: str | None = None
+            hgvs: object = annotation  # a raw ANN value, read with the batch's others
+            if not isinstance(annotation, str):
+                gene, hgvs = annotation
+                if batch.raw_ann:  # the batch's other rows hold raw ANN values: see CallBatch
+                    batch.annotated.append((row, gene, hgvs))
+                    gene, hgvs = None, None
             batch.rows.append((allele.chrom, allele.pos, allele.ref, allele.alt, gene, hgvs, meaning, r))
         batch.first_row.append(first)
 
     def _flush(self, batch: CallBatch) -> CallBatch:
+        alleles, batch = self._check(batch)
+        self.batch_start = self.read
         if batch.rows:
-            self.store.write_vcf_calls(*batch.tables(self.inds))
-        return CallBatch(batch.dataset_id, batch.source, batch.assembly)
+            self.store.write_vcf_calls(*batch.tables(self.inds, alleles))
+        return CallBatch(batch.dataset_id, batch.source, batch.assembly, raw_ann=batch.raw_ann)
+
+    def _check(self, batch: CallBatch) -> tuple[npt.NDArray[np.int16], CallBatch]:
+        """The batch's genotypes, checked against its records' ALT counts at once: the lines they
+        fail are quarantined (with the batch's other problems, in file order) and taken out."""
+        alleles = stack_alleles(batch.genotypes) if batch.records else np.zeros((0, 1, 2), np.int16)
+        highest = highest_alleles(alleles)
+        alts = batch.alts()
+        wrong = np.flatnonzero(highest > alts)
+        problems = self.problems.copy()
+        self.problems.clear()  # the reading loop holds this list
+        if len(wrong):
+            taken = {index for index, _, _ in problems}
+            indices = [i for i in range(self.batch_start, self.read) if i not in taken]
+            problems += [
+                (indices[r], self.texts.text(indices[r]), _unknown_allele(int(highest[r]), int(alts[r])))
+                for r in wrong.tolist()
+            ]
+            records = np.fromiter((row[-1] for row in batch.rows), np.int64, len(batch.rows))
+            stored = np.bincount(records, minlength=batch.records)
+            self.not_stored -= int((alts[wrong] - stored[wrong]).sum())  # counted only for loaded lines
+            batch = batch.without(set(wrong.tolist()))
+            alleles = np.delete(alleles, wrong, axis=0)
+        for index, text, reason in sorted(problems, key=itemgetter(0)):
+            self._quarantine(text, index, reason)
+        return alleles, batch
 
     def _wrong_genome(self, index: int, problem: BadRecord) -> IngestError:
         return IngestError(
@@ -293,12 +381,12 @@ class _Loader:
             "nothing was ingested",
         )
 
-    def _quarantine(self, record: VcfRecord, index: int, reason: str) -> None:
+    def _quarantine(self, text: str, index: int, reason: str) -> None:
         where = self.vcf.where(index)
         source = f"{self.path}:{where.removeprefix('line ')}"
         problem = RecordProblem(source, where, reason)
         self.report.add([problem])
-        self.quarantine.put(source, str(record).encode(), [problem])
+        self.quarantine.put(source, text.encode(), [problem])
         self.report.quarantined += 1
 
 

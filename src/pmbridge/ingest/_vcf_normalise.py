@@ -6,8 +6,7 @@ A pure core: split a record into biallelic alleles, check REF against the refere
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pmbridge.errors import IngestError
 
@@ -24,9 +23,11 @@ class Reference(Protocol):
     def fetch(self, chrom: str, start: int, end: int) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Allele:
+class Allele(NamedTuple):
     """One biallelic VCF record as normalised: ``pos`` is VCF's 1-based position of ``ref``'s first base.
+
+    A named tuple, not a frozen dataclass: the ingest makes one per stored non-SNV allele, and a
+    frozen dataclass's ``__init__`` costs several times a tuple's.
 
     >>> Allele("chr1", 100, "CA", "C").end
     101
@@ -73,6 +74,15 @@ def _check_ref(chrom: str, pos: int, ref: str, reference: Reference) -> None:
             hint="check that the VCF was called against this assembly (GRCh37 vs GRCh38, 'chr' prefixes) "
             "and that the FASTA given is that assembly",
         )
+
+
+def normalise_plain(chrom: str, pos: int, ref: str, alt: str, reference: Reference) -> Allele:
+    """:func:`normalise` of one ALT, for a REF the caller has checked against ``reference`` and two
+    different alleles of upper-case A, C, G, T only: none of normalise's checks can fail, and an
+    allele as written is its upper case, so the answer is the trim and left-alignment alone."""
+    if len(ref) == 1 and len(alt) == 1:
+        return Allele(chrom, pos, ref, alt)
+    return Allele(chrom, *_trim_and_left_align(chrom, pos, ref, alt, reference))
 
 
 def _normalise_biallelic(chrom: str, pos: int, ref: str, alt: str, reference: Reference) -> Allele:

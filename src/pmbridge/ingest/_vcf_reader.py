@@ -104,6 +104,40 @@ def open_vcf(path: Path) -> Iterator[OpenVcf]:
         os.close(fd)
 
 
+class RecordTexts:
+    """The text of records by their 0-based index, read again from the file: for the rare line that a
+    batch's genotype check quarantines after the reader has moved past it, so the reader need not
+    keep every record of the batch (which cost more time and memory than the check saved).
+
+    Indices asked for in increasing order read the file at most once more; an earlier one starts over.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._reader: cyvcf2.VCF | None = None
+        self._records: Iterator[object] = iter(())
+        self._next = 0
+
+    def text(self, index: int) -> str:
+        if self._reader is None or index < self._next:
+            self.close()
+            self._reader = cyvcf2.VCF(str(self._path), lazy=True)
+            self._records, self._next = iter(self._reader), 0
+        for record in self._records:
+            self._next += 1
+            if self._next > index:
+                return str(record)
+        raise IngestError(
+            f"{self._path} changed while it was ingested: its record {index + 1} is gone",
+            hint="ingest the file again when nothing is writing to it; nothing was ingested",
+        )
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
 def _header_lines(path: Path) -> int:
     """How many ``#`` lines the file starts with (htslib's own header text adds lines of its own)."""
     with path.open("rb") as raw:

@@ -32,3 +32,9 @@ class WindowedReference:
         if len(bases) < end - start and len(self._bases) == self._window:  # a window cut short
             return self._reference.fetch(chrom, start, end)
         return bases
+
+    @property
+    def window(self) -> tuple[str | None, int, str]:
+        """(contig, 0-based start, bases) of the cached window: the ingest reads an SNV's one REF
+        base from it inline, where a call of :meth:`fetch` per record cost a tenth of the ingest."""
+        return self._chrom, self._start, self._bases
