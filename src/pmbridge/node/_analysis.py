@@ -11,7 +11,7 @@ export counters and the audit entry. Only the step's aggregate part leaves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from pmbridge.analytics import (
@@ -32,7 +32,7 @@ from pmbridge.analytics import (
 from pmbridge.audit import RequestAudit
 from pmbridge.beacon import INDIVIDUAL, parse_body
 from pmbridge.errors import DisclosureRefused, QueryError
-from pmbridge.model import Granularity
+from pmbridge.model import Dataset, Granularity
 from pmbridge.node._aggregates import counts_allowed
 from pmbridge.node._analysis_frames import Frame
 from pmbridge.node._context import NodeContext
@@ -42,9 +42,35 @@ from pmbridge.node._release import admit, raise_refusal
 from pmbridge.policy import Caller, crosses_border, decide_release, volume_limits
 from pmbridge.privacy import canonical_query, cohort_digest, query_digest
 from pmbridge.store import EntryQuery
+from pmbridge.vocab import Hpo
 
 ANALYSIS_SCOPE = "analysis"
 """The differencing guard's scope for analyses' cohorts, apart from the counts' own."""
+
+
+def counted_cohort(
+    cohort: Mapping[str, object], caller: Caller, *, datasets: Sequence[Dataset], hpo: Hpo
+) -> EntryQuery:
+    """The individuals of ``cohort`` (a Beacon query) in those of ``datasets`` whose counts the
+    caller may see: what an analysis or a training reads. DisclosureRefused when no dataset does."""
+    plan = plan_query(
+        parse_body({"query": dict(cohort)}), owner=INDIVIDUAL, target=INDIVIDUAL, entry_id=None,
+        datasets=datasets, hpo=hpo,
+    )  # fmt: skip
+    counted = tuple(ds.id for ds in plan.datasets if counts_allowed(ds, caller))
+    if plan.query is None or not counted:
+        raise DisclosureRefused(
+            "access_level",
+            "none of this node's datasets in the cohort allows you counts",
+            hint="ask for registered or controlled access to the node's datasets",
+        )
+    return EntryQuery(
+        "individuals",
+        filters=plan.query.filters,
+        phenotype_groups=plan.query.phenotype_groups,
+        variant=plan.query.variant,
+        dataset_ids=counted,
+    )
 
 
 def parse_analysis_body(body: object) -> tuple[AnalysisSpec, Step]:
@@ -72,27 +98,11 @@ def answer_analysis(
                 hint="sign in with a passport (registered access at least)",
             ),
         )
-    beacon = parse_body({"query": dict(spec.cohort)})
-    plan = plan_query(
-        beacon, owner=INDIVIDUAL, target=INDIVIDUAL, entry_id=None, datasets=ctx.config.datasets, hpo=ctx.hpo
-    )
-    counted = tuple(ds.id for ds in plan.datasets if counts_allowed(ds, caller))
-    if plan.query is None or not counted:
-        _refuse(
-            audit,
-            DisclosureRefused(
-                "access_level",
-                "none of this node's datasets in the cohort allows you counts",
-                hint="ask for registered or controlled access to the node's datasets",
-            ),
-        )
-    query = EntryQuery(
-        "individuals",
-        filters=plan.query.filters,
-        phenotype_groups=plan.query.phenotype_groups,
-        variant=plan.query.variant,
-        dataset_ids=counted,
-    )
+    try:
+        query = counted_cohort(spec.cohort, caller, datasets=ctx.config.datasets, hpo=ctx.hpo)
+    except DisclosureRefused as error:
+        _refuse(audit, error)
+    counted = query.dataset_ids
     genetic = is_genetic(query) or any(v.genetic for v in spec.variables)
     request = admit(ctx.release, caller, granularity=Granularity.COUNT, genetic=genetic, audit=audit)
     control = ctx.release.disclosure

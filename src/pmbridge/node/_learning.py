@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pmbridge.beacon import INDIVIDUAL, parse_body
 from pmbridge.errors import ConfigError, DisclosureRefused, PMBridgeError
 from pmbridge.flower import NodeData
 from pmbridge.learning import (
@@ -26,10 +25,9 @@ from pmbridge.learning import (
     verify_grant,
 )
 from pmbridge.learning._dp import NodePrivacy
-from pmbridge.node._aggregates import counts_allowed
+from pmbridge.node._analysis import counted_cohort
 from pmbridge.node._config import NodeConfig, load_node_config
 from pmbridge.node._disclosure import is_genetic
-from pmbridge.node._query import plan_query
 from pmbridge.node._release_settings import ReleaseState, open_release_state
 from pmbridge.node._trust import HUB_KEY_OWNER
 from pmbridge.policy import Caller, crosses_border
@@ -102,28 +100,7 @@ def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTrain
     caller = Caller(grant.researcher, grant.purpose)
     if grant.researcher.is_anonymous:
         raise DisclosureRefused("access_level", "trainings are for registered researchers")
-    plan = plan_query(
-        parse_body({"query": dict(spec.cohort)}),
-        owner=INDIVIDUAL,
-        target=INDIVIDUAL,
-        entry_id=None,
-        datasets=node.config.datasets,
-        hpo=node.hpo,
-    )
-    counted = tuple(ds.id for ds in plan.datasets if counts_allowed(ds, caller))
-    if plan.query is None or not counted:
-        raise DisclosureRefused(
-            "access_level",
-            "none of this node's datasets in the cohort allows you counts",
-            hint="ask for registered or controlled access to the node's datasets",
-        )
-    query = EntryQuery(
-        "individuals",
-        filters=plan.query.filters,
-        phenotype_groups=plan.query.phenotype_groups,
-        variant=plan.query.variant,
-        dataset_ids=counted,
-    )
+    query = counted_cohort(spec.cohort, caller, datasets=node.config.datasets, hpo=node.hpo)
     settings = node.release.disclosure.settings
     cross = crosses_border(node.release.policy.jurisdiction, grant.researcher.country)
     k = settings.min_count_for(cross_border=cross)
