@@ -127,3 +127,16 @@ def test_multiclass_validation_is_one_released_histogram_per_class() -> None:
     )
     young, _middle, old = result["auroc_per_class"]
     assert young > 0.85 and old > 0.85
+
+
+def test_a_node_answers_only_its_training_s_rounds_and_only_in_one_flower_run() -> None:
+    from pmbridge.errors import QueryError, SignatureRejected
+    from pmbridge.flower._client_app import _check_run
+
+    runs: dict[str, int] = {}
+    _check_run("t1", 7, 1, 3, runs)
+    _check_run("t1", 7, 3, 3, runs)
+    with pytest.raises(QueryError, match="outside the training's 1..3"):
+        _check_run("t1", 7, 4, 3, runs)
+    with pytest.raises(SignatureRejected, match="a grant is good for one run"):
+        _check_run("t1", 8, 1, 3, runs)  # the same grant replayed in another Flower run

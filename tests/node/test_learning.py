@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tomli_w
 
-from pmbridge.errors import BudgetExhausted, ConfigError, PolicyRefused, SignatureRejected
+from pmbridge.errors import BudgetExhausted, ConfigError, DisclosureRefused, PolicyRefused, SignatureRejected
 from pmbridge.flower import _wire as w
 from pmbridge.flower._node_round import evaluate, train
 from pmbridge.learning import TrainingSpec, issue_grant, parse_training, sign_grant
@@ -56,7 +56,7 @@ def _token(spec: TrainingSpec, *, run: str = "run-1", node: str = "eu-rel", key=
     return sign_grant(grant, key)
 
 
-def test_an_admitted_training_charges_once_and_its_noise_repeats_with_the_request(
+def test_an_admitted_training_charges_once_and_no_two_releases_share_their_noise(
     tmp_path: Path, hpo: Hpo
 ) -> None:
     node = LearningNode.open(_node(tmp_path, release_node.EU, hpo))
@@ -66,13 +66,14 @@ def test_an_admitted_training_charges_once_and_its_noise_repeats_with_the_reques
         assert [a.epsilon_charged for a in first.admissions] == [1.0]
         assert [a.epsilon_charged for a in again.admissions] == [0.0]
         known = [i for i in range(60) if i % 7 != 6 and i % 4 != 3]  # age and sex known (the label)
-        assert first.design.people == len(known) == first.admissions[0].people
+        assert first.design.people == len(known)
+        assert first.admissions[0].people == first.design.part(validation=False).people  # who trains
         update = _update(first, 1)
         assert update.shape == (3, 1) and np.isfinite(update).all()
         rerun = join_training(node, _token(BINARY, run="run-2"), now=NOW)
-        assert rerun.admissions[0].epsilon_charged == 1.0  # a new training is a new charge ...
-        assert np.array_equal(_update(rerun, 1), update)  # ... and cannot average the noise away
-        assert not np.array_equal(_update(rerun, 2), update)
+        assert rerun.admissions[0].epsilon_charged == 1.0  # a new training is a new charge, so ...
+        assert not np.array_equal(_update(rerun, 1), update)  # ... fresh noise composes; no two
+        assert np.array_equal(_update(first, 1), update)  # releases share noise to cancel
         assert node.release.disclosure.ledger.spent("eu-1", "rel-eu", 2026) == 2.0
     finally:
         node.close()
@@ -153,3 +154,22 @@ def _update(training: NodeTraining, round_: int) -> np.ndarray:
 def _wire(spec: TrainingSpec) -> dict[str, object]:
     return {"task": "binary", "features": ["age", "seizure"], "label": "male",
             "variables": {"seizure": {"phenotype": release_node.SEIZURE}}, "rounds": spec.rounds}  # fmt: skip
+
+
+def test_a_training_on_people_a_few_apart_from_an_earlier_one_is_refused(tmp_path: Path, hpo: Hpo) -> None:
+    """Two trainings whose people differ by fewer than k would let their exact counts be differenced."""
+    tall = {"filters": [{"id": release_node.TALL}]}
+    without_age = parse_training({"task": "binary", "features": ["seizure"], "label": "male", "cohort": tall,
+                                  "variables": {"seizure": {"phenotype": release_node.SEIZURE}}})  # fmt: skip
+    with_age = parse_training({**_wire(BINARY), "cohort": tall})  # two of them have no age: 2 apart
+    node = LearningNode.open(_node(tmp_path, release_node.EU, hpo))
+    try:
+        join_training(node, _token(without_age, run="a"), now=NOW)
+        join_training(node, _token(without_age, run="b"), now=NOW)  # the same people again: fine
+        spent = node.release.disclosure.ledger.spent("eu-1", "rel-eu", 2026)
+        with pytest.raises(DisclosureRefused) as refused:
+            join_training(node, _token(with_age, run="c"), now=NOW)
+        assert refused.value.rule == "differencing_guard"
+        assert node.release.disclosure.ledger.spent("eu-1", "rel-eu", 2026) == spent  # nothing charged
+    finally:
+        node.close()

@@ -19,10 +19,15 @@ async def json_body(request: Request) -> object:
     if not raw.strip():
         return None
     try:
-        doc = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(raw, parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
         raise QueryError(
             f"request body is not valid JSON: {exc}", hint="send a Beacon v2 request body"
         ) from None
     setattr(request.state, BODY_STATE, doc)
     return doc
+
+
+def _no_constant(name: str) -> object:
+    """JSON has no NaN or Infinity (Python's parser accepts them): an answer could not hold them."""
+    raise ValueError(f"{name} is not a JSON number")

@@ -64,7 +64,7 @@ def refusal_lines(training: Training) -> list[str]:
     """Why each node sat out, once per node: the rule and the node's own words."""
     reasons: dict[str, str] = {}
     for r in training.rounds:
-        if r.node and r.status != "ok" and r.node not in reasons:
+        if r.node and r.status not in ("ok", "skipped") and r.node not in reasons:
             reasons[r.node] = str(r.metrics.get("reason", r.status))
     return [f"{node} sat out: {reason}" for node, reason in sorted(reasons.items())]
 

@@ -36,17 +36,29 @@ def node_serve(
 
 @node_app.command("learn")
 def node_learn(
-    config: Annotated[Path, typer.Option(help="Node config (TOML) with [learning] enabled = true.")],
+    config: Annotated[
+        Path | None, typer.Option(help="Node config (TOML) with [learning] enabled = true.")
+    ] = None,
     superlink: Annotated[
         str | None, typer.Option(help="The hub's SuperLink Fleet API (host:port) over learning.superlink.")
     ] = None,
+    app_hash: Annotated[
+        bool,
+        typer.Option("--app-hash", help="Print the sha256 of the Flower app this pmbridge ships, and exit."),
+    ] = False,
 ) -> None:
     """Take part in federated trainings: start the node's Flower SuperNode, which connects out to
     the hub's SuperLink, and the runner that runs only PM Bridge's own app; Ctrl-C stops both."""
     import time
 
-    from pmbridge.flower import stop_all
-    from pmbridge.node._learning_runtime import start_node_learning  # flwr loads only here
+    from pmbridge.flower import pmbridge_bundle, stop_all
+
+    if app_hash:
+        typer.echo(pmbridge_bundle().sha256)
+        return
+    if config is None:
+        raise typer.BadParameter("give the node's config", param_hint="--config")
+    from pmbridge.node import start_node_learning  # flwr loads only then
 
     services = start_node_learning(config, superlink=superlink)
     typer.echo(f"taking part in trainings (logs: {services[0].log.parent}); Ctrl-C stops")

@@ -9,7 +9,7 @@ from types import TracebackType
 from pmbridge.demo._layout import DEMO_NODES, DemoPaths
 from pmbridge.flower import Service, SuperLink, start_superlink, stop_all
 from pmbridge.flower._processes import flower_env
-from pmbridge.node._learning_runtime import start_node_learning
+from pmbridge.node import start_node_learning
 
 
 class DemoLearning:

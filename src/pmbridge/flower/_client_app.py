@@ -14,7 +14,7 @@ import numpy as np
 from flwr.app import ArrayRecord, Context, Message, RecordDict, UserConfigValue
 from flwr.clientapp import ClientApp
 
-from pmbridge.errors import PMBridgeError, QueryError
+from pmbridge.errors import PMBridgeError, QueryError, SignatureRejected
 from pmbridge.flower import _wire as w
 from pmbridge.flower._node_round import NodeData, evaluate, sat_out, train
 from pmbridge.learning import TrainingSpec, spec_from_wire
@@ -72,6 +72,18 @@ def refusal(context: Context, exc: PMBridgeError) -> RecordDict:
     return sat_out(node_name(context), str(exc), rule=str(rule))
 
 
+def _check_run(run: str, flower_run: int, round_: int, rounds: int, flower_runs: dict[str, int]) -> None:
+    """A training's messages come from one Flower run and ask for its rounds only."""
+    if not 1 <= round_ <= rounds:
+        raise QueryError(
+            f"round {round_} is outside the training's 1..{rounds}", hint="start trainings from the hub"
+        )
+    if run and flower_runs.setdefault(run, flower_run) != flower_run:
+        raise SignatureRejected(
+            "replayed", f"training {run} already ran here as another Flower run; a grant is good for one run"
+        )
+
+
 def make_client_app(
     load: DataLoader,
     *,
@@ -84,17 +96,26 @@ def make_client_app(
     says under which rule."""
     spec_of = read_spec or run_spec
     client = ClientApp()
+    answered: dict[tuple[str, str, int], RecordDict] = {}
+    flower_runs: dict[str, int] = {}
 
     def answer(message: Message, context: Context, train_round: bool) -> Message:
         try:
             spec, _ = spec_of(run_config(context, fixed), context.run_id)
             data = load(context, spec)
+            round_ = _round(message)
+            _check_run(data.run, context.run_id, round_, spec.rounds, flower_runs)
         except PMBridgeError as exc:
             return Message(refusal(context, exc), reply_to=message)
-        arrays = arrays_of(message)
-        if train_round:
-            return Message(train(spec, data, arrays, round_=_round(message)), reply_to=message)
-        return Message(evaluate(spec, data, arrays), reply_to=message)
+        # Each round is answered once per training: asking again gets the same reply, never a
+        # second release (with other noise) of the same round.
+        key = (data.run, "train" if train_round else "evaluate", round_)
+        if key not in answered:
+            arrays = arrays_of(message)
+            answered[key] = (
+                train(spec, data, arrays, round_=round_) if train_round else evaluate(spec, data, arrays)
+            )
+        return Message(answered[key], reply_to=message)
 
     @client.train()
     def _train(message: Message, context: Context) -> Message:

@@ -196,12 +196,17 @@ def run_training(
     timeout: float,
     progress: Reporter,
     min_count: int,
-) -> tuple[FloatArray, dict[str, Any]]:
-    """All rounds and the final validation; returns the global model and the validation."""
+    min_nodes: int = 1,
+) -> tuple[FloatArray | None, dict[str, Any]]:
+    """All rounds and the final validation; returns the global model and the validation, each None
+    or withheld when fewer than ``min_nodes`` nodes contributed to it (a "network" figure of one
+    node would be that node's own)."""
     names: dict[int, str] = {}
     key, state = state_key(spec), initial_state(spec)
+    fewest = len(nodes)
     for round_ in range(1, spec.rounds + 1):
         replies = exchange(grid, nodes, MessageType.TRAIN, (key, state), round_, timeout=timeout, names=names)
+        fewest = min(fewest, sum(r.status == w.TRAINED for r in replies))
         state = aggregate(spec, state, replies)
         progress.write(
             "round",
@@ -213,6 +218,10 @@ def run_training(
     replies = exchange(
         grid, nodes, MessageType.EVALUATE, (key, state), spec.rounds, timeout=timeout, names=names
     )
-    metrics = validation(spec, replies, min_count=min_count)
+    evaluated = sum(r.status == w.EVALUATED for r in replies)
+    if min(fewest, evaluated) >= min_nodes:
+        metrics = validation(spec, replies, min_count=min_count)
+    else:
+        metrics = {"withheld": f"fewer than {min_nodes} nodes contributed to every round and the validation"}
     metrics["nodes"] = [r.summary() for r in replies]
-    return state, metrics
+    return (state if fewest >= min_nodes else None), metrics

@@ -1,12 +1,14 @@
 """One node's answer to one message of a training: a local training step or a final evaluation,
 each returning only what node-side privacy and disclosure control let out.
 
-Noise is keyed by the node's secret, the request's digest, the round and the purpose (never the
-run), so the same request run again gets the same noise and repeating it cannot average it away.
+Noise is keyed by the node's secret, the training's signed run id, the request's digest, the round
+and a digest of the incoming model: no two releases a node makes share their noise, so no difference
+of two releases cancels it (each training is charged its ε, so fresh noise per training composes).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,6 +34,8 @@ class NodeData:
     design: Design
     secret: bytes
     privacy: NodePrivacy
+    run: str = ""
+    """The training's signed run id: with the round and the incoming model it keys the noise."""
 
 
 def sat_out(name: str, reason: str, rule: str = "") -> RecordDict:
@@ -54,6 +58,15 @@ def _done(
     if people is not None:
         record["metrics"] = MetricRecord({"num-examples": people})
     return record
+
+
+def _digest(arrays: dict[str, FloatArray]) -> str:
+    """The incoming model, by content: a second model in the same round gets other noise."""
+    h = hashlib.sha256()
+    for key in sorted(arrays):
+        h.update(key.encode())
+        h.update(np.ascontiguousarray(arrays[key], dtype=np.float64).tobytes())
+    return h.hexdigest()
 
 
 def releases(spec: TrainingSpec) -> int:
@@ -79,14 +92,14 @@ def train(spec: TrainingSpec, data: NodeData, arrays: dict[str, FloatArray], *, 
     """The node's local round: updated weights (linear) or noisy sums and counts (k-means)."""
     part = data.design.part(False)
     if reason := _too_few(data, part.people, "people to train on"):
-        return sat_out(data.name, reason)
-    rng = keyed_rng(data.secret, spec_digest(spec), round_, "train")
+        return sat_out(data.name, reason, rule="min_count")
+    rng = keyed_rng(data.secret, data.run, spec_digest(spec), round_, _digest(arrays), "train")
     sigma = noise_multiplier(spec, data.privacy)
     if spec.model == "kmeans":
         sums, counts = kmeans_sums(arrays[w.CENTROIDS], part.x, privacy=data.privacy, sigma=sigma, rng=rng)
         return _done(data.name, w.TRAINED, {w.SUMS: sums, w.COUNTS: counts})
     if part.y is None:
-        return sat_out(data.name, "the request has no label to train a linear model on")
+        return sat_out(data.name, "the request has no label to train a linear model on", rule="no_label")
     model = LinearModel(arrays[w.WEIGHTS])
     stepped = linear_step(
         model,
@@ -111,7 +124,7 @@ def evaluate(spec: TrainingSpec, data: NodeData, arrays: dict[str, FloatArray]) 
     if spec.model == "kmeans":
         x = data.design.x
         if reason := _too_few(data, len(x), "people"):
-            return sat_out(data.name, reason)
+            return sat_out(data.name, reason, rule="min_count")
         centroids = arrays[w.CENTROIDS]
         counts = np.bincount(assign(centroids, x), minlength=len(centroids)).astype(np.float64)
         suppressed = (counts > 0) & (counts < k)
@@ -120,18 +133,18 @@ def evaluate(spec: TrainingSpec, data: NodeData, arrays: dict[str, FloatArray]) 
             data.name, w.EVALUATED, {w.COUNTS: released, "suppressed": suppressed.astype(np.float64)}
         )
     if spec.task not in HISTOGRAM_TASKS:
-        return sat_out(data.name, f"no released validation for {spec.task} tasks yet")
+        return sat_out(data.name, f"no released validation for {spec.task} tasks yet", rule="no_validation")
     part = data.design.part(True)
     if part.y is None:
-        return sat_out(data.name, "the request has no label to validate on")
+        return sat_out(data.name, "the request has no label to validate on", rule="no_label")
     if reason := _too_few(data, part.people, "people held out for validation"):
-        return sat_out(data.name, reason)
+        return sat_out(data.name, reason, rule="min_count")
     scores = predict_proba(LinearModel(arrays[w.WEIGHTS]), part.x)
     if spec.task == "multiclass":
         return _one_vs_rest(data.name, scores, part.y, min_count=k)
     histogram = release_histogram(*score_histogram(scores, part.y, bins=w.VALIDATION_BINS), min_count=k)
     if histogram is None:
-        return sat_out(data.name, f"fewer than {k} positives or negatives held out")
+        return sat_out(data.name, f"fewer than {k} positives or negatives held out", rule="min_count")
     positives, negatives = histogram
     return _done(
         data.name,
@@ -154,5 +167,5 @@ def _one_vs_rest(name: str, scores: FloatArray, y: FloatArray, *, min_count: int
         if histogram is not None:
             positives[c], negatives[c] = histogram
     if not positives.any():
-        return sat_out(name, f"fewer than {min_count} people of every class held out")
+        return sat_out(name, f"fewer than {min_count} people of every class held out", rule="min_count")
     return _done(name, w.EVALUATED, {w.POSITIVES: positives, w.NEGATIVES: negatives})

@@ -39,7 +39,7 @@ class AppAllowList:
         if bad:
             raise ConfigError(
                 f"allowed Flower app hash(es) {', '.join(map(repr, bad))} are not sha256 hex digests",
-                hint="write each as the 64 hex digits `pmbridge learning app-hash` prints",
+                hint="write each as the 64 hex digits `pmbridge node learn --app-hash` prints",
             )
         if include_installed:
             wanted.add(pmbridge_bundle().sha256)

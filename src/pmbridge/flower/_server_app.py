@@ -64,8 +64,10 @@ def train_on_grid(
             timeout=_float(config, w.ROUND_TIMEOUT, 600.0),
             progress=progress,
             min_count=DEFAULT_MIN_COUNT,
+            min_nodes=int(_float(config, w.MIN_NODES, 2)),
         )
-        result.write("result", run=run, model={"kind": spec.model, "array": model.tolist()}, metrics=metrics)
+        shown = {} if model is None else {"kind": spec.model, "array": model.tolist()}
+        result.write("result", run=run, model=shown, metrics=metrics)
         progress.write("finished", run=run)
     except Exception as exc:
         progress.write(

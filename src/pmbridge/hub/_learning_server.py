@@ -15,6 +15,8 @@ from pmbridge.errors import ConfigError
 from pmbridge.flower import NETWORK, Reporter, RoundRow, TrainingRecord, TrainingState, make_server_app
 
 _STATUS = {"trained": "ok", "evaluated": "ok", "sat_out": "refused"}
+_SKIPS = frozenset({"no_validation", "no_label"})
+"""Rules under which a node skips a step for the request's sake, not refusing the researcher."""
 
 
 class RecordReporter:
@@ -50,9 +52,11 @@ class RecordReporter:
 
 
 def _node_row(round_: int, stage: str, node: Mapping[str, Any]) -> RoundRow:
-    status = str(node.get("status", ""))
+    status = _STATUS.get(str(node.get("status", "")), "failed")
+    if status == "refused" and node.get("rule") in _SKIPS:
+        status = "skipped"
     figures = {key: node[key] for key in ("rule", "reason") if node.get(key)}
-    return RoundRow(round_, str(node.get("node", "")), stage, _STATUS.get(status, "failed"), figures)
+    return RoundRow(round_, str(node.get("node", "")), stage, status, figures)
 
 
 def record_logs(config: Mapping[str, UserConfigValue]) -> tuple[Reporter, Reporter]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -40,19 +40,22 @@ class Design:
     """(rows,) True for the held-out people's rows (the same people in every round)."""
     names: tuple[str, ...]
     people: int
+    inds: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """(people,) each person's store id, in person order (the differencing guard compares them)."""
 
     def part(self, validation: bool) -> Design:
         """The training or the validation rows (people renumbered from 0)."""
         keep = self.validation == validation
         person = self.person[keep]
-        _, renumbered = np.unique(person, return_inverse=True)
+        kept, renumbered = np.unique(person, return_inverse=True)
         return Design(
             x=self.x[keep],
             y=None if self.y is None else self.y[keep],
             person=renumbered.astype(np.int64),
             validation=np.full(int(keep.sum()), validation),
             names=self.names,
-            people=len(np.unique(person)),
+            people=len(kept),
+            inds=self.inds[kept] if len(self.inds) else self.inds,
         )
 
 
@@ -69,6 +72,7 @@ def stack(designs: Sequence[Design]) -> Design:
         validation=np.concatenate([d.validation for d in designs]),
         names=designs[0].names,
         people=sum(d.people for d in designs),
+        inds=np.concatenate([d.inds for d in designs]),
     )
 
 
@@ -112,7 +116,8 @@ def design_matrix(spec: TrainingSpec, columns: Mapping[str, FloatArray], inds: I
         event = np.asarray(columns["event"], dtype=np.float64)[complete]
         x, y, person, names = _person_periods(x, time, event, spec.intervals, names)
         held_out = held_out[person]
-    return Design(x=x, y=y, person=person, validation=held_out, names=names, people=people)
+    used_inds = np.asarray(inds, dtype=np.int64)[complete]
+    return Design(x=x, y=y, person=person, validation=held_out, names=names, people=people, inds=used_inds)
 
 
 def _scaled(values: FloatArray, low: float, high: float) -> FloatArray:

@@ -277,7 +277,9 @@ def _intervals(raw: object) -> tuple[float, ...]:
     if (
         not isinstance(raw, list)
         or not 1 <= len(raw) <= MAX_INTERVALS
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in raw)
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in raw
+        )
         or any(b <= a for a, b in itertools.pairwise(raw))
     ):
         raise _refuse(

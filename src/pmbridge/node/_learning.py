@@ -31,6 +31,7 @@ from pmbridge.node._disclosure import is_genetic
 from pmbridge.node._release_settings import ReleaseState, open_release_state
 from pmbridge.node._trust import HUB_KEY_OWNER
 from pmbridge.policy import Caller, crosses_border
+from pmbridge.privacy import cohort_digest
 from pmbridge.signing import KeyRing
 from pmbridge.store import EntryQuery, NodeStore
 from pmbridge.vocab import Hpo, locate_data_dir
@@ -88,7 +89,7 @@ class NodeTraining:
     admissions: tuple[Admission, ...]
 
     def data(self, name: str) -> NodeData:
-        return NodeData(name, self.design, self.secret, self.privacy)
+        return NodeData(name, self.design, self.secret, self.privacy, run=self.grant.run_id)
 
 
 def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTraining:
@@ -113,6 +114,7 @@ def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTrain
     )
     genetic = spec.genetic or is_genetic(query)
     designs = _designs(node, grant, query)
+    _differencing(node, grant, designs, k=k)
     admissions = _admit(node, grant, query, designs, k=k, privacy=privacy, genetic=genetic, now=now)
     design = stack([designs[a.dataset] for a in admissions])
     if design.part(validation=False).people < k:
@@ -148,6 +150,32 @@ def _designs(node: LearningNode, grant: TrainingGrant, query: EntryQuery) -> dic
     return found
 
 
+def _differencing(node: LearningNode, grant: TrainingGrant, designs: dict[str, Design], *, k: int) -> None:
+    """The differencing guard, as for analyses: the people this training would use against those
+    of the researcher's other trainings; sets fewer than ``k`` apart are refused (the same people
+    again are fine), before anything is charged."""
+    settings = node.release.disclosure.settings
+    cases = frozenset(int(i) for d in designs.values() for i in d.inds.tolist())
+    if not settings.differencing_guard or not cases:
+        return
+    conflict = node.release.disclosure.ledger.admit_cohort(
+        f"{grant.researcher.id}\x1ftraining",
+        cases,
+        query=cohort_digest(cases),  # the same people under any request: no difference to take
+        min_count=k,
+        keep=settings.differencing_history,
+        remember=True,
+    )
+    if conflict is not None:
+        raise DisclosureRefused(
+            "differencing_guard",
+            "the people this training would use are too close to those of another training of yours; "
+            f"sets of people fewer than {k} apart are refused",
+            hint="train on exactly the same people again, or on people at least "
+            f"{k} apart; to compare subgroups, choose them by the cohort's filters",
+        )
+
+
 def _admit(
     node: LearningNode,
     grant: TrainingGrant,
@@ -172,7 +200,7 @@ def _admit(
                     dataset=dataset,
                     genetic=genetic,
                     people=people,
-                    rows=designs[dataset].people if dataset in designs else 0,
+                    rows=designs[dataset].part(validation=False).people if dataset in designs else 0,
                     epsilon=privacy.epsilon,
                     min_count=k,
                     budget=settings.yearly_epsilon_budget,
