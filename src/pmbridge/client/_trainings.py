@@ -69,6 +69,8 @@ class Training(Message):
         line += f", round {self.last_round} of {spec.get('rounds')}"
         if self.metrics and "auroc" in self.metrics and self.metrics["auroc"] is not None:
             line += f", validation AUROC {self.metrics['auroc']:.3f}"
+        if self.metrics and self.metrics.get("withheld"):
+            line += f"; the network's model and validation withheld: {self.metrics['withheld']}"
         if refused := self.refusals():
             line += "; sat out: " + ", ".join(f"{n} ({rule})" for n, rule in sorted(refused.items()))
         return line
