@@ -17,13 +17,16 @@ from flwr.app import Context
 
 from pmbridge.errors import ConfigError, SignatureRejected
 from pmbridge.flower import NodeData, make_client_app
-from pmbridge.learning import TrainingSpec, spec_digest
-from pmbridge.node._learning import LearningNode, join_training
+from pmbridge.learning import TrainingSpec, spec_digest, verify_grant
+from pmbridge.node._learning import LearningNode, NodeTraining, join_training
 
 CONFIG_KEY: Final = "pmbridge-config"
 """The SuperNode's node-config key holding the path of the node's TOML."""
 GRANT_KEY: Final = "grant"
 _OPEN: dict[Path, LearningNode] = {}
+_JOINED: dict[str, NodeTraining] = {}
+"""Each admitted training by its grant: rounds after the first reuse its rows instead of reading
+the store and settling the ledgers again (the grant is still checked on every message)."""
 
 
 def _node(context: Context) -> LearningNode:
@@ -46,7 +49,12 @@ def grant_loader(context: Context, spec: TrainingSpec) -> NodeData:
     token = context.run_config.get(GRANT_KEY)
     if not isinstance(token, str) or not token:
         raise SignatureRejected("unsigned", "the run carries no training grant")
-    training = join_training(node, token, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    training = _JOINED.get(token)
+    if training is None:
+        training = _JOINED[token] = join_training(node, token, now=now)
+    else:
+        verify_grant(token, node.hubs, node=node.config.id, now=now)  # expiry still ends a training
     if spec_digest(training.grant.spec) != spec_digest(spec):
         raise SignatureRejected("digest_mismatch", "the run's request is not the one its grant signs")
     return training.data(node.config.id)
