@@ -88,3 +88,18 @@ def test_a_node_without_differential_privacy_charges_nothing() -> None:
     ledger = MemoryLedger()
     assert _admit(CN_ROUTED, genetic=False, ledger=ledger, epsilon=None).epsilon_charged == 0.0
     assert ledger.spent("eu-1", "ds", 2026) == 0.0
+
+
+@pytest.mark.parametrize("few", [1, 4])
+def test_a_few_people_are_refused_as_too_few_before_any_policy_rule(few: int) -> None:
+    """1..k-1 people read as "too few", exactly as for a dataset too small to name, never as X4 (which
+    would say someone is there), and nothing is counted in the export ledger for them."""
+    exports = MemoryExportLedger()
+    with pytest.raises(DisclosureRefused) as refused:
+        admit_training(
+            TrainingRequest("run-1", "digest", EU_RESEARCHER, "research"),
+            dataset="ds", genetic=True, people=PEOPLE[:few], epsilon=1.0, min_count=5, budget=2.5,
+            policy=CN_ROUTED, exports=exports, ledger=MemoryLedger(), now=NOW,
+        )  # fmt: skip
+    assert refused.value.rule == "min_count"
+    assert exports.totals(year=NOW.year) == {}

@@ -63,6 +63,15 @@ def admit_training(
     ``epsilon`` is the node's ε for one training (None: the node trains without differential
     privacy, so nothing is charged and only policy and the minimum count apply).
     """
+    # The minimum count first: a policy refusal must not tell 1..k-1 people from none, nor count them.
+    usable = len(people) if rows is None else rows
+    if usable < min_count:
+        raise DisclosureRefused(
+            "min_count",
+            f"dataset {dataset!r} holds {_fewer(min_count)} people for this training",
+            hint="a node trains only on at least its minimum count of people; widen the cohort or "
+            "choose features fewer people miss",
+        )
     verdict = decide_release(
         policy,
         ReleaseRequest(
@@ -76,14 +85,6 @@ def admit_training(
         now=now,
     )
     verdict.raise_if_refused()
-    usable = len(people) if rows is None else rows
-    if usable < min_count:
-        raise DisclosureRefused(
-            "min_count",
-            f"dataset {dataset!r} holds {_fewer(min_count)} people for this training",
-            hint="a node trains only on at least its minimum count of people; widen the cohort or "
-            "choose features fewer people miss",
-        )
     if epsilon is None:
         return Admission(dataset, usable, 0.0, ledger.spent(request.researcher.id, dataset, now.year))
     key = NoiseKey(

@@ -84,9 +84,14 @@ def predict_proba(model: LinearModel, x: FloatArray) -> FloatArray:
 
 
 def _check_x(model: LinearModel, x: FloatArray) -> None:
-    if x.ndim != 2 or x.shape[1] != model.n_features:
+    check_design(x, model.n_features)
+
+
+def check_design(x: FloatArray, features: int) -> None:
+    """Refuse a design matrix that is not (people, ``features``) of finite values."""
+    if x.ndim != 2 or x.shape[1] != features:
         raise QueryError(
-            f"the data have shape {x.shape}, the model expects (people, {model.n_features})",
+            f"the data have shape {x.shape}, the model expects (people, {features})",
             hint="build the design matrix from the same training request as the model",
         )
     if not np.isfinite(x).all():

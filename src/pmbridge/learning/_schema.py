@@ -10,6 +10,7 @@ from pmbridge.analytics import NAME_SCHEMA, VARIABLE_SCHEMA
 from pmbridge.learning._spec import (
     MAX_CLUSTERS,
     MAX_FEATURES,
+    MAX_HIDDEN_UNITS,
     MAX_INTERVALS,
     MAX_LOCAL_STEPS,
     MAX_ROUNDS,
@@ -36,7 +37,7 @@ def training_schema(cohort: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The training object; ``cohort`` is the schema of a Beacon request's ``query``.
 
     >>> sorted(training_schema()["properties"])[:4]
-    ['clusters', 'cohort', 'features', 'intervals']
+    ['clusters', 'cohort', 'features', 'hidden_units']
     """
     return {
         "title": "Training",
@@ -45,7 +46,8 @@ def training_schema(cohort: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "task": {"enum": list(TASKS)},
-            "model": {"enum": ["logistic", "kmeans"]},
+            "model": {"enum": ["logistic", "mlp", "kmeans"]},
+            "hidden_units": {"type": "integer", "minimum": 1, "maximum": MAX_HIDDEN_UNITS},
             "cohort": dict(cohort or {"type": "object"}),
             "variables": {"type": "object", "additionalProperties": VARIABLE_SCHEMA},
             "features": {"type": "array", "items": _FEATURE, "minItems": 1, "maxItems": MAX_FEATURES},
@@ -65,5 +67,6 @@ def training_schema(cohort: Mapping[str, Any] | None = None) -> dict[str, Any]:
             },
             "validation_share": {"type": "number", "minimum": 0, "maximum": 0.5},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+            "secure_aggregation": {"type": "boolean"},
         },
     }

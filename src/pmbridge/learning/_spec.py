@@ -20,7 +20,7 @@ from pmbridge.errors import QueryError
 from pmbridge.model import BUILT_INS, Source, Variable, built_in
 
 Task = Literal["binary", "multiclass", "survival", "clustering"]
-Model = Literal["logistic", "kmeans"]
+Model = Literal["logistic", "mlp", "kmeans"]
 Strategy = Literal["fedavg", "fedprox"]
 
 TASKS: Final[tuple[Task, ...]] = ("binary", "multiclass", "survival", "clustering")
@@ -30,8 +30,17 @@ MODEL_OF: Final[dict[Task, Model]] = {
     "survival": "logistic",
     "clustering": "kmeans",
 }
-"""The model family each task trains: logistic (softmax for several classes; a discrete-time hazard
-for survival) or k-means."""
+"""The model family each task trains by default: logistic (softmax for several classes; a
+discrete-time hazard for survival) or k-means."""
+MODELS_OF: Final[dict[Task, tuple[Model, ...]]] = {
+    "binary": ("logistic", "mlp"),
+    "multiclass": ("logistic", "mlp"),
+    "survival": ("logistic",),
+    "clustering": ("kmeans",),
+}
+"""The models a request may name for each task (``model``); the first is the default."""
+MAX_HIDDEN_UNITS: Final = 64
+DEFAULT_HIDDEN_UNITS: Final = 16
 MAX_ROUNDS: Final = 200
 MAX_LOCAL_STEPS: Final = 50
 MAX_FEATURES: Final = 50
@@ -43,6 +52,7 @@ _KEYS: Final = frozenset(
     {
         "task", "cohort", "variables", "features", "label", "labels", "model", "rounds", "strategy",
         "proximal_mu", "local_steps", "learning_rate", "clusters", "intervals", "validation_share", "seed",
+        "hidden_units", "secure_aggregation",
     }
 )  # fmt: skip
 
@@ -83,6 +93,11 @@ class TrainingSpec:
     """survival: the edges (days) of the discrete-time hazard's intervals."""
     validation_share: float = 0.2
     seed: int = 0
+    hidden_units: int = 0
+    """mlp: the hidden layer's tanh units; 0 for the other models."""
+    secure_aggregation: bool = False
+    """The hub learns only the sum of the nodes' training releases (Flower's SecAgg+), never one
+    node's; needs at least 3 nodes (docs/learning.md#secure-aggregation)."""
 
     @property
     def variables(self) -> tuple[Variable, ...]:
@@ -206,11 +221,14 @@ def parse_training(doc: object) -> TrainingSpec:
     if task not in TASKS:
         raise _refuse(f"'task' must be one of {', '.join(TASKS)}, got {task!r}", "say what to learn")
     model = doc.get("model", MODEL_OF[task])
-    if model != MODEL_OF[task]:
+    if model not in MODELS_OF[task]:
+        others = "".join(f" or an {m}" for m in MODELS_OF[task][1:])
         raise _refuse(
-            f"a {task} task trains a {MODEL_OF[task]} model, not {model!r}",
-            f"leave 'model' out or write {MODEL_OF[task]!r}",
+            f"a {task} task trains a {MODEL_OF[task]} model{others}, not {model!r}",
+            f"leave 'model' out or write {' or '.join(repr(m) for m in MODELS_OF[task])}",
         )
+    if "hidden_units" in doc and model != "mlp":
+        raise _refuse("'hidden_units' applies to the mlp model only", 'write "model": "mlp" or drop it')
     cohort = doc.get("cohort", {})
     if not isinstance(cohort, dict):
         raise _refuse("'cohort' must be a Beacon query object", 'e.g. {"filters": [...]}, or leave it out')
@@ -248,7 +266,20 @@ def parse_training(doc: object) -> TrainingSpec:
         intervals=_intervals(doc.get("intervals")) if task == "survival" else (),
         validation_share=read.number("validation_share", 0.2, low=0.0, high=0.5),
         seed=read.integer("seed", 0, low=0, high=2**31 - 1),
+        hidden_units=(
+            read.integer("hidden_units", DEFAULT_HIDDEN_UNITS, low=1, high=MAX_HIDDEN_UNITS)
+            if model == "mlp"
+            else 0
+        ),
+        secure_aggregation=_flag(doc, "secure_aggregation"),
     )
+
+
+def _flag(doc: dict[str, Any], key: str) -> bool:
+    value = doc.get(key, False)
+    if not isinstance(value, bool):
+        raise _refuse(f"'{key}' must be true or false, got {value!r}", f'e.g. "{key}": true')
+    return value
 
 
 def _labels(task: Task, doc: dict[str, Any], read: _Reader) -> tuple[Variable, ...]:
