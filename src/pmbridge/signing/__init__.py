@@ -19,6 +19,14 @@ from pmbridge.signing._replay import ReplayCache, ReplayGuard
 from pmbridge.signing._replay_file import PersistentReplayCache
 from pmbridge.signing._request import AUDIENCE_HEADER, RequestVerifier, sign_request, verify_request
 from pmbridge.signing._response import sign_response, verify_response
+from pmbridge.signing._supernode import (
+    ServerCertificate,
+    is_loopback,
+    local_certificates,
+    new_supernode_key,
+    parse_supernode_key,
+    supernode_public_line,
+)
 from pmbridge.signing._verify import VerifiedSignature
 
 __all__ = [
@@ -34,6 +42,7 @@ __all__ = [
     "ReplayCache",
     "ReplayGuard",
     "RequestVerifier",
+    "ServerCertificate",
     "SignedRequests",
     "SigningKey",
     "TrustedKey",
@@ -41,15 +50,20 @@ __all__ = [
     "VerifyingKey",
     "content_digest",
     "generate_key_pair",
+    "is_loopback",
     "load_signing_key",
     "load_verifying_key",
+    "local_certificates",
+    "new_supernode_key",
     "normalise_headers",
     "parse_public_key",
+    "parse_supernode_key",
     "request_message",
     "save_key_pair",
     "sign_request",
     "sign_response",
     "signature_base",
+    "supernode_public_line",
     "verify_content_digest",
     "verify_reply",
     "verify_request",
