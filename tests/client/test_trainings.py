@@ -19,7 +19,7 @@ DOC = {
         {"round": 2, "node": None, "stage": "train", "status": "ok", "metrics": {"trained": 1}},
     ],
     "model": {},
-    "metrics": {"withheld": "fewer than 3 nodes contributed to every round and the validation"},
+    "metrics": {"withheld": "fewer than 3 nodes contributed to every round"},
 }
 
 
@@ -29,7 +29,17 @@ def test_a_finished_training_says_what_was_withheld_and_who_sat_out() -> None:
     assert training.refusals() == {"shanghai": "X4"}
     assert training.summary() == (
         "training t1: binary logistic, finished, round 2 of 2; the network's model and validation "
-        "withheld: fewer than 3 nodes contributed to every round and the validation; sat out: shanghai (X4)"
+        "withheld: fewer than 3 nodes contributed to every round; sat out: shanghai (X4)"
+    )
+    trained = Training.model_validate(
+        DOC
+        | {
+            "model": {"kind": "logistic", "array": [0.1]},
+            "metrics": {"withheld": "fewer than 3 nodes released a validation"},
+        }
+    )
+    assert (
+        "; the network's validation withheld: fewer than 3 nodes released a validation" in trained.summary()
     )
     assert training.progress()[2] == {
         "round": 2,

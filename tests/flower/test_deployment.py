@@ -3,7 +3,8 @@ its signed grant on a real SuperLink; three SuperNodes (each with its pinned run
 own ClientApp over real stores and ledgers. An EU researcher's training with a genetic feature is
 refused by the CN node under X4 and trained by the others; the hub's record shows every round per
 node. The same app with one field changed (another hash) is refused by every node, which never runs
-it, and no other local process can take a node's tasks."""
+it, and no other local process can take a node's tasks. The SuperLink serves TLS and admits only the
+SuperNodes whose keys the hub registered: an unregistered or plain-HTTP SuperNode never joins."""
 
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ from flwr.supercore.runtime import RuntimeHttpClient
 
 from pmbridge.flower import (
     TRAININGS_FILE,
+    ControlLink,
     Service,
     SuperLink,
     TrainingRecord,
     build_bundle,
     pmbridge_bundle,
+    register_nodes,
     start_run,
     start_superlink,
     start_supernode,
@@ -40,6 +43,7 @@ from pmbridge.flower import (
 from pmbridge.flower._processes import flower_env
 from pmbridge.hub import HubConfig, HubLearningSettings, NodeEntry
 from pmbridge.model import Jurisdiction
+from pmbridge.signing import ServerCertificate, local_certificates, new_supernode_key, parse_supernode_key
 from tests.flower.apps import modified_app
 from tests.flower.cohort import SEIZURE, write_store
 from tests.hub.lone_hub import lone_hub
@@ -65,10 +69,18 @@ class Federation:
     services: list[Service]
     work: Path
     entries: tuple[NodeEntry, ...]
+    tls: ServerCertificate
+
+    @property
+    def control(self) -> ControlLink:
+        return ControlLink(self.superlink.control, self.tls.ca)
 
     def hub(self, config: HubConfig) -> HubConfig:
         settings = HubLearningSettings(
-            enabled=True, control=self.superlink.control, round_timeout_seconds=60.0
+            enabled=True,
+            control=self.superlink.control,
+            root_certificates=str(self.tls.ca),
+            round_timeout_seconds=60.0,
         )
         return dataclasses.replace(config, nodes=self.entries, learning=settings)
 
@@ -95,23 +107,29 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
     env = flower_env(work / "flwr-home")
     services: list[Service] = []
     entries = []
+    tls = local_certificates(work / "tls")
     try:
-        superlink = start_superlink(work, env=env)
+        superlink = start_superlink(work, env=env, tls=tls)  # HTTPS; registered SuperNodes only
         services.append(superlink.service)
-        for seed, name in enumerate(NODES):
+        for name, (jurisdiction, country) in NODES.items():
             root = work / name
             root.mkdir()
-            config = node_toml(root, name, seed)
-            jurisdiction, country = NODES[name]
             key = node_key(root, name).verifying_key
-            entries.append(
-                NodeEntry(name, "http://127.0.0.1:9", Jurisdiction(jurisdiction), country, public_key=key)
-            )
-            node_config = {"name": name, "pmbridge-config": str(config)}
+            flower_key = parse_supernode_key(new_supernode_key(root / "supernode.key"), where=name)
+            entry = NodeEntry(name, "http://127.0.0.1:9", Jurisdiction(jurisdiction), country, public_key=key)
+            entries.append(dataclasses.replace(entry, flower_key=flower_key))
+        # The hub registers its registry's keys (at its start and per training); then the nodes join.
+        register_nodes(
+            ControlLink(superlink.control, tls.ca), {e.id: e.flower_key for e in entries if e.flower_key}
+        )
+        for seed, name in enumerate(NODES):
+            root = work / name
+            node_config = {"name": name, "pmbridge-config": str(node_toml(root, name, seed))}
             services += start_supernode(
-                work, name=name, superlink=superlink.fleet, node_config=node_config, allow=[], env=env
-            )
-        yield Federation(superlink, services, work, tuple(entries))
+                work, name=name, superlink=superlink.fleet, node_config=node_config, allow=[], env=env,
+                root_certificates=str(tls.ca), auth_key=root / "supernode.key",
+            )  # fmt: skip
+        yield Federation(superlink, services, work, tuple(entries), tls)
     finally:
         stop_all(services)
 
@@ -161,8 +179,8 @@ def test_a_modified_app_is_refused_by_every_node(federation: Federation, tmp_pat
                   now=datetime.now(UTC))  # fmt: skip
     config = {"training": "foreign", "record": str(record.path), "spec": _spec_json(), "grant": "not-checked",
               "expected-nodes": len(NODES), "connect-timeout": 60.0, "round-timeout": 60.0}  # fmt: skip
-    run_id = start_run(federation.superlink.control, config, bundle=foreign)
-    wait_for_run(federation.superlink.control, run_id, seconds=RUN_SECONDS)
+    run_id = start_run(federation.control, config, bundle=foreign)
+    wait_for_run(federation.control, run_id, seconds=RUN_SECONDS)
     rows = [r for r in record.get("foreign").rounds if r.node and r.stage == "train"]
     assert len(rows) == len(NODES)  # a node that refuses never ran the app, so it never named itself
     for row in rows:
@@ -191,6 +209,33 @@ def test_no_other_local_process_can_take_a_node_s_tasks(federation: Federation) 
     finally:
         client.close()
     assert refused.value.response.status_code == 401  # Flower: RUNTIME_AUTHENTICATION_FAILED
+
+
+def test_only_registered_supernodes_over_tls_join(federation: Federation, tmp_path: Path) -> None:
+    """A SuperNode whose key the hub never registered, and one that will not speak TLS, give up
+    without joining; the registered nodes stay the SuperLink's only nodes."""
+    env = flower_env(tmp_path / "flwr-home")
+    new_supernode_key(tmp_path / "stranger.key")
+    config = {"name": "rome", "pmbridge-config": "/nonexistent"}  # claims to be a registered node
+    stranger = start_supernode(
+        tmp_path, name="stranger", superlink=federation.superlink.fleet, node_config=config, allow=[],
+        env=env,
+        root_certificates=str(federation.tls.ca), auth_key=tmp_path / "stranger.key", max_wait=5.0,
+    )  # fmt: skip
+    plain = start_supernode(
+        tmp_path, name="plain", superlink=federation.superlink.fleet, node_config=config, allow=[], env=env,
+        max_wait=5.0,
+    )  # fmt: skip
+    try:
+        for node in (stranger[0], plain[0]):
+            assert node.process.wait(timeout=60) != 0, node.tail()
+    finally:
+        stop_all([*stranger, *plain])
+    known = register_nodes(
+        federation.control, {e.id: e.flower_key for e in federation.entries if e.flower_key}
+    )
+    assert sorted(known.values()) == sorted(NODES)
+    assert "Exit Code: 305" in stranger[0].tail()  # Flower: the SuperLink refused the unregistered key
 
 
 def _spec_json() -> str:

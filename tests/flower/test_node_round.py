@@ -11,7 +11,7 @@ from flwr.app import RecordDict
 from pmbridge.flower import _wire as w
 from pmbridge.flower._hub_rounds import NodeReply, initial_state, validation
 from pmbridge.flower._node_round import NodeData, evaluate, train
-from pmbridge.learning import design_matrix, parse_training
+from pmbridge.learning import Design, design_matrix, parse_training
 from pmbridge.learning._dp import NodePrivacy
 from tests.flower.cohort import SECRET, seizure_spec
 
@@ -140,3 +140,24 @@ def test_a_node_answers_only_its_training_s_rounds_and_only_in_one_flower_run() 
         _check_run("t1", 7, 4, 3, runs)
     with pytest.raises(SignatureRejected, match="a grant is good for one run"):
         _check_run("t1", 8, 1, 3, runs)  # the same grant replayed in another Flower run
+
+
+def test_a_small_class_withholds_every_class_s_validation() -> None:
+    """With 3 of 300 in one class, releasing the other two classes' totals would show it (300 −
+    the two), so the node releases no class's histogram."""
+    rng = np.random.default_rng(5)
+    age = rng.uniform(0, 100, 300)
+    group = np.where(age < 50, 0, 1)
+
+    def design() -> Design:
+        classes = {c: (group == i).astype(float) for i, c in enumerate(("young", "middle", "old"))}
+        return design_matrix(MULTICLASS, {"age": age, **classes}, np.arange(300, dtype=np.int64))
+
+    group[design().part(True).inds[:3]] = 2  # three held-out "old": fewer than min_count
+    data = NodeData("rome", design(), SECRET, NodePrivacy(epsilon=None), run="r")
+    held = data.design.part(True)
+    assert held.y is not None and int((held.y == 2).sum()) == 3
+    reply = evaluate(MULTICLASS, data, {w.WEIGHTS: np.array([[2.0, 0.0, -2.0], [-4.0, 0.0, 4.0]])})
+    node = reply.config_records[w.NODE]
+    assert node["status"] == w.SAT_OUT and node["rule"] == "min_count"
+    assert not reply.array_records

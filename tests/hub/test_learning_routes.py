@@ -75,3 +75,19 @@ async def test_a_hub_without_learning_says_so(tmp_path: Path) -> None:
         reply = await hub.client.post("/api/learning/trainings", json=REQUEST, headers=auth)
         assert reply.status_code == 404
         assert "does not offer federated learning" in reply.json()["error"]["errorMessage"]
+
+
+async def test_secure_aggregation_over_too_few_nodes_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    def two_nodes(config: HubConfig) -> HubConfig:
+        return dataclasses.replace(learning_on(config), nodes=config.nodes[:2])
+
+    async with lone_hub(tmp_path, two_nodes) as hub:
+        auth = await signed_in(hub)
+        reply = await hub.client.post(
+            "/api/learning/trainings", json={**REQUEST, "secure_aggregation": True}, headers=auth
+        )
+        assert reply.status_code == 400, reply.text
+        assert "secure aggregation needs 3" in reply.json()["error"]["errorMessage"]
+        assert (await hub.client.get("/api/learning/trainings", headers=auth)).json()["trainings"] == []

@@ -46,6 +46,17 @@ def node_learn(
         bool,
         typer.Option("--app-hash", help="Print the sha256 of the Flower app this pmbridge ships, and exit."),
     ] = False,
+    new_key: Annotated[
+        bool,
+        typer.Option(
+            "--new-key",
+            help="Create the SuperNode key at learning.supernode_key, print its public line for the hub's "
+            "operator, and exit.",
+        ),
+    ] = False,
+    show_key: Annotated[
+        bool, typer.Option("--show-key", help="Print the public line of the SuperNode key, and exit.")
+    ] = False,
 ) -> None:
     """Take part in federated trainings: start the node's Flower SuperNode, which connects out to
     the hub's SuperLink, and the runner that runs only PM Bridge's own app; Ctrl-C stops both."""
@@ -58,6 +69,11 @@ def node_learn(
         return
     if config is None:
         raise typer.BadParameter("give the node's config", param_hint="--config")
+    if new_key or show_key:
+        line, path, node = _supernode_key(config, create=new_key)
+        typer.echo(line)
+        typer.echo(f"({path}) the hub's operator sets this line as flower_key of node {node!r}", err=True)
+        return
     from pmbridge.node import start_node_learning  # flwr loads only then
 
     services = start_node_learning(config, superlink=superlink)
@@ -67,11 +83,34 @@ def node_learn(
             time.sleep(0.5)
         dead = ", ".join(s.name for s in services if s.process.poll() is not None)
         typer.echo(f"stopped: {dead} exited (see {services[0].log.parent})", err=True)
+        if any("Exit Code: 305" in s.tail() for s in services):  # Flower: the SuperLink refused the key
+            typer.echo(
+                "the SuperLink did not accept this node's SuperNode key: the hub's operator sets the line "
+                "`pmbridge node learn --config … --show-key` prints as this node's flower_key",
+                err=True,
+            )
         raise typer.Exit(1)
     except KeyboardInterrupt:
         typer.echo("stopping…")
     finally:
         stop_all(services)
+
+
+def _supernode_key(config: Path, *, create: bool) -> tuple[str, Path, str]:
+    """The public line of the node's SuperNode key (created first with ``create``)."""
+    from pmbridge.errors import ConfigError
+    from pmbridge.node import load_node_config
+    from pmbridge.signing import new_supernode_key, supernode_public_line
+
+    settings = load_node_config(config)
+    if settings.learning.supernode_key is None:
+        raise ConfigError(
+            f"{config}: learning.supernode_key is not set",
+            hint='add supernode_key = "supernode.key" to its [learning] table (a path beside the config)',
+        )
+    path = Path(settings.learning.supernode_key)
+    line = new_supernode_key(path) if create else supernode_public_line(path)
+    return line, path, settings.id
 
 
 @hub_app.command("serve")

@@ -70,7 +70,8 @@ class Training(Message):
         if self.metrics and "auroc" in self.metrics and self.metrics["auroc"] is not None:
             line += f", validation AUROC {self.metrics['auroc']:.3f}"
         if self.metrics and self.metrics.get("withheld"):
-            line += f"; the network's model and validation withheld: {self.metrics['withheld']}"
+            what = "validation" if self.model else "model and validation"
+            line += f"; the network's {what} withheld: {self.metrics['withheld']}"
         if refused := self.refusals():
             line += "; sat out: " + ", ".join(f"{n} ({rule})" for n, rule in sorted(refused.items()))
         return line

@@ -7,7 +7,14 @@ registry, and its audit log, signed with the old key, could no longer be verifie
 from __future__ import annotations
 
 from pmbridge.demo._layout import DEMO_NODES, HUB_KEY_NAME, DemoPaths
-from pmbridge.signing import VerifyingKey, generate_key_pair, load_signing_key, save_key_pair
+from pmbridge.signing import (
+    VerifyingKey,
+    generate_key_pair,
+    load_signing_key,
+    local_certificates,
+    new_supernode_key,
+    save_key_pair,
+)
 
 
 def ensure_demo_keys(paths: DemoPaths) -> dict[str, VerifyingKey]:
@@ -21,4 +28,14 @@ def ensure_demo_keys(paths: DemoPaths) -> dict[str, VerifyingKey]:
         key = generate_key_pair()
         save_key_pair(key, directory=paths.keys_dir, name=name, overwrite=True)
         found[name] = key.verifying_key
+    ensure_learning_keys(paths)
     return found
+
+
+def ensure_learning_keys(paths: DemoPaths) -> None:
+    """Federated learning's transport: each node's SuperNode key and the local CA and certificate
+    the demo's SuperLink serves TLS with (made once, then reused)."""
+    for node in DEMO_NODES:
+        if not paths.supernode_key(node.id).exists():
+            new_supernode_key(paths.supernode_key(node.id))
+    local_certificates(paths.superlink_tls)

@@ -13,7 +13,7 @@ from pmbridge.demo._miabis import write_miabis
 from pmbridge.demo._release import release_tables
 from pmbridge.model import Jurisdiction
 from pmbridge.policy import DEMO_ISSUER, DEMO_STEWARD
-from pmbridge.signing import load_verifying_key
+from pmbridge.signing import load_verifying_key, supernode_public_line
 
 HUB_KEY_NAME = "hub"
 
@@ -102,6 +102,15 @@ class DemoPaths:
         """``keys/NAME.key``: the hub's (``hub``) or a node's (its id) private key."""
         return self.keys_dir / f"{name}.key"
 
+    def supernode_key(self, node_id: str) -> Path:
+        """``keys/NODE-supernode.key``: the node's Flower SuperNode key, registered at the SuperLink."""
+        return self.keys_dir / f"{node_id}-supernode.key"
+
+    @property
+    def superlink_tls(self) -> Path:
+        """``keys/superlink/``: the demo's local CA and the SuperLink's certificate and key."""
+        return self.keys_dir / "superlink"
+
     def public_key(self, name: str) -> Path:
         return self.keys_dir / f"{name}.pub"
 
@@ -140,7 +149,11 @@ def write_node_config(paths: DemoPaths, node: DemoNode) -> Path:
             }
         ],
         **release_tables(paths, node),  # passports from the hub's broker, policy, privacy
-        "learning": {"enabled": True},  # the demo's SuperLink address is given at start
+        "learning": {  # the demo's SuperLink address is given at start
+            "enabled": True,
+            "root_certificates": _relative(paths.superlink_tls / "ca.pem", paths.node_dir(node)),
+            "supernode_key": _relative(paths.supernode_key(node.id), paths.node_dir(node)),
+        },
     }
     path = paths.node_config(node)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +196,7 @@ def write_hub_config(
                     dict(zip(("id", "name", "email", "language"), node.steward, strict=True))
                     | {"issuer": DEMO_ISSUER}
                 ],
+                **_flower_key(paths, node),
             }
             for node in DEMO_NODES
             if node.id in urls
@@ -196,9 +210,19 @@ def write_hub_config(
     if table:
         doc["access"] = table
     if learning_control is not None:  # the demo's SuperLink: trainings from the portal and API
-        doc["learning"] = {"enabled": True, "control": learning_control}
+        doc["learning"] = {
+            "enabled": True,
+            "control": learning_control,
+            "root_certificates": _relative(paths.superlink_tls / "ca.pem", paths.root),
+        }
     paths.hub_config.write_text(tomli_w.dumps(doc), encoding="utf-8")
     return paths.hub_config
+
+
+def _flower_key(paths: DemoPaths, node: DemoNode) -> dict[str, str]:
+    """The node's SuperNode public key for its registry entry (none before its key exists)."""
+    key = paths.supernode_key(node.id)
+    return {"flower_key": supernode_public_line(key)} if key.exists() else {}
 
 
 def _relative(path: Path, start: Path) -> str:

@@ -7,7 +7,7 @@ Imports flwr and :mod:`pmbridge.learning`; never the hub, node, portal or CLI pa
 """
 
 from pmbridge.flower._client_app import DataLoader, SpecReader, make_client_app, run_spec
-from pmbridge.flower._control import RunOutcome, start_run, wait_for_run
+from pmbridge.flower._control import ControlLink, RunOutcome, register_nodes, start_run, wait_for_run
 from pmbridge.flower._fab import (
     APP_DIR,
     AppBundle,
@@ -45,6 +45,7 @@ __all__ = [
     "TRAININGS_FILE",
     "AppAllowList",
     "AppBundle",
+    "ControlLink",
     "DataLoader",
     "LogOpener",
     "NodeData",
@@ -66,6 +67,7 @@ __all__ = [
     "make_server_app",
     "pmbridge_bundle",
     "read_lines",
+    "register_nodes",
     "run_spec",
     "start_run",
     "start_superlink",

@@ -16,12 +16,16 @@ from flwr.clientapp import ClientApp
 
 from pmbridge.errors import PMBridgeError, QueryError, SignatureRejected
 from pmbridge.flower import _wire as w
-from pmbridge.flower._node_round import NodeData, evaluate, sat_out, train
+from pmbridge.flower._answers import AnswerBook
+from pmbridge.flower._node_round import NodeData, evaluate, model_digest, sat_out, train
+from pmbridge.flower._secagg import asks_securely, secure_training_mod
 from pmbridge.learning import TrainingSpec, spec_from_wire
 from pmbridge.learning._dp import FloatArray
 
 DataLoader = Callable[[Context, TrainingSpec], NodeData]
 """Gives a node's data for a run; the node's integration may admit the training here (once per run)."""
+AnswerBookOf = Callable[[Context], AnswerBook]
+"""The node's record of what it answered, for the node a message is to."""
 SpecReader = Callable[[Mapping[str, UserConfigValue], int], tuple[TrainingSpec, str]]
 """The run config and Flower's run id → the vetted spec and the run key that keys the noise."""
 
@@ -89,14 +93,16 @@ def make_client_app(
     *,
     fixed: Mapping[str, UserConfigValue] | None = None,
     read_spec: SpecReader | None = None,
+    answers: AnswerBookOf | None = None,
 ) -> ClientApp:
     """A ClientApp that trains and evaluates on what ``load`` gives for each run and node, with
     ``fixed`` run config over Flower's (the simulation) and the spec read by ``read_spec`` (default
     :func:`run_spec`). ``load`` may refuse (a PMBridgeError): the node then sits the round out and
-    says under which rule."""
+    says under which rule. ``answers`` gives the node's on-disk record of what it answered (one
+    Flower run per training, one model per round), which a node's real app keeps."""
     spec_of = read_spec or run_spec
     client = ClientApp()
-    answered: dict[tuple[str, str, int], RecordDict] = {}
+    answered: dict[tuple[int, str, str, int], RecordDict] = {}
     flower_runs: dict[str, int] = {}
 
     def answer(message: Message, context: Context, train_round: bool) -> Message:
@@ -105,19 +111,37 @@ def make_client_app(
             data = load(context, spec)
             round_ = _round(message)
             _check_run(data.run, context.run_id, round_, spec.rounds, flower_runs)
+            if not train_round and round_ != spec.rounds:
+                raise QueryError(  # one validation per training: of the final model only
+                    f"a validation is asked for the final round {spec.rounds} only, not round {round_}",
+                    hint="start trainings from the hub",
+                )
         except PMBridgeError as exc:
             return Message(refusal(context, exc), reply_to=message)
+        if train_round and spec.secure_aggregation and not asks_securely(message):
+            # Before the cache: a round answered under SecAgg+ must never be handed out in clear.
+            reason = "a secure training's round was asked for in clear; it is answered only under SecAgg+"
+            return Message(sat_out(node_name(context), reason, rule="secure_aggregation"), reply_to=message)
         # Each round is answered once per training: asking again gets the same reply, never a
         # second release (with other noise) of the same round.
-        key = (data.run, "train" if train_round else "evaluate", round_)
+        # By node too: one process may answer for several nodes (Flower's simulation runs a few
+        # nodes per actor), and one node's reply must never stand in for another's.
+        stage = "train" if train_round else "evaluate"
+        arrays = arrays_of(message)
+        if answers is not None and data.run:
+            try:  # on disk: the limits hold across a restart of the runner
+                answers(context).check(data.run, context.run_id, stage, round_, model_digest(arrays))
+            except PMBridgeError as exc:
+                return Message(refusal(context, exc), reply_to=message)
+        key = (context.node_id, data.run, stage, round_)
         if key not in answered:
-            arrays = arrays_of(message)
             answered[key] = (
                 train(spec, data, arrays, round_=round_) if train_round else evaluate(spec, data, arrays)
             )
         return Message(answered[key], reply_to=message)
 
-    @client.train()
+    # Secure rounds go through Flower's SecAgg+ mod; other training messages pass it untouched.
+    @client.train(mods=[secure_training_mod])
     def _train(message: Message, context: Context) -> Message:
         return answer(message, context, train_round=True)
 

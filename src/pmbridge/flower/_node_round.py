@@ -21,8 +21,10 @@ from pmbridge.learning._dp import FloatArray, NodePrivacy, gaussian_sigma, keyed
 from pmbridge.learning._kmeans import RELEASES_PER_ROUND, assign, kmeans_sums
 from pmbridge.learning._linear import LinearModel, linear_step, predict_proba
 from pmbridge.learning._metrics import release_histogram, score_histogram
+from pmbridge.learning._mlp import MlpShape, mlp_predict_proba, mlp_shape, mlp_step
+from pmbridge.learning._survival_validation import interval_histograms
 
-HISTOGRAM_TASKS: Final = frozenset({"binary", "multiclass"})
+HISTOGRAM_TASKS: Final = frozenset({"binary", "multiclass", "survival"})
 """Tasks whose validation the node reports as a released score histogram (AUROC, calibration)."""
 
 
@@ -60,7 +62,7 @@ def _done(
     return record
 
 
-def _digest(arrays: dict[str, FloatArray]) -> str:
+def model_digest(arrays: dict[str, FloatArray]) -> str:
     """The incoming model, by content: a second model in the same round gets other noise."""
     h = hashlib.sha256()
     for key in sorted(arrays):
@@ -93,13 +95,29 @@ def train(spec: TrainingSpec, data: NodeData, arrays: dict[str, FloatArray], *, 
     part = data.design.part(False)
     if reason := _too_few(data, part.people, "people to train on"):
         return sat_out(data.name, reason, rule="min_count")
-    rng = keyed_rng(data.secret, data.run, spec_digest(spec), round_, _digest(arrays), "train")
+    rng = keyed_rng(data.secret, data.run, spec_digest(spec), round_, model_digest(arrays), "train")
     sigma = noise_multiplier(spec, data.privacy)
     if spec.model == "kmeans":
         sums, counts = kmeans_sums(arrays[w.CENTROIDS], part.x, privacy=data.privacy, sigma=sigma, rng=rng)
         return _done(data.name, w.TRAINED, {w.SUMS: sums, w.COUNTS: counts})
     if part.y is None:
         return sat_out(data.name, "the request has no label to train a linear model on", rule="no_label")
+    if spec.model == "mlp":
+        shape = _mlp_shape(spec, part.x.shape[1])
+        stepped_mlp = mlp_step(
+            shape,
+            arrays[w.WEIGHTS],
+            part.x,
+            part.y,
+            global_params=arrays[w.WEIGHTS],
+            learning_rate=spec.learning_rate,
+            proximal_mu=spec.proximal_mu,
+            privacy=data.privacy,
+            sigma=sigma,
+            rng=rng,
+            local_steps=spec.local_steps,
+        )
+        return _done(data.name, w.TRAINED, {w.WEIGHTS: stepped_mlp}, people=part.people)
     model = LinearModel(arrays[w.WEIGHTS])
     stepped = linear_step(
         model,
@@ -139,7 +157,12 @@ def evaluate(spec: TrainingSpec, data: NodeData, arrays: dict[str, FloatArray]) 
         return sat_out(data.name, "the request has no label to validate on", rule="no_label")
     if reason := _too_few(data, part.people, "people held out for validation"):
         return sat_out(data.name, reason, rule="min_count")
-    scores = predict_proba(LinearModel(arrays[w.WEIGHTS]), part.x)
+    if spec.task == "survival":
+        return _per_interval(data.name, spec, arrays[w.WEIGHTS], part, min_count=k)
+    if spec.model == "mlp":
+        scores = mlp_predict_proba(_mlp_shape(spec, part.x.shape[1]), arrays[w.WEIGHTS], part.x)
+    else:
+        scores = predict_proba(LinearModel(arrays[w.WEIGHTS]), part.x)
     if spec.task == "multiclass":
         return _one_vs_rest(data.name, scores, part.y, min_count=k)
     histogram = release_histogram(*score_histogram(scores, part.y, bins=w.VALIDATION_BINS), min_count=k)
@@ -155,7 +178,8 @@ def evaluate(spec: TrainingSpec, data: NodeData, arrays: dict[str, FloatArray]) 
 
 def _one_vs_rest(name: str, scores: FloatArray, y: FloatArray, *, min_count: int) -> RecordDict:
     """Per class, the released histogram of its probability among its members (positives) and the
-    rest (negatives): rows of (classes, bins); a class whose counts cannot be released reads 0."""
+    rest (negatives): rows of (classes, bins). All classes or none: with one class withheld, the
+    held-out total minus the released classes would show its small count."""
     classes = scores.shape[1]
     positives = np.zeros((classes, w.VALIDATION_BINS))
     negatives = np.zeros((classes, w.VALIDATION_BINS))
@@ -164,8 +188,38 @@ def _one_vs_rest(name: str, scores: FloatArray, y: FloatArray, *, min_count: int
         histogram = release_histogram(
             *score_histogram(scores[:, c], member, bins=w.VALIDATION_BINS), min_count=min_count
         )
-        if histogram is not None:
-            positives[c], negatives[c] = histogram
-    if not positives.any():
-        return sat_out(name, f"fewer than {min_count} people of every class held out", rule="min_count")
+        if histogram is None:
+            return sat_out(name, f"fewer than {min_count} people of some class held out", rule="min_count")
+        positives[c], negatives[c] = histogram
+    return _done(name, w.EVALUATED, {w.POSITIVES: positives, w.NEGATIVES: negatives})
+
+
+def _mlp_shape(spec: TrainingSpec, features: int) -> MlpShape:
+    return mlp_shape(features, spec.hidden_units, spec.classes if spec.task == "multiclass" else 2)
+
+
+def _per_interval(
+    name: str, spec: TrainingSpec, weights: FloatArray, part: Design, *, min_count: int
+) -> RecordDict:
+    """Survival: per interval, the released histograms of predicted hazard among the people at risk
+    with the event in it (positives) and without (negatives): rows of (intervals, bins)."""
+    if part.y is None:
+        return sat_out(name, "the request has no label to validate on", rule="no_label")
+    released = interval_histograms(
+        LinearModel(weights),
+        part.x,
+        part.y,
+        intervals=len(spec.intervals),
+        bins=w.VALIDATION_BINS,
+        min_count=min_count,
+    )
+    if released is None or not (released[0].any() or released[1].any()):
+        # a node without events still releases its non-events; one with a small count anywhere
+        # releases nothing, since its intervals' totals would let a small count be worked out
+        return sat_out(
+            name,
+            f"fewer than {min_count} people at risk, with events or censored, in some interval held out",
+            rule="min_count",
+        )
+    positives, negatives = released
     return _done(name, w.EVALUATED, {w.POSITIVES: positives, w.NEGATIVES: negatives})

@@ -21,6 +21,7 @@ from typing import Final
 import tomli_w
 
 from pmbridge.errors import UpstreamError
+from pmbridge.signing import ServerCertificate
 
 LOOPBACK: Final = "127.0.0.1"
 START_SECONDS: Final = 60.0
@@ -49,6 +50,8 @@ class SuperLink:
     service: Service
     fleet: str
     control: str
+    ca: Path | None = None
+    """The CA of its TLS certificate (None: plain HTTP)."""
 
 
 def free_port() -> int:
@@ -109,16 +112,31 @@ def wait_for_port(service: Service, port: int, *, seconds: float = START_SECONDS
     )
 
 
-def start_superlink(workdir: Path, *, env: Mapping[str, str]) -> SuperLink:
-    """A SuperLink (in-memory state, no TLS: loopback only) with its ServerApps as subprocesses.
+def start_superlink(
+    workdir: Path, *, env: Mapping[str, str], tls: ServerCertificate | None = None
+) -> SuperLink:
+    """A SuperLink on the loopback with its ServerApps as subprocesses (in-memory state).
 
-    Flower 1.42 serves the Fleet, Control and Runtime APIs over HTTP on one port."""
+    With ``tls``, it serves HTTPS with that certificate and accepts only SuperNodes whose keys were
+    registered on its Control API (``--enable-supernode-auth``; the hub registers its nodes' keys);
+    without, plain HTTP and any SuperNode (tests of the pinning only). Flower 1.42 serves the Fleet,
+    Control and Runtime APIs on one port."""
     port = free_port()
+    security = (
+        [
+            "--ssl-certfile", str(tls.certificate),
+            "--ssl-keyfile", str(tls.key),
+            "--ssl-ca-certfile", str(tls.ca),
+            "--enable-supernode-auth",
+        ]
+        if tls is not None
+        else ["--insecure"]
+    )  # fmt: skip
     service = start(
         "superlink",
         [
             _script("flower-superlink"),
-            "--insecure",
+            *security,
             "--host", LOOPBACK,
             "--port", str(port),
             "--disable-runtime-dependency-installation",
@@ -127,7 +145,8 @@ def start_superlink(workdir: Path, *, env: Mapping[str, str]) -> SuperLink:
         env=env,
     )  # fmt: skip
     _started([service], port)
-    return SuperLink(service, f"{LOOPBACK}:{port}", f"{LOOPBACK}:{port}")
+    address = f"{LOOPBACK}:{port}"
+    return SuperLink(service, address, address, None if tls is None else tls.ca)
 
 
 def start_supernode(
@@ -139,13 +158,16 @@ def start_supernode(
     allow: Sequence[str],
     env: Mapping[str, str],
     root_certificates: str | None = None,
+    auth_key: Path | None = None,
     max_wait: float | None = START_SECONDS,
 ) -> tuple[Service, Service]:
     """A SuperNode in ``process`` isolation connecting out to the SuperLink's Fleet API at
     ``superlink`` (TLS against ``root_certificates``, plain only when None), and the pinned runner
     that executes its tasks; a fresh SuperExec auth secret (owner-only file) lets only that runner
-    take the SuperNode's tasks. ``max_wait``: how long the SuperNode keeps trying to reach the
-    SuperLink (None: for ever, as a node in production does)."""
+    take the SuperNode's tasks. ``auth_key``: the node's SuperNode key (OpenSSH, elliptic curve),
+    which the SuperLink must have registered when it authenticates SuperNodes. ``max_wait``: how
+    long the SuperNode keeps trying to reach the SuperLink (None: for ever, as a node in
+    production does)."""
     runtime = free_port()
     secret = workdir / f"{name}-superexec.secret"
     secret.touch(mode=0o600)
@@ -158,6 +180,7 @@ def start_supernode(
             _script("flower-supernode"),
             *(["--root-certificates", root_certificates] if root_certificates else ["--insecure"]),
             "--superlink", superlink,
+            *(["--auth-supernode-private-key", str(auth_key)] if auth_key is not None else []),
             "--isolation", "process",
             "--host", LOOPBACK,
             "--port", str(runtime),

@@ -3,13 +3,14 @@ reports its progress and result (by default as JSON lines to the paths the hub p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from flwr.app import Context, UserConfigValue
 from flwr.serverapp import Grid, ServerApp
 
-from pmbridge.errors import PMBridgeError
+from pmbridge.errors import PMBridgeError, QueryError
 from pmbridge.flower import _wire as w
 from pmbridge.flower._client_app import SpecReader, run_config, run_spec
 from pmbridge.flower._hub_rounds import run_training, wait_for_nodes
@@ -27,6 +28,21 @@ def _path(config: Mapping[str, UserConfigValue], key: str) -> Path | None:
 def _float(config: Mapping[str, UserConfigValue], key: str, default: float) -> float:
     value = config.get(key, default)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
+
+
+def registered_nodes(config: Mapping[str, UserConfigValue]) -> dict[int, str] | None:
+    """The run config's SuperNodes registered by key (Flower node id → node); None when the hub
+    registered none (a SuperLink without SuperNode authentication, on one machine)."""
+    raw = config.get(w.NODE_IDS)
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        return {int(node_id): str(name) for node_id, name in json.loads(raw).items()}
+    except (ValueError, AttributeError) as exc:
+        raise QueryError(
+            f"the run's {w.NODE_IDS} is not a JSON object of node ids ({exc})",
+            hint="start trainings through the hub",
+        ) from None
 
 
 LogOpener = Callable[[Mapping[str, UserConfigValue]], tuple[Reporter, Reporter]]
@@ -50,11 +66,13 @@ def train_on_grid(
     spec, run = read_spec(config, run_id)
     progress, result = open_logs(config)
     try:
+        registered = registered_nodes(config)
         nodes = wait_for_nodes(
             grid,
             count=int(_float(config, w.MIN_NODES, 2)),
             expected=int(_float(config, w.EXPECTED_NODES, 0)),
             seconds=_float(config, w.CONNECT_TIMEOUT, 120.0),
+            registered=registered,
         )
         progress.write("started", run=run, nodes=len(nodes), rounds=spec.rounds, task=spec.task)
         model, metrics = run_training(
@@ -65,6 +83,7 @@ def train_on_grid(
             progress=progress,
             min_count=DEFAULT_MIN_COUNT,
             min_nodes=int(_float(config, w.MIN_NODES, 2)),
+            registered=registered,
         )
         shown = {} if model is None else {"kind": spec.model, "array": model.tolist()}
         result.write("result", run=run, model=shown, metrics=metrics)

@@ -20,6 +20,9 @@ MIN_NODES: Final = "min-nodes"
 EXPECTED_NODES: Final = "expected-nodes"
 """How many nodes the grant names: the ServerApp waits for all of them, up to ``connect-timeout``."""
 CONNECT_TIMEOUT: Final = "connect-timeout"
+NODE_IDS: Final = "node-ids"
+"""JSON ``{"<Flower node id>": "<node id>"}`` of the SuperNodes the hub registered by key: only they
+are asked, each under its registered name (a reply naming another node counts as an error)."""
 
 # Records of a message's RecordDict.
 ARRAYS: Final = "arrays"

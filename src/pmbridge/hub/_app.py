@@ -68,6 +68,8 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
                 links.client(node.id)
             desk = open_access_desk(config, audit)
             loop = AccessLoop(desk, access_delivery(config))
+            learning = LearningDesk(config, key)
+            learning.register_in_background()  # the nodes' SuperNodes connect before a training
             app.state.hub = HubContext(
                 config=config,
                 links=links,
@@ -77,7 +79,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
                 gate=gate,
                 access=desk,
                 access_loop=loop,
-                learning=LearningDesk(config, key),
+                learning=learning,
             )
             try:
                 async with loop.running():

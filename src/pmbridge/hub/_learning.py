@@ -9,23 +9,32 @@ rule behind it show in the training's progress.
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import anyio
 
 from pmbridge.errors import NotFound, PassportRejected, PMBridgeError, UpstreamError
-from pmbridge.flower._control import start_run
+from pmbridge.flower._control import ControlLink, register_nodes, start_run
+from pmbridge.flower._secagg import check_secure_nodes
 from pmbridge.flower._trainings import TRAININGS_FILE, Training, TrainingRecord, TrainingState
+from pmbridge.flower._wire import NODE_IDS
 from pmbridge.hub._registry import HubConfig
 from pmbridge.learning import TrainingSpec, issue_grant, sign_grant, spec_to_wire
 from pmbridge.policy import Researcher
 from pmbridge.signing import SigningKey
 
-RunStarter = Callable[[str, Mapping[str, str | int | float | bool]], int]
+log = logging.getLogger(__name__)
+
+RunStarter = Callable[[ControlLink, Mapping[str, str | int | float | bool]], int]
 """Starts PM Bridge's Flower app on the SuperLink's Control API with a run config; returns Flower's run id."""
+Registrar = Callable[[ControlLink, Mapping[str, bytes]], dict[int, str]]
+"""Registers the nodes' SuperNode keys at the SuperLink; returns Flower node id → node."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +67,13 @@ class LearningDesk:
         key: SigningKey,
         *,
         starter: RunStarter = start_run,
+        registrar: Registrar = register_nodes,
         record: TrainingRecord | None = None,
     ) -> None:
         self.config = config
         self.key = key
         self.starter = starter
+        self.registrar = registrar
         self.record = record or TrainingRecord(config.state_dir / TRAININGS_FILE)
 
     def _require_enabled(self) -> None:
@@ -78,7 +89,11 @@ class LearningDesk:
         be reached leaves the training recorded as failed, with why, and answers 502."""
         self._require_enabled()
         now = now or datetime.now(UTC)
-        nodes = tuple(node.id for node in self.config.nodes)
+        keys = self.keys
+        # With registered keys, only those nodes can connect, so only they are asked.
+        nodes = tuple(keys) if keys else tuple(node.id for node in self.config.nodes)
+        if spec.secure_aggregation:
+            check_secure_nodes(len(nodes))  # 400 now, not a failed run later
         training_id = uuid.uuid4().hex
         grant = issue_grant(
             run_id=training_id,
@@ -108,20 +123,47 @@ class LearningDesk:
             "min-nodes": min(len(nodes), self.config.release.privacy.min_contributing_nodes),
         }
         try:
-            flower_run = await anyio.to_thread.run_sync(
-                self.starter, self.config.learning.control, run_config
-            )
+            if keys:
+                registered = await anyio.to_thread.run_sync(self.registrar, self.control, keys)
+                run_config[NODE_IDS] = json.dumps({str(i): name for i, name in sorted(registered.items())})
+            flower_run = await anyio.to_thread.run_sync(self.starter, self.control, run_config)
         except PMBridgeError as exc:
             self.record.set_state(training_id, TrainingState.FAILED, now=datetime.now(UTC), detail=str(exc))
             raise UpstreamError(
                 f"the training could not be started: {exc}",
-                hint="the hub's SuperLink is not reachable at learning.control; its operator should "
+                hint=exc.hint
+                or "the hub's SuperLink is not reachable at learning.control; its operator should "
                 "check that it runs (docs/learning.md)",
             ) from exc
         self.record.set_state(
             training_id, TrainingState.STARTED, now=datetime.now(UTC), flower_run=flower_run
         )
         return self.record.get(training_id)
+
+    @property
+    def keys(self) -> dict[str, bytes]:
+        """The registry's SuperNode keys (PEM) by node, of the nodes that have one."""
+        return {node.id: node.flower_key for node in self.config.nodes if node.flower_key is not None}
+
+    def register_in_background(self) -> None:
+        """Register the nodes' keys at the SuperLink now (a thread, so the hub starts at once), so
+        their SuperNodes connect before the first training; each training registers them again."""
+        if not (self.config.learning.enabled and self.keys):
+            return
+
+        def register() -> None:
+            try:
+                self.registrar(self.control, self.keys)
+            except PMBridgeError as exc:
+                log.warning("the nodes' SuperNode keys are not registered yet: %s", exc)
+
+        threading.Thread(target=register, name="register-supernodes", daemon=True).start()
+
+    @property
+    def control(self) -> ControlLink:
+        """The SuperLink's Control API, over TLS where ``learning.root_certificates`` names its CA."""
+        ca = self.config.learning.root_certificates
+        return ControlLink(self.config.learning.control, None if ca is None else Path(ca))
 
     def get(self, who: Trainer, training_id: str) -> Training:
         """The training, to the researcher who started it only (anyone else: not found)."""

@@ -14,7 +14,7 @@ from flwr.app import UserConfigValue
 from pmbridge.errors import ConfigError
 from pmbridge.flower import NETWORK, Reporter, RoundRow, TrainingRecord, TrainingState, make_server_app
 
-_STATUS = {"trained": "ok", "evaluated": "ok", "sat_out": "refused"}
+_STATUS = {"trained": "ok", "evaluated": "ok", "sat_out": "refused", "skipped": "skipped"}
 _SKIPS = frozenset({"no_validation", "no_label"})
 """Rules under which a node skips a step for the request's sake, not refusing the researcher."""
 
@@ -35,11 +35,13 @@ class RecordReporter:
             round_ = int(fields["round"])
             for node in fields.get("nodes", ()):
                 self.record.add_round(self.training, _node_row(round_, "train", node), now=now)
-            self.record.add_round(
-                self.training,
-                RoundRow(round_, NETWORK, "train", "ok", {"trained": fields.get("trained", 0)}),
-                now=now,
-            )
+            skipped = str(fields.get("skipped", ""))  # a secure round below its threshold
+            figures: dict[str, Any] = {
+                "trained": fields.get("trained", 0),
+                **({"reason": skipped} if skipped else {}),
+            }
+            status = "skipped" if skipped else "ok"
+            self.record.add_round(self.training, RoundRow(round_, NETWORK, "train", status, figures), now=now)
         elif event == "result":
             metrics = dict(fields.get("metrics", {}))
             for node in metrics.pop("nodes", ()):

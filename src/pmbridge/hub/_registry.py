@@ -18,7 +18,14 @@ from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
 from pmbridge.hub._settings import HubFile, HubLearningSettings, HubSettings, NodeEntrySettings
 from pmbridge.knowledge import KnowledgeSettings, knowledge_settings
 from pmbridge.model import Jurisdiction
-from pmbridge.signing import DEFAULT_MAX_SKEW, KeyRing, VerifyingKey, parse_public_key
+from pmbridge.signing import (
+    DEFAULT_MAX_SKEW,
+    KeyRing,
+    VerifyingKey,
+    is_loopback,
+    parse_public_key,
+    parse_supernode_key,
+)
 
 AUDIT_LOG_NAME = "audit.jsonl"
 DEFAULT_MAX_IN_FLIGHT = default_of(HubSettings, "max_in_flight", int)
@@ -38,6 +45,7 @@ class NodeEntry:
     public_key: VerifyingKey | None = None  # None: no reply of this node can verify
     stewards: tuple[Steward, ...] = ()  # who decides its access requests
     committee: str = ""  # its data access committee: the source of its grants' visas
+    flower_key: bytes | None = None  # its SuperNode's public key (PEM), registered at the SuperLink
 
     @property
     def desk(self) -> NodeDesk:
@@ -112,7 +120,7 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         public_api=parse_public_api(hub.model_dump(include=_PUBLIC_API), role="hub", where=where),
         rate_limits=parse_rate_limits(hub.model_dump(include={"rate_limits"}), where=where),
         access=settings.access,
-        learning=settings.learning,
+        learning=_learning(settings.learning, entries, base=base, where=where),
     )
 
 
@@ -135,4 +143,38 @@ def _node(entry: NodeEntrySettings, where: str) -> NodeEntry:
             Steward(s.id, s.name or s.id, s.email or None, s.language, s.issuer) for s in entry.stewards
         ),
         committee=entry.committee,
+        flower_key=parse_supernode_key(entry.flower_key, where=f"{where}: nodes[{entry.id!r}].flower_key")
+        if entry.flower_key
+        else None,
     )
+
+
+def _learning(
+    settings: HubLearningSettings, entries: tuple[NodeEntry, ...], *, base: Path, where: str
+) -> HubLearningSettings:
+    """``settings`` with the CA path taken from the config's folder; plain HTTP to a SuperLink on
+    another machine is refused (its Control API starts code on the hub and the nodes), and so is a
+    remote SuperLink with any node unregistered (its replies could carry any node's name)."""
+    keys = [e.flower_key for e in entries if e.flower_key is not None]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(
+            f"{where}: two [[nodes]] entries have the same flower_key",
+            hint="each node creates its own SuperNode key (`pmbridge node learn --new-key`)",
+        )
+    remote = settings.enabled and not is_loopback(settings.control)
+    if remote and settings.root_certificates is None:
+        raise ConfigError(
+            f"{where}: learning.control = {settings.control!r} is not on this machine, and plain HTTP "
+            "would let anyone on the path start runs on the nodes",
+            hint="serve the SuperLink with TLS and set learning.root_certificates to its CA's PEM",
+        )
+    unkeyed = [e.id for e in entries if e.flower_key is None]
+    if remote and unkeyed:
+        raise ConfigError(
+            f"{where}: learning.control = {settings.control!r} is not on this machine, and node(s) "
+            f"{', '.join(unkeyed)} have no flower_key, so their SuperNodes could not be told apart",
+            hint="set each node's flower_key to the line `pmbridge node learn --show-key` prints there",
+        )
+    if settings.root_certificates is None:
+        return settings
+    return settings.model_copy(update={"root_certificates": str(base / settings.root_certificates)})

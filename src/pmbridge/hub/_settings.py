@@ -148,6 +148,12 @@ class NodeEntrySettings(SettingsModel):
         description="The node's data access committee, the `source` of the ControlledAccessGrants visas its "
         "approvals become; empty: the node's URL + '/dac'.",
     )
+    flower_key: str = Field(
+        default="",
+        description="The public key of the node's Flower SuperNode (`ecdsa-sha2-nistp384 AAAA…`, as "
+        "`pmbridge node learn --new-key` prints it): the hub registers it at its SuperLink, which admits "
+        "only registered SuperNodes; needed for every node when `learning.control` is not on this machine.",
+    )
 
 
 class HubLearningSettings(SettingsModel):
@@ -157,9 +163,15 @@ class HubLearningSettings(SettingsModel):
 
     enabled: bool = Field(default=False, description="Offer federated training (`/api/learning/trainings`).")
     control: NonEmpty = Field(
-        default="127.0.0.1:9093",
-        description="The SuperLink's Control API (host:port), where the hub starts runs; keep it on "
-        "loopback or a private network: it starts code on the nodes.",
+        default="127.0.0.1:9092",
+        description="The SuperLink's Control API (host:port; Flower 1.42 serves it on the Fleet API's "
+        "port), where the hub registers the nodes' keys and starts runs; keep it on this machine: it "
+        "starts code on the hub's host and the nodes (docs/learning.md#running-it).",
+    )
+    root_certificates: NonEmpty | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the SuperLink's TLS certificate, relative to the "
+        "config file; unset: plain HTTP, accepted only when `control` is a loopback address.",
     )
     round_timeout_seconds: float = Field(
         default=600.0,

@@ -48,7 +48,7 @@ class NodeConfig:
         default_factory=dict
     )  # per dataset id that names a MIABIS collection: that collection and its biobank
     learning: NodeLearningSettings = field(default_factory=NodeLearningSettings)
-    """Federated learning: whether the node takes part and its privacy (root_certificates resolved)."""
+    """Federated learning: whether the node takes part and its privacy (file paths resolved)."""
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -114,7 +114,10 @@ def _jurisdiction(value: str, where: str) -> Jurisdiction:
 
 
 def _learning(settings: NodeLearningSettings, *, base: Path) -> NodeLearningSettings:
-    """``settings`` with its certificate path taken from the config's folder."""
-    if settings.root_certificates is None:
-        return settings
-    return settings.model_copy(update={"root_certificates": str(base / settings.root_certificates)})
+    """``settings`` with its certificate and key paths taken from the config's folder."""
+    paths = {
+        name: str(base / value)
+        for name in ("root_certificates", "supernode_key")
+        if (value := getattr(settings, name)) is not None
+    }
+    return settings.model_copy(update=paths)

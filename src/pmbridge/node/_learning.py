@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pmbridge.audit import AuditLog
 from pmbridge.errors import ConfigError, DisclosureRefused, PMBridgeError
 from pmbridge.flower import NodeData
+from pmbridge.flower._answers import ANSWERS_FILE, AnswerBook
 from pmbridge.learning import (
     Admission,
     Design,
@@ -28,6 +30,7 @@ from pmbridge.learning._dp import NodePrivacy
 from pmbridge.node._analysis import counted_cohort
 from pmbridge.node._config import NodeConfig, load_node_config
 from pmbridge.node._disclosure import is_genetic
+from pmbridge.node._learning_audit import open_learning_audit
 from pmbridge.node._release_settings import ReleaseState, open_release_state
 from pmbridge.node._trust import HUB_KEY_OWNER
 from pmbridge.policy import Caller, crosses_border
@@ -46,6 +49,10 @@ class LearningNode:
     hpo: Hpo
     release: ReleaseState
     hubs: KeyRing
+    audit: AuditLog | None = None
+    """The trainings' own audit chain (``audit-learning.jsonl``); None without a node key."""
+    answers: AnswerBook | None = None
+    """What the node answered per training and round (``learning.sqlite`` beside its store)."""
 
     @classmethod
     def open(cls, config_path: Path) -> LearningNode:
@@ -70,11 +77,15 @@ class LearningNode:
             hpo=Hpo.load(locate_data_dir(config.data_dir)),
             release=release,
             hubs=KeyRing({HUB_KEY_OWNER: config.trust.hub_public_key}),
+            audit=open_learning_audit(config.trust.audit_log, config.trust.private_key),
+            answers=AnswerBook(config.store.parent / ANSWERS_FILE),
         )
 
     def close(self) -> None:
         self.store.close()
         self.release.close()
+        if self.audit is not None:
+            self.audit.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +124,9 @@ def join_training(node: LearningNode, token: str, *, now: datetime) -> NodeTrain
         min_count=k,
     )
     genetic = spec.genetic or is_genetic(query)
-    designs = _designs(node, grant, query)
+    # Datasets with fewer than k people to train on take no further part (not even in the
+    # differencing guard), so every later refusal reads the same for them as for none.
+    designs = {d: x for d, x in _designs(node, grant, query).items() if x.part(validation=False).people >= k}
     _differencing(node, grant, designs, k=k)
     admissions = _admit(node, grant, query, designs, k=k, privacy=privacy, genetic=genetic, now=now)
     design = stack([designs[a.dataset] for a in admissions])
@@ -213,9 +226,15 @@ def _admit(
         except PMBridgeError as refusal:
             refusals.append(refusal)
     if not admitted:
+        # The same words for no one and for 1..k-1 people: a refusal must not tell them apart.
+        ruled = [r for r in refusals if getattr(r, "rule", getattr(r, "reason", "")) != "min_count"]
         raise (
-            refusals[0]
-            if refusals
-            else DisclosureRefused("min_count", f"no one in the cohort (fewer than {k})")
+            ruled[0]
+            if ruled
+            else DisclosureRefused(
+                "min_count",
+                f"fewer than {k} of this node's people match the training's cohort",
+                hint="widen the cohort",
+            )
         )
     return tuple(admitted)

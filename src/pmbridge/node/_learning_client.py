@@ -9,16 +9,19 @@ own TOML (``pmbridge-config``), from which everything else (store, ledgers, priv
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from flwr.app import Context
 
-from pmbridge.errors import ConfigError, SignatureRejected
+from pmbridge.errors import ConfigError, PMBridgeError, SignatureRejected
 from pmbridge.flower import NodeData, make_client_app
-from pmbridge.learning import TrainingSpec, spec_digest, verify_grant
+from pmbridge.flower._answers import AnswerBook
+from pmbridge.learning import TrainingGrant, TrainingSpec, spec_digest, verify_grant
 from pmbridge.node._learning import LearningNode, NodeTraining, join_training
+from pmbridge.node._learning_audit import audit_admitted, audit_refused
 
 CONFIG_KEY: Final = "pmbridge-config"
 """The SuperNode's node-config key holding the path of the node's TOML."""
@@ -52,7 +55,7 @@ def grant_loader(context: Context, spec: TrainingSpec) -> NodeData:
     now = datetime.now(UTC)
     training = _JOINED.get(token)
     if training is None:
-        training = _JOINED[token] = join_training(node, token, now=now)
+        training = _JOINED[token] = _join(node, token, now=now)
     else:
         verify_grant(token, node.hubs, node=node.config.id, now=now)  # expiry still ends a training
     if spec_digest(training.grant.spec) != spec_digest(spec):
@@ -60,4 +63,38 @@ def grant_loader(context: Context, spec: TrainingSpec) -> NodeData:
     return training.data(node.config.id)
 
 
-app = make_client_app(grant_loader)
+def _join(node: LearningNode, token: str, *, now: datetime) -> NodeTraining:
+    """Admit the training, or refuse it; either way once in the node's training audit, however
+    often a round asks again or the runner restarts (the node's answer book remembers)."""
+    try:
+        training = join_training(node, token, now=now)
+    except PMBridgeError as exc:
+        if node.audit is not None and _first(node, f"refused:{hashlib.sha256(token.encode()).hexdigest()}"):
+            grant = _verified(node, token, now)
+            audit_refused(node.audit, grant, exc, run=grant.run_id if grant else "unverified")
+        raise
+    if node.audit is not None and _first(node, f"admitted:{training.grant.run_id}"):
+        audit_admitted(node.audit, training.grant, training.admissions)
+    return training
+
+
+def _first(node: LearningNode, entry: str) -> bool:
+    return node.answers is None or node.answers.first_time(entry)
+
+
+def _verified(node: LearningNode, token: str, now: datetime) -> TrainingGrant | None:
+    try:
+        return verify_grant(token, node.hubs, node=node.config.id, now=now)
+    except PMBridgeError:
+        return None
+
+
+def answer_book(context: Context) -> AnswerBook:
+    """The node's on-disk record of what it answered."""
+    book = _node(context).answers
+    if book is None:  # pragma: no cover - LearningNode.open always sets it
+        raise ConfigError("the node keeps no record of its answers", hint="open it with LearningNode.open")
+    return book
+
+
+app = make_client_app(grant_loader, answers=answer_book)

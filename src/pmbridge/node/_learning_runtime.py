@@ -4,7 +4,6 @@ pmbridge ships (plus ``learning.allowed_apps``), its ClientApp reading this conf
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 from pmbridge.errors import ConfigError
@@ -12,6 +11,7 @@ from pmbridge.flower import Service, start_supernode
 from pmbridge.flower._processes import flower_env
 from pmbridge.node._config import load_node_config
 from pmbridge.node._learning_client import CONFIG_KEY
+from pmbridge.signing import is_loopback, supernode_public_line
 
 
 def start_node_learning(config_path: Path, *, superlink: str | None = None) -> list[Service]:
@@ -25,13 +25,23 @@ def start_node_learning(config_path: Path, *, superlink: str | None = None) -> l
             hint="set [learning] enabled = true in its config (docs/learning.md)",
         )
     address = superlink or learning.superlink
-    if learning.root_certificates is None and not _loopback(address):
+    if learning.root_certificates is None and not is_loopback(address):
         raise ConfigError(
-            f"node {config.id}: the SuperLink at {address} is not on this machine, and plain gRPC would "
+            f"node {config.id}: the SuperLink at {address} is not on this machine, and plain HTTP would "
             "carry the training's updates unencrypted",
             hint="set learning.root_certificates to the PEM of the CA that signed the SuperLink's TLS "
             "certificate",
         )
+    if learning.root_certificates is not None and learning.supernode_key is None:
+        raise ConfigError(
+            f"node {config.id}: a SuperLink served with TLS admits only SuperNodes whose key its hub "
+            "registered, and learning.supernode_key is not set",
+            hint="create one with `pmbridge node learn --config … --new-key` and send the line it prints "
+            "to the hub's operator",
+        )
+    key = None if learning.supernode_key is None else Path(learning.supernode_key)
+    if key is not None:
+        supernode_public_line(key)  # a missing or unreadable key is named here, not in Flower's log
     work = config.store.parent / "flower"
     work.mkdir(parents=True, exist_ok=True)
     node, runner = start_supernode(
@@ -42,16 +52,7 @@ def start_node_learning(config_path: Path, *, superlink: str | None = None) -> l
         allow=list(learning.allowed_apps),
         env=flower_env(work / "home"),
         root_certificates=learning.root_certificates,
+        auth_key=key,
         max_wait=None,
     )
     return [node, runner]
-
-
-def _loopback(address: str) -> bool:
-    host = address.rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

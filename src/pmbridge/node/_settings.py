@@ -145,6 +145,12 @@ class NodeLearningSettings(SettingsModel):
         description="PEM file of the CA that signed the SuperLink's TLS certificate, relative to the "
         "config file; unset: plain gRPC, accepted only on a loopback address (the local demo).",
     )
+    supernode_key: NonEmpty | None = Field(
+        default=None,
+        description="The node's SuperNode key (OpenSSH, elliptic curve), relative to the config file; "
+        "`pmbridge node learn --config … --new-key` creates it and prints the public line the hub's "
+        "operator registers (`flower_key` of the node's `[[nodes]]` entry). Needed with TLS.",
+    )
     differential_privacy: bool = Field(
         default=True,
         description="Clip each person's contribution and add Gaussian noise to everything a training "
