@@ -1,6 +1,8 @@
-"""The Learning pages in both languages: one's trainings and the form that starts one, a training's
-rounds by node (with a node that sat out under X4), its model and validation once finished, the hub's
-refusals in the page's words, a visitor, a hub without learning; and one page in a real browser.
+"""The Learning pages in both languages: one's trainings and the form that starts one (with its
+model, hidden units and secure aggregation), a training's rounds by node (with a node that sat out
+under X4), its model and validation once finished (a neural network's in words, each survival
+interval's and class's AUROC), the network's figures the hub withheld and why, the hub's refusals in
+the page's words, a visitor, a hub without learning; and the pages in a real browser.
 
 Trainings are written straight into the hub's own record (``trainings.sqlite``), as the ServerApp
 does; a started training never reaches a SuperLink: the hub's run starter is replaced.
@@ -9,6 +11,7 @@ does; a started training never reaches a SuperLink: the hub's run starter is rep
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -22,14 +25,14 @@ from fastapi import FastAPI
 from playwright.sync_api import expect, sync_playwright
 
 from pmbridge.client import Training
-from pmbridge.errors import NotFound, PassportRejected, UpstreamError
+from pmbridge.errors import NotFound, PassportRejected, QueryError, UpstreamError
 from pmbridge.flower._trainings import TRAININGS_FILE, RoundRow, TrainingRecord
 from pmbridge.hub import HubLearningSettings
 from pmbridge.learning import parse_training, spec_to_wire
 from pmbridge.node import NodeContext
 from pmbridge.policy import DEMO_ISSUER
 from pmbridge.portal._learning_view import EXAMPLE_REQUEST, training_view
-from pmbridge.portal._routes_learning import LEADS, NOT_YOURS, problem_from
+from pmbridge.portal._routes_learning import HIDDEN_UNITS, LEADS, NOT_YOURS, problem_from
 from tests.browser import ARGS, CHROMIUM, require_chromium, served
 from tests.portal import network
 from tests.portal.forms import post_account_form
@@ -54,6 +57,18 @@ MODEL = {
 }
 METRICS = {"auroc": 0.7123, "calibration": [[0.25, 0.125, 40], [0.75, 0.625, 16]], "validation_people": 56}
 X4_REASON = "refused by rule X4: genetic-derived output for a researcher abroad needs an HGR filing"
+MLP = {**BINARY, "model": "mlp", "hidden_units": 4}
+MLP_MODEL = {"kind": "mlp", "array": [0.125] * 21}  # (3 features + 1) × 4 units + (4 + 1) × 1 output
+FEW_ROUNDS = "fewer than 3 nodes contributed to every round"  # flower/_hub_rounds.py's words
+FEW_VALIDATIONS = "fewer than 3 nodes released a validation"
+SURVIVAL = {"task": "survival", "features": ["male", "age"], "intervals": [365, 730, 1825], "rounds": 2}
+MULTICLASS = {
+    "task": "multiclass",
+    "features": ["age"],
+    "labels": ["male", "mild", "severe"],
+    "variables": {"mild": {"phenotype": "HP:0012825"}, "severe": {"phenotype": "HP:0012828"}},
+    "rounds": 2,
+}
 
 
 @pytest.fixture
@@ -300,10 +315,12 @@ def browser_hub(contexts: dict[str, NodeContext], network_root: Path) -> Iterato
 
 
 @pytest.mark.e2e
-def test_a_finished_training_in_chinese_in_a_real_browser(browser_hub: tuple[str, FastAPI]) -> None:
+def test_the_pages_in_chinese_in_a_real_browser(browser_hub: tuple[str, FastAPI]) -> None:
     base, made = browser_hub
-    training = "b" * 32
+    made.state.hub.learning.starter = lambda control, config: 7  # no SuperLink: the form's training
+    training, withheld = "b" * 32, "8" * 32
     finished_binary(made, training)
+    finished(made, withheld, BINARY, {}, {"withheld": FEW_ROUNDS})
     shots = Path(__file__).resolve().parents[2] / "var" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -334,6 +351,23 @@ def test_a_finished_training_in_chinese_in_a_real_browser(browser_hub: tuple[str
             page.goto("/learning")
             expect(page.locator(f'tr[data-training="{training}"] [data-auroc]')).to_have_text("0.712")
             page.screenshot(path=str(shots / "learning-zh.png"), full_page=True)
+            page.goto(f"/learning/{withheld}")
+            notice = page.locator('section[data-model] [data-withheld="model"]')
+            expect(notice).to_contain_text("中心未发布全网络的模型及其验证结果。")
+            expect(notice).to_contain_text("参与每一轮训练的节点少于 3 个。")
+            expect(page.locator("[data-validation]")).to_have_count(0)
+            page.screenshot(path=str(shots / "learning-withheld-zh.png"), full_page=True)
+            page.goto("/learning")
+            page.get_by_label("模型").select_option("mlp")
+            page.get_by_label("隐藏单元数").fill("8")
+            page.get_by_label("安全聚合").check()
+            page.get_by_role("button", name="开始").click()
+            expect(page.locator("[data-secure-aggregation]")).to_have_attribute(
+                "data-secure-aggregation", "yes"
+            )
+            expect(page.locator("[data-hidden-units]")).to_have_text("8")
+            expect(page.locator("[data-task]")).to_have_text("二分类结局（神经网络）")
+            page.screenshot(path=str(shots / "learning-started-zh.png"), full_page=True)
         finally:
             browser.close()
 
@@ -357,3 +391,171 @@ def test_the_model_reads_as_the_record_or_the_serverapp_writes_it() -> None:
     assert rows == [("intercept", ("0.500", "0.250", "0.000")), ("age", ("−1.000", "2.000", "0.125"))]
     as_written = {"kind": "logistic", "array": [[0.5, 0.25, 0.0], [-1.0, 2.0, 0.125]]}  # _server_app.py's
     assert training_view(Training.model_validate({**base, "model": as_written})).model_rows == view.model_rows
+
+
+def finished(
+    app: FastAPI,
+    training_id: str,
+    request: Mapping[str, Any],
+    model: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+) -> None:
+    """A training whose two rounds Rome took part in, finished with ``model`` and ``metrics``."""
+    trainings = new_training(app, training_id, request)
+    for r in (1, 2):
+        trainings.add_round(training_id, RoundRow(r, "eu-rome", "train", "ok", {"people": 72}), now=NOW)
+    trainings.finish(training_id, model=model, metrics=metrics, now=NOW)
+
+
+def section(page: str, name: str) -> str:
+    found = re.search(rf"<section [^>]*{name}.*?</section>", page, re.S)
+    assert found is not None, f"no {name} section"
+    return found.group(0)
+
+
+async def test_a_withheld_model_says_why_in_both_languages(learning: httpx.AsyncClient, app: FastAPI) -> None:
+    finished(app, "d" * 32, BINARY, {}, {"withheld": FEW_ROUNDS, "nodes": [{"node": "eu-rome"}]})
+    await sign_in(learning)
+    page = (await learning.get(f"/learning/{'d' * 32}", params={"lang": "en"})).text
+    model = section(page, 'data-model=""')
+    assert 'data-withheld="model"' in model
+    assert "The hub withheld the network's model and its validation." in model
+    assert "Fewer than 3 nodes contributed to every round." in model
+    assert "sent no model" not in page and '<table data-table="coefficients"' not in page
+    assert "data-validation" not in page and "No validation was released" not in page
+    zh = (await learning.get(f"/learning/{'d' * 32}", params={"lang": "zh"})).text
+    assert "中心未发布全网络的模型及其验证结果。" in zh and "参与每一轮训练的节点少于 3 个。" in zh
+    listed = (await learning.get("/learning", params={"lang": "zh"})).text
+    row = re.search(rf'<tr data-training="{"d" * 32}">(.*?)</tr>', listed, re.S)
+    assert row is not None and '<span data-withheld="model">不予发布</span>' in row.group(1)
+
+
+async def test_a_withheld_validation_keeps_the_model_and_says_why(
+    learning: httpx.AsyncClient, app: FastAPI
+) -> None:
+    finished(app, "e" * 32, BINARY, MODEL, {"withheld": FEW_VALIDATIONS})
+    await sign_in(learning)
+    page = (await learning.get(f"/learning/{'e' * 32}", params={"lang": "en"})).text
+    assert 'data-table="coefficients"' in section(page, 'data-model="logistic"')
+    validation = section(page, "data-validation")
+    assert 'data-withheld="validation"' in validation and "data-auroc" not in validation
+    assert "The hub withheld the network's validation." in validation
+    assert "Fewer than 3 nodes released a validation." in validation
+    assert "No validation was released" not in validation
+    zh = section((await learning.get(f"/learning/{'e' * 32}", params={"lang": "zh"})).text, "data-validation")
+    assert "中心未发布全网络的验证结果。" in zh and "发布验证结果的节点少于 3 个。" in zh
+    # A reason the portal has no sentence for shows in the hub's own words, marked as English.
+    record(app).finish("e" * 32, model=MODEL, metrics={"withheld": "the moon was full"}, now=NOW)
+    zh = (await learning.get(f"/learning/{'e' * 32}", params={"lang": "zh"})).text
+    assert '<span lang="en">the moon was full</span>' in section(zh, "data-validation")
+
+
+async def test_withheld_cluster_sizes_are_not_said_to_be_small(
+    learning: httpx.AsyncClient, app: FastAPI
+) -> None:
+    centroids = {"kind": "kmeans", "array": [[0.25, 0.5], [0.75, 0.125], [0.5, 0.875]]}
+    finished(app, "9" * 32, CLUSTERING, centroids, {"withheld": FEW_VALIDATIONS})
+    await sign_in(learning)
+    page = (await learning.get(f"/learning/{'9' * 32}", params={"lang": "en"})).text
+    cells = re.findall(r"<td class=\"num\" data-size>(.*?)</td>", page)
+    assert [text_of(c).strip() for c in cells] == ["withheld"] * 3
+    assert "fewer than the minimum count" not in page
+    assert 'data-withheld="validation"' in section(page, "data-validation")
+
+
+async def test_a_neural_network_is_described_not_tabled(learning: httpx.AsyncClient, app: FastAPI) -> None:
+    finished(app, "7" * 32, MLP, MLP_MODEL, METRICS)
+    await sign_in(learning)
+    page = (await learning.get(f"/learning/{'7' * 32}", params={"lang": "en"})).text
+    model = section(page, 'data-model="mlp"')
+    assert 'data-mlp="4/21"' in model and "<table" not in model
+    assert "A neural network with one hidden layer of 4 units and 21 weights in all." in model
+    assert "sent no model" not in page and 'data-auroc="0.712"' in page
+    assert 'data-task="binary">binary outcome (neural network)<' in page
+    assert 'data-hidden-units="4">4<' in page and 'data-secure-aggregation="no">no<' in page
+    zh = (await learning.get(f"/learning/{'7' * 32}", params={"lang": "zh"})).text
+    assert "含一个隐藏层（4 个单元）的神经网络，共 21 个权重。" in zh and "二分类结局（神经网络）" in zh
+    assert "隐藏单元数" in zh and 'data-secure-aggregation="no">否<' in zh
+    listed = (await learning.get("/learning", params={"lang": "en"})).text
+    assert "binary outcome (neural network)" in listed
+
+
+async def test_survival_and_classes_show_each_auroc_and_never_a_number_for_none(
+    learning: httpx.AsyncClient, app: FastAPI
+) -> None:
+    metrics = {
+        "auroc": 0.65,
+        "auroc_per_interval": [0.6, None, 0.7],
+        "interval_ends": [365.0, 730.0, 1825.0],
+        "calibration": None,
+    }
+    finished(app, "5" * 32, SURVIVAL, {"kind": "logistic", "array": [[0.0]] * 5}, metrics)
+    await sign_in(learning)
+    page = (await learning.get(f"/learning/{'5' * 32}", params={"lang": "en"})).text
+    table = re.search(r'<table data-table="auroc-intervals".*?</table>', page, re.S)
+    assert table is not None
+    rows = [text_of(r).split() for r in re.findall(r"<tr data-part.*?</tr>", table.group(0), re.S)]
+    assert rows == [["1", "365", "0.600"], ["2", "730", "not", "released"], ["3", "1825", "0.700"]]
+    assert 'data-part-auroc=""' in table.group(0) and "None" not in table.group(0)
+    assert 'data-auroc="0.650"' in page and "The mean of the intervals' AUROCs that were released." in page
+    terms = re.findall(r'<tr data-term="([^"]+)">', page)
+    assert terms == ["intercept", "male", "age", "interval_365_730d", "interval_730_1825d"]
+    zh = (await learning.get(f"/learning/{'5' * 32}", params={"lang": "zh"})).text
+    assert "未发布" in zh and "截止日（天）" in zh and "随访各区间的 AUROC" in zh
+    per_class = {"auroc": 0.7, "auroc_per_class": [0.8, None, 0.6], "calibration": None}
+    finished(app, "6" * 32, MULTICLASS, {"kind": "logistic", "array": [[0.0, 0.0, 0.0]] * 2}, per_class)
+    page = (await learning.get(f"/learning/{'6' * 32}", params={"lang": "en"})).text
+    table = re.search(r'<table data-table="auroc-classes".*?</table>', page, re.S)
+    assert table is not None
+    rows = [text_of(r).split() for r in re.findall(r"<tr data-part.*?</tr>", table.group(0), re.S)]
+    assert rows == [["male", "0.800"], ["mild", "not", "released"], ["severe", "0.600"]]
+    zh = (await learning.get(f"/learning/{'6' * 32}", params={"lang": "zh"})).text
+    assert "各类别与其余类别相比的 AUROC" in zh and "未发布" in zh
+
+
+async def test_the_form_writes_its_choices_into_the_request(
+    learning: httpx.AsyncClient, app: FastAPI
+) -> None:
+    await sign_in(learning)
+    form = (await learning.get("/learning", params={"lang": "zh"})).text
+    assert '<option value="logistic" selected>' in form and "单隐藏层神经网络（mlp）" in form
+    assert 'name="hidden_units" type="number" inputmode="numeric" min="1" max="64" value="16"' in form
+    assert 'name="secure_aggregation" type="checkbox" value="true" aria' in form and "安全聚合" in form
+    token = re.search(r'name="token" value="([^"]+)"', form)
+    assert token is not None
+    chosen = {"model": "mlp", "hidden_units": "8", "secure_aggregation": "true"}
+    started = await learning.post(
+        "/learning", data={"token": token.group(1), "request": EXAMPLE_REQUEST, **chosen}
+    )
+    assert started.status_code == 303, started.text[:2000]
+    training_id = started.headers["location"].rsplit("/", 1)[1]
+    spec = record(app).get(training_id).spec
+    assert (spec["model"], spec["hidden_units"], spec["secure_aggregation"]) == ("mlp", 8, True)
+    page = (await learning.get(started.headers["location"], params={"lang": "en"})).text
+    assert 'data-secure-aggregation="yes">yes <span' in page and 'data-hidden-units="8"' in page
+    zh = (await learning.get(started.headers["location"], params={"lang": "zh"})).text
+    assert 'data-secure-aggregation="yes">是 <span' in zh and "中心只获知各节点更新之和" in zh
+    # Left as they are, the choices leave a request alone: a survival request names no model.
+    plain = {
+        "token": token.group(1),
+        "request": json.dumps(SURVIVAL),
+        "model": "logistic",
+        "hidden_units": "16",
+    }
+    assert (await learning.post("/learning", data=plain)).status_code == 303
+    # A choice the task cannot take is the hub's to refuse; the form shows what it sent.
+    refused = await learning.post("/learning", params={"lang": "en"}, data={**plain, "model": "mlp"})
+    assert refused.status_code == 400 and "a survival task trains a logistic model" in refused.text
+    assert (
+        "&#34;model&#34;: &#34;mlp&#34;" in refused.text and '<option value="mlp" selected>' in refused.text
+    )
+
+
+def test_the_forms_default_hidden_units_are_the_requests() -> None:
+    spec = parse_training({**BINARY, "model": "mlp"})
+    assert spec.hidden_units == HIDDEN_UNITS["default"]
+    for units in (HIDDEN_UNITS["low"], HIDDEN_UNITS["high"]):
+        assert parse_training({**MLP, "hidden_units": units}).hidden_units == units
+    for units in (HIDDEN_UNITS["low"] - 1, HIDDEN_UNITS["high"] + 1):
+        with pytest.raises(QueryError):
+            parse_training({**MLP, "hidden_units": units})

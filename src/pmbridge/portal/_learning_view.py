@@ -1,10 +1,12 @@
 """What the Learning pages show of a federated training: its request in words, a table of rounds by
 node (each node's status, the rule it sat out under, the figures it released), and once finished
-the model and its disclosure-checked validation (docs/learning.md)."""
+the model and its disclosure-checked validation, or why the hub withheld them (docs/learning.md)."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -39,6 +41,11 @@ TASKS: Final = {
     "survival": N_("survival (discrete-time hazard)"),
     "clustering": N_("clusters (k-means)"),
 }
+MLP_TASKS: Final = {
+    "binary": N_("binary outcome (neural network)"),
+    "multiclass": N_("several classes (neural network)"),
+}
+"""The task in words when the request names ``"model": "mlp"`` (only these tasks may)."""
 STAGES: Final = {"train": N_("training"), "evaluate": N_("validation")}
 STATUSES: Final = {"ok": N_("took part"), "refused": N_("sat out"), "failed": N_("failed")}
 SENTENCES: Final = {
@@ -61,6 +68,18 @@ FEWER_THAN_MINIMUM: Final = N_("fewer than the minimum count")
 INTERCEPT: Final = N_("intercept")
 HIDDEN_FIGURES: Final = frozenset({"rule", "reason"})
 """A refused row's metrics that the refusal explains, rather than the figures table."""
+WITHHELD_REASONS: Final = (
+    (
+        re.compile(r"fewer than (\d+) nodes contributed to every round"),
+        N_("Fewer than %(n)s nodes contributed to every round."),
+    ),
+    (
+        re.compile(r"fewer than (\d+) nodes released a validation"),
+        N_("Fewer than %(n)s nodes released a validation."),
+    ),
+)
+"""The hub's reasons for withholding the network's figures (``metrics["withheld"]``, written by
+flower/_hub_rounds.py), each as the portal's sentence; any other reason shows in the hub's words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,28 @@ class Calibration:
 
 
 @dataclass(frozen=True, slots=True)
+class Withheld:
+    """Network figures the hub withheld: ``what`` is ``model`` (the model, and so its validation) or
+    ``validation``; why is a catalogue ``sentence`` with its number ``n``, or else the hub's ``raw``
+    words (English)."""
+
+    what: str
+    sentence: str = ""
+    n: int = 0
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PartAuroc:
+    """The AUROC of one class (against the rest) or one interval of follow-up; ``auroc`` is empty
+    where no node released it, never a number. ``end``: an interval's last day."""
+
+    label: str
+    auroc: str
+    end: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class TrainingView:
     training: Training
     task: str
@@ -132,10 +173,26 @@ class TrainingView:
     auroc: str = ""
     validation_people: int | None = None
     calibration: tuple[Calibration, ...] = ()
+    model_name: str = ""
+    """What the request trains: ``logistic``, ``mlp`` or ``kmeans``."""
+    hidden_units: int = 0
+    weight_count: int = 0
+    """An MLP's weights, biases included: the length of its flat vector."""
+    secure: bool = False
+    """The request's ``secure_aggregation``: the hub learned only sums of the nodes' updates."""
+    withheld: Withheld | None = None
+    per_class: tuple[PartAuroc, ...] = ()
+    per_interval: tuple[PartAuroc, ...] = ()
 
     @property
     def percent(self) -> int:
         return min(100, round(100 * self.done / self.rounds)) if self.rounds else 0
+
+    @property
+    def task_label(self) -> str:
+        """The task in words (a catalogue message), naming the model the request trains."""
+        words = MLP_TASKS if self.model_name == "mlp" else TASKS
+        return words.get(self.task, "")
 
 
 def training_view(training: Training) -> TrainingView:
@@ -147,13 +204,16 @@ def training_view(training: Training) -> TrainingView:
     labels = tuple(_name(v) for v in _list(spec.get("labels")))
     extra = [r.node for r in training.rounds if r.node and r.node not in training.nodes]
     columns = (*training.nodes, *dict.fromkeys(extra), "")
-    auroc = metrics.get("auroc")
+    model_name = str(spec.get("model") or model.get("kind") or "")
     parts: dict[str, Any] = {}
-    if model.get("kind") == "kmeans":
+    if model.get("kind") == "mlp" or (model and model_name == "mlp" and "kind" not in model):
+        parts = {"model_kind": "mlp", "weight_count": _count(model.get("array", model.get("weights")))}
+    elif model.get("kind") == "kmeans":
         sizes = model.get("sizes", metrics.get("cluster_sizes"))  # the ServerApp's validation names it so
         parts = {"model_kind": "kmeans", **_clusters(model, features, _list(sizes))}
     elif model.get("kind") == "logistic" or "weights" in model:
-        parts = {"model_kind": "logistic", **_coefficients(model, features, labels, task)}
+        terms = (*features, *interval_terms(spec.get("intervals"))) if task == "survival" else features
+        parts = {"model_kind": "logistic", **_coefficients(model, terms, labels, task)}
     return TrainingView(
         training=training,
         task=task,
@@ -166,10 +226,60 @@ def training_view(training: Training) -> TrainingView:
         lines=_lines(training.rounds, columns),
         sat_out=sat_out(training.rounds),
         min_count=_int(metrics.get("min_count", model.get("min_count"))),
-        auroc=f"{auroc:.3f}" if isinstance(auroc, int | float) and math.isfinite(auroc) else "",
+        auroc=_auroc(metrics.get("auroc")),
         validation_people=_int(metrics.get("validation_people")),
         calibration=calibration(metrics.get("calibration")),
+        model_name=model_name,
+        hidden_units=_int(spec.get("hidden_units")) or 0,
+        secure=spec.get("secure_aggregation") is True,
+        withheld=withheld(model, metrics),
+        per_class=per_class(metrics, labels),
+        per_interval=per_interval(metrics),
         **parts,
+    )
+
+
+def withheld(model: Mapping[str, Any], metrics: Mapping[str, Any]) -> Withheld | None:
+    """Why the hub withheld the network's figures, if it did: with no model, the model and its
+    validation; with one, the validation only.
+
+    >>> withheld({}, {"withheld": "fewer than 3 nodes contributed to every round"})
+    Withheld(what='model', sentence='Fewer than %(n)s nodes contributed to every round.', n=3, raw='')
+    >>> withheld({"kind": "mlp"}, {"withheld": "the moon"})
+    Withheld(what='validation', sentence='', n=0, raw='the moon')
+    """
+    reason = metrics.get("withheld")
+    if not reason:
+        return None
+    text, what = str(reason).strip(), "validation" if model else "model"
+    for pattern, sentence in WITHHELD_REASONS:
+        if found := pattern.fullmatch(text):
+            return Withheld(what, sentence, int(found.group(1)))
+    return Withheld(what, raw=text)
+
+
+def per_class(metrics: Mapping[str, Any], labels: Sequence[str]) -> tuple[PartAuroc, ...]:
+    """Multiclass: each class's AUROC against the rest, labelled by its label variable.
+
+    >>> [(p.label, p.auroc) for p in per_class({"auroc_per_class": [0.5, None]}, ["mild", "severe"])]
+    [('mild', '0.500'), ('severe', '')]
+    """
+    found = _list(metrics.get("auroc_per_class"))
+    named = len(labels) == len(found)
+    return tuple(PartAuroc(labels[i] if named else str(i + 1), _auroc(a)) for i, a in enumerate(found))
+
+
+def per_interval(metrics: Mapping[str, Any]) -> tuple[PartAuroc, ...]:
+    """Survival: each interval's AUROC (labelled by its number) and its last day.
+
+    >>> [(p.label, p.end, p.auroc) for p in per_interval(
+    ...     {"auroc_per_interval": [0.71234, None], "interval_ends": [365.0, 730.5]})]
+    [('1', '365', '0.712'), ('2', '730.5', '')]
+    """
+    ends = _list(metrics.get("interval_ends"))
+    return tuple(
+        PartAuroc(str(i + 1), _auroc(a), _day(ends[i]) if i < len(ends) else "")
+        for i, a in enumerate(_list(metrics.get("auroc_per_interval")))
     )
 
 
@@ -267,6 +377,34 @@ def _coefficients(
     columns = tuple(labels) if task == "multiclass" and len(labels) == width else ()
     rows = tuple(Row(term, tuple(figure(v) for v in w)) for term, w in zip(terms, weights, strict=False))
     return {"model_columns": columns, "model_rows": rows}
+
+
+def interval_terms(ends: object) -> tuple[str, ...]:
+    """Survival's terms after the features: an indicator per interval after the first, named as
+    learning/_design.py names them.
+
+    >>> interval_terms([365.0, 730.0, 1825.0])
+    ('interval_365_730d', 'interval_730_1825d')
+    """
+    days = [int(e) for e in _list(ends) if _day(e)]
+    return tuple(f"interval_{a}_{b}d" for a, b in itertools.pairwise(days))
+
+
+def _auroc(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return ""
+    return f"{value:.3f}"
+
+
+def _day(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _count(values: object) -> int:
+    """Numbers in a (nested) list: an MLP's flat vector, or one the record wrote as rows."""
+    return sum(_count(v) for v in values) if isinstance(values, list) else int(values is not None)
 
 
 def _strategy(spec: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pmbridge.client import Training
 from pmbridge.errors import PMBridgeError
 from pmbridge.hub import hub_of
+from pmbridge.learning import training_schema
 from pmbridge.portal._access_pages import STALE_FORM, access_page, from_this_page, problem_of
 from pmbridge.portal._i18n import N_
 from pmbridge.portal._learning_view import (
@@ -57,6 +58,11 @@ NOT_JSON: Final = N_("The request is not valid JSON: look at line %(line)s, colu
 NOT_OBJECT: Final = N_(
     "The request must be one JSON object, { … }, with a task, features and the other keys."
 )
+HIDDEN_UNITS: Final[dict[str, int]] = {
+    "default": 16,  # parse_training's default (docs/learning.md#the-request)
+    "low": training_schema()["properties"]["hidden_units"]["minimum"],
+    "high": training_schema()["properties"]["hidden_units"]["maximum"],
+}
 DETAILED: Final = 20
 """How many of the newest trainings the list shows with their progress (one hub call each)."""
 REFRESH_SECONDS: Final = 5
@@ -77,38 +83,93 @@ def problem_from(exc: PMBridgeError, *, leads: Mapping[int, str] = LEADS) -> Pro
     return Problem(leads.get(status, OTHER_LEAD), problem_of(exc))
 
 
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """The start form's choices beside its JSON, which it writes into the request: the model
+    (``logistic`` or ``mlp``) with the MLP's hidden units, and secure aggregation."""
+
+    model: str = "logistic"
+    hidden_units: str = str(HIDDEN_UNITS["default"])
+    secure: bool = False
+
+
+def choices_of(body: object, posted: Mapping[str, object] | None = None) -> Choices:
+    """The choices a request already makes (``body``, parsed), else those ``posted``, else none."""
+    if isinstance(body, dict):
+        units = body.get("hidden_units", HIDDEN_UNITS["default"])
+        return Choices(
+            "mlp" if body.get("model") == "mlp" else "logistic",
+            str(units),
+            body.get("secure_aggregation") is True,
+        )
+    if posted is None:
+        return Choices()
+    return Choices(
+        "mlp" if posted.get("model") == "mlp" else "logistic",
+        str(posted.get("hidden_units") or HIDDEN_UNITS["default"]),
+        bool(posted.get("secure_aggregation")),
+    )
+
+
+def with_choices(body: Mapping[str, Any], posted: Mapping[str, object]) -> dict[str, Any]:
+    """The request with the form's choices written in. A choice left as it is (logistic, no secure
+    aggregation) leaves the request's own keys as written, so a survival or clustering request,
+    which names no model, stays valid; anything the hub refuses, it names (e.g. hidden units "x")."""
+    request = dict(body)
+    if posted.get("model") == "mlp":
+        request["model"] = "mlp"
+        units = str(posted.get("hidden_units") or "").strip()
+        if units:
+            request["hidden_units"] = int(units) if units.isdecimal() else units
+    if posted.get("secure_aggregation"):
+        request["secure_aggregation"] = True
+    return request
+
+
 def _words() -> dict[str, object]:
     return {"states": STATES, "tasks": TASKS, "stages": STAGES, "statuses": STATUSES}
 
 
 @router.get("/learning", response_class=HTMLResponse, include_in_schema=False)
 async def learning_page(request: Request) -> HTMLResponse:
-    return await _learning(request, body=EXAMPLE_REQUEST)
+    return await _learning(request, body=EXAMPLE_REQUEST, choices=Choices())
 
 
 @router.post("/learning", include_in_schema=False)
 async def start_training(request: Request) -> Response:
-    posted = await request.form()
-    text = str(posted.get("request") or "")
+    posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    text = posted.get("request", "")
     if not from_this_page(request, posted):
-        return await _learning(request, body=text, problem=Problem(STALE_FORM), status=403)
+        return await _learning(
+            request, body=text, choices=choices_of(None, posted), problem=Problem(STALE_FORM), status=403
+        )
     try:
-        body = json.loads(text)
+        found = json.loads(text)
     except json.JSONDecodeError as exc:
         values = {"line": exc.lineno, "column": exc.colno}
-        return await _learning(request, body=text, problem=Problem(NOT_JSON, exc.msg, values), status=400)
-    if not isinstance(body, dict):
-        return await _learning(request, body=text, problem=Problem(NOT_OBJECT), status=400)
+        problem = Problem(NOT_JSON, exc.msg, values)
+        return await _learning(
+            request, body=text, choices=choices_of(None, posted), problem=problem, status=400
+        )
+    if not isinstance(found, dict):
+        choices = choices_of(None, posted)
+        return await _learning(request, body=text, choices=choices, problem=Problem(NOT_OBJECT), status=400)
+    body = with_choices(found, posted)
+    if body != found:  # the form shows what it sent
+        text = json.dumps(body, indent=2, ensure_ascii=False)
     try:
         async with hub_api(request) as client:
             started = await client.start_training(body)
     except PMBridgeError as exc:
-        return await _learning(request, body=text, problem=problem_from(exc), status=exc.status)
+        choices = choices_of(body)
+        return await _learning(
+            request, body=text, choices=choices, problem=problem_from(exc), status=exc.status
+        )
     return RedirectResponse(f"/learning/{started.id}", status_code=303)
 
 
 async def _learning(
-    request: Request, *, body: str, problem: Problem | None = None, status: int = 200
+    request: Request, *, body: str, choices: Choices, problem: Problem | None = None, status: int = 200
 ) -> HTMLResponse:
     enabled = hub_of(request).config.learning.enabled
     signed = passport_of(request) is not None
@@ -132,6 +193,8 @@ async def _learning(
             **_words(),
             "rows": rows,
             "body": body,
+            "choices": choices,
+            "hidden_units": HIDDEN_UNITS,
             "enabled": enabled,
             "signed": signed,
             "refusal": "" if signed else SIGN_IN_FIRST,
