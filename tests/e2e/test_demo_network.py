@@ -143,7 +143,7 @@ def test_the_demo_command_reuses_its_data_and_stops_everything_on_ctrl_c(
     demo_root: Path, network: tuple[Supervisor, dict[str, str]]
 ) -> None:
     network[0].stop_all()  # each node writes its own audit log: one process per node folder
-    keys = {p.name: p.read_bytes() for p in DemoPaths(demo_root).keys_dir.iterdir()}
+    keys = _files(DemoPaths(demo_root).keys_dir)  # signing keys, SuperNode keys, the local CA
     stores = {n.id: DemoPaths(demo_root).store(n).stat().st_mtime for n in DEMO_NODES}
     command = [sys.executable, "-m", "pmbridge", "demo", "--dir", str(demo_root), "--size", str(SIZE)]
     command += ["--hub-port", "0", "--node-port-base", "0", "--workers", "1"]
@@ -168,7 +168,11 @@ def test_the_demo_command_reuses_its_data_and_stops_everything_on_ctrl_c(
     for pid in pids:
         assert not _alive(pid), f"process {pid} survived Ctrl-C"
     assert {n.id: DemoPaths(demo_root).store(n).stat().st_mtime for n in DEMO_NODES} == stores
-    assert {p.name: p.read_bytes() for p in DemoPaths(demo_root).keys_dir.iterdir()} == keys  # reused
+    assert _files(DemoPaths(demo_root).keys_dir) == keys  # reused, the TLS certificate too
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _alive(pid: int) -> bool:
