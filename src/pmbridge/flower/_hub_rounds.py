@@ -225,32 +225,31 @@ def validation(spec: TrainingSpec, replies: Iterable[NodeReply], *, min_count: i
 def _one_vs_rest(positives: IntArray, negatives: IntArray) -> dict[str, Any]:
     """Multiclass: each class's AUROC against the rest (None where no node released it), and
     their mean over the classes that have one."""
-    per_class = [
-        auroc(p, n) if p.sum() > 0 and n.sum() > 0 else None
-        for p, n in zip(positives, negatives, strict=True)
-    ]
-    known = [a for a in per_class if a is not None]
-    return {
-        "auroc": sum(known) / len(known) if known else None,
-        "auroc_per_class": per_class,
-        "calibration": None,
-    }
+    per_class, mean = _row_aurocs(positives, negatives)
+    return {"auroc": mean, "auroc_per_class": per_class, "calibration": None}
 
 
 def _per_interval(spec: TrainingSpec, positives: IntArray, negatives: IntArray) -> dict[str, Any]:
     """Survival: each interval's AUROC of the predicted hazard, events in it against the rest at
     risk (None where no node released it), and their mean over the intervals that have one."""
-    per_interval = [
-        auroc(p, n) if p.sum() > 0 and n.sum() > 0 else None
-        for p, n in zip(positives, negatives, strict=True)
-    ]
-    known = [a for a in per_interval if a is not None]
+    per_interval, mean = _row_aurocs(positives, negatives)
     return {
-        "auroc": sum(known) / len(known) if known else None,
+        "auroc": mean,
         "auroc_per_interval": per_interval,
         "interval_ends": list(spec.intervals),
         "calibration": None,
     }
+
+
+def _row_aurocs(positives: IntArray, negatives: IntArray) -> tuple[list[float | None], float | None]:
+    """Each row's AUROC (None where no node released both sides) and their mean over the rows
+    that have one."""
+    rows = [
+        auroc(p, n) if p.sum() > 0 and n.sum() > 0 else None
+        for p, n in zip(positives, negatives, strict=True)
+    ]
+    known = [a for a in rows if a is not None]
+    return rows, (sum(known) / len(known) if known else None)
 
 
 def run_training(

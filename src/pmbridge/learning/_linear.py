@@ -83,6 +83,25 @@ def predict_proba(model: LinearModel, x: FloatArray) -> FloatArray:
     return probabilities
 
 
+def check_step(
+    learning_rate: float, proximal_mu: float, local_steps: int, *, privacy: NodePrivacy, sigma: float
+) -> bool:
+    """Refuse settings a local training step cannot take; True when the step is noised."""
+    if not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise QueryError(f"learning_rate must be positive, got {learning_rate!r}", hint="e.g. 1.0")
+    if not (math.isfinite(proximal_mu) and proximal_mu >= 0):
+        raise QueryError(f"proximal_mu must be >= 0, got {proximal_mu!r}", hint="0 is plain FedAvg")
+    if local_steps < 1:
+        raise QueryError(f"local_steps must be >= 1, got {local_steps!r}", hint="e.g. 1")
+    noised = privacy.epsilon is not None
+    if noised and not (math.isfinite(sigma) and sigma > 0):
+        raise QueryError(
+            f"a private training needs a positive noise multiplier, got {sigma!r}",
+            hint="compute it with gaussian_sigma(epsilon=…, delta=…, releases=rounds * local_steps)",
+        )
+    return noised
+
+
 def _check_x(model: LinearModel, x: FloatArray) -> None:
     check_design(x, model.n_features)
 
@@ -190,18 +209,7 @@ def linear_step(
         raise QueryError("no people to train on", hint="a node without people sits the round out")
     if global_model.weights.shape != model.weights.shape:
         raise QueryError("the global model's shape differs from the local one", hint="use the same request")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise QueryError(f"learning_rate must be positive, got {learning_rate!r}", hint="e.g. 1.0")
-    if not (math.isfinite(proximal_mu) and proximal_mu >= 0):
-        raise QueryError(f"proximal_mu must be >= 0, got {proximal_mu!r}", hint="0 is plain FedAvg")
-    if local_steps < 1:
-        raise QueryError(f"local_steps must be >= 1, got {local_steps!r}", hint="e.g. 1")
-    noised = privacy.epsilon is not None
-    if noised and not (math.isfinite(sigma) and sigma > 0):
-        raise QueryError(
-            f"a private training needs a positive noise multiplier, got {sigma!r}",
-            hint="compute it with gaussian_sigma(epsilon=…, delta=…, releases=rounds * local_steps)",
-        )
+    noised = check_step(learning_rate, proximal_mu, local_steps, privacy=privacy, sigma=sigma)
     x1 = _with_intercept(x)
     weights = model.weights.astype(np.float64, copy=True)
     anchor = global_model.weights

@@ -14,7 +14,7 @@ import numpy as np
 
 from pmbridge.errors import QueryError
 from pmbridge.learning._dp import FloatArray, IntArray, NodePrivacy, clip_factors, row_norms
-from pmbridge.learning._linear import _log_softmax, _with_intercept, check_design
+from pmbridge.learning._linear import _log_softmax, _with_intercept, check_design, check_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,18 +187,7 @@ def mlp_step(
     labels = _labels(shape, y, rows)
     if rows == 0:
         raise QueryError("no people to train on", hint="a node without people sits the round out")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise QueryError(f"learning_rate must be positive, got {learning_rate!r}", hint="e.g. 1.0")
-    if not (math.isfinite(proximal_mu) and proximal_mu >= 0):
-        raise QueryError(f"proximal_mu must be >= 0, got {proximal_mu!r}", hint="0 is plain FedAvg")
-    if local_steps < 1:
-        raise QueryError(f"local_steps must be >= 1, got {local_steps!r}", hint="e.g. 1")
-    noised = privacy.epsilon is not None
-    if noised and not (math.isfinite(sigma) and sigma > 0):
-        raise QueryError(
-            f"a private training needs a positive noise multiplier, got {sigma!r}",
-            hint="compute it with gaussian_sigma(epsilon=…, delta=…, releases=rounds * local_steps)",
-        )
+    noised = check_step(learning_rate, proximal_mu, local_steps, privacy=privacy, sigma=sigma)
     anchor = np.asarray(global_params, dtype=np.float64).ravel()
     shape.unpack(anchor)
     x1 = _with_intercept(x)
