@@ -161,10 +161,8 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> NodeStore:
 def test_one_scan_counts_and_members_equal_the_separate_statements(
     mixed: NodeStore, query: EntryQuery
 ) -> None:
-    with mixed.connection.cursor() as cursor:
-        compiled = count_entries(query)
-        counts = {str(ds): int(n) for ds, n in cursor.execute(compiled.sql, list(compiled.params)).fetchall()}
-        members = read_members(cursor, members_sql(query))
+    counts = {str(ds): int(n) for ds, n in mixed.engine.rows(count_entries(query))}
+    members = read_members(mixed.engine, members_sql(query))
     got = mixed.counted(query, members=True)
     assert dict(got.counts) == counts
     assert got.members is not None and dict(got.members) == members

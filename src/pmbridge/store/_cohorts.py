@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Final
 
-import duckdb
-
 from pmbridge.model import Dimension
 from pmbridge.store._compile import CompiledQuery
+from pmbridge.store._engine import Engine
 from pmbridge.store._entries import _rows_of, _source, individuals_where
 from pmbridge.store._query import EntryQuery, VariantQuery
 
@@ -140,26 +139,24 @@ def allele_sql(query: EntryQuery) -> tuple[CompiledQuery, CompiledQuery]:
     return zygosities, genotyped
 
 
-def read_members(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> Members:
-    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+def read_members(engine: Engine, compiled: CompiledQuery) -> Members:
+    rows = engine.rows(compiled)
     return {str(ds): frozenset(int(i) for i in ids) for ds, ids in rows}
 
 
-def read_counted_members(
-    cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery
-) -> tuple[dict[str, int], Members]:
-    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+def read_counted_members(engine: Engine, compiled: CompiledQuery) -> tuple[dict[str, int], Members]:
+    rows = engine.rows(compiled)
     counts = {str(ds): int(n) for ds, n, _ in rows}
     return counts, {str(ds): frozenset(ids) for ds, _, ids in rows}
 
 
-def read_people(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> dict[str, frozenset[str]]:
-    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+def read_people(engine: Engine, compiled: CompiledQuery) -> dict[str, frozenset[str]]:
+    rows = engine.rows(compiled)
     return {str(ds): frozenset(f"{ds}/{i}" for i in ids) for ds, ids in rows}
 
 
-def read_members_by(cursor: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> Mapping[str, Members]:
-    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+def read_members_by(engine: Engine, compiled: CompiledQuery) -> Mapping[str, Members]:
+    rows = engine.rows(compiled)
     found: dict[str, Members] = {}
     for dataset, cell, ids in rows:
         found.setdefault(str(dataset), {})[str(cell)] = frozenset(int(i) for i in ids)

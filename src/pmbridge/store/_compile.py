@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pmbridge.model import (
     AgeFilter,
@@ -13,6 +15,9 @@ from pmbridge.model import (
     PhenotypeFilter,
     SexFilter,
 )
+
+if TYPE_CHECKING:  # the span module builds on this one's CompiledQuery
+    from pmbridge.store._gene_loci import GeneSpan
 
 _HAS_TERM_OR_DESCENDANT = "i.ind IN (SELECT a.ind FROM phenotype_ancestors a WHERE a.ancestor = ?)"
 _HAS_TERM = "i.ind IN (SELECT p.ind FROM phenotypes p WHERE p.term = ? AND NOT p.excluded)"
@@ -28,8 +33,9 @@ class CompiledQuery:
     params: tuple[object, ...]
 
 
-def where_clause(filters: tuple[Filter, ...]) -> tuple[str, list[object]]:
-    """AND of one predicate per filter over ``individuals i``.
+def where_clause(filters: tuple[Filter, ...], *, spans: Sequence[GeneSpan] = ()) -> tuple[str, list[object]]:
+    """AND of one predicate per filter over ``individuals i``; a gene filter whose span is in
+    ``spans`` reads only the variant rows of that span.
 
     >>> where_clause((SexFilter("FEMALE"),))
     ('i.sex = ?', ['FEMALE'])
@@ -39,6 +45,14 @@ def where_clause(filters: tuple[Filter, ...]) -> tuple[str, list[object]]:
     predicates: list[str] = []
     params: list[object] = []
     for item in filters:
+        span = (
+            next((s for s in spans if s.gene == item.symbol), None) if isinstance(item, GeneFilter) else None
+        )
+        if span is not None:
+            bounds, bound_params = span.predicate()
+            predicates.append(_HAS_GENE.replace("v.gene = ?", f"v.gene = ? AND {bounds}"))
+            params += [span.gene, *bound_params]
+            continue
         sql, value = _predicate(item)
         predicates.append(sql)
         params.append(value)
@@ -64,14 +78,14 @@ def _predicate(item: Filter) -> tuple[str, object]:
     raise AssertionError(f"unhandled filter {item!r}")  # pragma: no cover - exhaustive match
 
 
-def count_by_dataset(query: IndividualQuery) -> CompiledQuery:
+def count_by_dataset(query: IndividualQuery, *, spans: Sequence[GeneSpan] = ()) -> CompiledQuery:
     """Individuals matching ``query``, counted per dataset.
 
     >>> q = count_by_dataset(IndividualQuery((GeneFilter("FBN1"),), dataset_ids=("ds1",)))
     >>> q.params
     ('FBN1', 'ds1')
     """
-    where, params = where_clause(query.filters)
+    where, params = where_clause(query.filters, spans=spans)
     if query.dataset_ids:
         marks = ", ".join("?" for _ in query.dataset_ids)
         where = f"{where} AND i.dataset_id IN ({marks})"

@@ -41,7 +41,7 @@ def individuals_where(query: EntryQuery, *, dataset: str | None = None) -> tuple
     >>> individuals_where(EntryQuery("individuals", dataset_ids=("a",), individual_id="p1"))
     ('i.dataset_id IN (?) AND i.id = ?', ['a', 'p1'])
     """
-    where, params = where_clause(query.filters)
+    where, params = where_clause(query.filters, spans=query.variant.gene_spans)
     predicates = [] if where == "TRUE" else [where]
     for group in query.phenotype_groups:
         predicates.append(_ANY_PHENOTYPE.format(marks=", ".join("?" for _ in group)))

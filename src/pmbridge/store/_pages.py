@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
-
+from pmbridge.store._compile import CompiledQuery
+from pmbridge.store._engine import Engine
 from pmbridge.store._entries import page_of
 from pmbridge.store._query import EntryQuery
 
@@ -71,10 +71,10 @@ class VariantRow:
 Row = IndividualRow | BiosampleRow | VariantRow
 
 
-def read_page(cursor: duckdb.DuckDBPyConnection, query: EntryQuery, *, dataset: str) -> list[Row]:
+def read_page(engine: Engine, query: EntryQuery, *, dataset: str) -> list[Row]:
     """One page of ``dataset``'s records for ``query`` (individuals, biosamples or g_variants)."""
     compiled = page_of(query, dataset=dataset)
-    rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+    rows = engine.rows(compiled)
     if query.entry == "biosamples":
         return [BiosampleRow(str(r[0]), str(r[1]), r[2], r[3], r[4]) for r in rows]
     if query.entry == "g_variants":
@@ -95,22 +95,29 @@ def read_page(cursor: duckdb.DuckDBPyConnection, query: EntryQuery, *, dataset: 
             )
             for r in rows
         ]
-    return _individuals(cursor, rows)
+    return _individuals(engine, rows)
 
 
-def _individuals(cursor: duckdb.DuckDBPyConnection, rows: list[tuple[object, ...]]) -> list[Row]:
+def _individuals(engine: Engine, rows: list[tuple[object, ...]]) -> list[Row]:
     inds = [r[0] for r in rows]
     features: dict[object, list[FeatureRow]] = {ind: [] for ind in inds}
     diseases: dict[object, list[DiseaseRow]] = {ind: [] for ind in inds}
     if inds:
-        picked = "ind IN (SELECT unnest(?::BIGINT[]))"
-        for ind, term, excluded, onset in cursor.execute(
-            f"SELECT ind, term, excluded, onset FROM phenotypes WHERE {picked} ORDER BY ind, term", [inds]
-        ).fetchall():
+        # A page is at most a few hundred people: one placeholder each reads the same on every engine.
+        picked = f"ind IN ({', '.join('?' for _ in inds)})"
+        for ind, term, excluded, onset in engine.rows(
+            CompiledQuery(
+                f"SELECT ind, term, excluded, onset FROM phenotypes WHERE {picked} ORDER BY ind, term",
+                tuple(inds),
+            )
+        ):
             features[ind].append(FeatureRow(str(term), bool(excluded), onset))
-        for ind, term, label, excluded in cursor.execute(
-            f"SELECT ind, term, label, excluded FROM diseases WHERE {picked} ORDER BY ind, term", [inds]
-        ).fetchall():
+        for ind, term, label, excluded in engine.rows(
+            CompiledQuery(
+                f"SELECT ind, term, label, excluded FROM diseases WHERE {picked} ORDER BY ind, term",
+                tuple(inds),
+            )
+        ):
             diseases[ind].append(DiseaseRow(str(term), label, bool(excluded)))
     return [
         IndividualRow(

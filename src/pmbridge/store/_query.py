@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from pmbridge.model import Filter
+from pmbridge.store._gene_loci import GeneSpan
 
 Entry = Literal["individuals", "biosamples", "g_variants", "datasets", "cohorts"]
 
@@ -39,11 +40,16 @@ class VariantQuery:
     min_length: int | None = None
     max_length: int | None = None
     longest_reference: int | None = None  # the store's longest REF: bounds position scans of spans
+    gene_spans: tuple[GeneSpan, ...] = ()  # where the store's calls of the genes asked for lie
+
+    def span_of(self, gene: str) -> GeneSpan | None:
+        """The store's span of ``gene``'s calls, when :meth:`NodeStore._tuned` found one."""
+        return next((s for s in self.gene_spans if s.gene == gene), None)
 
     @property
     def empty(self) -> bool:
         """True when no field constrains the rows."""
-        return replace(self, longest_reference=None) == VariantQuery()
+        return replace(self, longest_reference=None, gene_spans=()) == VariantQuery()
 
 
 @dataclass(frozen=True, slots=True)

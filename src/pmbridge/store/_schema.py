@@ -8,6 +8,7 @@ import duckdb
 
 from pmbridge.errors import SchemaTooNew, StoreError
 from pmbridge.store._closure import PHENOTYPE_ANCESTORS
+from pmbridge.store._gene_loci import FILL_GENE_LOCI, GENE_LOCI_TABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                 alternate VARCHAR NOT NULL, ac BIGINT NOT NULL, an BIGINT NOT NULL, af DOUBLE,
                 hom BIGINT NOT NULL, hemi BIGINT NOT NULL)""",
         ),
+    ),
+    Migration(
+        5,
+        "gene_loci: where each gene's variant calls lie, so a gene filter prunes row groups",
+        (GENE_LOCI_TABLE, "DELETE FROM gene_loci", FILL_GENE_LOCI),
     ),
 )
 

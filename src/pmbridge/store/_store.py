@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +16,7 @@ from pmbridge.model import (
     AccessLevel,
     Dataset,
     Dimension,
+    GeneFilter,
     Granularity,
     IndividualQuery,
     Jurisdiction,
@@ -43,8 +44,10 @@ from pmbridge.store._cohorts import (
     read_members_by,
     read_people,
 )
-from pmbridge.store._compile import count_by_dataset
+from pmbridge.store._compile import CompiledQuery, count_by_dataset
+from pmbridge.store._engine import DuckDBEngine, Engine
 from pmbridge.store._entries import count_entries
+from pmbridge.store._gene_loci import GeneSpan, read_spans, widen_gene_loci
 from pmbridge.store._pages import Row, read_page
 from pmbridge.store._query import EntryQuery
 from pmbridge.store._rows import VCF_ORIGIN, RecordTables, to_tables
@@ -71,15 +74,34 @@ DATA_VERSION = "data_version"
 
 
 class NodeStore:
-    """Open with :meth:`open`; every write happens inside :meth:`transaction`."""
+    """Open a DuckDB file with :meth:`open`; every write happens inside :meth:`transaction`.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, *, path: Path, read_only: bool) -> None:
-        self._con = con
+    A read-only store can also stand over any :class:`Engine` (a lake read by DuckDB or Spark):
+    ``changed`` then says, before each read, whether the data moved on since the last one.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection | None,
+        *,
+        path: Path,
+        read_only: bool,
+        engine: Engine | None = None,
+        changed: Callable[[], bool] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        if con is None and (engine is None or not read_only):
+            raise ValueError("a store without a DuckDB connection must be read-only over an engine")
+        self._duck = con
+        self._engine: Engine = engine if engine is not None else DuckDBEngine(_required(con))
+        self._changed = changed
+        self._on_close = on_close
         self.path = path
         self.read_only = read_only
         self._contents: dict[str, tuple[int, bool]] | None = None
         self._names: tuple[frozenset[str | None], frozenset[str | None], int] | None = None
         self._answers = AnswerCache()
+        self._spans: dict[tuple[int, str], GeneSpan | None] = {}
         self._appended = 0  # phenotype_ancestors rows appended out of order since it was last sorted
         self._version = int(self.meta(DATA_VERSION) or 0)
 
@@ -111,7 +133,10 @@ class NodeStore:
         return cls(con, path=path, read_only=read_only)
 
     def close(self) -> None:
-        self._con.close()
+        if self._duck is not None:
+            self._duck.close()
+        if self._on_close is not None:
+            self._on_close()
 
     def __enter__(self) -> NodeStore:
         return self
@@ -126,8 +151,31 @@ class NodeStore:
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
-        """The raw connection, for benchmarks and read-only analyses registered in code."""
-        return self._con
+        """The raw DuckDB connection, for writes, benchmarks and analyses registered in code."""
+        if self._duck is None:
+            raise StoreError(
+                f"the store at {self.path} is read through the {self._engine.dialect} engine and "
+                "has no DuckDB connection",
+                hint="open the node's DuckDB file (or the lake with engine = 'duckdb') for this",
+            )
+        return self._duck
+
+    @property
+    def engine(self) -> Engine:
+        """The engine every read of this store goes through."""
+        return self._engine
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        return self.connection
+
+    def _fresh(self) -> None:
+        """Forget what was read before when the data under a read-only store moved on (a lake's
+        new snapshot); called before every read."""
+        if self._changed is not None and self._changed():
+            self._forget()
+            self._names = None
+            self._contents = None
 
     @property
     def version(self) -> int:
@@ -152,6 +200,7 @@ class NodeStore:
     def _forget(self) -> None:
         self._version += 1
         self._answers.clear()
+        self._spans.clear()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -175,9 +224,7 @@ class NodeStore:
         self._forget()
 
     def meta(self, key: str) -> str | None:
-        # A cursor of its own: concurrent requests share the connection (one statement at a time).
-        with self._con.cursor() as cur:
-            rows = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        rows = self._engine.rows(CompiledQuery("SELECT value FROM meta WHERE key = ?", (key,)))
         return str(rows[0][0]) if rows else None
 
     @property
@@ -212,8 +259,8 @@ class NodeStore:
         self._wrote()
 
     def datasets(self) -> list[Dataset]:
-        with self._con.cursor() as cur:
-            rows = cur.execute("SELECT * FROM datasets ORDER BY id").fetchall()
+        self._fresh()
+        rows = self._engine.rows(CompiledQuery("SELECT * FROM datasets ORDER BY id", ()))
         return [
             Dataset(
                 id=r[0],
@@ -279,6 +326,8 @@ class NodeStore:
                     f"WHERE variants.ind = m.old_ind AND variants.origin = '{VCF_ORIGIN}'",
                     [offset],
                 )
+            if "variants" in batch.tables:
+                widen_gene_loci(con, "incoming_variants")
             # New people get new ids, all from ``base`` on (offset keeps them above every stored one).
             self._appended += _scalar(con, PHENOTYPE_ANCESTORS.format(where=" AND p.ind >= ?"), [base])
         except BaseException:
@@ -310,14 +359,19 @@ class NodeStore:
         and allele counts (:data:`ALLELE_COUNTS`); any column may come dictionary-encoded. Call
         inside :meth:`transaction`."""
         _vcf.insert_calls(self._con, calls, counts)
+        self._con.register("incoming_calls", calls)
+        try:
+            widen_gene_loci(self._con, "incoming_calls")
+        finally:
+            self._con.unregister("incoming_calls")
         self._wrote()
 
     def count_individuals(self, query: IndividualQuery) -> dict[str, int]:
         """Individuals matching ``query`` per dataset (datasets with none are absent)."""
-        compiled = count_by_dataset(query)
-        # A cursor per call: DuckDB connections must not be shared across server threads.
-        with self._con.cursor() as cursor:
-            rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+        self._fresh()
+        genes = tuple(f.symbol for f in query.filters if isinstance(f, GeneFilter))
+        spans = tuple(s for s in self._gene_spans(genes).values() if s is not None)
+        rows = self._engine.rows(count_by_dataset(query, spans=spans))
         return {str(ds): int(n) for ds, n in rows}
 
     def count_entries(self, query: EntryQuery) -> dict[str, int]:
@@ -336,6 +390,7 @@ class NodeStore:
         answer is remembered for as long as the store's :attr:`version` stands: the same question
         over the same data is read once. Paging (``skip``, ``limit``) does not change a count.
         """
+        self._fresh()
         version = self._version
         question = replace(query, skip=0, limit=0)
         for key in ((version, question, True), (version, question, members)):
@@ -343,41 +398,40 @@ class NodeStore:
             if found is not None:
                 return found
         tuned = self._tuned(query)
-        with self._con.cursor() as cursor:
-            if query.entry != "g_variants" and members:
-                counts, ids = read_counted_members(cursor, counted_members_sql(tuned))
-                answer = Counted.of(counts, ids)
-            else:
-                compiled = count_entries(tuned)
-                rows = cursor.execute(compiled.sql, list(compiled.params)).fetchall()
-                found_ids = read_members(cursor, members_sql(tuned)) if members else None
-                answer = Counted.of({str(ds): int(n) for ds, n in rows}, found_ids)
+        engine = self._engine
+        if query.entry != "g_variants" and members:
+            counts, ids = read_counted_members(engine, counted_members_sql(tuned))
+            answer = Counted.of(counts, ids)
+        else:
+            rows = engine.rows(count_entries(tuned))
+            found_ids = read_members(engine, members_sql(tuned)) if members else None
+            answer = Counted.of({str(ds): int(n) for ds, n in rows}, found_ids)
         if version == self._version:  # a write in the meantime may have been half seen
             self._answers.put((version, question, members), answer)
         return answer
 
     def people(self, query: EntryQuery) -> dict[str, frozenset[str]]:
         """``dataset/id`` of the individuals behind ``query``'s entries per dataset (export counters)."""
-        with self._con.cursor() as cursor:
-            return read_people(cursor, people_sql(self._tuned(query)))
+        self._fresh()
+        return read_people(self._engine, people_sql(self._tuned(query)))
 
     def members_by(
         self, query: EntryQuery, dimension: Dimension, *, categories: Sequence[str] = ()
     ) -> Mapping[str, Members]:
         """The individuals matching ``query`` per dataset and cell (sex, age band, HPO category)."""
+        self._fresh()
         compiled = members_by_sql(self._tuned(query), dimension, categories=categories)
-        with self._con.cursor() as cursor:
-            return read_members_by(cursor, compiled)
+        return read_members_by(self._engine, compiled)
 
     def allele_counts(self, query: EntryQuery) -> dict[str, tuple[dict[str, int], int]]:
         """Per dataset: calls of the matching variants by zygosity, and the people genotyped."""
+        self._fresh()
         zygosities, genotyped = allele_sql(self._tuned(query))
         found: dict[str, tuple[dict[str, int], int]] = {}
-        with self._con.cursor() as cursor:
-            for ds, zygosity, n in cursor.execute(zygosities.sql, list(zygosities.params)).fetchall():
-                found.setdefault(str(ds), ({}, 0))[0][str(zygosity)] = int(n)
-            for ds, n in cursor.execute(genotyped.sql, list(genotyped.params)).fetchall():
-                found[str(ds)] = (found.get(str(ds), ({}, 0))[0], int(n))
+        for ds, zygosity, n in self._engine.rows(zygosities):
+            found.setdefault(str(ds), ({}, 0))[0][str(zygosity)] = int(n)
+        for ds, n in self._engine.rows(genotyped):
+            found[str(ds)] = (found.get(str(ds), ({}, 0))[0], int(n))
         return found
 
     def analysis_frame(self, query: EntryQuery, variables: Sequence[Variable]) -> pa.Table:
@@ -387,16 +441,15 @@ class NodeStore:
 
         The rows are the node's own: never send them out; release only what disclosure control allows.
         """
-        compiled = analysis_frame_sql(self._tuned(query), variables)
-        with self._con.cursor() as cursor:
-            table: pa.Table = cursor.sql(compiled.sql, params=list(compiled.params)).to_arrow_table()
+        self._fresh()
+        table = self._engine.arrow(analysis_frame_sql(self._tuned(query), variables))
         schema = frame_schema(variables)
         return table.rename_columns(schema.names).cast(schema)
 
     def page(self, query: EntryQuery, *, dataset: str) -> list[Row]:
         """Records ``query.skip`` to ``query.skip + query.limit`` of ``dataset`` for ``query``."""
-        with self._con.cursor() as cursor:
-            return read_page(cursor, self._tuned(query), dataset=dataset)
+        self._fresh()
+        return read_page(self._engine, self._tuned(query), dataset=dataset)
 
     def _tuned(self, query: EntryQuery) -> EntryQuery:
         """``query`` with its variant names cut to the spellings this store holds, and scans bounded.
@@ -405,27 +458,38 @@ class NodeStore:
         one, and when every stored value is wanted the condition is dropped altogether.
         """
         variant = query.variant
-        if variant.empty:
+        genes = tuple(f.symbol for f in query.filters if isinstance(f, GeneFilter))
+        genes += (variant.gene,) if variant.gene is not None else ()
+        if variant.empty and not genes:
             return query
-        assemblies, chromosomes, longest = self._variant_names()
-        return replace(
-            query,
-            variant=replace(
+        if not variant.empty:
+            assemblies, chromosomes, longest = self._variant_names()
+            variant = replace(
                 variant,
                 assemblies=_held(variant.assemblies, assemblies),
                 chromosomes=_held(variant.chromosomes, chromosomes),
                 longest_reference=longest,
-            ),
-        )
+            )
+        spans = tuple(s for s in self._gene_spans(genes).values() if s is not None)
+        return replace(query, variant=replace(variant, gene_spans=spans))
+
+    def _gene_spans(self, genes: Sequence[str]) -> dict[str, GeneSpan | None]:
+        """Where ``genes``' calls lie (see :mod:`._gene_loci`), remembered while the version stands."""
+        version = self._version
+        missing = sorted({g for g in genes if (version, g) not in self._spans})
+        if missing:
+            for gene, span in read_spans(self._engine, missing).items():
+                self._spans[(version, gene)] = span
+        return {g: self._spans.get((version, g)) for g in genes}
 
     def _variant_names(self) -> tuple[frozenset[str | None], frozenset[str | None], int]:
         """The assembly and chromosome spellings stored, and the longest reference allele."""
         if self._names is not None:
             return self._names
-        with self._con.cursor() as cursor:
-            assemblies = cursor.execute("SELECT DISTINCT assembly FROM variants").fetchall()
-            chromosomes = cursor.execute("SELECT DISTINCT chromosome FROM variants").fetchall()
-            longest = cursor.execute("SELECT coalesce(max(length(reference)), 1) FROM variants").fetchall()
+        run = self._engine.rows
+        assemblies = run(CompiledQuery("SELECT DISTINCT assembly FROM variants", ()))
+        chromosomes = run(CompiledQuery("SELECT DISTINCT chromosome FROM variants", ()))
+        longest = run(CompiledQuery("SELECT coalesce(max(length(reference)), 1) FROM variants", ()))
         names = (
             frozenset(row[0] for row in assemblies),
             frozenset(row[0] for row in chromosomes),
@@ -440,16 +504,19 @@ class NodeStore:
 
         Cached on a read-only store, whose contents cannot change while it is open.
         """
+        self._fresh()
         if self._contents is not None:
             return self._contents
-        with self._con.cursor() as cursor:
-            sizes = cursor.execute(
-                "SELECT dataset_id, count(*) FROM individuals GROUP BY dataset_id"
-            ).fetchall()
-            genotyped = cursor.execute(
-                "SELECT DISTINCT i.dataset_id FROM individuals i SEMI JOIN variants v "
-                "ON v.ind = i.ind AND v.position IS NOT NULL"
-            ).fetchall()
+        sizes = self._engine.rows(
+            CompiledQuery("SELECT dataset_id, count(*) FROM individuals GROUP BY dataset_id", ())
+        )
+        genotyped = self._engine.rows(
+            CompiledQuery(
+                "SELECT DISTINCT i.dataset_id FROM individuals i "
+                "WHERE i.ind IN (SELECT v.ind FROM variants v WHERE v.position IS NOT NULL)",
+                (),
+            )
+        )
         with_variants = {str(row[0]) for row in genotyped}
         contents = {str(ds): (int(n), str(ds) in with_variants) for ds, n in sizes}
         if self.read_only:
@@ -458,7 +525,11 @@ class NodeStore:
 
     def table_counts(self) -> dict[str, int]:
         """Row counts of every record table, for status pages and tests."""
-        return {t: _scalar(self._con, f"SELECT count(*) FROM {t}") for t in RECORD_TABLES}
+        self._fresh()
+        return {
+            t: int(self._engine.rows(CompiledQuery(f"SELECT count(*) FROM {t}", ()))[0][0])
+            for t in RECORD_TABLES
+        }
 
 
 def _held(wanted: tuple[str, ...], stored: frozenset[str | None]) -> tuple[str, ...]:
@@ -484,3 +555,9 @@ def _held(wanted: tuple[str, ...], stored: frozenset[str | None]) -> tuple[str, 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> int:
     rows = con.execute(sql, list(params)).fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+def _required(con: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection:
+    if con is None:  # pragma: no cover - __init__ checks first
+        raise ValueError("no DuckDB connection")
+    return con

@@ -69,6 +69,7 @@ def variant_predicates(query: VariantQuery) -> tuple[list[str], list[object]]:
     if query.gene is not None:
         sql.append("v.gene = ?")
         params.append(query.gene)
+        _bound_gene(query, query.gene, sql, params)
     if query.hgvs is not None:
         sql.append("list_contains(v.hgvs, ?)")
         params.append(query.hgvs)
@@ -83,3 +84,12 @@ def variant_predicates(query: VariantQuery) -> tuple[list[str], list[object]]:
             sql.append(f"{length} {bound} ?")
             params.append(value)
     return sql, params
+
+
+def _bound_gene(query: VariantQuery, gene: str, sql: list[str], params: list[object]) -> None:
+    """Add the store's span of ``gene`` (when known), so a sorted store reads its locus only."""
+    span = query.span_of(gene)
+    if span is not None:
+        bounds, bound_params = span.predicate()
+        sql.append(bounds)
+        params.extend(bound_params)
