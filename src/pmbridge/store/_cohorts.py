@@ -15,7 +15,7 @@ from typing import Final
 from pmbridge.model import Dimension
 from pmbridge.store._compile import CompiledQuery
 from pmbridge.store._engine import Engine
-from pmbridge.store._entries import _rows_of, _source, individuals_where
+from pmbridge.store._entries import _RAW_KEY, _canonical_key, _rows_of, _source, individuals_where
 from pmbridge.store._query import EntryQuery, VariantQuery
 
 SEX_CELLS: Final = {"FEMALE": "female", "MALE": "male", "OTHER_SEX": "other", "UNKNOWN_SEX": "unknown"}
@@ -58,13 +58,23 @@ def members_sql(query: EntryQuery) -> CompiledQuery:
 def counted_members_sql(query: EntryQuery) -> CompiledQuery:
     """Entries matching ``query`` and the individuals behind them, per dataset, in one scan.
 
-    For every entry type but variants, whose count is of distinct variants (two statements,
-    :func:`~pmbridge.store.count_entries` and :func:`members_sql`). A person is one row of
-    ``individuals``, so their ids need no DISTINCT there; a biosample's donor may give several.
+    A person is one row of ``individuals``, so their ids need no DISTINCT there; a biosample's
+    donor may give several. Variants are counted as :func:`~pmbridge.store.count_entries` counts
+    them (distinct variants, spellings merged) from the same matching calls that give the carriers.
     """
-    if query.entry == "g_variants":
-        raise ValueError("variants are counted by count_entries and members_sql")
     rows, params = _rows_of(query)
+    if query.entry == "g_variants":
+        raw = "assembly, chromosome, position, reference, alternate"
+        sql = (
+            f"WITH calls AS (SELECT i.dataset_id, i.ind, {_RAW_KEY} FROM {rows}), "
+            "variants_found AS (SELECT dataset_id, count(*) AS n FROM "
+            f"(SELECT DISTINCT dataset_id, {_canonical_key('v')} FROM "
+            f"(SELECT DISTINCT dataset_id, {raw} FROM calls) v) GROUP BY dataset_id), "
+            "carriers AS (SELECT dataset_id, list(DISTINCT ind) AS ids FROM calls GROUP BY dataset_id) "
+            "SELECT f.dataset_id, f.n, c.ids FROM variants_found f "
+            "JOIN carriers c ON c.dataset_id = f.dataset_id"
+        )
+        return CompiledQuery(sql, tuple(params))
     ids = "list(i.ind)" if query.entry != "biosamples" else "list(DISTINCT i.ind)"
     sql = f"SELECT i.dataset_id, count(*), {ids} FROM {rows} GROUP BY i.dataset_id"
     return CompiledQuery(sql, tuple(params))

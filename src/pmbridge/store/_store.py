@@ -37,10 +37,8 @@ from pmbridge.store._cohorts import (
     allele_sql,
     counted_members_sql,
     members_by_sql,
-    members_sql,
     people_sql,
     read_counted_members,
-    read_members,
     read_members_by,
     read_people,
 )
@@ -386,7 +384,7 @@ class NodeStore:
     def counted(self, query: EntryQuery, *, members: bool = False) -> Counted:
         """:meth:`count_entries` and, with ``members``, :meth:`members` of ``query``, read together.
 
-        One scan answers both (two for variants, whose count is of distinct variants), and the
+        One statement answers both, and the
         answer is remembered for as long as the store's :attr:`version` stands: the same question
         over the same data is read once. Paging (``skip``, ``limit``) does not change a count.
         """
@@ -399,13 +397,12 @@ class NodeStore:
                 return found
         tuned = self._tuned(query)
         engine = self._engine
-        if query.entry != "g_variants" and members:
+        if members:
             counts, ids = read_counted_members(engine, counted_members_sql(tuned))
             answer = Counted.of(counts, ids)
         else:
             rows = engine.rows(count_entries(tuned))
-            found_ids = read_members(engine, members_sql(tuned)) if members else None
-            answer = Counted.of({str(ds): int(n) for ds, n in rows}, found_ids)
+            answer = Counted.of({str(ds): int(n) for ds, n in rows}, None)
         if version == self._version:  # a write in the meantime may have been half seen
             self._answers.put((version, question, members), answer)
         return answer
