@@ -309,7 +309,13 @@ def _node_lines(nodes: Sequence[NodeOutcome]) -> list[str]:
     return lines
 
 
-_STATES = {"down": "down", "timeout": "timed out", "slow": "too slow", "failed": "failed"}
+_STATES = {
+    "down": "down",
+    "timeout": "timed out",
+    "slow": "too slow",
+    "failed": "failed",
+    "skipped": "skipped: it kept timing out and failed its health check",
+}
 
 
 def _how(count: ShownCount, *, node: str, dataset: str) -> str:

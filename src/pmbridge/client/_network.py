@@ -13,7 +13,17 @@ from pmbridge.client._tables import arrow_table, pandas_frame
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["NodeHealth", "NodeList", "SignIn", "User"]
+__all__ = ["NodeBreaker", "NodeHealth", "NodeList", "SignIn", "User"]
+
+
+class NodeBreaker(Message):
+    """Whether the hub asks the node: ``closed`` (asks), ``open`` (skips it for ``retry_in_seconds``
+    after ``consecutive_timeouts`` timeouts in a row and a failed health check), ``half_open``
+    (trying it again)."""
+
+    state: str
+    consecutive_timeouts: int = 0
+    retry_in_seconds: float = 0.0
 
 
 class NodeHealth(Message):
@@ -33,6 +43,9 @@ class NodeHealth(Message):
     detail: str | None = None
     rule: str | None = None
     """The rule a ``refused`` node named (``X1``…``X6``, ``passport:expired``), when it named one."""
+    checked_seconds_ago: float | None = None
+    """How old the hub's health reading is (it keeps one per node for ``hub.health_cache_seconds``)."""
+    breaker: NodeBreaker | None = None
 
 
 class NodeList(Message):

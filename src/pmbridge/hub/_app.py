@@ -85,6 +85,7 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
                 async with loop.running():
                     yield
             finally:
+                await app.state.hub.health.aclose()  # no health probe left pending
                 await links.aclose()
                 release.close()
 

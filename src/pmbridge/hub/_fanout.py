@@ -20,6 +20,7 @@ import orjson
 from pmbridge.audit import AuditEvent, AuditLog, RouteTemplates, describe_request
 from pmbridge.beacon import FILTERING_TERMS_PATHS, entry_endpoints, time_left
 from pmbridge.errors import PMBridgeError, SignatureRejected, error_from_wire
+from pmbridge.hub._breaker import FAIR_SHARE, Breakers, Decision
 from pmbridge.hub._links import NodeLinks, SlotTimeout
 from pmbridge.hub._registry import NodeEntry
 from pmbridge.signing import (
@@ -55,8 +56,13 @@ class NodeStatus(StrEnum):
     TIMEOUT = "timeout"  # timed out: no reply within the deadline
     OVERLOADED = "overloaded"  # answered 503: too busy now, retry later (not down, not refused)
     ERROR = "error"  # answered, but with another error status or an unusable body
+    SKIPPED = "skipped"  # not asked: its breaker is open (it kept timing out and failed its health check)
 
 
+MERGE_SHARE = 0.03
+"""The share of the deadline that a request's fan-out leaves for the hub's own work once the nodes
+are in (merging, disclosure, the reply), so that a hung node never holds the hub's reply past the
+request's deadline. A fan-out outside a request (a health check) waits the whole deadline."""
 REFUSALS = (401, 403)
 """The statuses by which a node refuses (who asked, or what may leave), as opposed to failing."""
 OVERLOADED = 503
@@ -89,20 +95,53 @@ async def fan_out(
     headers: Mapping[str, str] | None = None,
     max_skew: float = DEFAULT_MAX_SKEW,
     audit: AuditLog | None = None,
+    breakers: Breakers | None = None,
 ) -> list[NodeReply]:
     """Send the request to all ``nodes`` at once; every reply is in by ``deadline`` seconds, or by
-    the deadline of the request being served when that comes sooner (time spent queueing counts).
+    the deadline of the request being served when that comes sooner (time spent queueing counts),
+    less :data:`MERGE_SHARE` of it for the hub's own work after the nodes.
 
     ``headers`` go to every node as they are (e.g. the researcher's passport in ``Authorization``).
     A reply whose signature does not verify against its node's key within ``max_skew`` seconds is
-    an error outcome, and a ``refusal`` entry in ``audit`` when given.
+    an error outcome, and a ``refusal`` entry in ``audit`` when given. With ``breakers``, a node
+    whose breaker is open is not asked and is a ``skipped`` outcome, and every exchange tells its
+    node's breaker how it ended.
     """
     left = time_left()
-    seconds = deadline if left is None else max(min(deadline, left), 0.0)
+    seconds = deadline if left is None else max(min(deadline, left) - MERGE_SHARE * deadline, 0.0)
     content = None if json_body is None else orjson.dumps(json_body)
     asked = _Asked(method, path, content, dict(headers or {}), max_skew, audit)
-    tasks = [_ask(node, asked, seconds=seconds, limit=max_reply_bytes, links=links) for node in nodes]
+    tasks = []
+    for node in nodes:
+        decision = Decision(True) if breakers is None else breakers.decide(node.id)
+        if not decision.ask and breakers is not None:
+            tasks.append(_skipped(node, decision, breakers))
+            continue
+        noted = None if breakers is None else _Noted(breakers, deadline, decision.trial)
+        tasks.append(_ask(node, asked, seconds=seconds, limit=max_reply_bytes, links=links, noted=noted))
     return list(await asyncio.gather(*tasks))
+
+
+async def _skipped(node: NodeEntry, decision: Decision, breakers: Breakers) -> NodeReply:
+    """The outcome of a node its breaker keeps the hub from asking, saying when it is tried again."""
+    streak = breakers.of(node.id).streak
+    if decision.retry_in > 0:
+        why = f"tried again in {_seconds(max(decision.retry_in, 0.1))} s"
+    else:
+        why = "one trial request to it is under way"
+    detail = f"not asked: {streak} timeouts in a row and a failed health check; {why}"
+    return NodeReply(node, NodeStatus.SKIPPED, 0.0, detail=detail)
+
+
+@dataclass(frozen=True, slots=True)
+class _Noted:
+    """Where an exchange tells how it ended: its node's breaker, the hub's per-node deadline (of
+    which the exchange must have had its fair share for a timeout to count) and whether it is the
+    breaker's trial."""
+
+    breakers: Breakers
+    deadline: float
+    trial: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +194,41 @@ async def _exchange(
     return _Wire(reply, raw)
 
 
-async def _ask(node: NodeEntry, asked: _Asked, *, seconds: float, limit: int, links: NodeLinks) -> NodeReply:
+async def _noted_exchange(
+    node: NodeEntry,
+    asked: _Asked,
+    *,
+    until: float,
+    limit: int,
+    client: httpx.AsyncClient,
+    noted: _Noted | None,
+) -> _Wire:
+    """:func:`_exchange`, telling the node's breaker how it ended when it ends (not when its caller
+    stops waiting). A timeout counts against the node only when the exchange itself had its fair
+    share of the deadline: time lost in the hub's own queues is not the node's silence."""
+    began = asyncio.get_running_loop().time()
+    try:
+        wire = await _exchange(node, asked, until=until, limit=limit, client=client)
+    except BaseException:
+        if noted is not None:
+            noted.breakers.lost(node.id, trial=noted.trial)
+        raise
+    if noted is not None:
+        counted = until - began >= FAIR_SHARE * noted.deadline
+        timed_out = wire.status is NodeStatus.TIMEOUT
+        noted.breakers.ended(node.id, timed_out=timed_out, counted=counted, trial=noted.trial)
+    return wire
+
+
+async def _ask(
+    node: NodeEntry,
+    asked: _Asked,
+    *,
+    seconds: float,
+    limit: int,
+    links: NodeLinks,
+    noted: _Noted | None = None,
+) -> NodeReply:
     started = time.perf_counter()
     method, path, content = asked.method, asked.path, asked.content
 
@@ -166,10 +239,14 @@ async def _ask(node: NodeEntry, asked: _Asked, *, seconds: float, limit: int, li
     try:
         wire = await links.run(
             node.id,
-            lambda: _exchange(node, asked, until=until, limit=limit, client=links.client(node.id)),
+            lambda: _noted_exchange(
+                node, asked, until=until, limit=limit, client=links.client(node.id), noted=noted
+            ),
             timeout=seconds,
         )
     except SlotTimeout as exc:
+        if noted is not None and noted.trial:  # never sent: the trial goes to the next request
+            noted.breakers.lost(node.id, trial=True)
         return done(NodeStatus.TIMEOUT, detail=f"no reply within {_seconds(seconds)} s: {exc}")
     except TimeoutError:
         return done(NodeStatus.TIMEOUT, detail=f"no reply within {_seconds(seconds)} s")

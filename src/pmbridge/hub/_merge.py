@@ -197,10 +197,11 @@ def disclose(
             cross_border=cross_border(item.node),
         )
         sets.append(replace(item, count=hub.released.value or 0, hub=hub))
-    by_node = {
-        o.node: released_total({s.dataset: s.hub.released for s in sets if s.node == o.node and s.hub})
-        for o in answer.nodes
-    }
+    by_set: dict[str, dict[str, ReleasedCount]] = {}  # one pass over the sets: flat per node
+    for s in sets:
+        if s.hub is not None:
+            by_set.setdefault(s.node, {})[s.dataset] = s.hub.released
+    by_node = {o.node: released_total(by_set.get(o.node, {})) for o in answer.nodes}
     outcomes = tuple(
         replace(o, count=_node_total(by_node[o.node])) if o.status is NodeStatus.OK else o
         for o in answer.nodes

@@ -30,6 +30,9 @@ from pmbridge.signing import (
 AUDIT_LOG_NAME = "audit.jsonl"
 DEFAULT_MAX_IN_FLIGHT = default_of(HubSettings, "max_in_flight", int)
 DEFAULT_PER_NODE = default_of(HubSettings, "connections_per_node", int)
+DEFAULT_HEALTH_CACHE = default_of(HubSettings, "health_cache_seconds", float)
+DEFAULT_BREAKER_TIMEOUTS = default_of(HubSettings, "breaker_timeouts", int)
+DEFAULT_COOL_DOWN = default_of(HubSettings, "breaker_cool_down_seconds", float)
 _PUBLIC_API = {"public_url", "trust_proxy_headers", "cors_origins"}
 
 
@@ -70,6 +73,9 @@ class HubConfig:
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)  # sign-in, contact
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT  # requests served at once; more get 503 + Retry-After
     connections_per_node: int = DEFAULT_PER_NODE  # requests sent to one node at once
+    health_cache_seconds: float = DEFAULT_HEALTH_CACHE  # how long a node's /health reading is kept
+    breaker_timeouts: int = DEFAULT_BREAKER_TIMEOUTS  # timeouts in a row before a health check
+    breaker_cool_down_seconds: float = DEFAULT_COOL_DOWN  # how long an open breaker skips its node
     access: AccessTable = field(default_factory=AccessTable)  # deadlines, visas, mail, webhooks
     learning: HubLearningSettings = field(default_factory=HubLearningSettings)  # the SuperLink
 
@@ -106,6 +112,9 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
     return HubConfig(
         max_in_flight=hub.max_in_flight,
         connections_per_node=hub.connections_per_node,
+        health_cache_seconds=hub.health_cache_seconds,
+        breaker_timeouts=hub.breaker_timeouts,
+        breaker_cool_down_seconds=hub.breaker_cool_down_seconds,
         id=hub.id,
         name=hub.name,
         deadline_seconds=hub.deadline_seconds,

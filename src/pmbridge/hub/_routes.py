@@ -29,6 +29,7 @@ from pmbridge.beacon import (
     parse_query_string,
     request_body,
     resultsets_response,
+    time_left,
 )
 from pmbridge.hub._caller import HubCaller, hub_caller
 from pmbridge.hub._context import HubContext, hub_of
@@ -57,12 +58,19 @@ def health(request: Request, response: Response) -> dict[str, object]:
 
 @router.get("/api/nodes")
 async def nodes(request: Request) -> dict[str, object]:
-    """Every registered node with its health (up / slow / timeout / refused / down / error) right now."""
+    """Every registered node with its health (up / slow / timeout / refused / down / error) as
+    its latest ``/health`` check found it (``checkedSecondsAgo``: the hub keeps a reading for
+    ``hub.health_cache_seconds`` and checks each node once however many ask), and its breaker."""
     ctx = hub_of(request)
-    replies = await ctx.ask("GET", "/health")
+    left = time_left()
+    within = ctx.config.deadline_seconds if left is None else max(min(ctx.config.deadline_seconds, left), 0.0)
+    readings = await ctx.health.read_all(ctx.config.nodes, within=within)
+    now = ctx.health.now()
     slow_ms = ctx.config.deadline_seconds * 1000 / 2
-    return {
-        "nodes": [
+    listed = []
+    for reading in readings:
+        r = reading.reply
+        listed.append(
             {
                 "id": r.node.id,
                 "name": r.node.name,
@@ -72,14 +80,15 @@ async def nodes(request: Request) -> dict[str, object]:
                 "status": r.status.value,
                 "health": _health(r.status.value, r.elapsed_ms, slow_ms, said=(r.body or {}).get("status")),
                 "elapsedMs": round(r.elapsed_ms, 1),
+                "checkedSecondsAgo": round(reading.age(now), 1) if reading.kept else None,
                 "datasets": (r.body or {}).get("datasets", []),
                 "hpoRelease": (r.body or {}).get("hpoRelease"),
                 "detail": r.detail,
+                "breaker": ctx.breakers.shown(r.node.id),
                 **rule_field(r),
             }
-            for r in replies
-        ]
-    }
+        )
+    return {"nodes": listed}
 
 
 def _health(status: str, elapsed_ms: float, slow_ms: float, *, said: object = None) -> str:
@@ -121,7 +130,8 @@ async def network_entries(
     replies = await ctx.ask("POST", url, json_body=body, headers=who.forward if who is not None else None)
     refused = [r for r in replies if r.http_status is not None and 400 <= r.http_status < 500]
     if refused and not any(r.status is NodeStatus.OK for r in replies):
-        error = network_refusal(refused, silent=[r for r in replies if all(r is not x for x in refused)])
+        refused_ids = {id(r) for r in refused}
+        error = network_refusal(refused, silent=[r for r in replies if id(r) not in refused_ids])
         if who is not None and who.audit is not None:
             who.audit.refuse(getattr(error, "rule", error.code))
         raise error

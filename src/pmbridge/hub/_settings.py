@@ -68,7 +68,8 @@ class HubSettings(SettingsModel):
         gt=0,
         description="Deadline of a request that asks the nodes, counted from its arrival at the hub "
         "(time it waits inside the hub counts too); nodes that have not replied by then are reported "
-        "as `timeout`. See [Load and back-pressure](#load-and-back-pressure).",
+        "as `timeout` (the hub stops waiting for them 3 % of it earlier, to merge and release its "
+        "reply in time). See [Load and back-pressure](#load-and-back-pressure).",
     )
     max_in_flight: int = Field(
         default=64,
@@ -85,6 +86,30 @@ class HubSettings(SettingsModel):
     )
     max_reply_bytes: int = Field(
         default=5_000_000, ge=1, description="Largest reply accepted from a node; larger ones are rejected."
+    )
+    health_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="How long the hub keeps each node's `/health` reading (`GET /api/nodes`, the "
+        "portal's network page, the breakers) before it asks again; however many callers ask at "
+        "once, a node gets one health check at a time. `0` keeps none (callers still share a check "
+        "under way). See [Many nodes](#many-nodes).",
+    )
+    breaker_timeouts: int = Field(
+        default=3,
+        ge=1,
+        description="Timeouts in a row (each with at least 90 % of `deadline_seconds` to itself) after "
+        "which the hub checks a node's `/health`; when that fails too, the node's breaker opens and "
+        "requests skip it (`skipped`) for `breaker_cool_down_seconds`.",
+    )
+    breaker_cool_down_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="How long an open breaker keeps the hub from asking its node before one trial "
+        "request goes through (success closes it, a timeout opens it again); a health check that "
+        "succeeds meanwhile lets requests through at once.",
     )
     state_dir: NonEmpty = Field(
         default="hub-state",

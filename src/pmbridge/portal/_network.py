@@ -37,7 +37,9 @@ class NodeRow:
     """One node on the network page; ``datasets`` pairs each dataset id with its released count.
 
     ``health`` is one of :data:`HEALTH`; ``refusal`` says why the node refused to count,
-    ``health_refusal`` why it refused the hub's health check.
+    ``health_refusal`` why it refused the hub's health check. ``breaker`` is the hub's breaker of
+    the node (``closed``: asked; ``open``: skipped for ``retry_in`` seconds after ``timeouts``
+    timeouts in a row and a failed health check; ``half_open``: being tried again).
     """
 
     id: str
@@ -52,6 +54,9 @@ class NodeRow:
     total: ShownCount | None
     refusal: Refusal | None = None
     health_refusal: Refusal | None = None
+    breaker: str = "closed"
+    retry_in: float = 0.0
+    timeouts: int = 0
 
     @property
     def answered(self) -> bool:
@@ -87,6 +92,9 @@ def node_rows(health: Sequence[NodeHealth], counts: CohortCounts | None) -> list
                 health_refusal=node_state("refused", detail, rule=node.rule)[1]
                 if state == "refused"
                 else None,
+                breaker=node.breaker.state if node.breaker is not None else "closed",
+                retry_in=node.breaker.retry_in_seconds if node.breaker is not None else 0.0,
+                timeouts=node.breaker.consecutive_timeouts if node.breaker is not None else 0,
             )
         )
     return rows

@@ -157,8 +157,10 @@ NODE_STATES: Final = {
     "overloaded": N_("overloaded"),
     "slow": N_("too slow"),
     "failed": N_("failed"),
+    "skipped": N_("not asked: it kept timing out"),
 }
-"""How a node answered, one word each: a refusal never reads as "did not answer"."""
+"""How a node answered, one word each: a refusal never reads as "did not answer", and a node the
+hub's breaker skipped reads as not asked."""
 
 
 def node_state(status: str, detail: str, *, rule: object = None) -> tuple[str, Refusal | None]:
@@ -176,7 +178,7 @@ def node_state(status: str, detail: str, *, rule: object = None) -> tuple[str, R
         return "refused", refusal_of_rule(rule, detail=detail)
     if status == "refused":
         return "refused", refusal_of_rule("refused", detail=detail)
-    if status in ("down", "timeout", "overloaded", "slow"):
+    if status in ("down", "timeout", "overloaded", "slow", "skipped"):
         return status, None
     return "failed", None
 
