@@ -38,7 +38,7 @@ from pmbridge.similarity import (
     load_term_information,
     match_score,
 )
-from pmbridge.store import read_profiles
+from pmbridge.store import DuckDBEngine, read_profiles
 from pmbridge.vocab import Hpo, locate_data_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +94,7 @@ def main() -> None:
     terms_s = time.perf_counter() - started
     con = duckdb.connect(str(store), read_only=True)
     started = time.perf_counter()
-    tables = read_profiles(con)
+    tables = read_profiles(DuckDBEngine(con))
     read_s = time.perf_counter() - started
     matcher = build_matcher(
         tables, vocabulary=terms.vocabulary, match_ids=MatchIds(b"b" * 32), hpo_release=hpo.release

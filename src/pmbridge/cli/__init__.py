@@ -25,6 +25,8 @@ from pmbridge.cli import (  # noqa: F401
     _query,
     _rank,
     _serve,
+    _store,
+    _store_vcf,
     _vocab,
 )
 from pmbridge.errors import PMBridgeError

@@ -13,7 +13,13 @@ from pmbridge.errors import ConfigError
 from pmbridge.model import AccessLevel, Dataset, Jurisdiction
 from pmbridge.node._miabis_catalogue import DescribedCollection, load_miabis_descriptions
 from pmbridge.node._release_settings import ReleaseSettings, release_settings
-from pmbridge.node._settings import DatasetSettings, NodeFile, NodeLearningSettings, NodeSettings
+from pmbridge.node._settings import (
+    DatasetSettings,
+    LakeSettings,
+    NodeFile,
+    NodeLearningSettings,
+    NodeSettings,
+)
 from pmbridge.node._trust import TrustSettings, parse_trust_settings
 from pmbridge.policy import DataUseConditions, data_use_conditions
 
@@ -49,6 +55,8 @@ class NodeConfig:
     )  # per dataset id that names a MIABIS collection: that collection and its biobank
     learning: NodeLearningSettings = field(default_factory=NodeLearningSettings)
     """Federated learning: whether the node takes part and its privacy (file paths resolved)."""
+    lake: LakeSettings | None = None
+    """Serve from this lake instead of the store file (its path resolved); None: the file."""
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -85,6 +93,7 @@ def parse_node_config(doc: Mapping[str, object], *, base: Path, where: str) -> N
         max_in_flight=node.max_in_flight,
         miabis=load_miabis_descriptions(settings.datasets, base=base, where=where),
         learning=_learning(settings.learning, base=base),
+        lake=None if node.lake is None else node.lake.model_copy(update={"path": str(base / node.lake.path)}),
     )
 
 

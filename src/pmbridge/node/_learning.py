@@ -29,6 +29,7 @@ from pmbridge.learning import (
 from pmbridge.learning._dp import NodePrivacy
 from pmbridge.node._analysis import counted_cohort
 from pmbridge.node._config import NodeConfig, load_node_config
+from pmbridge.node._context import open_store
 from pmbridge.node._disclosure import is_genetic
 from pmbridge.node._learning_audit import open_learning_audit
 from pmbridge.node._release_settings import ReleaseState, open_release_state
@@ -67,7 +68,7 @@ class LearningNode:
                 f"node {config.id}: node.hub_public_key is not set, so no training grant can be checked",
                 hint='set node.hub_public_key = "ed25519:..." (`pmbridge keys show hub.pub`)',
             )
-        store = NodeStore.open(config.store, read_only=True)
+        store = open_store(config)  # its file or its lake, as the node answers from
         release = open_release_state(
             config.release, jurisdiction=config.jurisdiction, country=config.country, store=config.store
         )

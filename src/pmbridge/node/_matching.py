@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pmbridge.errors import MatchIndexNotReady
-from pmbridge.node._context import NodeContext
+from pmbridge.node._context import NodeContext, data_stamp_path
 from pmbridge.node._pseudonyms import MatchIds, load_match_ids
 from pmbridge.similarity import MatchIndex, MatchParameters, TermRows, TermVocabulary, load_term_information
 from pmbridge.store import ProfileTables, read_profiles
@@ -197,26 +197,28 @@ def node_matcher(ctx: NodeContext) -> NodeMatcher:
     """The matcher of the node's store, waiting for a build under way at most
     ``node.match_index_wait_seconds``."""
     return MATCHERS.get(
-        ctx.config.store, partial(build_node_matcher, ctx), wait=ctx.config.match_index_wait_seconds
+        data_stamp_path(ctx.config),
+        partial(build_node_matcher, ctx),
+        wait=ctx.config.match_index_wait_seconds,
     )
 
 
 def warm_matcher(ctx: NodeContext) -> None:
     """Start building the node's matcher in the background (the app does when its process starts),
     so that the first match does not pay for it past the hub's deadline."""
-    MATCHERS.warm(ctx.config.store, partial(build_node_matcher, ctx))
+    MATCHERS.warm(data_stamp_path(ctx.config), partial(build_node_matcher, ctx))
 
 
 def matcher_state(ctx: NodeContext) -> str:
     """``ready``, ``building`` or ``not built``: the matcher of the node's store, for ``/health``."""
-    return MATCHERS.state(ctx.config.store)
+    return MATCHERS.state(data_stamp_path(ctx.config))
 
 
 def build_node_matcher(ctx: NodeContext) -> NodeMatcher:
     """A fresh matcher of the node's store (seconds on 100,000 patients): what the cache runs."""
     terms = load_term_information(ctx.hpo)
     return build_matcher(
-        read_profiles(ctx.store.connection),
+        read_profiles(ctx.store.engine),
         vocabulary=terms.vocabulary,
         match_ids=load_match_ids(ctx.config.store.parent),
         hpo_release=terms.release,

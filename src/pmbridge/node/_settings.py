@@ -4,7 +4,7 @@ tables (``[policy]``, ``[privacy]``, ``[passports]``) whose models their own pac
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, Strict
 
@@ -15,9 +15,38 @@ from pmbridge.policy import DEFAULT_DUO, DataUseSettings, PassportSettings, Poli
 from pmbridge.privacy import DisclosureSettings
 from pmbridge.signing import DEFAULT_MAX_SKEW
 
-__all__ = ["DatasetSettings", "NodeFile", "NodeLearningSettings", "NodeSettings", "ReleaseCaps"]
+__all__ = [
+    "DatasetSettings",
+    "LakeSettings",
+    "NodeFile",
+    "NodeLearningSettings",
+    "NodeSettings",
+    "ReleaseCaps",
+]
 
 Cap = Annotated[Granularity, Strict(False)]
+
+
+class LakeSettings(SettingsModel):
+    """The ``[node.lake]`` table: serve the node's records from a lake instead of its DuckDB file."""
+
+    path: NonEmpty = Field(
+        description="The lake directory `pmbridge store publish` writes (one Delta table per store "
+        "table and `_snapshot.json`), relative to the config file. Set: the node answers from the lake "
+        "and `node.store` is only the file that ingest writes and publish reads.",
+        json_schema_extra={"hint": 'e.g. "lake"'},
+    )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="What runs the queries over the lake: `duckdb` in the node's process (one "
+        "machine), or `spark` (`pmbridge[spark]`; see docs/scale.md). Either follows each new "
+        "snapshot between queries.",
+    )
+    spark_master: NonEmpty = Field(
+        default="local[2]",
+        description='With `engine = "spark"`: `local[N]` (a JVM in the node\'s process), a cluster '
+        "master (`spark://host:7077`, `yarn`, `k8s://…`) or a Spark Connect server (`sc://host:15002`).",
+    )
 
 
 class NodeSettings(SettingsModel):
@@ -29,6 +58,10 @@ class NodeSettings(SettingsModel):
     country: NonEmpty = Field(description="ISO 3166-1 alpha-2 country code of the node, e.g. 'IT'.")
     store: NonEmpty = Field(
         default="store.duckdb", description="Path of the node's DuckDB file, relative to the config file."
+    )
+    lake: LakeSettings | None = Field(
+        default=None,
+        description="Serve from a lake (see the `node.lake.*` settings and docs/scale.md).",
     )
     data_dir: NonEmpty | None = Field(
         default=None,

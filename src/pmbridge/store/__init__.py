@@ -11,7 +11,9 @@ from pmbridge.store._cohorts import (
     counted_members_sql,
 )
 from pmbridge.store._compile import CompiledQuery, count_by_dataset, where_clause
+from pmbridge.store._engine import DuckDBEngine, Engine
 from pmbridge.store._entries import CASE_LEVEL_LIMIT, count_entries, individuals_where, page_of
+from pmbridge.store._gene_loci import GeneSpan
 from pmbridge.store._genome import (
     assembly_spellings,
     canonical_assembly,
@@ -22,6 +24,9 @@ from pmbridge.store._genome import (
     split_accession,
     variant_id,
 )
+from pmbridge.store._lake import LakeSnapshot, LakeTable, lake_tables, read_snapshot
+from pmbridge.store._lake_read import open_lake, open_lake_with
+from pmbridge.store._lake_write import append, publish, vacuum
 from pmbridge.store._pages import (
     BiosampleRow,
     CarrierRow,
@@ -58,10 +63,15 @@ __all__ = [
     "Counted",
     "Dimension",
     "DiseaseRow",
+    "DuckDBEngine",
+    "Engine",
     "Entry",
     "EntryQuery",
     "FeatureRow",
+    "GeneSpan",
     "IndividualRow",
+    "LakeSnapshot",
+    "LakeTable",
     "Members",
     "Migration",
     "NodeStore",
@@ -74,6 +84,7 @@ __all__ = [
     "VariantRow",
     "age_band",
     "analysis_frame_sql",
+    "append",
     "assembly_spellings",
     "canonical_assembly",
     "canonical_chromosome",
@@ -82,13 +93,19 @@ __all__ = [
     "count_entries",
     "counted_members_sql",
     "individuals_where",
+    "lake_tables",
+    "open_lake",
+    "open_lake_with",
     "page_of",
     "parse_variant_id",
     "present_terms",
+    "publish",
     "read_profiles",
+    "read_snapshot",
     "refseq_accession",
     "split_accession",
     "to_tables",
+    "vacuum",
     "variant_id",
     "where_clause",
 ]

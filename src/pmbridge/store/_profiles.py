@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
+
+from pmbridge.store._compile import CompiledQuery
+from pmbridge.store._engine import Engine
 
 _POSITIONS = "SELECT ind, (row_number() OVER (ORDER BY ind) - 1)::BIGINT AS pos FROM individuals"
 
@@ -23,19 +25,20 @@ class ProfileTables:
     hpo_release: str | None
 
 
-def read_profiles(con: duckdb.DuckDBPyConnection) -> ProfileTables:
+def read_profiles(engine: Engine) -> ProfileTables:
     """Every individual's phenotypic features (observed and excluded) and the genes it has variants in."""
-    with con.cursor() as cursor:
-        individuals = cursor.sql(
-            f"SELECT p.pos, i.dataset_id, i.id FROM individuals i JOIN ({_POSITIONS}) p USING (ind) "
-            "ORDER BY p.pos"
-        ).to_arrow_table()
-        phenotypes = cursor.sql(
-            f"SELECT p.pos, f.term, f.excluded FROM phenotypes f JOIN ({_POSITIONS}) p USING (ind)"
-        ).to_arrow_table()
-        genes = cursor.sql(
-            f"SELECT DISTINCT p.pos, v.gene FROM variants v JOIN ({_POSITIONS}) p USING (ind) "
-            "WHERE v.gene IS NOT NULL"
-        ).to_arrow_table()
-        release = cursor.execute("SELECT value FROM meta WHERE key = 'hpo_release'").fetchall()
+
+    def read(sql: str) -> pa.Table:
+        return engine.arrow(CompiledQuery(sql, ()))
+
+    individuals = read(
+        f"SELECT p.pos, i.dataset_id, i.id FROM individuals i JOIN ({_POSITIONS}) p USING (ind) "
+        "ORDER BY p.pos"
+    )
+    phenotypes = read(f"SELECT p.pos, f.term, f.excluded FROM phenotypes f JOIN ({_POSITIONS}) p USING (ind)")
+    genes = read(
+        f"SELECT DISTINCT p.pos, v.gene FROM variants v JOIN ({_POSITIONS}) p USING (ind) "
+        "WHERE v.gene IS NOT NULL"
+    )
+    release = engine.rows(CompiledQuery("SELECT value FROM meta WHERE key = 'hpo_release'", ()))
     return ProfileTables(individuals, phenotypes, genes, str(release[0][0]) if release else None)

@@ -1,0 +1,145 @@
+"""DuckDB over a lake: an in-memory database with one view per table over the Parquet files of the
+lake's current snapshot, moved to a new snapshot between queries, never during one."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pmbridge.store._compile import CompiledQuery
+from pmbridge.store._engine import Dialect, Engine
+from pmbridge.store._lake import SNAPSHOT, LakeSnapshot, read_snapshot
+from pmbridge.store._store import NodeStore
+
+Stamp = tuple[int, int, int]
+
+
+def open_lake(lake: Path) -> NodeStore:
+    """A read-only store over the lake at ``lake``, read by DuckDB in this process.
+
+    Before each read the store looks at ``_snapshot.json`` (one ``stat``); when a publish or append
+    replaced it, every view moves to the new snapshot in one transaction, and the store's version
+    moves on, so no remembered answer outlives the data it was read from.
+    """
+    views = LakeViews(lake)
+    return NodeStore(views.connection, path=lake, read_only=True, changed=views.refresh)
+
+
+def open_lake_with(
+    lake: Path, build: Callable[[LakeSnapshot], Engine], *, on_close: Callable[[], None] | None = None
+) -> NodeStore:
+    """A read-only store over the lake at ``lake``, read by the engine ``build`` makes for a snapshot
+    (e.g. a :class:`~pmbridge.store._spark.SparkEngine` over the snapshot's files).
+
+    Each new snapshot gets an engine of its own, swapped in whole: a query runs on one engine, so
+    on one snapshot, even where the engine cannot swap all its tables in one transaction.
+    ``on_close`` runs when the store is closed (e.g. to stop a Spark session).
+    """
+    engine = SnapshotEngine(lake, build)
+    return NodeStore(
+        None, path=lake, read_only=True, engine=engine, changed=engine.refresh, on_close=on_close
+    )
+
+
+class SnapshotEngine:
+    """Delegates to the engine built for the lake's current snapshot; :meth:`refresh` moves it on."""
+
+    def __init__(self, lake: Path, build: Callable[[LakeSnapshot], Engine]) -> None:
+        self.lake = lake
+        self._build = build
+        self._lock = threading.Lock()
+        self._stamp = _stamp(lake)
+        self._snapshot = read_snapshot(lake)
+        self._current = build(self._snapshot)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._current.dialect
+
+    def rows(self, compiled: CompiledQuery) -> list[tuple[Any, ...]]:
+        return self._current.rows(compiled)
+
+    def arrow(self, compiled: CompiledQuery) -> pa.Table:
+        return self._current.arrow(compiled)
+
+    def refresh(self) -> bool:
+        """Build an engine for the lake's current snapshot if it changed; True when it did."""
+        with self._lock:
+            stamp = _stamp(self.lake)
+            if stamp == self._stamp:
+                return False
+            snapshot = read_snapshot(self.lake)
+            self._stamp = stamp
+            if snapshot.version == self._snapshot.version:
+                return False
+            self._current = self._build(snapshot)
+            self._snapshot = snapshot
+            return True
+
+
+class LakeViews:
+    """The views over one lake, and the snapshot they show."""
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self._lock = threading.Lock()
+        self._stamp = _stamp(lake)
+        snapshot = read_snapshot(lake)
+        self.connection = duckdb.connect()
+        # Footers and row-group statistics are read once per file, not once per query.
+        self.connection.execute("SET parquet_metadata_cache = true")
+        self._show(snapshot)
+
+    @property
+    def snapshot(self) -> LakeSnapshot:
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Move to the lake's current snapshot if it changed; True when it did."""
+        with self._lock:  # two threads noticing the same new snapshot swap it once
+            stamp = _stamp(self.lake)
+            if stamp == self._stamp:
+                return False
+            snapshot = read_snapshot(self.lake)
+            self._stamp = stamp
+            if snapshot.version == self._snapshot.version:
+                return False
+            self._show(snapshot)
+            return True
+
+    def _show(self, snapshot: LakeSnapshot) -> None:
+        """Point every view at ``snapshot``'s files; a query binds all its views in one transaction,
+        so it reads one snapshot whole."""
+        con = self.connection
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for name in sorted(snapshot.tables):
+                files = ", ".join(_literal(f) for f in snapshot.files(name))
+                con.execute(
+                    f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{files}], '
+                    "hive_partitioning = false, binary_as_string = true)"
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        self._snapshot = snapshot
+
+
+def _stamp(lake: Path) -> Stamp:
+    """What changes when the snapshot file is replaced: its inode, size and modification time."""
+    try:
+        stat = os.stat(lake / SNAPSHOT)
+    except FileNotFoundError:
+        return (0, 0, 0)
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _literal(path: str) -> str:
+    return "'" + path.replace("'", "''") + "'"
