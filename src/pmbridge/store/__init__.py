@@ -40,6 +40,7 @@ from pmbridge.store._profiles import ProfileTables, read_profiles
 from pmbridge.store._query import Entry, EntryQuery, VariantQuery
 from pmbridge.store._rows import ALLELE_COUNTS, RECORD, SCHEMAS, VCF_ORIGIN, RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
+from pmbridge.store._spark import SparkEngine, SparkSettings, spark_session
 from pmbridge.store._store import RECORD_TABLES, NodeStore
 from pmbridge.store._terms import PresentTerm, TermKind, present_terms
 from pmbridge.store._variants import SEQUENCE_TYPES
@@ -79,6 +80,8 @@ __all__ = [
     "ProfileTables",
     "RecordTables",
     "Row",
+    "SparkEngine",
+    "SparkSettings",
     "TermKind",
     "VariantQuery",
     "VariantRow",
@@ -103,6 +106,7 @@ __all__ = [
     "read_profiles",
     "read_snapshot",
     "refseq_accession",
+    "spark_session",
     "split_accession",
     "to_tables",
     "vacuum",

@@ -27,9 +27,12 @@ _MEMBER_ROWS = {
 }
 # Per-person values joined on `ind`: the latest numeric value of an assay (ties: the largest value;
 # an unknown time counts as earliest), and the response to an agent (favourable if any was).
+# The latest is the value of the largest (time, value) pair, not first(… ORDER BY …), whose order
+# Spark drops; the unknown time is -Infinity in the pair, as NULLs order differently in structs.
 _JOINED_ROWS = {
-    Source.MEASUREMENT: "SELECT m.ind, first(m.value ORDER BY m.observed_days DESC NULLS LAST, m.value DESC) "
-    "AS value FROM measurements m WHERE m.assay = ? AND m.value IS NOT NULL GROUP BY m.ind",
+    Source.MEASUREMENT: "SELECT m.ind, max({'days': coalesce(m.observed_days, '-Infinity'::DOUBLE), "
+    "'value': m.value}).value AS value FROM measurements m WHERE m.assay = ? AND m.value IS NOT NULL "
+    "GROUP BY m.ind",
     Source.RESPONSE: "SELECT m.ind, max(CAST(m.favourable AS DOUBLE)) AS value FROM medical_actions m "
     "WHERE m.agent = ? GROUP BY m.ind",
 }

@@ -89,12 +89,14 @@ def count_entries(query: EntryQuery) -> CompiledQuery:
     """Matching entries per dataset; datasets and cohorts count their matching individuals.
 
     Variants are counted once per dataset however many individuals carry them; spellings of one
-    variant are merged after the raw DISTINCT, so the canonical names run on few rows.
+    variant are merged after the raw DISTINCT, so the canonical names run on few rows. The rows
+    counted are distinct (dataset, variant) pairs already, so ``count(*)`` counts variants (and
+    reads the same on every engine, where a tuple in ``count(DISTINCT …)`` would not).
     """
     rows, params = _rows_of(query)
     if query.entry == "g_variants":
         sql = (
-            f"SELECT dataset_id, count(DISTINCT (assembly, chromosome, position, reference, alternate)) "
+            "SELECT dataset_id, count(*) "
             f"FROM (SELECT DISTINCT dataset_id, {_canonical_key('v')} FROM "
             f"(SELECT DISTINCT i.dataset_id, {_RAW_KEY} FROM {rows}) v) "
             "GROUP BY dataset_id ORDER BY dataset_id"
@@ -119,6 +121,8 @@ def page_of(query: EntryQuery, *, dataset: str) -> CompiledQuery:
         )
     elif query.entry == "g_variants":
         # Page over the distinct raw spellings first (few rows), then read carriers for that page only.
+        # The carriers are sorted as a list and sliced from 1, not ordered inside the aggregate:
+        # Spark drops an ORDER BY there; slice(…, 1, n) reads alike on both engines (docs/scale.md).
         source, where, _ = _source(query, dataset=dataset)
         raw_key = "raw.assembly, raw.chromosome, raw.position, raw.reference, raw.alternate"
         sql = (
@@ -127,10 +131,10 @@ def page_of(query: EntryQuery, *, dataset: str) -> CompiledQuery:
             f"page AS (SELECT DISTINCT {_prefixed('key_')} FROM keyed "
             f"ORDER BY {_prefixed('key_', _ORDER)} LIMIT ? OFFSET ?), "
             f"chosen AS (SELECT keyed.* FROM keyed SEMI JOIN page p ON {_same('keyed.key_', 'p.key_')}) "
-            f"SELECT {_prefixed('c.key_')}, list(DISTINCT v.gene) FILTER (WHERE v.gene IS NOT NULL), "
-            "list_distinct(flatten(list(v.hgvs))), count(*), "
-            "list_slice(list({'individual': i.id, 'zygosity': v.zygosity, "
-            "'interpretation': v.interpretation} ORDER BY i.id), 1, ?) "
+            f"SELECT {_prefixed('c.key_')}, list_sort(list_distinct(list(v.gene))), "
+            "list_sort(list_distinct(flatten(list(v.hgvs)))), count(*), "
+            "array_slice(list_sort(list({'individual': i.id, 'zygosity': v.zygosity, "
+            "'interpretation': v.interpretation})), 1, ?) "
             f"FROM {source} JOIN chosen c ON {_same('c.', 'v.')} WHERE {where} "
             f"GROUP BY {_prefixed('c.key_')} ORDER BY {_prefixed('c.key_', _ORDER)}"
         )
