@@ -168,7 +168,7 @@ def test_a_store_of_schema_3_gets_origin_and_allele_counts(tmp_path: Path) -> No
         con.execute("ALTER TABLE variants DROP COLUMN origin")
         con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     with NodeStore.open(path) as s:
-        assert s.meta("schema_version") == str(LATEST_VERSION) == "4"
+        assert s.meta("schema_version") == str(LATEST_VERSION) == "5"
     assert [r[8] for r in rows(path)] == ["record"]
     vcf = write_vcf_file(tmp_path / "a.vcf", ["p1"], ["c1 5 . A G . . . GT 0/1"])
     load(path, vcf)

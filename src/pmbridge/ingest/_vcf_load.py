@@ -30,8 +30,8 @@ from pmbridge.ingest._vcf_options import VcfOptions
 from pmbridge.ingest._vcf_reader import OpenVcf, RecordTexts, VcfRecord, open_vcf
 from pmbridge.ingest._vcf_reference import WindowedReference
 from pmbridge.ingest._vcf_sheet import link_samples, read_sample_sheet
+from pmbridge.ingest._vcf_target import VcfTarget
 from pmbridge.model import Interpretation
-from pmbridge.store import NodeStore
 
 __all__ = ["BATCH_ALLELES", "VcfOptions", "load_vcf"]
 
@@ -45,17 +45,19 @@ PROGRESS_EVERY = 10_000
 def load_vcf(
     path: Path,
     *,
-    store: NodeStore,
+    store: VcfTarget,
     dataset_id: str,
     options: VcfOptions,
     report: IngestReport,
     quarantine: Quarantine,
     progress: Callable[[int], None] | None = None,
-) -> None:
-    """Load the genotypes of the VCF at ``path`` into ``dataset_id``'s individuals (docs/ingest.md#vcf).
+) -> int:
+    """Load the genotypes of the VCF at ``path`` into ``dataset_id``'s individuals (docs/ingest.md#vcf);
+    returns the records read.
 
     A VCF is known by its file name: ingesting it again replaces what it wrote before. ``progress``
-    is called with the bytes of the file read so far. Call inside ``store.transaction()``.
+    is called with the bytes of the file read so far. ``store`` is the node's store (call inside
+    ``store.transaction()``) or another :class:`VcfTarget`, e.g. a lake's staging area.
     """
     with ExitStack() as stack:
         vcf = stack.enter_context(open_vcf(path))
@@ -75,6 +77,7 @@ def load_vcf(
         loader = _Loader(vcf, path, store=store, reference=reference, inds=inds, report=report,
                          quarantine=quarantine, texts=texts)  # fmt: skip
         loader.run(CallBatch(dataset_id, path.name, assembly), progress)
+        return loader.read
 
 
 _LAST_POSITION = 2**31 - 1  # htslib's largest VCF position
@@ -126,7 +129,7 @@ _NO_FASTA = (
 
 
 def _sample_inds(
-    vcf: OpenVcf, path: Path, *, store: NodeStore, dataset_id: str, options: VcfOptions
+    vcf: OpenVcf, path: Path, *, store: VcfTarget, dataset_id: str, options: VcfOptions
 ) -> npt.NDArray[np.int64]:
     samples = list(vcf.reader.samples)
     if not samples:
@@ -135,7 +138,9 @@ def _sample_inds(
             hint="ingest a VCF with a FORMAT/GT column per sample",
         )
     sheet = read_sample_sheet(options.sample_sheet) if options.sample_sheet is not None else None
-    individuals = link_samples(samples, sheet, vcf=path, sheet_path=options.sample_sheet)
+    individuals = link_samples(
+        samples, sheet, vcf=path, sheet_path=options.sample_sheet, for_many=options.sheet_for_many
+    )
     found = store.individual_inds(dataset_id, individuals)
     absent = [i for i in individuals if i not in found]
     if absent:
@@ -157,7 +162,7 @@ class _Loader:
         vcf: OpenVcf,
         path: Path,
         *,
-        store: NodeStore,
+        store: VcfTarget,
         reference: WindowedReference | None,
         inds: npt.NDArray[np.int64],
         report: IngestReport,

@@ -65,13 +65,19 @@ def read_sample_sheet(path: Path) -> dict[str, str]:
 
 
 def link_samples(
-    samples: Sequence[str], sheet: dict[str, str] | None, *, vcf: Path, sheet_path: Path | None
+    samples: Sequence[str],
+    sheet: dict[str, str] | None,
+    *,
+    vcf: Path,
+    sheet_path: Path | None,
+    for_many: bool = False,
 ) -> list[str]:
-    """The individual id of each VCF sample column, in column order (no sheet: the sample names)."""
+    """The individual id of each VCF sample column, in column order (no sheet: the sample names).
+    ``for_many``: the sheet covers several VCFs, so rows naming no sample of this one are allowed."""
     if sheet is None:
         return list(samples)
     missing = [repr(s) for s in samples if s not in sheet]
-    unused = [repr(s) for s in sorted(set(sheet) - set(samples))]
+    unused = [] if for_many else [repr(s) for s in sorted(set(sheet) - set(samples))]
     if missing or unused:
         parts = []
         if missing:
