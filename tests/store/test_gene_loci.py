@@ -88,7 +88,9 @@ def test_vcf_calls_widen_the_span_and_stay_found(tmp_path: Path) -> None:
         calls = pa.Table.from_pylist([{name: row[name] for name in schema.names}], schema=schema)
         with store.transaction():
             store.write_vcf_calls(calls, _no_counts())
-        assert read_spans(store.engine, ["BRCA2"])["BRCA2"] == GeneSpan("BRCA2", ("GRCh38",), ("13",), 100, 9_000)
+        assert read_spans(store.engine, ["BRCA2"])["BRCA2"] == GeneSpan(
+            "BRCA2", ("GRCh38",), ("13",), 100, 9_000
+        )
         found = store.count_entries(EntryQuery("individuals", filters=(GeneFilter("BRCA2"),)))
         assert found == {"ds": 2}
 
@@ -117,3 +119,20 @@ def test_a_bounded_filter_names_the_span_in_its_sql() -> None:
 
 def _no_counts() -> pa.Table:
     return ALLELE_COUNTS.empty_table()
+
+
+def test_a_store_of_schema_4_gets_its_gene_loci_from_its_calls(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "s.duckdb"
+    with NodeStore.open(path) as store, store.transaction():
+        store.put_datasets([Dataset("ds", "DS")])
+        store.write_records([_record(1, [("TTN", "GRCh38", "2", 178_000_000)]), _record(2, [])])
+    with duckdb.connect(str(path)) as con:  # as the fourth schema left it
+        con.execute("DROP TABLE gene_loci")
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with NodeStore.open(path) as store:
+        assert read_spans(store.engine, ["TTN"])["TTN"] == GeneSpan(
+            "TTN", ("GRCh38",), ("2",), 178_000_000, 178_000_000
+        )
+        assert store.count_entries(EntryQuery("individuals", filters=(GeneFilter("TTN"),))) == {"ds": 1}

@@ -1,5 +1,6 @@
 """DuckDB over a lake: an in-memory database with one view per table over the Parquet files of the
-lake's current snapshot, moved to a new snapshot between queries, never during one."""
+lake's current snapshot (the small tables read into memory), moved to a new snapshot between
+queries, never during one."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from pmbridge.store._lake import SNAPSHOT, LakeSnapshot, read_snapshot
 from pmbridge.store._store import NodeStore
 
 Stamp = tuple[int, int, int]
+
+IN_MEMORY = frozenset({"datasets", "gene_loci", "hpo_closure", "individuals", "meta"})
+"""Tables read into memory at each snapshot rather than read from Parquet by every query: small
+(one row per person at most), and joined by nearly every statement, where decompressing a million
+people's rows from Parquet for each query would cost more than the rest of a point query."""
 
 
 def open_lake(lake: Path) -> NodeStore:
@@ -121,8 +127,9 @@ class LakeViews:
         try:
             for name in sorted(snapshot.tables):
                 files = ", ".join(_literal(f) for f in snapshot.files(name))
+                kind = "TABLE" if name in IN_MEMORY else "VIEW"
                 con.execute(
-                    f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{files}], '
+                    f'CREATE OR REPLACE {kind} "{name}" AS SELECT * FROM read_parquet([{files}], '
                     "hive_partitioning = false, binary_as_string = true)"
                 )
             con.execute("COMMIT")
