@@ -299,3 +299,31 @@ async def test_a_burst_of_timeouts_costs_the_node_one_health_check(tmp_path: Pat
     assert streak >= 1  # the exchanges that had the connections (8) timed out and counted
     assert probes == 1  # one check for all of them, and the node list reads it
     assert [(n["id"], n["breaker"]["state"]) for n in listed] == [("frozen", "open")]
+
+
+async def test_slow_questions_filling_a_nodes_connections_do_not_fail_its_health_check(
+    tmp_path: Path,
+) -> None:
+    """Waves of concurrent slow questions hold every connection to a node; its health check has a
+    lane of its own, answers, and the node stays asked (the review's repro: it was cut off)."""
+    with fake_node("good") as good, slow_query_node("heavy") as (_, heavy):
+        config = hub_config([entry("good", good), heavy], tmp_path, id="hub", deadline=0.5)
+        config = dataclasses.replace(config, connections_per_node=2, breaker_timeouts=3)
+        app = create_network_app(config)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
+            ) as client,
+        ):
+            ctx = app.state.hub
+            states = []
+            for _ in range(6):
+                docs = await asyncio.gather(*(client.post("/api/individuals", json=COUNT) for _ in range(6)))
+                statuses = {
+                    {n["node"]: n["status"] for n in d.json()["info"]["nodes"]}["heavy"] for d in docs
+                }
+                states.append((statuses, ctx.breakers.shown("heavy")["state"]))
+            probes = ctx.health.probes
+    assert probes >= 1  # its streak filled and its health was checked
+    assert all(state == "closed" and statuses == {"timeout"} for statuses, state in states), states

@@ -8,8 +8,6 @@ The Spark tests share one session; they are skipped without Java or PySpark, exc
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -27,6 +25,7 @@ from pmbridge.store import EntryQuery, NodeStore, VariantQuery, open_lake, publi
 from pmbridge.store import _lake as lake_module
 from pmbridge.store import _lake_append as lake_append
 from tests.ingest._vcf_support import HEADER, load, store_with, write_vcf_file
+from tests.spark import require_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -240,22 +239,9 @@ def test_files_outside_the_lake_table_are_refused(lake: Path, tmp_path: Path) ->
 # --- Spark (local mode) ---------------------------------------------------------------------------
 
 
-def _require_spark() -> None:
-    missing = [m for m in ("pyspark",) if importlib.util.find_spec(m) is None]
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing.append("java")
-    if not missing:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"missing under CI: {', '.join(missing)} (.ci/run installs Debian's Java and the spark extra)"
-        )
-    pytest.skip(f"the Spark VCF tests need {', '.join(missing)}: install Java 17 and `pmbridge[spark]`")
-
-
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    _require_spark()
+    require_spark("the Spark VCF tests")
     from pmbridge.ingest._vcf_lake_runners import vcf_spark_session
     from pmbridge.store._spark import SparkSettings
 

@@ -18,6 +18,7 @@ from pmbridge.node._context import open_store
 from pmbridge.store import EntryQuery, NodeStore
 from pmbridge.store._lake_write import publish
 from tests.node.conftest import CONFIG, SEIZURE
+from tests.spark import require_spark
 from tests.trust import as_hub, trusted
 
 pytestmark = pytest.mark.anyio
@@ -97,9 +98,8 @@ def test_the_lake_settings_are_checked_and_resolved(lake_dir: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("java") is None, reason="Spark's local mode needs Java")
 def test_spark_reads_the_same_lake_and_follows_its_snapshots(lake_dir: Path) -> None:
-    pytest.importorskip("pyspark")
+    require_spark("the Spark lake test")
     doc = with_lake({"path": "lake", "engine": "spark", "spark_master": "local[1]"})
     duck = open_store(parse_node_config(with_lake({"path": "lake"}), base=lake_dir, where="test"))
     with open_store(parse_node_config(doc, base=lake_dir, where="test")) as spark:

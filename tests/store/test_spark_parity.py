@@ -8,9 +8,6 @@ statement sums floats, so no tolerance is needed.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,26 +22,10 @@ from hypothesis import strategies as st
 from pmbridge.errors import StoreError
 from pmbridge.store import SCHEMAS, CompiledQuery, NodeStore
 from pmbridge.store._engine import DuckDBEngine, Engine
+from tests.spark import require_spark
 from tests.store import battery
 
-
-def _require_spark() -> None:
-    missing = [m for m in ("pyspark", "sqlglot") if importlib.util.find_spec(m) is None]
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing.append("java")
-    if not missing:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"missing under CI: {', '.join(missing)} (.ci/run installs Debian's Java and the spark extra)"
-        )
-    pytest.skip(
-        f"the Spark parity tests need {', '.join(missing)}: install Java 17 and `pmbridge[spark]`",
-        allow_module_level=True,
-    )
-
-
-_require_spark()
+require_spark("the Spark parity tests", module_level=True)
 
 from pmbridge.store._spark import SparkEngine, SparkSettings, spark_session  # noqa: E402
 
@@ -171,6 +152,8 @@ def test_a_spark_row_is_what_duckdb_fetches(stores: dict[str, NodeStore]) -> Non
 
 
 NASTY = ["", "'", "''", "\\", "\\'", "?", "--", "/*", "*/", "\n", "\t", "é", "中文", "𝄞", "$1", "%_", "a\\%b"]
+NASTY += ["${env:PATH}", "${spark.app.name}", "${sparkconf:spark.app.name}", "${hivevar:x}", "${x}"]
+"""Spark's variable substitution would rewrite these inside literals; the engine turns it off."""
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -190,6 +173,14 @@ def test_any_string_arrives_as_itself_and_matches_itself(
         engine = stores[name].engine
         assert engine.rows(selected) == [tuple(values)], name
         assert engine.rows(like) == [tuple(True for _ in plain)], name
+
+
+def test_a_session_that_substitutes_variables_is_made_safe(spark: SparkSession) -> None:
+    session = spark.newSession()
+    session.conf.set("spark.sql.variable.substitute", "true")
+    engine = SparkEngine(session, {})
+    found = engine.rows(CompiledQuery("SELECT ? AS v", ("${spark.sql.session.timeZone}",)))
+    assert found == [("${spark.sql.session.timeZone}",)]
 
 
 def test_a_table_without_files_stands_empty_only_with_its_schema(spark: SparkSession) -> None:

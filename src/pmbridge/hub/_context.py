@@ -71,7 +71,7 @@ class HubContext:
             nodes=[node],
             deadline=self.config.deadline_seconds,
             max_reply_bytes=self.config.max_reply_bytes,
-            links=self.links,
+            links=self.links.probes,  # never behind slow questions
             max_skew=self.config.max_clock_skew_seconds,
             audit=self.audit,
         )

@@ -61,6 +61,7 @@ class NodeLinks:
         self._busy: dict[str, int] = {}
         self._running: set[asyncio.Future[Any]] = set()  # every exchange under way, held here
         self._closed = False
+        self._probes: NodeLinks | None = None
 
     @classmethod
     def over(cls, client: httpx.AsyncClient, *, per_node: int = DEFAULT_PER_NODE) -> NodeLinks:
@@ -80,6 +81,15 @@ class NodeLinks:
             )
             client = self._clients[node] = self._open(limits)
         return client
+
+    @property
+    def probes(self) -> NodeLinks:
+        """A lane of its own for ``/health`` checks: one connection per node that requests never
+        take, so slow questions filling a node's slots cannot make its health check time out (and
+        open its breaker for everyone)."""
+        if self._probes is None:
+            self._probes = NodeLinks(self._open, per_node=1, owns_clients=self._owns)
+        return self._probes
 
     def in_flight(self, node: str) -> int:
         """Exchanges with ``node`` under way now (including those whose callers gave up)."""
@@ -126,6 +136,8 @@ class NodeLinks:
         """Wait (at most ``wait`` seconds) for the exchanges under way, which end by themselves
         shortly after their deadline, then close the clients; no client opens after this."""
         self._closed = True
+        if self._probes is not None:
+            await self._probes.aclose(wait=wait)
         if self._running:
             await asyncio.wait(set(self._running), timeout=wait)
         if self._owns:

@@ -53,16 +53,39 @@ def open_lake_with(
     )
 
 
+class SnapshotWatch:
+    """The lake's snapshot as last seen, and whether a new one replaced it since (one ``stat``)."""
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self._lock = threading.Lock()
+        self._stamp = _stamp(lake)
+        self.snapshot = read_snapshot(lake)
+
+    def moved(self, follow: Callable[[LakeSnapshot], None]) -> bool:
+        """Call ``follow`` with the lake's new snapshot if it changed (once, however many threads
+        notice it together); True when it did."""
+        with self._lock:
+            stamp = _stamp(self.lake)
+            if stamp == self._stamp:
+                return False
+            snapshot = read_snapshot(self.lake)
+            self._stamp = stamp
+            if snapshot.version == self.snapshot.version:
+                return False
+            follow(snapshot)
+            self.snapshot = snapshot
+            return True
+
+
 class SnapshotEngine:
     """Delegates to the engine built for the lake's current snapshot; :meth:`refresh` moves it on."""
 
     def __init__(self, lake: Path, build: Callable[[LakeSnapshot], Engine]) -> None:
         self.lake = lake
         self._build = build
-        self._lock = threading.Lock()
-        self._stamp = _stamp(lake)
-        self._snapshot = read_snapshot(lake)
-        self._current = build(self._snapshot)
+        self._watch = SnapshotWatch(lake)
+        self._current = build(self._watch.snapshot)
 
     @property
     def dialect(self) -> Dialect:
@@ -76,17 +99,10 @@ class SnapshotEngine:
 
     def refresh(self) -> bool:
         """Build an engine for the lake's current snapshot if it changed; True when it did."""
-        with self._lock:
-            stamp = _stamp(self.lake)
-            if stamp == self._stamp:
-                return False
-            snapshot = read_snapshot(self.lake)
-            self._stamp = stamp
-            if snapshot.version == self._snapshot.version:
-                return False
-            self._current = self._build(snapshot)
-            self._snapshot = snapshot
-            return True
+        return self._watch.moved(self._follow)
+
+    def _follow(self, snapshot: LakeSnapshot) -> None:
+        self._current = self._build(snapshot)
 
 
 class LakeViews:
@@ -94,30 +110,19 @@ class LakeViews:
 
     def __init__(self, lake: Path) -> None:
         self.lake = lake
-        self._lock = threading.Lock()
-        self._stamp = _stamp(lake)
-        snapshot = read_snapshot(lake)
+        self._watch = SnapshotWatch(lake)
         self.connection = duckdb.connect()
         # Footers and row-group statistics are read once per file, not once per query.
         self.connection.execute("SET parquet_metadata_cache = true")
-        self._show(snapshot)
+        self._show(self._watch.snapshot)
 
     @property
     def snapshot(self) -> LakeSnapshot:
-        return self._snapshot
+        return self._watch.snapshot
 
     def refresh(self) -> bool:
         """Move to the lake's current snapshot if it changed; True when it did."""
-        with self._lock:  # two threads noticing the same new snapshot swap it once
-            stamp = _stamp(self.lake)
-            if stamp == self._stamp:
-                return False
-            snapshot = read_snapshot(self.lake)
-            self._stamp = stamp
-            if snapshot.version == self._snapshot.version:
-                return False
-            self._show(snapshot)
-            return True
+        return self._watch.moved(self._show)
 
     def _show(self, snapshot: LakeSnapshot) -> None:
         """Point every view at ``snapshot``'s files; a query binds all its views in one transaction,
@@ -136,7 +141,6 @@ class LakeViews:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        self._snapshot = snapshot
 
 
 def _stamp(lake: Path) -> Stamp:

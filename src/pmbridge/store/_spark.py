@@ -44,6 +44,18 @@ class SparkSettings:
         return self.master.startswith("sc://")
 
 
+SAFE_SQL = {
+    # Spark rewrites ${env:X}, ${spark.*} and ${sparkconf:*} in SQL text before parsing, inside
+    # string literals too: a Beacon filter value "${env:X}" would read the node's environment, and
+    # one holding a quote would become SQL. The store's values are literals and must stay literals.
+    "spark.sql.variable.substitute": "false",
+    # SQLGlot escapes quotes and backslashes in literals as Spark reads them by default.
+    "spark.sql.parser.escapedStringLiterals": "false",
+    "spark.sql.session.timeZone": "UTC",
+}
+"""Settings every session the store's SQL runs on must have; set last, so nothing overrides them."""
+
+
 def require_spark() -> None:
     """Raise a :class:`StoreError` saying how to install the extra when PySpark or SQLGlot is missing."""
     for module in ("pyspark", "sqlglot"):
@@ -70,7 +82,7 @@ def spark_session(settings: SparkSettings) -> SparkSession:
             "spark.driver.host": "127.0.0.1",
             "spark.log.level": "ERROR",
         }
-    for key, value in (conf | dict(settings.conf)).items():
+    for key, value in (conf | dict(settings.conf) | SAFE_SQL).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
@@ -92,6 +104,8 @@ class SparkEngine:
         require_spark()
         from pmbridge.store._spark_sql import to_spark
 
+        for key, value in SAFE_SQL.items():  # a new or Connect session may start without them
+            session.conf.set(key, value)
         self._session = session
         self._to_spark = to_spark
         for name, files in tables.items():
