@@ -236,6 +236,13 @@ def test_files_outside_the_lake_table_are_refused(lake: Path, tmp_path: Path) ->
         lake_append.append_files(lake, {"variants": [stray]})
 
 
+def test_files_the_lake_lists_already_are_not_added_twice(lake: Path) -> None:
+    listed = read_snapshot(lake).files("variants")[0]
+    with pytest.raises(StoreError, match="already part of lake table"):
+        lake_append.append_files(lake, {"variants": [listed]})
+    assert read_snapshot(lake).files("variants")[0] == listed
+
+
 # --- Spark (local mode) ---------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ the old one, appends show whole or not at all, and a broken or foreign lake is r
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,6 +14,7 @@ from deltalake import DeltaTable, TableFeatures
 from pmbridge.errors import SchemaTooNew, StoreError
 from pmbridge.model import Dataset, GeneFilter, Individual, PatientRecord, PhenotypicFeature, Sex, Variant
 from pmbridge.store import SCHEMAS, EntryQuery, NodeStore, VariantQuery
+from pmbridge.store import _lake_read as lake_read
 from pmbridge.store import _lake_write as lake_write
 from pmbridge.store._lake import SNAPSHOT, read_snapshot, writer_lock
 from pmbridge.store._lake_read import open_lake
@@ -217,5 +219,52 @@ def test_rows_deleted_by_deletion_vectors_are_refused_until_a_publish(
             append(lake, {"variants": calls([1], first=6)})
         assert "publish the store again" in (refused.value.hint or "")
         assert read_snapshot(lake).version == 2
-        publish(store, lake)  # the fix the hint gives: every file, and every vector, replaced
+        publish(store, lake, discard_appends=True)  # the fix the hint gives: every file and vector replaced
     assert open_lake(lake).table_counts()["variants"] == 5
+
+
+def test_a_publish_refuses_to_drop_rows_appended_to_the_lake(store: NodeStore, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    publish(store, lake)
+    append(lake, {"variants": calls([1, 2, 3], first=90_000_000)})
+    assert read_snapshot(lake).appends == 1
+    with pytest.raises(StoreError, match="1 append") as refused:
+        publish(store, lake)
+    assert "--discard-appends" in (refused.value.hint or "")
+    assert read_snapshot(lake).rows("variants") == 8  # nothing was dropped
+    snapshot = publish(store, lake, discard_appends=True)  # on purpose
+    assert (snapshot.rows("variants"), snapshot.appends) == (5, 0)
+
+
+def test_a_wiped_and_republished_lake_is_followed(store: NodeStore, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    publish(store, lake)
+    reader = open_lake(lake)
+    assert reader.count_entries(EVERYONE) == {"ds1": 5}
+    with store.transaction():
+        store.write_records([person(i) for i in range(5, 9)])
+    shutil.rmtree(lake)
+    assert publish(store, lake).version == 1  # numbered from 1 again
+    assert reader.count_entries(EVERYONE) == {"ds1": 9}
+
+
+def test_an_unreadable_new_snapshot_leaves_the_reader_on_its_last_good_one(
+    store: NodeStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lake = tmp_path / "lake"
+    publish(store, lake)
+    reader = open_lake(lake)
+    assert reader.count_entries(EVERYONE) == {"ds1": 5}
+    with store.transaction():
+        store.write_records([person(i) for i in range(5, 9)])
+    publish(store, lake)
+    torn = Path(read_snapshot(lake).files("individuals")[0])
+    whole = torn.read_bytes()
+    torn.write_bytes(whole[: len(whole) // 2])  # a torn copy, a full disk
+    for _ in range(3):  # answers from the last good snapshot, no error
+        assert reader.count_entries(EVERYONE) == {"ds1": 5}
+    torn.write_bytes(whole)  # repaired: followed at the next try
+    monkeypatch.setattr(lake_read, "RETRY_SECONDS", 0.0)
+    assert reader.count_entries(EVERYONE) == {"ds1": 9}

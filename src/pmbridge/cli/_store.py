@@ -27,8 +27,19 @@ def publish_command(
     store: Annotated[Path, typer.Option("--store", help="The node's DuckDB store file.")],
     lake: Annotated[Path, typer.Option("--lake", help="The lake directory (created when missing).")],
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    discard_appends: Annotated[
+        bool,
+        typer.Option(
+            "--discard-appends",
+            help="Publish although the lake holds appended rows (append-vcf) the store lacks: drops them.",
+        ),
+    ] = False,
 ) -> None:
     """Write every table of the store into the lake, replacing what it held, as one new snapshot.
+
+    A lake that holds appends since its last publish (`pmbridge store append-vcf`) is refused: the
+    store file lacks those rows. Ingest the same inputs into the store first, then publish with
+    `--discard-appends`.
 
     Variants are partitioned by assembly and chromosome and sorted by position, so a point or range
     query reads few row groups. Readers (a node serving the lake) move to the new snapshot between
@@ -54,7 +65,7 @@ def publish_command(
         progress.update(tasks[table], completed=done)
 
     with NodeStore.open(store, read_only=True) as node_store, progress:
-        snapshot = publish(node_store, lake, progress=shown)
+        snapshot = publish(node_store, lake, progress=shown, discard_appends=discard_appends)
     rows = Table("table", "rows", "files", "Delta version", title=f"lake {escape(str(lake))}")
     for name, table in sorted(snapshot.tables.items()):
         rows.add_row(name, f"{table.rows:,}", str(len(table.files)), str(table.delta_version))

@@ -84,6 +84,9 @@ class LakeSnapshot:
     lake: Path
     version: int
     tables: Mapping[str, LakeTable] = field(default_factory=dict)
+    appends: int = 0
+    """Appends since the last publish: rows the node's DuckDB file lacks, which a publish from it
+    would drop (so it refuses, unless told to discard them)."""
 
     def files(self, table: str) -> tuple[str, ...]:
         """Absolute paths of ``table``'s Parquet files."""
@@ -105,6 +108,7 @@ class LakeSnapshot:
         return {
             "format": FORMAT,
             "version": self.version,
+            "appends": self.appends,
             "tables": {
                 name: {"delta_version": t.delta_version, "rows": t.rows, "files": list(t.files)}
                 for name, t in sorted(self.tables.items())
@@ -168,7 +172,12 @@ def _parse(raw: bytes, lake: Path) -> LakeSnapshot:
             )
             for name, t in doc["tables"].items()
         }
-        return LakeSnapshot(lake=lake, version=int(doc["version"]), tables=MappingProxyType(tables))
+        return LakeSnapshot(
+            lake=lake,
+            version=int(doc["version"]),
+            tables=MappingProxyType(tables),
+            appends=int(doc.get("appends", 0)),
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise unreadable from None
 

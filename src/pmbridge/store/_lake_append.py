@@ -89,7 +89,9 @@ def append_files(
             )
         if "variants" in received and "gene_loci" in before.tables and "gene_loci" not in staged:
             tables["gene_loci"] = _widen_loci(con, lake, before, received["variants"])
-        snapshot = LakeSnapshot(lake=lake, version=before.version + 1, tables=MappingProxyType(tables))
+        snapshot = LakeSnapshot(
+            lake=lake, version=before.version + 1, tables=MappingProxyType(tables), appends=before.appends + 1
+        )
         write_snapshot(snapshot)
     return snapshot
 
@@ -108,6 +110,7 @@ def _received(lake: Path, name: str, paths: Sequence[Path | str], held: LakeTabl
     root = (lake / name).resolve()
     schema = _file_schema(lake, held)
     partition_by = layout_of(name, tuple(schema.names)).partition_by
+    listed = frozenset(held.files)
     out: list[_Received] = []
     for given in paths:
         path = Path(given).resolve()
@@ -129,6 +132,11 @@ def _received(lake: Path, name: str, paths: Sequence[Path | str], held: LakeTabl
                 hint=f"write it in the table's schema ({', '.join(schema.names)}); {_RERUN}",
             )
         relative = path.relative_to(root).as_posix()
+        if f"{name}/{relative}" in listed:
+            raise StoreError(
+                f"the staged file {given} is already part of lake table {name!r}",
+                hint="an append was committed already (a retried run?); nothing was added twice",
+            )
         stat = path.stat()
         action = AddAction(
             path=relative,

@@ -4,8 +4,10 @@ queries, never during one."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,12 +15,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from pmbridge.errors import StoreError
 from pmbridge.store._compile import CompiledQuery
 from pmbridge.store._engine import Dialect, Engine
 from pmbridge.store._lake import SNAPSHOT, LakeSnapshot, read_snapshot
 from pmbridge.store._store import NodeStore
 
 Stamp = tuple[int, int, int]
+
+RETRY_SECONDS = 5.0
+"""How often a reader tries again to follow a new snapshot it could not read."""
+log = logging.getLogger(__name__)
 
 IN_MEMORY = frozenset({"datasets", "gene_loci", "hpo_closure", "individuals", "meta"})
 """Tables read into memory at each snapshot rather than read from Parquet by every query: small
@@ -54,27 +61,40 @@ def open_lake_with(
 
 
 class SnapshotWatch:
-    """The lake's snapshot as last seen, and whether a new one replaced it since (one ``stat``)."""
+    """The lake's snapshot as last followed, and whether a new one replaced it since (one ``stat``)."""
 
     def __init__(self, lake: Path) -> None:
         self.lake = lake
         self._lock = threading.Lock()
         self._stamp = _stamp(lake)
         self.snapshot = read_snapshot(lake)
+        self._failed_at = -RETRY_SECONDS
 
     def moved(self, follow: Callable[[LakeSnapshot], None]) -> bool:
         """Call ``follow`` with the lake's new snapshot if it changed (once, however many threads
-        notice it together); True when it did."""
+        notice it together); True when it did.
+
+        A new snapshot that cannot be followed (a listed file missing or unreadable) leaves the
+        reader on the one it has, which is logged and tried again every :data:`RETRY_SECONDS`: a
+        broken publish neither stops the node nor leaves it on old data for good.
+        """
         with self._lock:
             stamp = _stamp(self.lake)
-            if stamp == self._stamp:
+            if stamp == self._stamp or time.monotonic() - self._failed_at < RETRY_SECONDS:
                 return False
-            snapshot = read_snapshot(self.lake)
+            try:
+                snapshot = read_snapshot(self.lake)
+                if snapshot == self.snapshot:  # the same content (a wiped and republished lake is not)
+                    self._stamp = stamp
+                    return False
+                follow(snapshot)
+            except (StoreError, duckdb.Error, OSError) as exc:
+                self._failed_at = time.monotonic()
+                log.warning("lake %s: staying on snapshot %s: %s", self.lake, self.snapshot.version, exc)
+                return False
             self._stamp = stamp
-            if snapshot.version == self.snapshot.version:
-                return False
-            follow(snapshot)
             self.snapshot = snapshot
+            self._failed_at = -RETRY_SECONDS
             return True
 
 

@@ -50,9 +50,14 @@ def publish(
     progress: LakeProgress | None = None,
     row_group_rows: int = ROW_GROUP_ROWS,
     file_row_groups: int = FILE_ROW_GROUPS,
+    discard_appends: bool = False,
 ) -> LakeSnapshot:
     """Write every table of ``store`` into ``lake``, replacing what the lake held (a new Delta
-    version of each table), and make it readers' new snapshot in one step."""
+    version of each table), and make it readers' new snapshot in one step.
+
+    Rows appended to the lake since its last publish (``append``, ``pmbridge store append-vcf``)
+    are not in ``store``: publishing would drop them, so it is refused unless ``discard_appends``.
+    """
     con = store.connection
     names = [
         str(r[0])
@@ -62,7 +67,7 @@ def publish(
         ).fetchall()
     ]
     with writer_lock(lake):
-        version = _current_version(lake)
+        version = _current_version(lake, discard_appends=discard_appends)
         tables: dict[str, LakeTable] = {}
         for name in names:
             with con.cursor() as cursor:
@@ -121,7 +126,9 @@ def append(
                 lake, name, _cast(reader, schema), layout, mode="append", on_rows=None, sizes=sizes
             )
             tables[name] = LakeTable(added.delta_version, held.files + added.files, held.rows + added.rows)
-        snapshot = LakeSnapshot(lake=lake, version=before.version + 1, tables=MappingProxyType(tables))
+        snapshot = LakeSnapshot(
+            lake=lake, version=before.version + 1, tables=MappingProxyType(tables), appends=before.appends + 1
+        )
         write_snapshot(snapshot)
     return snapshot
 
@@ -264,16 +271,25 @@ def _count(cursor: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(rows[0][0])
 
 
-def _current_version(lake: Path) -> int:
-    """The snapshot version to build on: 0 for a new lake; a lake of a newer format is refused."""
+def _current_version(lake: Path, *, discard_appends: bool) -> int:
+    """The snapshot version to build on: 0 for a new lake; a lake of a newer format is refused, and
+    so is one holding appends the store file lacks, unless they are to be discarded."""
     if not (lake / SNAPSHOT).exists():
         return 0
     try:
-        return read_snapshot(lake, check_files=False).version
+        held = read_snapshot(lake, check_files=False)
     except StoreError as exc:
         if exc.code == "schema_too_new":
             raise
         return int(time.time())  # an unreadable snapshot: publishing replaces it, with a fresh number
+    if held.appends and not discard_appends:
+        raise StoreError(
+            f"the lake at {lake} holds {held.appends} append(s) since its last publish (e.g. VCFs added "
+            "with `pmbridge store append-vcf`) that the store file lacks: publishing would drop them",
+            hint="ingest those inputs into the store file first and publish with --discard-appends, "
+            "or keep appending; --discard-appends drops them on purpose",
+        )
+    return held.version
 
 
 def _reporter(progress: LakeProgress, name: str, total: int) -> Callable[[int], None]:

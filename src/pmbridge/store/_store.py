@@ -67,6 +67,8 @@ MOVED_CALLS = (
     "WHERE n.ind IN (SELECT ind FROM keep) GROUP BY i.ind"
 )
 """Each replaced person's stored ind and the batch-local ind of the record that replaces them."""
+SPANS_KEPT = 4096
+"""Gene spans remembered at most (a lookup of ``gene_loci`` is cheap; unbounded memory is not)."""
 DATA_VERSION = "data_version"
 """The ``meta`` key counting the writes a store file has seen (every ingest moves it on)."""
 
@@ -474,6 +476,8 @@ class NodeStore:
         """Where ``genes``' calls lie (see :mod:`._gene_loci`), remembered while the version stands."""
         version = self._version
         missing = sorted({g for g in genes if (version, g) not in self._spans})
+        if len(self._spans) + len(missing) > SPANS_KEPT:
+            self._spans.clear()  # any names a caller sends: the memory stays bounded
         if missing:
             for gene, span in read_spans(self._engine, missing).items():
                 self._spans[(version, gene)] = span
