@@ -254,7 +254,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, action="append", help="variant rows (repeatable)")
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--lake", action="store_true", help="also publish to a lake and query it")
-    parser.add_argument("--build-only", action="store_true", help="build (and cache) the stores, measure nothing")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build (and cache) the stores, measure nothing"
+    )
     args = parser.parse_args()
     for rows in args.rows or [10_000_000]:
         if args.build_only:
