@@ -18,6 +18,7 @@ from tests.settings.tables import HUB_DOC, NODE_DOC, Path_, tables, with_value
 NODE_TABLES: dict[Path_, str] = {
     (): "",
     ("node",): "[node]",
+    ("node", "lake"): "[node.lake]",
     ("datasets", 0): "[[datasets]] #1",
     ("datasets", 0, "release"): "[datasets.release] of [[datasets]] #1",
     ("datasets", 0, "data_use"): "[datasets.data_use] of [[datasets]] #1",

@@ -4,7 +4,8 @@ tables (``[policy]``, ``[privacy]``, ``[passports]``) whose models their own pac
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from enum import StrEnum
+from typing import Annotated, ClassVar
 
 from pydantic import Field, Strict
 
@@ -27,6 +28,13 @@ __all__ = [
 Cap = Annotated[Granularity, Strict(False)]
 
 
+class LakeEngine(StrEnum):
+    """What runs a node's queries over its lake."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
 class LakeSettings(SettingsModel):
     """The ``[node.lake]`` table: serve the node's records from a lake instead of its DuckDB file."""
 
@@ -36,8 +44,8 @@ class LakeSettings(SettingsModel):
         "and `node.store` is only the file that ingest writes and publish reads.",
         json_schema_extra={"hint": 'e.g. "lake"'},
     )
-    engine: Literal["duckdb", "spark"] = Field(
-        default="duckdb",
+    engine: Annotated[LakeEngine, Strict(False)] = Field(
+        default=LakeEngine.DUCKDB,
         description="What runs the queries over the lake: `duckdb` in the node's process (one "
         "machine), or `spark` (`pmbridge[spark]`; see docs/scale.md). Either follows each new "
         "snapshot between queries.",
