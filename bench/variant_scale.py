@@ -41,6 +41,13 @@ CHROMOSOMES = 22
 CHROMOSOME_LENGTH = 150_000_000
 CARRIERS = 8
 GENE_BLOCK = 50_000
+SCRAMBLE = 2_654_435_761
+"""Gene names are scrambled along the chromosome, as real symbols are (BRCA2 lies between genes named
+anything): a row group's min/max of names then spans most of the alphabet and a filter on the name
+alone prunes nothing, which is what ``gene_loci`` is for."""
+DATA = "v2"
+"""Bumped when the generated data change (v1 named genes in position order, which let a gene-only
+filter prune by the names' min/max and so flattered the baseline)."""
 TERMS_EACH = 4
 TERM_POOL = 3_000
 
@@ -61,7 +68,7 @@ GENE_ONLY_SQL = """SELECT count(*) FROM individuals i
 
 def build_store(rows: int) -> Path:
     """The cached store with ``rows`` variant rows (built in SQL; minutes at 10⁹)."""
-    path = CACHE / f"scale-{rows}.duckdb"
+    path = CACHE / f"scale-{DATA}-{rows}.duckdb"
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -101,7 +108,7 @@ def build_store(rows: int) -> Path:
             f"""INSERT INTO variants
             SELECT 1 + hash(r, 'ind') % {PEOPLE}, 'GRCh38', chromosome, position, reference,
                    CASE reference WHEN 'A' THEN 'G' WHEN 'G' THEN 'A' WHEN 'C' THEN 'T' ELSE 'C' END,
-                   'G' || chromosome || '.' || (position // {GENE_BLOCK})::VARCHAR, [],
+                   {gene_name("chromosome", f"position // {GENE_BLOCK}")}, [],
                    CASE WHEN hash(r, 'zyg') % 5 = 0 THEN 'GENO:0000136' ELSE 'GENO:0000135' END,
                    'BENIGN', 'vcf', 'bench'
             FROM (SELECT r, (1 + s // {per_chromosome})::VARCHAR AS chromosome,
@@ -115,6 +122,11 @@ def build_store(rows: int) -> Path:
     tmp.rename(path)
     print(f"  built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
     return path
+
+
+def gene_name(chromosome: str, block: str) -> str:
+    """SQL naming the gene of ``block`` on ``chromosome``, as :func:`kinds` names it in Python."""
+    return f"'G' || {chromosome} || '-' || lpad((({block}) * {SCRAMBLE} % 4294967296)::VARCHAR, 10, '0')"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +181,7 @@ def kinds(raw: duckdb.DuckDBPyConnection, rows: int) -> list[Kind]:
     def cohort(rng: random.Random) -> tuple[EntryQuery, dict[str, object]]:
         chromosome, start = site(rng)
         block = start // GENE_BLOCK
-        gene = f"G{chromosome}.{block}"
+        gene = f"G{chromosome}-{block * SCRAMBLE % 2**32:010d}"
         term = rng.choice(terms)
         query = EntryQuery("individuals", filters=(PhenotypeFilter(term), GeneFilter(gene)))
         locus = {"c": chromosome, "first": block * GENE_BLOCK, "last": (block + 1) * GENE_BLOCK - 1}
@@ -232,7 +244,7 @@ def run(rows: int, *, repeat: int, lake: bool) -> None:
 def run_lake(path: Path, rows: int, *, repeat: int) -> None:
     from pmbridge.store import open_lake, publish  # type: ignore[attr-defined]
 
-    target = CACHE / f"scale-{rows}.lake"
+    target = CACHE / f"scale-{DATA}-{rows}.lake"
     if not (target / "_snapshot.json").exists():
         started = time.perf_counter()
         with NodeStore.open(path, read_only=True) as store:
