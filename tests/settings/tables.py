@@ -13,7 +13,13 @@ Path_ = tuple[str | int, ...]
 
 PASSPORTS = {"audience": "net", "issuers": [{"iss": "https://broker.example", "public_key": "broker.pem"}]}
 NODE_DOC: dict[str, object] = {
-    "node": {"id": "eu-rome", "name": "Rome", "jurisdiction": "EU", "country": "IT", "lake": {"path": "lake"}},
+    "node": {
+        "id": "eu-rome",
+        "name": "Rome",
+        "jurisdiction": "EU",
+        "country": "IT",
+        "lake": {"path": "lake"},
+    },
     "datasets": [{"id": "d", "name": "D", "release": {}, "data_use": {}}],
     "policy": {"thresholds": {}},
     "privacy": {},
