@@ -163,6 +163,17 @@ def test_vacuum_keeps_what_the_snapshot_lists_and_drops_what_it_replaced(
         vacuum(lake, keep_hours=-1)
 
 
+def test_vacuum_removes_what_a_killed_run_left_in_staging(store: NodeStore, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    publish(store, lake)
+    left = lake / "_staging" / "run-1"
+    left.mkdir(parents=True)
+    (left / "0.quarantine.jsonl").write_text("{}\n")
+    assert vacuum(lake, keep_hours=1) == []  # a run may still be going
+    assert str(left) in vacuum(lake, keep_hours=0)
+    assert not left.exists()
+
+
 def test_no_lake_a_broken_snapshot_and_a_missing_file_are_each_named(
     store: NodeStore, tmp_path: Path
 ) -> None:

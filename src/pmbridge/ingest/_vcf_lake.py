@@ -17,9 +17,10 @@ from pathlib import Path
 from pmbridge.errors import IngestError, PMBridgeError
 from pmbridge.ingest._report import IngestReport, VcfLoaded
 from pmbridge.ingest._vcf_lake_runners import VcfRunner
-from pmbridge.ingest._vcf_lake_stage import STAGING, VcfStaged, VcfStageTask
+from pmbridge.ingest._vcf_lake_stage import VcfStaged, VcfStageTask
 from pmbridge.ingest._vcf_options import VcfOptions
 from pmbridge.store import LakeSnapshot, read_snapshot
+from pmbridge.store._lake import STAGING
 from pmbridge.store._lake_append import append_files, remove_staged
 
 VcfProgress = Callable[[int, int], None]

@@ -22,7 +22,7 @@ from pmbridge.ingest._quarantine import Quarantine
 from pmbridge.ingest._report import IngestReport, RecordProblem
 from pmbridge.ingest._vcf_options import VcfOptions
 from pmbridge.store import NodeStore, open_lake, read_snapshot
-from pmbridge.store._lake import FILE_ROW_GROUPS, ROW_GROUP_ROWS, LakeSnapshot, layout_of
+from pmbridge.store._lake import FILE_ROW_GROUPS, ROW_GROUP_ROWS, STAGING, LakeSnapshot, layout_of
 from pmbridge.store._lake_append import remove_staged, table_schema
 from pmbridge.store._lake_files import PartWriter
 
@@ -30,8 +30,6 @@ STAGED_TABLES = ("variants", "allele_counts")
 FLUSH_ROWS = 4 * ROW_GROUP_ROWS
 """Rows of a table held before they are sorted and written: fewer, larger files than one per batch,
 memory still bounded (about 50 MB of variant rows)."""
-STAGING = "_staging"
-"""The lake's folder for a run's own bookkeeping (its tasks' quarantine files); removed by the run."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,9 @@ FORMAT = 1
 """The snapshot format this PM Bridge writes and reads; a lake of a newer one is refused."""
 SNAPSHOT = "_snapshot.json"
 LOCK = "_writer.lock"
+STAGING = "_staging"
+"""The lake's folder for a run's own bookkeeping (an append-vcf run's quarantine parts): the run
+removes its folder; ``vacuum`` removes those a killed run left behind."""
 ROW_GROUP_ROWS = 128 * 1024
 """Rows per Parquet row group: small enough that a point query reads a sliver of a table."""
 FILE_ROW_GROUPS = 32

@@ -6,6 +6,7 @@ is replaced no reader sees any of it, so a crash in between leaves readers on th
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,6 +26,7 @@ from pmbridge.store._lake import (
     FILE_ROW_GROUPS,
     ROW_GROUP_ROWS,
     SNAPSHOT,
+    STAGING,
     LakeSnapshot,
     LakeTable,
     Layout,
@@ -179,6 +181,10 @@ def vacuum(lake: Path, *, keep_hours: int) -> list[str]:
             if leftover.stat().st_mtime < cutoff:
                 leftover.unlink(missing_ok=True)
                 removed.append(str(leftover))
+        for run in sorted((lake / STAGING).glob("*")):  # a killed append-vcf run's own folder
+            if run.stat().st_mtime < cutoff:
+                shutil.rmtree(run, ignore_errors=True)
+                removed.append(str(run))
     return removed
 
 
