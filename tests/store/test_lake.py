@@ -279,3 +279,40 @@ def test_an_unreadable_new_snapshot_leaves_the_reader_on_its_last_good_one(
     torn.write_bytes(whole)  # repaired: followed at the next try
     monkeypatch.setattr(lake_read, "RETRY_SECONDS", 0.0)
     assert reader.count_entries(EVERYONE) == {"ds1": 9}
+
+
+def test_one_read_sees_one_snapshot_though_another_thread_moves_the_views(
+    store: NodeStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Allele counts are two statements; a swap between them (another server thread's read noticing
+    a new snapshot) must not give calls of one snapshot and people of another."""
+    from pmbridge.store import _engine
+
+    lake = tmp_path / "lake"
+    publish(store, lake)
+    reader = open_lake(lake)
+    fbn1 = EntryQuery("g_variants", variant=VariantQuery(gene="FBN1"))
+    before = reader.allele_counts(fbn1)
+    with store.transaction():
+        store.write_records([person(i) for i in range(5, 9)])
+    rows = _engine._CursorEngine.rows
+    moved: list[bool] = []
+
+    def and_move(self: object, compiled: object) -> object:
+        found = rows(self, compiled)  # type: ignore[arg-type]
+        if "zygosity" in compiled.sql and not moved:  # type: ignore[attr-defined]
+            publish(store, lake)
+            import threading
+
+            other = threading.Thread(target=reader.datasets)  # another thread's read swaps the views
+            other.start()
+            other.join()
+            moved.append(True)
+        return found
+
+    monkeypatch.setattr(_engine._CursorEngine, "rows", and_move)
+    straddling = reader.allele_counts(fbn1)
+    monkeypatch.undo()
+    assert moved and straddling == before  # calls and people both of the snapshot the read began on
+    after = reader.allele_counts(fbn1)
+    assert sum(after["ds1"][0].values()) == after["ds1"][1] == 9

@@ -9,6 +9,7 @@ statement sums floats, so no tolerance is needed.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,10 @@ class Remembered:
 
     def arrow(self, compiled: CompiledQuery) -> pa.Table:
         return self._engine.arrow(compiled)
+
+    @contextmanager
+    def pinned(self) -> Iterator[Remembered]:
+        yield self  # the parity stores never move
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ same values whichever engine ran it, so the code that reads the rows is written 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Literal, Protocol
 
 import duckdb
@@ -31,6 +33,11 @@ class Engine(Protocol):
         """``compiled``'s result as an Arrow table."""
         ...
 
+    def pinned(self) -> AbstractContextManager[Engine]:
+        """An engine that reads one snapshot of the data for as long as the context lasts: the
+        statements of one read agree even when a writer (or a lake's new snapshot) moves on."""
+        ...
+
 
 class DuckDBEngine:
     """A DuckDB connection (a node's file, or views over a lake); a cursor of its own per call,
@@ -52,3 +59,37 @@ class DuckDBEngine:
         with self._con.cursor() as cursor:
             table: pa.Table = cursor.sql(compiled.sql, params=list(compiled.params)).to_arrow_table()
         return table
+
+    @contextmanager
+    def pinned(self) -> Iterator[Engine]:
+        """One cursor in one read-only transaction: DuckDB shows it the data (and the lake's views)
+        as they were when it began, whatever commits meanwhile."""
+        with self._con.cursor() as cursor:
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield _CursorEngine(cursor)
+            finally:
+                cursor.execute("ROLLBACK")  # it only read
+
+
+class _CursorEngine:
+    """The statements of one pinned read, on its own cursor (one thread's)."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._cursor = cursor
+
+    @property
+    def dialect(self) -> Dialect:
+        return "duckdb"
+
+    def rows(self, compiled: CompiledQuery) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._cursor.execute(compiled.sql, list(compiled.params)).fetchall()
+        return rows
+
+    def arrow(self, compiled: CompiledQuery) -> pa.Table:
+        table: pa.Table = self._cursor.sql(compiled.sql, params=list(compiled.params)).to_arrow_table()
+        return table
+
+    @contextmanager
+    def pinned(self) -> Iterator[Engine]:
+        yield self

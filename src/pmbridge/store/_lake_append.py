@@ -14,14 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import DeltaTable
-from deltalake import Schema as DeltaSchema
-from deltalake.transaction import AddAction, RemoveAction
 
 from pmbridge.errors import StoreError
 from pmbridge.store._gene_loci import GENE_LOCI_TABLE, widen_gene_loci
@@ -37,6 +35,9 @@ from pmbridge.store._lake import (
 )
 from pmbridge.store._lake_files import NULL_PARTITION, delta_stats
 from pmbridge.store._lake_write import BATCH_ROWS, _cast, _file_schema, _order, _repair, _write_table
+
+if TYPE_CHECKING:  # deltalake starts a thread when imported: only where a lake is written
+    from deltalake.transaction import AddAction
 
 _RERUN = "run the append again: it stages against the lake's current snapshot"
 
@@ -58,6 +59,10 @@ def append_files(
     since is refused, since a publish in between may have renumbered individuals. Appended
     variant calls widen ``gene_loci``.
     """
+    from deltalake import DeltaTable
+    from deltalake import Schema as DeltaSchema
+    from deltalake.transaction import AddAction, RemoveAction
+
     read_snapshot(lake, check_files=False)  # no lake: say so before taking (and making) its lock
     with writer_lock(lake), duckdb.connect() as con:
         before = read_snapshot(lake)
@@ -107,6 +112,8 @@ class _Received:
 def _received(lake: Path, name: str, paths: Sequence[Path | str], held: LakeTable) -> list[_Received]:
     """Each staged file of table ``name`` checked (inside the table's directory, present, in its
     schema and partition directories) and described as a Delta add action."""
+    from deltalake.transaction import AddAction
+
     root = (lake / name).resolve()
     schema = _file_schema(lake, held)
     partition_by = layout_of(name, tuple(schema.names)).partition_by

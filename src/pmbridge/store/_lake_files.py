@@ -15,12 +15,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake.transaction import AddAction
+
+if TYPE_CHECKING:  # deltalake starts a thread when imported: only where a lake is written
+    from deltalake.transaction import AddAction
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 """The directory name Delta and Hive give a NULL partition value."""
@@ -119,6 +122,8 @@ class PartWriter:
             self._finish_file()
 
     def _finish_file(self) -> None:
+        from deltalake.transaction import AddAction
+
         writer, self._writer = self._writer, None
         if writer is None:
             return

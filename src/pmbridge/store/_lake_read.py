@@ -8,7 +8,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,12 @@ class SnapshotEngine:
 
     def arrow(self, compiled: CompiledQuery) -> pa.Table:
         return self._current.arrow(compiled)
+
+    @contextmanager
+    def pinned(self) -> Iterator[Engine]:
+        """The engine of the snapshot current now, for the whole read."""
+        with self._current.pinned() as engine:
+            yield engine
 
     def refresh(self) -> bool:
         """Build an engine for the lake's current snapshot if it changed; True when it did."""

@@ -11,14 +11,11 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import DeltaTable
-from deltalake import Schema as DeltaSchema
-from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
 from pmbridge.errors import StoreError
 from pmbridge.store._gene_loci import GENE_LOCI_TABLE, widen_gene_loci
@@ -37,6 +34,9 @@ from pmbridge.store._lake import (
 )
 from pmbridge.store._lake_files import PartWriter
 from pmbridge.store._store import NodeStore
+
+if TYPE_CHECKING:  # deltalake starts a thread when imported: only where a lake is written
+    from deltalake import DeltaTable
 
 LakeProgress = Callable[[str, int, int], None]
 """Called as rows are written: (table, rows written so far, rows in the table)."""
@@ -164,6 +164,8 @@ def vacuum(lake: Path, *, keep_hours: int) -> list[str]:
     A reader keeps the files of the snapshot it opened while its queries run: keep longer than
     the longest query. Files of a write that crashed before its snapshot go too.
     """
+    from deltalake import DeltaTable
+
     if keep_hours < 0:
         raise StoreError(f"keep_hours = {keep_hours} is negative", hint="keep at least 0 hours")
     removed: list[str] = []
@@ -199,6 +201,10 @@ def _write_table(
     sizes: tuple[int, int],
 ) -> LakeTable:
     """Write ``reader``'s rows (sorted by ``layout``) as new files of table ``name`` and commit them."""
+    from deltalake import DeltaTable
+    from deltalake import Schema as DeltaSchema
+    from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
+
     root = lake / name
     writer = PartWriter(
         root,
@@ -231,6 +237,8 @@ def _write_table(
 def _repair(lake: Path, name: str, held: LakeTable) -> None:
     """Set a Delta table back to the files the snapshot lists when a write crashed after its Delta
     commit and before the snapshot: the next snapshot must not pick up half a batch."""
+    from deltalake import DeltaTable
+
     table = DeltaTable(str(lake / name))
     _refuse_deletion_vectors(table, name)
     prefix = f"{name}/"

@@ -7,7 +7,8 @@ a node that never uses Spark installs and imports nothing of it.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from pmbridge.errors import StoreError
 from pmbridge.store._compile import CompiledQuery
-from pmbridge.store._engine import Dialect
+from pmbridge.store._engine import Dialect, Engine
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -123,6 +124,11 @@ class SparkEngine:
     @property
     def dialect(self) -> Dialect:
         return "spark"
+
+    @contextmanager
+    def pinned(self) -> Iterator[Engine]:
+        """Itself: its views never change (a lake's new snapshot gets a new engine)."""
+        yield self
 
     def sql(self, compiled: CompiledQuery) -> str:
         """The Spark SQL text this engine runs for ``compiled``."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
+from typing import Concatenate, ParamSpec, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -67,6 +70,30 @@ MOVED_CALLS = (
     "WHERE n.ind IN (SELECT ind FROM keep) GROUP BY i.ind"
 )
 """Each replaced person's stored ind and the batch-local ind of the record that replaces them."""
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_snapshot(method: Callable[Concatenate[NodeStore, P], R]) -> Callable[Concatenate[NodeStore, P], R]:
+    """Run a read on one snapshot of the data: its statements (and the lookups that tune them)
+    all go through one pinned engine, so another thread's write or a lake's new snapshot cannot
+    fall between them. A read inside a read shares the outer one's engine."""
+
+    def read(self: NodeStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if getattr(self._local, "engine", None) is not None:
+            return method(self, *args, **kwargs)
+        self._fresh()
+        with self._engine.pinned() as engine:
+            self._local.engine = engine
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._local.engine = None
+
+    functools.update_wrapper(read, method)  # the read keeps its name and docstring
+    return read
+
+
 SPANS_KEPT = 4096
 """Gene spans remembered at most (a lookup of ``gene_loci`` is cheap; unbounded memory is not)."""
 DATA_VERSION = "data_version"
@@ -96,6 +123,7 @@ class NodeStore:
         self._engine: Engine = engine if engine is not None else DuckDBEngine(_required(con))
         self._changed = changed
         self._on_close = on_close
+        self._local = threading.local()  # the engine pinned by the read this thread is in
         self.path = path
         self.read_only = read_only
         self._contents: dict[str, tuple[int, bool]] | None = None
@@ -169,6 +197,12 @@ class NodeStore:
     def _con(self) -> duckdb.DuckDBPyConnection:
         return self.connection
 
+    @property
+    def _reads(self) -> Engine:
+        """The engine of the read this thread is in (see :func:`_one_snapshot`)."""
+        engine: Engine | None = getattr(self._local, "engine", None)
+        return engine if engine is not None else self._engine
+
     def _fresh(self) -> None:
         """Forget what was read before when the data under a read-only store moved on (a lake's
         new snapshot); called before every read."""
@@ -223,8 +257,9 @@ class NodeStore:
         # inside the transaction are stale now.
         self._forget()
 
+    @_one_snapshot
     def meta(self, key: str) -> str | None:
-        rows = self._engine.rows(CompiledQuery("SELECT value FROM meta WHERE key = ?", (key,)))
+        rows = self._reads.rows(CompiledQuery("SELECT value FROM meta WHERE key = ?", (key,)))
         return str(rows[0][0]) if rows else None
 
     @property
@@ -258,9 +293,9 @@ class NodeStore:
             )
         self._wrote()
 
+    @_one_snapshot
     def datasets(self) -> list[Dataset]:
-        self._fresh()
-        rows = self._engine.rows(CompiledQuery("SELECT * FROM datasets ORDER BY id", ()))
+        rows = self._reads.rows(CompiledQuery("SELECT * FROM datasets ORDER BY id", ()))
         return [
             Dataset(
                 id=r[0],
@@ -366,12 +401,12 @@ class NodeStore:
             self._con.unregister("incoming_calls")
         self._wrote()
 
+    @_one_snapshot
     def count_individuals(self, query: IndividualQuery) -> dict[str, int]:
         """Individuals matching ``query`` per dataset (datasets with none are absent)."""
-        self._fresh()
         genes = tuple(f.symbol for f in query.filters if isinstance(f, GeneFilter))
         spans = tuple(s for s in self._gene_spans(genes).values() if s is not None)
-        rows = self._engine.rows(count_by_dataset(query, spans=spans))
+        rows = self._reads.rows(count_by_dataset(query, spans=spans))
         return {str(ds): int(n) for ds, n in rows}
 
     def count_entries(self, query: EntryQuery) -> dict[str, int]:
@@ -383,6 +418,7 @@ class NodeStore:
         members = self.counted(query, members=True).members
         return dict(members) if members is not None else {}
 
+    @_one_snapshot
     def counted(self, query: EntryQuery, *, members: bool = False) -> Counted:
         """:meth:`count_entries` and, with ``members``, :meth:`members` of ``query``, read together.
 
@@ -390,7 +426,6 @@ class NodeStore:
         answer is remembered for as long as the store's :attr:`version` stands: the same question
         over the same data is read once. Paging (``skip``, ``limit``) does not change a count.
         """
-        self._fresh()
         version = self._version
         question = replace(query, skip=0, limit=0)
         for key in ((version, question, True), (version, question, members)):
@@ -398,7 +433,7 @@ class NodeStore:
             if found is not None:
                 return found
         tuned = self._tuned(query)
-        engine = self._engine
+        engine = self._reads
         if members:
             counts, ids = read_counted_members(engine, counted_members_sql(tuned))
             answer = Counted.of(counts, ids)
@@ -409,30 +444,31 @@ class NodeStore:
             self._answers.put((version, question, members), answer)
         return answer
 
+    @_one_snapshot
     def people(self, query: EntryQuery) -> dict[str, frozenset[str]]:
         """``dataset/id`` of the individuals behind ``query``'s entries per dataset (export counters)."""
-        self._fresh()
-        return read_people(self._engine, people_sql(self._tuned(query)))
+        return read_people(self._reads, people_sql(self._tuned(query)))
 
+    @_one_snapshot
     def members_by(
         self, query: EntryQuery, dimension: Dimension, *, categories: Sequence[str] = ()
     ) -> Mapping[str, Members]:
         """The individuals matching ``query`` per dataset and cell (sex, age band, HPO category)."""
-        self._fresh()
         compiled = members_by_sql(self._tuned(query), dimension, categories=categories)
-        return read_members_by(self._engine, compiled)
+        return read_members_by(self._reads, compiled)
 
+    @_one_snapshot
     def allele_counts(self, query: EntryQuery) -> dict[str, tuple[dict[str, int], int]]:
         """Per dataset: calls of the matching variants by zygosity, and the people genotyped."""
-        self._fresh()
         zygosities, genotyped = allele_sql(self._tuned(query))
         found: dict[str, tuple[dict[str, int], int]] = {}
-        for ds, zygosity, n in self._engine.rows(zygosities):
+        for ds, zygosity, n in self._reads.rows(zygosities):
             found.setdefault(str(ds), ({}, 0))[0][str(zygosity)] = int(n)
-        for ds, n in self._engine.rows(genotyped):
+        for ds, n in self._reads.rows(genotyped):
             found[str(ds)] = (found.get(str(ds), ({}, 0))[0], int(n))
         return found
 
+    @_one_snapshot
     def analysis_frame(self, query: EntryQuery, variables: Sequence[Variable]) -> pa.Table:
         """One row per individual matching ``query`` (an individuals query), ordered by ``ind``:
         ``ind`` (int64), ``dataset_id`` (string), then one float64 column per variable, named by
@@ -440,15 +476,14 @@ class NodeStore:
 
         The rows are the node's own: never send them out; release only what disclosure control allows.
         """
-        self._fresh()
-        table = self._engine.arrow(analysis_frame_sql(self._tuned(query), variables))
+        table = self._reads.arrow(analysis_frame_sql(self._tuned(query), variables))
         schema = frame_schema(variables)
         return table.rename_columns(schema.names).cast(schema)
 
+    @_one_snapshot
     def page(self, query: EntryQuery, *, dataset: str) -> list[Row]:
         """Records ``query.skip`` to ``query.skip + query.limit`` of ``dataset`` for ``query``."""
-        self._fresh()
-        return read_page(self._engine, self._tuned(query), dataset=dataset)
+        return read_page(self._reads, self._tuned(query), dataset=dataset)
 
     def _tuned(self, query: EntryQuery) -> EntryQuery:
         """``query`` with its variant names cut to the spellings this store holds, and scans bounded.
@@ -479,7 +514,7 @@ class NodeStore:
         if len(self._spans) + len(missing) > SPANS_KEPT:
             self._spans.clear()  # any names a caller sends: the memory stays bounded
         if missing:
-            for gene, span in read_spans(self._engine, missing).items():
+            for gene, span in read_spans(self._reads, missing).items():
                 self._spans[(version, gene)] = span
         return {g: self._spans.get((version, g)) for g in genes}
 
@@ -487,7 +522,7 @@ class NodeStore:
         """The assembly and chromosome spellings stored, and the longest reference allele."""
         if self._names is not None:
             return self._names
-        run = self._engine.rows
+        run = self._reads.rows
         assemblies = run(CompiledQuery("SELECT DISTINCT assembly FROM variants", ()))
         chromosomes = run(CompiledQuery("SELECT DISTINCT chromosome FROM variants", ()))
         longest = run(CompiledQuery("SELECT coalesce(max(length(reference)), 1) FROM variants", ()))
@@ -500,18 +535,18 @@ class NodeStore:
             self._names = names
         return names
 
+    @_one_snapshot
     def dataset_contents(self) -> dict[str, tuple[int, bool]]:
         """(individuals, whether any variant call has a position) per dataset, for collection records.
 
         Cached on a read-only store, whose contents cannot change while it is open.
         """
-        self._fresh()
         if self._contents is not None:
             return self._contents
-        sizes = self._engine.rows(
+        sizes = self._reads.rows(
             CompiledQuery("SELECT dataset_id, count(*) FROM individuals GROUP BY dataset_id", ())
         )
-        genotyped = self._engine.rows(
+        genotyped = self._reads.rows(
             CompiledQuery(
                 "SELECT DISTINCT i.dataset_id FROM individuals i "
                 "WHERE i.ind IN (SELECT v.ind FROM variants v WHERE v.position IS NOT NULL)",
@@ -524,11 +559,11 @@ class NodeStore:
             self._contents = contents
         return contents
 
+    @_one_snapshot
     def table_counts(self) -> dict[str, int]:
         """Row counts of every record table, for status pages and tests."""
-        self._fresh()
         return {
-            t: int(self._engine.rows(CompiledQuery(f"SELECT count(*) FROM {t}", ()))[0][0])
+            t: int(self._reads.rows(CompiledQuery(f"SELECT count(*) FROM {t}", ()))[0][0])
             for t in RECORD_TABLES
         }
 
