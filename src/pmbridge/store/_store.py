@@ -418,7 +418,6 @@ class NodeStore:
         members = self.counted(query, members=True).members
         return dict(members) if members is not None else {}
 
-    @_one_snapshot
     def counted(self, query: EntryQuery, *, members: bool = False) -> Counted:
         """:meth:`count_entries` and, with ``members``, :meth:`members` of ``query``, read together.
 
@@ -426,12 +425,20 @@ class NodeStore:
         answer is remembered for as long as the store's :attr:`version` stands: the same question
         over the same data is read once. Paging (``skip``, ``limit``) does not change a count.
         """
+        self._fresh()  # a lake's new snapshot moves the version on before the answers are looked up
         version = self._version
         question = replace(query, skip=0, limit=0)
         for key in ((version, question, True), (version, question, members)):
             found = self._answers.get(key)
             if found is not None:
-                return found
+                return found  # no cursor, no transaction: the remembered answer is the read
+        answer = self._count(query, members=members)
+        if version == self._version:  # a write in the meantime may have been half seen
+            self._answers.put((version, question, members), answer)
+        return answer
+
+    @_one_snapshot
+    def _count(self, query: EntryQuery, *, members: bool) -> Counted:
         tuned = self._tuned(query)
         engine = self._reads
         if members:
@@ -440,8 +447,6 @@ class NodeStore:
         else:
             rows = engine.rows(count_entries(tuned))
             answer = Counted.of({str(ds): int(n) for ds, n in rows}, None)
-        if version == self._version:  # a write in the meantime may have been half seen
-            self._answers.put((version, question, members), answer)
         return answer
 
     @_one_snapshot
