@@ -41,7 +41,8 @@ from pmbridge.store._query import Entry, EntryQuery, VariantQuery
 from pmbridge.store._rows import ALLELE_COUNTS, RECORD, SCHEMAS, VCF_ORIGIN, RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, MIGRATIONS, Migration
 from pmbridge.store._spark import SparkEngine, SparkSettings, spark_session
-from pmbridge.store._store import RECORD_TABLES, NodeStore
+from pmbridge.store._store import NodeStore
+from pmbridge.store._store_writes import RECORD_TABLES
 from pmbridge.store._terms import PresentTerm, TermKind, present_terms
 from pmbridge.store._variants import SEQUENCE_TYPES
 

@@ -30,7 +30,6 @@ from pmbridge.store import _vcf_calls as _vcf
 from pmbridge.store._analysis_frame import analysis_frame_sql, frame_schema
 from pmbridge.store._answers import AnswerCache, Counted
 from pmbridge.store._closure import (
-    PHENOTYPE_ANCESTORS,
     RESORT_SHARE,
     rebuild_closure,
     sort_phenotype_ancestors,
@@ -51,25 +50,10 @@ from pmbridge.store._entries import count_entries
 from pmbridge.store._gene_loci import GeneSpan, read_spans, widen_gene_loci
 from pmbridge.store._pages import Row, read_page
 from pmbridge.store._query import EntryQuery
-from pmbridge.store._rows import VCF_ORIGIN, RecordTables, to_tables
+from pmbridge.store._rows import RecordTables, to_tables
 from pmbridge.store._schema import LATEST_VERSION, migrate, schema_version
+from pmbridge.store._store_writes import RECORD_TABLES, insert_batch
 
-RECORD_TABLES = (
-    "individuals",
-    "phenotypes",
-    "diseases",
-    "variants",
-    "biosamples",
-    "vital_status",
-    "measurements",
-    "medical_actions",
-)
-MOVED_CALLS = (
-    "CREATE OR REPLACE TEMP TABLE moved_calls AS SELECT i.ind AS old_ind, max(n.ind) AS new_ind "
-    "FROM individuals i JOIN incoming_individuals n ON i.dataset_id = n.dataset_id AND i.id = n.id "
-    "WHERE n.ind IN (SELECT ind FROM keep) GROUP BY i.ind"
-)
-"""Each replaced person's stored ind and the batch-local ind of the record that replaces them."""
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -325,52 +309,12 @@ class NodeStore:
         Within the batch the last record of an individual wins; a stored individual with the same
         (dataset, id) is replaced. Returns how many stored individuals were replaced.
         """
-        con = self._con
-        names = [f"incoming_{name}" for name in batch.tables]
-        for name, table in zip(names, batch.tables.values(), strict=True):
-            con.register(name, table)
         try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE keep AS SELECT max(ind) AS ind "
-                "FROM incoming_individuals GROUP BY dataset_id, id"
-            )
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE stale AS SELECT i.ind FROM individuals i "
-                "JOIN (SELECT DISTINCT dataset_id, id FROM incoming_individuals) k "
-                "ON i.dataset_id = k.dataset_id AND i.id = k.id"
-            )
-            replaced = _scalar(con, "SELECT count(*) FROM stale")
-            if replaced:
-                # A VCF's calls outlive the clinical record: they follow the person to the new ind.
-                con.execute(MOVED_CALLS)
-                for table in (*RECORD_TABLES, "phenotype_ancestors"):
-                    keep_vcf = f" AND origin <> '{VCF_ORIGIN}'" if table == "variants" else ""
-                    con.execute(f"DELETE FROM {table} WHERE ind IN (SELECT ind FROM stale){keep_vcf}")
-            base = _scalar(con, "SELECT coalesce(max(ind), 0) + 1 FROM individuals")
-            offset = base - _scalar(con, "SELECT coalesce(min(ind), 0) FROM incoming_individuals")
-            for table, name in zip(batch.tables, names, strict=True):
-                con.execute(
-                    f"INSERT INTO {table} SELECT * REPLACE (ind + ? AS ind) FROM {name} "
-                    "WHERE ind IN (SELECT ind FROM keep)",
-                    [offset],
-                )
-            if replaced:
-                # One statement: old and new inds may overlap, and each row moves once.
-                con.execute(
-                    f"UPDATE variants SET ind = m.new_ind + ? FROM moved_calls m "
-                    f"WHERE variants.ind = m.old_ind AND variants.origin = '{VCF_ORIGIN}'",
-                    [offset],
-                )
-            if "variants" in batch.tables:
-                widen_gene_loci(con, "incoming_variants")
-            # New people get new ids, all from ``base`` on (offset keeps them above every stored one).
-            self._appended += _scalar(con, PHENOTYPE_ANCESTORS.format(where=" AND p.ind >= ?"), [base])
+            replaced, appended = insert_batch(self._con, batch)
         except BaseException:
             self._forget()  # part of the batch may be in; the stored number moves on at the rollback
             raise
-        finally:
-            for name in names:
-                con.unregister(name)
+        self._appended += appended
         self._wrote()
         return replaced
 
