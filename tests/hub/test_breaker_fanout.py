@@ -10,13 +10,14 @@ import dataclasses
 import re
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from pmbridge.hub import NodeEntry, NodeLinks
 from pmbridge.hub._analyses import _dropped_out, _participation, _too_few
@@ -41,6 +42,21 @@ def breaking(config: HubConfig, *, timeouts: int) -> HubConfig:
     return dataclasses.replace(config, breaker_timeouts=timeouts, breaker_cool_down_seconds=600.0)
 
 
+@asynccontextmanager
+async def served(
+    config: HubConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The hub's app over ``config``, started, with a client of it in-process."""
+    app = create_network_app(config, transport=transport)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
+        ) as client,
+    ):
+        yield app, client
+
+
 async def settle(condition: object, *, tries: int = 100) -> None:
     """Wait (bounded: 10 s) for exchanges and probes, which end on their own, to have ended."""
     for _ in range(tries):
@@ -55,13 +71,7 @@ async def test_a_frozen_node_is_skipped_named_and_shown_once_its_health_check_fa
     with fake_node("good") as good, frozen_node() as frozen:
         nodes = [entry("good", good), entry("frozen", frozen)]
         config = breaking(hub_config(nodes, tmp_path, id="hub", deadline=DEADLINE), timeouts=2)
-        app = create_network_app(config)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
-            ) as client,
-        ):
+        async with served(config) as (app, client):
             breaker = app.state.hub.breakers.of("frozen")
             for _ in range(6):  # bounded; a timeout the hub itself delayed (a busy machine) does not count
                 timed_out = (await client.post("/api/individuals", json=COUNT)).json()
@@ -146,13 +156,7 @@ async def test_a_node_that_answers_health_stays_asked_however_slow_its_queries(t
         config = breaking(
             hub_config([entry("good", good), heavy], tmp_path, id="hub", deadline=DEADLINE), timeouts=1
         )
-        app = create_network_app(config)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
-            ) as client,
-        ):
+        async with served(config) as (app, client):
             ctx = app.state.hub
             statuses = []
             for _ in range(4):
@@ -262,13 +266,8 @@ async def test_fifty_nodes_with_five_hung_answer_within_the_deadline(tmp_path: P
         NodeEntry(n, f"http://{n}", Jurisdiction.EU, "IT", public_key=nodes.keys[n].verifying_key)
         for n in names
     ]
-    app = create_network_app(hub_config(entries, tmp_path, id="hub", deadline=DEADLINE), transport=nodes)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
-        ) as client,
-    ):
+    config = hub_config(entries, tmp_path, id="hub", deadline=DEADLINE)
+    async with served(config, transport=nodes) as (_, client):
         started = time.monotonic()
         doc = (await client.post("/api/individuals", json=COUNT)).json()
         elapsed = time.monotonic() - started
@@ -283,13 +282,7 @@ async def test_a_burst_of_timeouts_costs_the_node_one_health_check(tmp_path: Pat
     with frozen_node() as frozen:
         nodes = [entry("frozen", frozen)]
         config = breaking(hub_config(nodes, tmp_path, id="hub", deadline=1.0), timeouts=1)
-        app = create_network_app(config)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
-            ) as client,
-        ):
+        async with served(config) as (app, client):
             ctx = app.state.hub
             replies = await asyncio.gather(*(client.post("/api/individuals", json=COUNT) for _ in range(50)))
             await settle(lambda: ctx.links.in_flight("frozen") == 0 and not ctx.health._flying)
@@ -309,13 +302,7 @@ async def test_slow_questions_filling_a_nodes_connections_do_not_fail_its_health
     with fake_node("good") as good, slow_query_node("heavy") as (_, heavy):
         config = hub_config([entry("good", good), heavy], tmp_path, id="hub", deadline=0.5)
         config = dataclasses.replace(config, connections_per_node=2, breaker_timeouts=3)
-        app = create_network_app(config)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://hub", timeout=30
-            ) as client,
-        ):
+        async with served(config) as (app, client):
             ctx = app.state.hub
             states = []
             for _ in range(6):
