@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pmbridge.consensus import OTHER_GROUPS, UNABLE, Rating, round_feedback
-from pmbridge.errors import QueryError
+from pmbridge.errors import ConsensusError
 from tests.consensus.strategies import item_ratings
 
 
@@ -52,11 +52,11 @@ def test_unable_to_score_is_shown_and_counts_as_a_respondent() -> None:
 
 
 def test_bad_input_is_refused() -> None:
-    with pytest.raises(QueryError):
+    with pytest.raises(ConsensusError):
         round_feedback(group("EU", [9] * 5), k=0)
-    with pytest.raises(QueryError):
+    with pytest.raises(ConsensusError):
         round_feedback([])
-    with pytest.raises(QueryError):
+    with pytest.raises(ConsensusError):
         round_feedback(group("EU", [9] * 5) + group("EU", [9]))
 
 

@@ -1,4 +1,4 @@
-"""Ratings refuse bad input with the error tree's QueryError and a hint; the public face is exact."""
+"""Ratings refuse bad input with the error tree's ConsensusError and a hint; the public face is exact."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import pytest
 
 import pmbridge.consensus as consensus
 from pmbridge.consensus import UNABLE, Rating, Status
-from pmbridge.errors import QueryError
+from pmbridge.errors import ConsensusError
 
 
 @pytest.mark.parametrize("score", [0, 10, -1, True, "7", 7.0, None])
 def test_a_score_outside_1_to_9_is_refused(score: object) -> None:
-    with pytest.raises(QueryError, match="not 1–9 or UNABLE") as caught:
+    with pytest.raises(ConsensusError, match="not 1–9 or UNABLE") as caught:
         Rating("p", "g", "i", 1, score)  # type: ignore[arg-type]
     assert caught.value.hint
     assert caught.value.status == 400
@@ -27,7 +27,7 @@ def test_scores_1_to_9_and_unable_are_accepted(score: consensus.Score) -> None:
     [("", "g", "i", 1), ("p", " ", "i", 1), ("p", "g", "", 1), ("p", "g", "i", 0), ("p", "g", "i", True)],
 )
 def test_ids_and_round_are_checked(panellist: str, group: str, item: str, round_: int) -> None:
-    with pytest.raises(QueryError):
+    with pytest.raises(ConsensusError):
         Rating(panellist, group, item, round_, 5)
 
 

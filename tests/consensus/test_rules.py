@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pmbridge.consensus import COMET, GRADE_BANDS, PANEL_70, PRESETS, Band, Clause, ConsensusRule, Op, Scope
-from pmbridge.errors import QueryError
+from pmbridge.errors import ConsensusError
 from tests.consensus.strategies import clauses, rules
 
 
@@ -120,6 +120,6 @@ def test_digest_changes_with_scope_quorum_and_drop(rule: ConsensusRule) -> None:
     ],
 )
 def test_a_bad_rule_is_refused_with_a_hint(text: str) -> None:
-    with pytest.raises(QueryError) as caught:
+    with pytest.raises(ConsensusError) as caught:
         ConsensusRule.from_json(text)
     assert caught.value.hint

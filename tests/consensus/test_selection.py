@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from pmbridge.consensus import COMET, GRADE_BANDS, Rating, next_round_items, round_status
-from pmbridge.errors import QueryError
+from pmbridge.errors import ConsensusError
 
 RATINGS = [
     *(Rating(f"a{i}", "EU", "agreed-in", 1, 9) for i in range(5)),
@@ -41,11 +41,11 @@ def test_nothing_leaves_without_drop_on_consensus() -> None:
 
 def test_bad_selections_are_refused() -> None:
     statuses = round_status(RATINGS, COMET)
-    with pytest.raises(QueryError, match="already an item"):
+    with pytest.raises(ConsensusError, match="already an item"):
         next_round_items(list(statuses), statuses, COMET, proposals_adopted=["split"])
-    with pytest.raises(QueryError, match="already an item"):
+    with pytest.raises(ConsensusError, match="already an item"):
         next_round_items(list(statuses), statuses, COMET, proposals_adopted=["new", "new"])
-    with pytest.raises(QueryError, match="twice"):
+    with pytest.raises(ConsensusError, match="twice"):
         next_round_items(["split", "split"], {}, COMET)
-    with pytest.raises(QueryError, match="not in the round"):
+    with pytest.raises(ConsensusError, match="not in the round"):
         next_round_items(["split"], statuses, COMET)

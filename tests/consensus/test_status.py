@@ -25,7 +25,7 @@ from pmbridge.consensus import (
     item_status,
     round_status,
 )
-from pmbridge.errors import QueryError
+from pmbridge.errors import ConsensusError
 from tests.consensus.strategies import item_ratings, rules
 
 
@@ -146,13 +146,13 @@ def test_a_rule_where_two_outcomes_hold_gives_no_consensus() -> None:
 
 
 def test_one_rating_per_panellist_one_item_one_round() -> None:
-    with pytest.raises(QueryError, match="twice"):
+    with pytest.raises(ConsensusError, match="twice"):
         item_status([Rating("p", "g", "x", 1, 9), Rating("p", "g", "x", 1, 8)], COMET)
-    with pytest.raises(QueryError, match="mixed"):
+    with pytest.raises(ConsensusError, match="mixed"):
         item_status([Rating("p", "g", "x", 1, 9), Rating("q", "g", "y", 1, 8)], COMET)
-    with pytest.raises(QueryError, match="rounds"):
+    with pytest.raises(ConsensusError, match="rounds"):
         round_status([Rating("p", "g", "x", 1, 9), Rating("p", "g", "x", 2, 8)], COMET)
-    with pytest.raises(QueryError):
+    with pytest.raises(ConsensusError):
         item_status([], COMET)
 
 

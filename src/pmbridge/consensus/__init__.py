@@ -1,7 +1,11 @@
 """Delphi expert consensus, the pure core: ratings, rules as data, item status, next round, feedback."""
 
+from pmbridge.consensus._accord import ACCORD_CHECKLIST_URL, ACCORD_REFERENCE, ACCORD_SECTIONS, AccordSection
+from pmbridge.consensus._export import ExportRow, export_csv, export_rows, read_export
 from pmbridge.consensus._feedback import DEFAULT_K, OTHER_GROUPS, Feedback, FeedbackBlock, round_feedback
+from pmbridge.consensus._lock import locked_protocol, snapshot, snapshot_digest
 from pmbridge.consensus._model import UNABLE, Rating, Score, Status, Unable, check_score
+from pmbridge.consensus._release import NOT_RATED, block_json, released_item, released_round
 from pmbridge.consensus._rules import (
     COMET,
     GRADE_BANDS,
@@ -16,33 +20,74 @@ from pmbridge.consensus._rules import (
 )
 from pmbridge.consensus._selection import next_round_items
 from pmbridge.consensus._status import WHOLE_PANEL_GROUP, GroupTally, ItemStatus, item_status, round_status
+from pmbridge.consensus._study import (
+    LANGUAGES,
+    Item,
+    ItemText,
+    Protocol,
+    Provenance,
+    bilingual,
+    check_id,
+    check_language,
+    check_links,
+    check_text,
+    item_texts,
+    rule_of,
+)
 
 __all__ = [
+    "ACCORD_CHECKLIST_URL",
+    "ACCORD_REFERENCE",
+    "ACCORD_SECTIONS",
     "COMET",
     "DEFAULT_K",
     "GRADE_BANDS",
+    "LANGUAGES",
+    "NOT_RATED",
     "OTHER_GROUPS",
     "PANEL_70",
     "PRESETS",
     "UNABLE",
     "WHOLE_PANEL_GROUP",
+    "AccordSection",
     "Band",
     "Clause",
     "ConsensusRule",
+    "ExportRow",
     "Feedback",
     "FeedbackBlock",
     "GroupTally",
+    "Item",
     "ItemStatus",
+    "ItemText",
     "Op",
+    "Protocol",
+    "Provenance",
     "Rating",
     "Scope",
     "Score",
     "Status",
     "Unable",
     "band_of",
+    "bilingual",
+    "block_json",
+    "check_id",
+    "check_language",
+    "check_links",
     "check_score",
+    "check_text",
+    "export_csv",
+    "export_rows",
     "item_status",
+    "item_texts",
+    "locked_protocol",
     "next_round_items",
+    "read_export",
+    "released_item",
+    "released_round",
     "round_feedback",
     "round_status",
+    "rule_of",
+    "snapshot",
+    "snapshot_digest",
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Final, Literal, TypeAlias
 
-from pmbridge.errors import QueryError
+from pmbridge.errors import ConsensusError
 
 LOWEST_SCORE: Final = 1
 HIGHEST_SCORE: Final = 9
@@ -54,23 +54,20 @@ class Status(StrEnum):
         return self is not Status.NO_CONSENSUS
 
 
-def invalid(message: str, *, hint: str) -> QueryError:
-    """The error for input the consensus core refuses (HTTP 400, code ``bad_request``).
-
-    One place, so a dedicated ``ConsensusError`` in pmbridge.errors can replace it in one line.
-    """
-    return QueryError(message, hint=hint)
+def invalid(message: str, *, hint: str) -> ConsensusError:
+    """The error for input the consensus core refuses (HTTP 400, code ``consensus_invalid``)."""
+    return ConsensusError(message, hint=hint)
 
 
 def check_score(score: object) -> Score:
-    """The score itself if it is an integer 1–9 or UNABLE; raise QueryError otherwise.
+    """The score itself if it is an integer 1–9 or UNABLE; raise ConsensusError otherwise.
 
     >>> check_score(7), check_score(UNABLE)
     (7, UNABLE)
     >>> check_score(10)
     Traceback (most recent call last):
     ...
-    pmbridge.errors.QueryError: score 10 is not 1–9 or UNABLE (hint: ...)
+    pmbridge.errors.ConsensusError: score 10 is not 1–9 or UNABLE (hint: ...)
     """
     if score is UNABLE:
         return UNABLE
@@ -91,7 +88,7 @@ class Rating:
     >>> Rating("p1", "EU clinicians", "item-1", 0, 8)
     Traceback (most recent call last):
     ...
-    pmbridge.errors.QueryError: round 0 is not a round number (hint: ...)
+    pmbridge.errors.ConsensusError: round 0 is not a round number (hint: ...)
     """
 
     panellist: str

@@ -35,10 +35,22 @@
     │   ├── UnknownEntry          no knowledge-base entry has this id (HTTP 404)
     │   ├── StewardRequired       a change needs a steward's passport or the steward token (HTTP 401)
     │   └── NotASteward           a signed-in researcher who is not a knowledge-base steward (HTTP 403)
-    └── AccessRequestError        an access request or negotiation step that cannot be done (HTTP 400)
-        ├── TransitionRefused     a step the negotiation does not allow from its state, or to you (HTTP 409)
-        ├── NotAParty             not your request, or not a node you steward (HTTP 403)
-        └── UnknownAccessRequest  no request, sub-negotiation, attachment or grant with this id (HTTP 404)
+    ├── AccessRequestError        an access request or negotiation step that cannot be done (HTTP 400)
+    │   ├── TransitionRefused     a step the negotiation does not allow from its state, or to you (HTTP 409)
+    │   ├── NotAParty             not your request, or not a node you steward (HTTP 403)
+    │   └── UnknownAccessRequest  no request, sub-negotiation, attachment or grant with this id (HTTP 404)
+    └── ConsensusError            a Delphi study, rule or rating that cannot be as sent (HTTP 400)
+        ├── StudyNotFound         no study (or round, item, proposal, comment) with this id (HTTP 404)
+        ├── StudyLocked           a change to what the lock fixed in advance (HTTP 409)
+        ├── GroupTooSmall         a stakeholder group below k panellists at lock (HTTP 409)
+        ├── LockBroken            the stored snapshot no longer matches its audited digest (HTTP 409)
+        ├── RoundClosed           no round open for this, or a round out of turn (HTTP 409)
+        ├── OrganiserRequired     an organiser's route without a passport (HTTP 401)
+        ├── NotAnOrganiser        a passport the hub does not list in consensus.organisers (HTTP 403)
+        ├── PanelLinkInvalid      a panellist's route without a valid personal link (HTTP 401)
+        ├── RatingsPrivate        per-person ratings the protocol keeps from the organiser (HTTP 403)
+        ├── MailRequired          invitations with no mail configured (HTTP 409)
+        └── PdfUnavailable        a PDF report where the hub cannot print one (HTTP 503)
 
 Each error carries a stable ``code`` (documented in docs/errors.md, checked by a test), the HTTP
 status it maps to, and a ``hint`` that tells the user what to do next. On the wire an error is the
@@ -55,29 +67,41 @@ from pmbridge.errors._tree import (
     BodyTooLarge,
     BudgetExhausted,
     ConfigError,
+    ConsensusError,
     DisclosureRefused,
     DuplicateRequest,
+    GroupTooSmall,
     IngestError,
     InternalError,
     KnowledgeError,
     KnowledgeImportRejected,
     LedgerBusy,
+    LockBroken,
+    MailRequired,
     MatchIndexNotReady,
     MethodNotAllowed,
+    NotAnOrganiser,
     NotAParty,
     NotASteward,
     NotFound,
+    OrganiserRequired,
     Overloaded,
+    PanelLinkInvalid,
     PassportRejected,
+    PdfUnavailable,
     PMBridgeError,
     PolicyRefused,
     QueryError,
     RateLimited,
+    RatingsPrivate,
     ReferenceDataMissing,
+    RoundClosed,
     SchemaTooNew,
     SignatureRejected,
     StewardRequired,
     StoreError,
+    StudyLocked,
+    StudyNotFound,
     TransitionRefused,
     UnknownAccessRequest,
     UnknownEntry,
@@ -98,29 +122,41 @@ __all__ = [
     "BodyTooLarge",
     "BudgetExhausted",
     "ConfigError",
+    "ConsensusError",
     "DisclosureRefused",
     "DuplicateRequest",
+    "GroupTooSmall",
     "IngestError",
     "InternalError",
     "KnowledgeError",
     "KnowledgeImportRejected",
     "LedgerBusy",
+    "LockBroken",
+    "MailRequired",
     "MatchIndexNotReady",
     "MethodNotAllowed",
     "NotAParty",
     "NotASteward",
+    "NotAnOrganiser",
     "NotFound",
+    "OrganiserRequired",
     "Overloaded",
     "PMBridgeError",
+    "PanelLinkInvalid",
     "PassportRejected",
+    "PdfUnavailable",
     "PolicyRefused",
     "QueryError",
     "RateLimited",
+    "RatingsPrivate",
     "ReferenceDataMissing",
+    "RoundClosed",
     "SchemaTooNew",
     "SignatureRejected",
     "StewardRequired",
     "StoreError",
+    "StudyLocked",
+    "StudyNotFound",
     "TransitionRefused",
     "UnknownAccessRequest",
     "UnknownEntry",

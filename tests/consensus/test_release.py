@@ -1,0 +1,93 @@
+"""What a closed round releases: statuses by the rule on every rating, tallies only in blocks of ≥ k,
+and reasons that never name a group too small to be shown."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pmbridge.consensus import (
+    COMET,
+    GRADE_BANDS,
+    PANEL_70,
+    UNABLE,
+    Rating,
+    item_status,
+    released_round,
+)
+from tests.consensus.strategies import GROUPS, item_ratings, rules
+
+
+def _round(ratings: list[Rating], k: int, rule: object = COMET) -> dict[str, object]:
+    return released_round(
+        round_=1,
+        items=["item-1"],
+        ratings=ratings,
+        rule=rule,
+        k=k,
+        invited=50,
+        responded=len(ratings),
+        first_invited=50,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(item_ratings(), st.one_of(st.sampled_from([COMET, PANEL_70, GRADE_BANDS]), rules()), st.integers(2, 8))
+def test_no_result_tallies_a_block_below_k_or_names_a_small_group(
+    ratings: list[Rating], rule: object, k: int
+) -> None:
+    released = _round(ratings, k, rule)
+    (item,) = released["items"]
+    sizes = Counter(r.group for r in ratings)
+    small = {g for g, n in sizes.items() if n < k}
+    for block in item["groups"]:
+        assert block["respondents"] >= k
+        assert block["respondents"] == sum(sizes[g] for g in block["groups"])
+        assert not (len(block["groups"]) == 1 and block["groups"][0] in small)
+    assert item["panel"] is None or item["panel"]["respondents"] >= k
+    if len(ratings) < k:
+        assert item["groups"] == [] and item["panel"] is None and "median" not in item
+    for group in small:
+        assert group not in item["reason"]
+    # the status is still the rule's, decided on every rating
+    assert item["status"] == item_status(ratings, rule).status.value
+    json.dumps(released)  # the whole result is plain JSON
+
+
+def test_a_small_group_is_pooled_and_the_reason_names_only_the_blocks() -> None:
+    ratings = [Rating(f"e{i}", "EU clinicians", "item-1", 1, 9) for i in range(6)]
+    ratings += [Rating(f"p{i}", "patients", "item-1", 1, 8) for i in range(2)]
+    (item,) = _round(ratings, 5)["items"]
+    assert item["status"] == "in"
+    assert [b["label"] for b in item["groups"]] == ["EU clinicians and other groups"]
+    assert item["reason"].startswith("in: decided by the locked rule COMET")
+    assert "patients" not in item["reason"] and "8/8 (100 %) rated 7–9" in item["reason"]
+    assert item["panel"] == {"respondents": 8, "scored": 8, "unable": 0, "counts": [0] * 7 + [2, 6]}
+    assert item["median"] == 9.0
+
+
+def test_when_every_group_is_shown_the_rule_s_own_reason_is_kept() -> None:
+    ratings = [Rating(f"{g}{i}", g, "item-1", 1, 9 if i else UNABLE) for g in GROUPS[:2] for i in range(5)]
+    (item,) = _round(ratings, 5)["items"]
+    assert item["reason"] == item_status(ratings, COMET).reason
+    assert [b["in_band_percent"]["7-9"] for b in item["groups"]] == [100.0, 100.0]
+    assert [b["unable"] for b in item["groups"]] == [1, 1]
+
+
+def test_an_item_nobody_rated_is_not_rated_and_retention_counts_round_one() -> None:
+    out = released_round(
+        round_=2,
+        items=["a", "b"],
+        ratings=[Rating("p", "g", "a", 2, 5)],
+        rule=PANEL_70,
+        k=5,
+        invited=4,
+        responded=3,
+        first_invited=9,
+    )
+    assert [i["status"] for i in out["items"]] == ["no_consensus", "not_rated"]
+    assert out["retention"] == 0.3333
+    assert out["items"][0]["groups"] == [] and out["items"][0]["panel"] is None
