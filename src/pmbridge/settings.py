@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pmbridge.config import SettingsModel, setting_names, settings_rows
-from pmbridge.hub import AccessTable, HubFile, HubLearningSettings, HubSettings, NodeEntrySettings
+from pmbridge.hub import (
+    AccessTable,
+    ConsensusTable,
+    HubFile,
+    HubLearningSettings,
+    HubSettings,
+    NodeEntrySettings,
+)
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.node import DatasetSettings, NodeFile, NodeLearningSettings, NodeSettings
 from pmbridge.policy import DataUseSettings, PassportSettings, PolicySettings
@@ -75,6 +82,7 @@ DOC_TABLES: tuple[DocTable, ...] = (
         ),
     ),
     DocTable("configuration.md", "access", (Section(AccessTable, "access."),)),
+    DocTable("configuration.md", "consensus", (Section(ConsensusTable, "consensus."),)),
     DocTable("learning.md", "node-learning", (Section(NodeLearningSettings, "learning."),)),
     DocTable("learning.md", "hub-learning", (Section(HubLearningSettings, "learning."),)),
     DocTable("access.md", "access", (Section(AccessTable, "access."),)),

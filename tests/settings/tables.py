@@ -43,6 +43,7 @@ HUB_DOC: dict[str, object] = {
     "passports": PASSPORTS,
     "access": {"smtp": {"host": "127.0.0.1"}, "webhooks": [{"url": "https://hooks.example/pmbridge"}]},
     "learning": {},
+    "consensus": {"organisers": [{"id": "eu-researcher", "issuer": "https://broker.example"}]},
 }
 
 

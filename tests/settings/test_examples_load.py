@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from pmbridge.config import SettingsModel
 from pmbridge.demo import DEMO_NODES, DemoPaths, ensure_demo_keys, write_hub_config, write_node_config
 from pmbridge.demo._release import ensure_broker_key
-from pmbridge.hub import AccessTable, HubSettings, NodeEntrySettings, load_hub_config
+from pmbridge.hub import AccessTable, ConsensusTable, HubSettings, NodeEntrySettings, load_hub_config
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.node import DatasetSettings, NodeSettings, load_node_config
 from pmbridge.policy import PassportSettings, PolicySettings
@@ -30,6 +30,7 @@ TABLES: dict[str, type[SettingsModel]] = {
     "nodes": NodeEntrySettings,
     "knowledge": KnowledgeTable,
     "access": AccessTable,
+    "consensus": ConsensusTable,
 }
 EXAMPLES = [
     (page.name, number, block)
@@ -52,6 +53,7 @@ def test_the_demo_s_configs_load(tmp_path: Path) -> None:
     hub = load_hub_config(write_hub_config(paths, urls))
     assert [n.id for n in hub.nodes] == [n.id for n in DEMO_NODES]
     assert hub.release.demo_broker and hub.knowledge.stewards
+    assert [o.id for o in hub.consensus.organisers] == ["eu-researcher"]  # the demo's study organiser
 
 
 def test_the_docs_have_toml_examples() -> None:

@@ -44,6 +44,8 @@ HUB_TABLES: dict[Path_, str] = {
     ("passports",): "[passports]",
     ("passports", "issuers", 0): "[[passports.issuers]] #1",
     ("learning",): "[learning]",
+    ("consensus",): "[consensus]",
+    ("consensus", "organisers", 0): "[[consensus.organisers]] #1",
 }
 MODELS = sorted(
     {model for root in (NodeFile, HubFile) for _, model in tables(root)}, key=lambda m: m.__name__

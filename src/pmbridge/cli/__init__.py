@@ -13,6 +13,8 @@ from pmbridge.cli import (  # noqa: F401
     _analyse,
     _app,
     _audit,
+    _consensus,
+    _consensus_run,
     _contacts,
     _convert,
     _demo,

@@ -42,6 +42,18 @@ from pmbridge.client._analysis_spec import ANALYSES, VARIABLE_SOURCES, analysis_
 from pmbridge.client._async import AsyncHubClient
 from pmbridge.client._beacon import BeaconAnswer, DatasetAnswer, NodeOutcome
 from pmbridge.client._budget import Budget, BudgetLine, DemoUsers, HubBudget, NodeBudget
+from pmbridge.client._consensus import (
+    PANEL_TOKEN_HEADER,
+    ConsensusResults,
+    LockReceipt,
+    PanelView,
+    Participation,
+    RoadmapUpdate,
+    RoadmapUpdates,
+    Study,
+    StudyList,
+    StudyVerification,
+)
 from pmbridge.client._core import PURPOSE_HEADER, Call
 from pmbridge.client._knowledge import KnowledgeHit, KnowledgeSearch
 from pmbridge.client._marks import ReleasedNumber, ReleasedSum
@@ -64,6 +76,7 @@ from pmbridge.client._trainings import Training, TrainingList, TrainingRound
 __all__ = [
     "ANALYSES",
     "BREAKDOWNS",
+    "PANEL_TOKEN_HEADER",
     "PURPOSE_HEADER",
     "VARIABLE_SOURCES",
     "AccessAttachment",
@@ -87,6 +100,7 @@ __all__ = [
     "BudgetLine",
     "Call",
     "Coefficient",
+    "ConsensusResults",
     "CostEstimate",
     "DatasetAggregates",
     "DatasetAnswer",
@@ -105,6 +119,7 @@ __all__ = [
     "KnowledgeHit",
     "KnowledgeSearch",
     "Labels",
+    "LockReceipt",
     "LogRank",
     "Match",
     "MatchNode",
@@ -114,6 +129,8 @@ __all__ = [
     "NodeList",
     "NodeOutcome",
     "NodeState",
+    "PanelView",
+    "Participation",
     "Precheck",
     "PrecheckRule",
     "PriceRefusal",
@@ -123,7 +140,12 @@ __all__ = [
     "Release",
     "ReleasedNumber",
     "ReleasedSum",
+    "RoadmapUpdate",
+    "RoadmapUpdates",
     "SignIn",
+    "Study",
+    "StudyList",
+    "StudyVerification",
     "SurvivalCurve",
     "Training",
     "TrainingList",

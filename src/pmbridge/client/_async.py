@@ -29,6 +29,7 @@ from pmbridge.client._aggregates import Aggregates, CostEstimate
 from pmbridge.client._analyses import AnalysisResult
 from pmbridge.client._analysis_spec import analysis_body
 from pmbridge.client._beacon import BeaconAnswer
+from pmbridge.client._consensus_methods import AsyncConsensusMethods
 from pmbridge.client._core import DEFAULT_TIMEOUT, Call, auth_headers, read_reply, unreachable
 from pmbridge.client._knowledge import KnowledgeSearch
 from pmbridge.client._matching import Matches, Ranking
@@ -42,7 +43,7 @@ __all__ = ["AsyncHubClient"]
 T = TypeVar("T")
 
 
-class AsyncHubClient:
+class AsyncHubClient(AsyncConsensusMethods):
     """As :class:`~pmbridge.client.HubClient`: a PM Bridge hub at ``url``, asked as the researcher whose
     GA4GH ``passport`` it carries (None: anonymous, the public tier) for ``purpose`` (the
     ``PMBridge-Purpose`` header; None: the hub's default, ``research``).
@@ -82,7 +83,7 @@ class AsyncHubClient:
     async def send(self, call: Call[T]) -> T:
         """Send one call and decode its answer (the other methods are made of this)."""
         where = f"{self.url}{call.path}"
-        headers = auth_headers(passport=self.passport, purpose=self.purpose)
+        headers = auth_headers(passport=self.passport, purpose=self.purpose) | dict(call.headers)
         try:
             reply = await self._http.request(
                 call.method, call.path, json=call.body, params=list(call.params), headers=headers

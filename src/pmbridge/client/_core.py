@@ -34,6 +34,8 @@ class Call(Generic[T]):
     params: tuple[tuple[str, str], ...] = field(default=())
     binary: bool = False
     """The answer is a file: ``decode`` gets its bytes (errors are still the hub's JSON)."""
+    headers: tuple[tuple[str, str], ...] = field(default=())
+    """Headers of this call alone (a panellist's link token), besides the passport and purpose."""
 
 
 def typed(model: type[M]) -> Callable[[object], M]:

@@ -27,6 +27,7 @@ from pmbridge.client._aggregates import Aggregates, CostEstimate
 from pmbridge.client._analyses import AnalysisResult
 from pmbridge.client._analysis_spec import analysis_body
 from pmbridge.client._beacon import BeaconAnswer
+from pmbridge.client._consensus_methods import ConsensusMethods
 from pmbridge.client._core import DEFAULT_TIMEOUT, Call, auth_headers, read_reply, unreachable
 from pmbridge.client._knowledge import KnowledgeSearch
 from pmbridge.client._matching import Matches, Ranking
@@ -40,7 +41,7 @@ T = TypeVar("T")
 BREAKDOWNS = ("sex", "ageBand", "phenotypeCategory")
 
 
-class HubClient:
+class HubClient(ConsensusMethods):
     """A PM Bridge hub (or a node that answers unsigned requests) at ``url``, asked as the researcher whose
     GA4GH ``passport`` it carries (None: anonymous, the public tier) for ``purpose`` (the
     ``PMBridge-Purpose`` header; None: the hub's default, ``research``).
@@ -78,7 +79,7 @@ class HubClient:
     def send(self, call: Call[T]) -> T:
         """Send one call and decode its answer (the other methods are made of this)."""
         where = f"{self.url}{call.path}"
-        headers = auth_headers(passport=self.passport, purpose=self.purpose)
+        headers = auth_headers(passport=self.passport, purpose=self.purpose) | dict(call.headers)
         try:
             reply = self._http.request(
                 call.method, call.path, json=call.body, params=list(call.params), headers=headers

@@ -16,6 +16,13 @@ from pmbridge.policy import DEMO_ISSUER, DEMO_STEWARD
 from pmbridge.signing import load_verifying_key, supernode_public_line
 
 HUB_KEY_NAME = "hub"
+DEMO_ORGANISER = {
+    "id": "eu-researcher",
+    "name": "Giulia Rossi",
+    "email": "giulia.rossi@uni-roma.example",
+    "language": "en",
+}
+"""The demo user who may organise consensus studies (``[[consensus.organisers]]``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +191,8 @@ def write_hub_config(
         },
         # the demo broker's knowledge-base steward may change the roadmap from the portal
         "knowledge": {"stewards": [{"issuer": DEMO_ISSUER, "subject": DEMO_STEWARD}]},
+        # the demo's Delphi study organiser: the EU researcher runs consensus studies from the portal
+        "consensus": {"organisers": [dict(DEMO_ORGANISER, issuer=DEMO_ISSUER)]},
         "nodes": [
             {
                 "id": node.id,

@@ -5,6 +5,7 @@ from pmbridge.hub._access_settings import AccessTable
 from pmbridge.hub._access_visas import passport_grants
 from pmbridge.hub._app import create_hub_app
 from pmbridge.hub._broker import BROKER_PUBLIC_KEY, demo_token, load_broker_key
+from pmbridge.hub._consensus_settings import ConsensusTable
 from pmbridge.hub._context import HubContext, hub_of
 from pmbridge.hub._fanout import NodeReply, NodeStatus, fan_out
 from pmbridge.hub._links import NodeLinks
@@ -23,6 +24,7 @@ from pmbridge.hub._settings import (
 __all__ = [
     "BROKER_PUBLIC_KEY",
     "AccessTable",
+    "ConsensusTable",
     "HubConfig",
     "HubContext",
     "HubFile",

@@ -25,6 +25,9 @@ from pmbridge.hub import (
     _routes,
     _routes_access,
     _routes_analyses,
+    _routes_consensus,
+    _routes_consensus_outputs,
+    _routes_consensus_panel,
     _routes_costs,
     _routes_framework,
     _routes_knowledge,
@@ -108,6 +111,9 @@ def create_hub_app(config: HubConfig, *, transport: httpx.AsyncBaseTransport | N
     app.include_router(_routes_match.router)  # /api/match, /api/match/contact
     app.include_router(_routes_rank.router)  # /api/rank
     app.include_router(_routes_knowledge.router)
+    app.include_router(_routes_consensus.router)  # /api/consensus: after /api/kb, whose base it reads
+    app.include_router(_routes_consensus_panel.router)  # /api/consensus/panel
+    app.include_router(_routes_consensus_outputs.router)  # export.csv, report, roadmap updates; the clock
     app.include_router(_routes_access.router)  # /api/access
     app.include_router(_routes_learning.router)  # /api/learning/trainings
     install_api_docs(app)  # /docs, /redoc

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from pmbridge.access._notifications import NOTIFICATION_KINDS
 from pmbridge.config import NonEmpty, SettingsModel, closest_name
+from pmbridge.hub._consensus_mail import KINDS as CONSENSUS_MAILS
 
 __all__ = ["SmtpSettings", "WebhookSettings"]
 
@@ -19,13 +20,14 @@ _ENV_HINT = (
 Stripped = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 
+_WEBHOOK_KINDS = NOTIFICATION_KINDS | {f"consensus.{kind}" for kind in CONSENSUS_MAILS}
+
+
 def _known_kind(kind: str) -> str:
-    if kind not in NOTIFICATION_KINDS:
-        guess = closest_name(kind, sorted(NOTIFICATION_KINDS))
+    if kind not in _WEBHOOK_KINDS:
+        guess = closest_name(kind, sorted(_WEBHOOK_KINDS))
         also = (
-            f"; did you mean {guess!r}?"
-            if guess
-            else f"; the kinds are {', '.join(sorted(NOTIFICATION_KINDS))}"
+            f"; did you mean {guess!r}?" if guess else f"; the kinds are {', '.join(sorted(_WEBHOOK_KINDS))}"
         )
         raise ValueError(f"{kind!r} is no notification kind{also}")
     return kind

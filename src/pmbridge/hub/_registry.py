@@ -13,6 +13,7 @@ from pmbridge.config import default_of, validated
 from pmbridge.errors import ConfigError
 from pmbridge.hub._access_parties import NodeDesk, Steward
 from pmbridge.hub._access_settings import AccessTable
+from pmbridge.hub._consensus_settings import ConsensusTable
 from pmbridge.hub._release_settings import HubReleaseSettings, hub_release_settings
 from pmbridge.hub._request_limits import RateLimitSettings, parse_rate_limits
 from pmbridge.hub._settings import HubFile, HubLearningSettings, HubSettings, NodeEntrySettings
@@ -78,6 +79,7 @@ class HubConfig:
     breaker_cool_down_seconds: float = DEFAULT_COOL_DOWN  # how long an open breaker skips its node
     access: AccessTable = field(default_factory=AccessTable)  # deadlines, visas, mail, webhooks
     learning: HubLearningSettings = field(default_factory=HubLearningSettings)  # the SuperLink
+    consensus: ConsensusTable = field(default_factory=ConsensusTable)  # Delphi study organisers
 
     @property
     def audit_log(self) -> Path:
@@ -130,6 +132,7 @@ def parse_hub_config(doc: Mapping[str, object], *, where: str, base: Path = Path
         rate_limits=parse_rate_limits(hub.model_dump(include={"rate_limits"}), where=where),
         access=settings.access,
         learning=_learning(settings.learning, entries, base=base, where=where),
+        consensus=settings.consensus,
     )
 
 

@@ -12,6 +12,7 @@ from pydantic import Field
 from pmbridge.beacon import cors_origins_setting, public_url_setting, trust_proxy_headers_setting
 from pmbridge.config import NonEmpty, SettingsModel
 from pmbridge.hub._access_settings import AccessTable, StewardSettings
+from pmbridge.hub._consensus_settings import ConsensusTable
 from pmbridge.knowledge import KnowledgeTable
 from pmbridge.policy import PassportSettings
 from pmbridge.privacy import DisclosureSettings
@@ -217,3 +218,4 @@ class HubFile(SettingsModel):
     passports: PassportSettings | None = None
     access: AccessTable = Field(default_factory=AccessTable)
     learning: HubLearningSettings = Field(default_factory=HubLearningSettings)
+    consensus: ConsensusTable = Field(default_factory=ConsensusTable)

@@ -40,6 +40,21 @@ the rule that admitted the request (its audit entry's ``rule``), or the error th
 (having marked the refusal on the audit), which is sent as the Beacon error reply."""
 
 
+PRIVATE_BODY = "/api/consensus/panel"
+"""A panellist's requests: the audit names the actor ``panellist`` and keeps no digest of what was
+sent (a digest of a 1–9 answer is guessed back in nine tries), nor of the query string."""
+PANELLIST = "panellist"
+
+
+def is_private_body(path: str) -> bool:
+    """Whether a request to ``path`` is audited without a digest of its body.
+
+    >>> is_private_body("/api/consensus/panel/answers"), is_private_body("/api/consensus/studies")
+    (True, False)
+    """
+    return path == PRIVATE_BODY or path.startswith(PRIVATE_BODY + "/")
+
+
 ATTACHMENT_REQUEST_BYTES = 8 * 1_048_576
 """An access request's attachment (≤ 5 MiB, base64 in JSON) may be larger than any question."""
 
@@ -101,8 +116,15 @@ class AuditedRequests:
             audit.refuse("request_too_large")
             await self._refuse(send, audit, BodyTooLarge(str(exc), hint="send a smaller body"), scope)
             return
-        described = describe_request(method, path, scope["query_string"], body, routes=self._routes_of(scope))
-        audit = RequestAudit(self.audit_log(), described)
+        private = is_private_body(path)
+        described = describe_request(
+            method,
+            path,
+            b"" if private else scope["query_string"],
+            b"" if private else body,
+            routes=self._routes_of(scope),
+        )
+        audit = RequestAudit(self.audit_log(), described, researcher=PANELLIST if private else None)
         too_deep = nesting_refusal(body)  # before anything parses it: a parser would recurse past its stack
         if too_deep:
             audit.refuse("request_too_deep")
