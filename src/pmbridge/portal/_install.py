@@ -11,6 +11,9 @@ from pmbridge.portal import (
     _routes_analyse,
     _routes_assets,
     _routes_datasets,
+    _routes_delphi,
+    _routes_delphi_panel,
+    _routes_delphi_results,
     _routes_explore,
     _routes_inbox,
     _routes_knowledge,
@@ -53,7 +56,12 @@ def install_portal(app: FastAPI, config: HubConfig) -> None:
         _routes_inbox,
     )
     knowledge = (_routes_roadmap, _routes_knowledge)  # /knowledge/roadmap before /knowledge/{entity_id}
-    for module in (*pages, *knowledge):
+    delphi = (
+        _routes_delphi_panel,
+        _routes_delphi,
+        _routes_delphi_results,
+    )  # /delphi/panel before /delphi/{sid}
+    for module in (*pages, *knowledge, *delphi):
         # the header's inbox count: one hub call per page, made before the page's own
         app.include_router(module.router, dependencies=[Depends(access_nav)])
     for module in (_routes_terms, _routes_assets):

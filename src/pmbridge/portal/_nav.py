@@ -34,4 +34,5 @@ NAV: Final = (
     NavItem("/match", N_("Patient match")),
     NavItem("/requests", N_("Requests"), section=True),
     NavItem("/knowledge", N_("Knowledge hub"), section=True),
+    NavItem("/delphi", N_("Delphi studies"), section=True),
 )
