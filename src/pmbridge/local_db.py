@@ -26,3 +26,11 @@ def open_sqlite(path: Path, schema: str, *, what: str, hint: str) -> Iterator[sq
             yield con
     except sqlite3.Error as exc:
         raise StoreError(f"{what} {path} cannot be used: {exc}", hint=hint) from exc
+
+
+@contextmanager
+def sqlite_transaction(path: Path, schema: str, *, what: str, hint: str) -> Iterator[sqlite3.Connection]:
+    """A connection as :func:`open_sqlite` gives it, inside one transaction: committed when the block
+    ends, rolled back when it raises; SQLite failures become ``StoreError``."""
+    with open_sqlite(path, schema, what=what, hint=hint) as con, con:
+        yield con

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pmbridge.errors import NotFound
-from pmbridge.local_db import open_sqlite
+from pmbridge.local_db import sqlite_transaction
 
 TRAININGS_FILE: Final = "trainings.sqlite"
 
@@ -104,7 +104,7 @@ class TrainingRecord:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        with open_sqlite(self.path, _SCHEMA, what="the training record", hint=_HINT) as con, con:
+        with sqlite_transaction(self.path, _SCHEMA, what="the training record", hint=_HINT) as con:
             yield con
 
     def create(

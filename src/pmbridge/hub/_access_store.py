@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from pmbridge.access import AccessRequest, Attachment, Grant, HistoryEntry, Message, Resource
-from pmbridge.local_db import open_sqlite
+from pmbridge.local_db import sqlite_transaction
 
 ACCESS_FILE: Final = "access.sqlite"
 
@@ -81,15 +81,12 @@ class AccessStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection inside one transaction (committed on success, rolled back on error)."""
-        with (
-            open_sqlite(
-                self.path,
-                "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
-                what="the access-request store",
-                hint="check that hub.state_dir is writable and the file is not damaged",
-            ) as con,
-            con,
-        ):  # the inner ``with``: one transaction; SQLite errors become StoreError
+        with sqlite_transaction(
+            self.path,
+            "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
+            what="the access-request store",
+            hint="check that hub.state_dir is writable and the file is not damaged",
+        ) as con:
             yield con
 
     # --- reading -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Final
 
 from pmbridge.consensus import UNABLE, Item, ItemText, Protocol, Provenance, Rating, Score
 from pmbridge.errors import StudyNotFound
-from pmbridge.local_db import open_sqlite
+from pmbridge.local_db import sqlite_transaction
 
 CONSENSUS_FILE: Final = "consensus.sqlite"
 
@@ -81,15 +81,12 @@ class ConsensusStore:
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection inside one transaction (committed on success, rolled back on error)."""
-        with (
-            open_sqlite(
-                self.path,
-                "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
-                what="the consensus-study store",
-                hint="check that hub.state_dir is writable and the file is not damaged",
-            ) as con,
-            con,
-        ):
+        with sqlite_transaction(
+            self.path,
+            "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
+            what="the consensus-study store",
+            hint="check that hub.state_dir is writable and the file is not damaged",
+        ) as con:
             yield con
 
 

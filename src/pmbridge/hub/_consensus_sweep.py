@@ -8,11 +8,10 @@ two reminder days passed while the hub was down make one reminder, not two in a 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 import httpx
@@ -22,6 +21,7 @@ from pmbridge.hub._access_delivery import Delivery
 from pmbridge.hub._consensus_delivery import deliver_consensus
 from pmbridge.hub._consensus_desk import ConsensusDesk
 from pmbridge.hub._consensus_rounds import close_due, open_due, remind
+from pmbridge.hub._timer_loop import TimerLoop
 
 __all__ = ["ConsensusLoop", "SweepReport", "sweep"]
 
@@ -91,7 +91,7 @@ def _reminders(desk: ConsensusDesk, now: datetime) -> list[tuple[str, int, int]]
     return sent
 
 
-class ConsensusLoop:
+class ConsensusLoop(TimerLoop):
     """Runs :func:`sweep` and the outbox every ``seconds`` or on ``kick``, for the hub's lifetime."""
 
     def __init__(
@@ -102,15 +102,9 @@ class ConsensusLoop:
         seconds: float = 60.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__(name="pmbridge-consensus-loop", seconds=seconds, clock=clock)
         self.desk = desk
         self.delivery = delivery
-        self.seconds = seconds
-        self._clock = clock or (lambda: datetime.now(UTC))
-        self._wake = asyncio.Event()
-
-    def kick(self) -> None:
-        """Send now (after a step queued mail)."""
-        self._wake.set()
 
     async def run_once(self, client: httpx.AsyncClient) -> SweepReport | None:
         now = self._clock()
@@ -121,21 +115,3 @@ class ConsensusLoop:
             log.error("consensus studies: %s (%s)", exc.message, exc.hint)
             return None
         return report
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[ConsensusLoop]:
-        async with httpx.AsyncClient(timeout=10.0) as client:
-            task = asyncio.create_task(self._forever(client), name="pmbridge-consensus-loop")
-            try:
-                yield self
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    async def _forever(self, client: httpx.AsyncClient) -> None:
-        while True:
-            await self.run_once(client)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.seconds)
-            self._wake.clear()
