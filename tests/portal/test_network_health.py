@@ -71,6 +71,9 @@ async def test_each_health_is_shown_as_itself_and_the_summary_adds_up(tmp_path: 
     assert "Not answering" not in refused and ">down<" not in refused
     # within what was left of the page's 0.5 s deadline when the nodes were asked
     assert re.search(r"Not answering: no reply within 0\.[1-5] s", card(english, "slow"))
+    assert re.search(
+        r"未响应： 0\.[1-5] 秒内没有回复", card(chinese, "slow")
+    )  # the hub's English, said in 中文
     assert "Its answer could not be used: boom" in card(english, "error")
     assert "Not answering: ConnectError" in card(english, "down")
     assert " ms</span>" in card(english, "refuser") and " ms</span>" not in card(english, "slow")

@@ -4,6 +4,7 @@ Each health of ``GET /api/nodes`` is shown as itself: a node that refused the hu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -59,9 +60,26 @@ class NodeRow:
     timeouts: int = 0
 
     @property
+    def timeout_seconds(self) -> str:
+        """The N of the hub's "no reply within N s", said in the page's language; "" otherwise."""
+        return timeout_seconds(self.detail)
+
+    @property
     def answered(self) -> bool:
         """Whether the node replied to the health check (in time), whatever it said."""
         return self.health in ANSWERED
+
+
+def timeout_seconds(detail: str) -> str:
+    """The seconds in a timeout's detail as the hub writes it ("" for any other detail).
+
+    >>> timeout_seconds("no reply within 0.3 s"), timeout_seconds("no reply within 5 s: ReadTimeout")
+    ('0.3', '5')
+    >>> timeout_seconds("ConnectError")
+    ''
+    """
+    found = re.match(r"no reply within ([0-9.]+) s\b", detail)
+    return found.group(1) if found else ""
 
 
 def node_rows(health: Sequence[NodeHealth], counts: CohortCounts | None) -> list[NodeRow]:
