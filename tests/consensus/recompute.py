@@ -4,7 +4,9 @@ that rate 7–9 and 1–3, and the COMET decision. It imports nothing of pmbridg
 COMET, as written here and nowhere else in this file: an item is ``in`` when, in every stakeholder
 group that rated it, at least 70 % of those who gave a 1–9 score rated 7–9 and fewer than 15 % rated
 1–3; ``out`` is the mirror (≥ 70 % 1–3 and < 15 % 7–9); otherwise ``no_consensus``. "Unable to
-score" counts as a response but sits in no denominator; a group with no 1–9 score cannot agree.
+score" counts as a response but sits in no denominator; a group with no 1–9 score cannot agree, and
+neither can a group with fewer than the study's k respondents (their figures are withheld, so the
+status must not tell them either).
 Shares are compared in whole numbers (100·count ≥ 70·scorers), so no rounding can move a boundary.
 """
 
@@ -17,6 +19,8 @@ from typing import Final
 
 import duckdb
 
+STUDY_K: Final = 5
+"""The smallest group the rule decides on (the scripted study's k)."""
 RATING_COLUMNS: Final = ("panellist", "grp", "item", "round", "score")
 
 _SCORE_COUNTS: Final = "".join(f", count(*) FILTER (WHERE score = '{s}') AS s{s}" for s in range(1, 10))
@@ -37,8 +41,10 @@ _STATUSES: Final = f"""
     WITH tallies AS ({_TALLIES}),
     decided AS (
         SELECT round, item, grp,
-               scorers > 0 AND 100 * high >= 70 * scorers AND 100 * low < 15 * scorers AS agrees_in,
-               scorers > 0 AND 100 * low >= 70 * scorers AND 100 * high < 15 * scorers AS agrees_out
+               respondents >= {STUDY_K} AND scorers > 0
+                   AND 100 * high >= 70 * scorers AND 100 * low < 15 * scorers AS agrees_in,
+               respondents >= {STUDY_K} AND scorers > 0
+                   AND 100 * low >= 70 * scorers AND 100 * high < 15 * scorers AS agrees_out
         FROM tallies
     )
     SELECT round, item,

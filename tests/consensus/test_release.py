@@ -15,6 +15,7 @@ from pmbridge.consensus import (
     PANEL_70,
     UNABLE,
     Rating,
+    Scope,
     item_status,
     released_round,
 )
@@ -52,21 +53,51 @@ def test_no_result_tallies_a_block_below_k_or_names_a_small_group(
         assert item["groups"] == [] and item["panel"] is None and "median" not in item
     for group in small:
         assert group not in item["reason"]
-    # the status is still the rule's, decided on every rating
-    assert item["status"] == item_status(ratings, rule).status.value
+    # the status is the rule's, decided on every rating, where every tally it decides on has k
+    assert item["status"] == item_status(ratings, rule, k=k).status.value
+    deciding = [len(ratings)] if rule.scope is Scope.WHOLE_PANEL else list(sizes.values())
+    if min(deciding) >= k:
+        assert item["status"] == item_status(ratings, rule).status.value
+    else:  # the status alone would tell what the few rated
+        assert item["status"] == "no_consensus"
     json.dumps(released)  # the whole result is plain JSON
 
 
-def test_a_small_group_is_pooled_and_the_reason_names_only_the_blocks() -> None:
+def test_a_group_below_k_cannot_decide_so_its_ratings_never_show_through_the_status() -> None:
+    """The review's repro: the blocks are the same whatever the one CN respondent rated, and the
+    status would have told it (in with an 8, no_consensus with a 5)."""
+    eu = [Rating(f"e{i}", "EU clinicians", "item-1", 1, 9) for i in range(6)]
+    statuses = set()
+    for lone in (8, 5):
+        ratings = [*eu, Rating("c0", "CN clinicians", "item-1", 1, lone)]
+        (item,) = _round(ratings, 5)["items"]
+        statuses.add(item["status"])
+        assert item_status(ratings, COMET).status.value == ("in" if lone == 8 else "no_consensus")
+        assert item["reason"].startswith("no_consensus: fewer than 5 answered in a group")
+        assert "CN clinicians" not in item["reason"]
+        assert [b["label"] for b in item["groups"]] == ["EU clinicians and other groups"]
+    assert statuses == {"no_consensus"}
+
+
+def test_a_panel_below_k_decides_nothing() -> None:
+    """One person answered and the organiser closed the round: the status says nothing of them."""
+    for score in (1, 5, 9):
+        (item,) = _round([Rating("p", "EU", "item-1", 1, score)], 5, PANEL_70)["items"]
+        assert item["status"] == "no_consensus" and item["groups"] == [] and item["panel"] is None
+        assert "fewer than 5 answered in the whole panel" in item["reason"]
+
+
+def test_a_small_group_is_pooled_in_the_figures_of_the_reason() -> None:
     ratings = [Rating(f"e{i}", "EU clinicians", "item-1", 1, 9) for i in range(6)]
     ratings += [Rating(f"p{i}", "patients", "item-1", 1, 8) for i in range(2)]
     (item,) = _round(ratings, 5)["items"]
-    assert item["status"] == "in"
+    assert item["status"] == "no_consensus"  # patients (2 < k) cannot decide under every_group
     assert [b["label"] for b in item["groups"]] == ["EU clinicians and other groups"]
-    assert item["reason"].startswith("in: decided by the locked rule COMET")
     assert "patients" not in item["reason"] and "8/8 (100 %) rated 7–9" in item["reason"]
     assert item["panel"] == {"respondents": 8, "scored": 8, "unable": 0, "counts": [0] * 7 + [2, 6]}
     assert item["median"] == 9.0
+    (whole,) = _round(ratings, 5, PANEL_70)["items"]  # the whole panel (8 >= k) decides alone
+    assert whole["status"] == "in"
 
 
 def test_when_every_group_is_shown_the_rule_s_own_reason_is_kept() -> None:

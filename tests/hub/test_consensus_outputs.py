@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -52,15 +53,16 @@ def with_steward(config: HubConfig) -> HubConfig:
 
 @pytest.fixture
 async def closed(tmp_path: Path) -> AsyncIterator[ClosedStudy]:
-    """Round 1 closed: clinicians (4) and patients (3) agree on it-act, which links a roadmap action;
-    it-b splits them; only 2 of 3 regulators answer, so their group is pooled in the export."""
+    """Round 1 closed under the whole-panel 70 % rule: the panel (9 answered) agrees on it-act, which
+    links a roadmap action; it-b splits it; only 2 of 3 regulators answer, so their group is pooled in
+    the export and the report (under COMET a group of 2 < k could not decide at all)."""
     async with lone_hub(tmp_path, with_steward) as hub:
         client = hub.client
         org = await passport(client)
         found = await client.get("/api/kb/search", params={"type": "RoadmapAction", "limit": 1})
         action = found.json()["hits"][0]["id"]
         sid, people = await draft_study(
-            client, org, groups={"clin": 4, "pat": 3, "reg": 3}, items=("it-b",), k=3
+            client, org, groups={"clin": 4, "pat": 3, "reg": 3}, items=("it-b",), rule="panel_70", k=3
         )
         added = await client.post(
             f"{STUDIES}/{sid}/items",
@@ -124,6 +126,7 @@ async def test_the_report_is_bilingual_and_shows_the_lock_and_accord(closed: Clo
     assert "共享基因组数据" in zh and "(译文: 机器翻译)" in zh
     assert "pat + 其他群组 (n = 5)" in zh  # the two regulators who answered are pooled, never shown alone
     assert "reg (n =" not in zh
+    assert re.search(r"pat \+ 其他群组：5 人中 \d 人评 7–9 分，\d 人评 1–3 分", zh)  # figures in 中文
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and not CI, reason="needs Debian's chromium")

@@ -11,7 +11,7 @@ from fractions import Fraction
 from statistics import median
 
 from pmbridge.consensus._feedback import FeedbackBlock, round_feedback
-from pmbridge.consensus._model import Rating, Unable
+from pmbridge.consensus._model import Rating, Unable, invalid
 from pmbridge.consensus._rules import Band, ConsensusRule, Scope, format_percent
 from pmbridge.consensus._status import ItemStatus, round_status
 
@@ -50,21 +50,19 @@ def _block_figures(block: FeedbackBlock) -> str:
 
 
 def _reason(status: ItemStatus, blocks: Sequence[FeedbackBlock], rule: ConsensusRule, k: int) -> str:
-    """The status's reason when every figure in it is released; else one built from the blocks."""
-    if rule.scope is Scope.WHOLE_PANEL and status.panel.respondents >= k:
+    """The status's reason when every tally in it has at least k respondents; else the reason
+    ``item_status(..., k=k)`` gives (it names the small groups, never their figures) with the
+    figures of the released blocks."""
+    deciding = (status.panel,) if rule.scope is Scope.WHOLE_PANEL else status.groups
+    if all(tally.respondents >= k for tally in deciding):
         return status.reason
-    if rule.scope is Scope.EVERY_GROUP and all(g.respondents >= k for g in status.groups):
-        return status.reason
-    if not blocks:
-        return (
-            f"{status.status.value}: decided by the locked rule {rule.name}; "
-            f"fewer than {k} answered, so no figures are shown"
+    if status.status.decided:
+        raise invalid(
+            f"item {status.item!r} was decided on a group of fewer than {k}",
+            hint="compute statuses with round_status(ratings, rule, k=k) before releasing them",
         )
-    shown = [_block_figures(block) for block in blocks]
-    return (
-        f"{status.status.value}: decided by the locked rule {rule.name} on every group's ratings; "
-        f"groups of fewer than {k} are shown only pooled: " + "; ".join(shown)
-    )
+    shown = "; ".join(_block_figures(block) for block in blocks)
+    return status.reason + (f" (figures released in blocks of at least {k}: {shown})" if shown else "")
 
 
 def released_item(
@@ -125,7 +123,7 @@ def released_round(
     ([('x', 'in'), ('y', 'not_rated')], 0.8333)
     """
     kept = list(ratings)
-    statuses = round_status(kept, rule)
+    statuses = round_status(kept, rule, k=k)
     by_item: Mapping[str, list[Rating]] = {i: [r for r in kept if r.item == i] for i in items}
     return {
         "round": round_,

@@ -112,8 +112,12 @@ class ItemStatus:
     rule_digest: str
 
 
-def item_status(ratings: Sequence[Rating], rule: ConsensusRule) -> ItemStatus:
+def item_status(ratings: Sequence[Rating], rule: ConsensusRule, *, k: int = 1) -> ItemStatus:
     """The status of one item from its ratings in one round.
+
+    With ``k`` (the study's smallest releasable block), a tally the rule decides on (each group, or
+    the whole panel) with fewer than ``k`` respondents makes the item ``no_consensus``: otherwise the
+    status alone would tell what those few rated, while their figures are withheld.
 
     >>> from pmbridge.consensus._rules import COMET
     >>> ratings = [Rating(f"p{i}", "EU", "x", 1, 8) for i in range(14)]
@@ -142,11 +146,24 @@ def item_status(ratings: Sequence[Rating], rule: ConsensusRule) -> ItemStatus:
         by_group.setdefault(rating.group, []).append(rating.score)
     groups = tuple(GroupTally.of(g, by_group[g], rule=rule) for g in sorted(by_group))
     panel = GroupTally.of(WHOLE_PANEL_GROUP, (r.score for r in ratings), rule=rule)
-    if rule.scope is Scope.WHOLE_PANEL:
+    deciding = (panel,) if rule.scope is Scope.WHOLE_PANEL else groups
+    too_few = [t for t in deciding if t.respondents < k]
+    if too_few:
+        status, reason = Status.NO_CONSENSUS, _too_few(too_few, k)
+    elif rule.scope is Scope.WHOLE_PANEL:
         status, reason = panel.status, f"{panel.reason} over the whole panel"
     else:
         status, reason = _every_group(groups)
     return ItemStatus(item, round_, status, reason, groups, panel, rule.digest())
+
+
+def _too_few(tallies: Sequence[GroupTally], k: int) -> str:
+    """The reason when a deciding tally is below k: it names neither the group nor what was rated."""
+    where = "the whole panel" if tallies[0].group == WHOLE_PANEL_GROUP else "a group"
+    return (
+        f"no_consensus: fewer than {k} answered in {where}; the rule decides only on groups of at "
+        f"least {k}, so that no one's rating shows through the status"
+    )
 
 
 def _every_group(groups: tuple[GroupTally, ...]) -> tuple[Status, str]:
@@ -161,7 +178,7 @@ def _every_group(groups: tuple[GroupTally, ...]) -> tuple[Status, str]:
     return Status.NO_CONSENSUS, f"no_consensus: not every group agrees ({holdouts})"
 
 
-def round_status(ratings: Iterable[Rating], rule: ConsensusRule) -> dict[str, ItemStatus]:
+def round_status(ratings: Iterable[Rating], rule: ConsensusRule, *, k: int = 1) -> dict[str, ItemStatus]:
     """Every rated item's status in one round, keyed by item id (sorted).
 
     >>> from pmbridge.consensus._rules import PANEL_70
@@ -179,4 +196,4 @@ def round_status(ratings: Iterable[Rating], rule: ConsensusRule) -> dict[str, It
             f"ratings from rounds {sorted(rounds)} passed together",
             hint="pass one round's ratings at a time",
         )
-    return {item: item_status(by_item[item], rule) for item in sorted(by_item)}
+    return {item: item_status(by_item[item], rule, k=k) for item in sorted(by_item)}
