@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
+from pmbridge.audit import AuditEntry
+from pmbridge.consensus import snapshot_digest
 from tests.hub.consensus_hub import STUDIES, consensus_hub, draft_study, passport, soon, store, texts
 
 pytestmark = pytest.mark.anyio
@@ -128,3 +131,36 @@ async def test_a_store_changed_behind_the_hub_s_back_breaks_the_lock(tmp_path: P
             assert reply.json()["error"]["code"] == "lock_broken"
         verified = (await hub.client.get(f"{STUDIES}/{sid}/verify", headers=org)).json()
         assert verified["ok"] is False and verified["reason"]
+
+
+async def test_an_audit_entry_rewritten_with_its_own_hash_does_not_pass_for_the_lock(tmp_path: Path) -> None:
+    """The review's repro: k changed 3 → 2 in the store, and the lock's audit line rewritten to the
+    new digest with its hash recomputed. Without the hub's key the line cannot be signed again, and
+    the next entry still chains to the old hash: verify and every status refuse it."""
+    async with consensus_hub(tmp_path) as hub:
+        org = await passport(hub.client)
+        sid = await _locked(hub.client, org)
+        seq = (await hub.client.get(f"{STUDIES}/{sid}", headers=org)).json()["study"]["lock"]["audit_seq"]
+        with sqlite3.connect(store(tmp_path)) as con:
+            raw_protocol, raw_snapshot = con.execute(
+                "SELECT protocol, lock_snapshot FROM studies WHERE id = ?", (sid,)
+            ).fetchone()
+            protocol, locked = json.loads(raw_protocol), json.loads(raw_snapshot)
+            protocol["k"], locked["protocol"]["k"] = 2, 2
+            forged = json.dumps(locked, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            digest = snapshot_digest(forged)
+            con.execute(
+                "UPDATE studies SET protocol = ?, lock_snapshot = ?, lock_digest = ? WHERE id = ?",
+                (json.dumps(protocol), forged, digest, sid),
+            )
+        lines = hub.audit_log.read_text().splitlines()
+        for at, line in enumerate(lines):
+            entry = AuditEntry.from_json(json.loads(line))
+            if entry.seq == seq:
+                entry = replace(entry, released={**entry.released, "k": 2, "digest": digest})
+                lines[at] = replace(entry, hash=entry.expected_hash()).line().decode().rstrip("\n")
+        hub.audit_log.write_text("\n".join(lines) + "\n")
+        verified = (await hub.client.get(f"{STUDIES}/{sid}/verify", headers=org)).json()
+        assert verified["ok"] is False and "sealed by this hub's key" in verified["reason"]
+        reply = await hub.client.get(f"{STUDIES}/{sid}", headers=org)
+        assert reply.status_code == 409 and reply.json()["error"]["code"] == "lock_broken"

@@ -46,6 +46,7 @@ from pmbridge.hub._consensus_store import (
     rounds_of,
 )
 from pmbridge.knowledge import EntityType, KnowledgeBase
+from pmbridge.signing import VerifyingKey
 
 LINKABLE = (EntityType.ACTION, EntityType.POLICY, EntityType.STANDARD)
 MAX_PANEL = 500
@@ -68,6 +69,7 @@ class ConsensusDesk:
         store: ConsensusStore,
         *,
         audit: AuditLog,
+        audit_key: VerifyingKey,
         organisers: Sequence[Organiser] = (),
         mail: bool = False,
         public_url: str = "",
@@ -76,6 +78,7 @@ class ConsensusDesk:
     ) -> None:
         self.store = store
         self.audit = audit
+        self.audit_key = audit_key
         self.organisers = tuple(organisers)
         self.mail = mail
         self.public_url = public_url.rstrip("/")
@@ -97,14 +100,19 @@ class ConsensusDesk:
             )
         return locked_protocol(study.lock_snapshot)
 
-    def _snapshot_holds(self, con: sqlite3.Connection, study: StudyRecord) -> tuple[bool, str]:
+    def _snapshot_holds(
+        self, con: sqlite3.Connection, study: StudyRecord, *, fresh: bool = False
+    ) -> tuple[bool, str]:
         """Whether the stored snapshot has the audited digest, and the tables still give that snapshot."""
         if study.lock_snapshot is None or study.lock_audit_seq is None:
             return False, "the study is not locked"
-        recorded = self._audited_digest(study.lock_audit_seq, study.id)
+        recorded = self._audited_digest(study.lock_audit_seq, study.id, fresh=fresh)
         actual = snapshot_digest(study.lock_snapshot)
         if recorded is None:
-            return False, f"audit entry {study.lock_audit_seq} is not the lock of study {study.id}"
+            return False, (
+                f"audit entry {study.lock_audit_seq} is not the lock of study {study.id}, sealed by this "
+                "hub's key and chained to the next entry"
+            )
         if actual != recorded or study.lock_digest != recorded:
             return False, f"the stored snapshot's digest {actual} is not the audited {recorded}"
         rebuilt = snapshot(
@@ -118,15 +126,22 @@ class ConsensusDesk:
             return False, "the study's protocol, texts, groups or round-1 items changed after the lock"
         return True, ""
 
-    def _audited_digest(self, seq: int, study_id: str) -> str | None:
-        """The digest the lock's audit entry recorded (read once: entries never change)."""
-        if seq not in self._lock_digests:
-            for line in read_audit_log(Path(self.audit.path)):
+    def _audited_digest(self, seq: int, study_id: str, *, fresh: bool = False) -> str | None:
+        """The digest the lock's audit entry recorded, if that entry is sealed by the hub's key and
+        chained to the entry after it (read once; ``fresh`` reads the log again)."""
+        if fresh or seq not in self._lock_digests:
+            self._lock_digests.pop(seq, None)
+            lines = read_audit_log(Path(self.audit.path))
+            for at, line in enumerate(lines):
                 entry = line.entry
-                if entry is not None and entry.seq == seq:
-                    if entry.expected_hash() == entry.hash and entry.rule == "consensus.lock":
-                        self._lock_digests[seq] = (entry.query, str(entry.released.get("digest")))
-                    break
+                if entry is None or entry.seq != seq:
+                    continue
+                after = lines[at + 1].entry if at + 1 < len(lines) else None
+                sealed = entry.expected_hash() == entry.hash and entry.signature_valid(self.audit_key)
+                chained = after is None or after.prev_hash == entry.hash
+                if sealed and chained and entry.rule == "consensus.lock":
+                    self._lock_digests[seq] = (entry.query, str(entry.released.get("digest")))
+                break
         found = self._lock_digests.get(seq)
         return found[1] if found is not None and found[0] == study_id else None
 
@@ -134,7 +149,7 @@ class ConsensusDesk:
         """``{ok, digest, audit_seq, checked_at}``: whether the stored snapshot is what was locked."""
         with self.store.connect() as con:
             study = load_study(con, study_id)
-            ok, reason = self._snapshot_holds(con, study)
+            ok, reason = self._snapshot_holds(con, study, fresh=True)
         reply: dict[str, object] = {
             "ok": ok,
             "digest": study.lock_digest,

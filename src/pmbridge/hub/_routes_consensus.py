@@ -56,6 +56,7 @@ def open_consensus_desk(ctx: HubContext, kb: object = None) -> ConsensusDesk:
     return ConsensusDesk(
         ConsensusStore(config.state_dir / CONSENSUS_FILE),
         audit=ctx.audit,
+        audit_key=ctx.key.verifying_key,
         organisers=organisers(config.consensus),
         mail=smtp is not None and smtp.enabled,
         public_url=config.public_api.public_url or "",
