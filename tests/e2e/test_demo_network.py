@@ -14,8 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pmbridge.client import HubClient
 from pmbridge.demo import (
     DEMO_NODES,
+    DEMO_ORGANISER,
     HUB_KEY_NAME,
     DemoPaths,
     Supervisor,
@@ -156,11 +158,12 @@ def test_the_demo_command_reuses_its_data_and_stops_everything_on_ctrl_c(
         if not line:
             break
         lines.append(line)
-        if line.startswith("Try:"):
+        if line.startswith("Delphi:"):  # after the study is seeded
             break
     assert any(line.startswith("hub") for line in lines), "".join(lines)
     hub_url = next(line.split()[1] for line in lines if line.startswith("hub"))
     assert near(count(hub_url, [])["responseSummary"]["numTotalResults"], 3 * SIZE, parts=3)
+    _the_demo_study_is_drafted_with_its_panel_invited(hub_url)
     pids = [json.loads(p.read_text())["pid"] for p in (demo_root / "run").glob("*.ready.json")]
     assert len(pids) == 4
     process.send_signal(signal.SIGINT)
@@ -169,6 +172,19 @@ def test_the_demo_command_reuses_its_data_and_stops_everything_on_ctrl_c(
         assert not _alive(pid), f"process {pid} survived Ctrl-C"
     assert {n.id: DemoPaths(demo_root).store(n).stat().st_mtime for n in DEMO_NODES} == stores
     assert _files(DemoPaths(demo_root).keys_dir) == keys  # reused, the TLS certificate too
+
+
+def _the_demo_study_is_drafted_with_its_panel_invited(hub_url: str) -> None:
+    with HubClient(hub_url, timeout=30.0) as anonymous:
+        passport = anonymous.sign_in(str(DEMO_ORGANISER["id"])).passport
+    with HubClient(hub_url, passport=passport, timeout=30.0) as hub:
+        (listed,) = hub.studies().studies
+        study = hub.study(str(listed["id"]))
+        participation = hub.participation(study.id)
+    assert study.state == "draft" and study.title["zh"].startswith("中欧基因组数据共享")
+    assert [g["panellists"] for g in study.groups] == [5, 5, 5, 5] and len(study.items) == 4
+    assert all(link["name"]["en"] != link["id"] for item in study.items for link in item["links"])
+    assert len(participation.panellists) == 20
 
 
 def _files(root: Path) -> dict[str, bytes]:

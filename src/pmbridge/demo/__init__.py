@@ -1,9 +1,11 @@
 """The local demo network: synthetic cohorts on three nodes (two EU, one CN) and a hub."""
 
 from pmbridge.demo._build import build_demo, is_built
+from pmbridge.demo._delphi import DEMO_STUDY_TITLE, seed_delphi_study
 from pmbridge.demo._keys import ensure_demo_keys
 from pmbridge.demo._layout import (
     DEMO_NODES,
+    DEMO_ORGANISER,
     HUB_KEY_NAME,
     DemoNode,
     DemoPaths,
@@ -17,6 +19,8 @@ from pmbridge.demo._run import run_demo, start_network, summary
 
 __all__ = [
     "DEMO_NODES",
+    "DEMO_ORGANISER",
+    "DEMO_STUDY_TITLE",
     "HUB_KEY_NAME",
     "DemoNode",
     "DemoPaths",
@@ -29,6 +33,7 @@ __all__ = [
     "ensure_reference_data",
     "is_built",
     "run_demo",
+    "seed_delphi_study",
     "start_network",
     "summary",
     "write_hub_config",

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pmbridge.demo._build import build_demo
-from pmbridge.demo._layout import DEMO_NODES, DemoPaths, write_hub_config
+from pmbridge.demo._delphi import seed_delphi_study
+from pmbridge.demo._layout import DEMO_NODES, DEMO_ORGANISER, DemoPaths, write_hub_config
 from pmbridge.demo._learning import DemoLearning
 from pmbridge.demo._mail import LocalMailServer
 from pmbridge.demo._ports import check_demo_ports
@@ -100,6 +101,11 @@ def run_demo(
         for line in summary(urls):
             say(line)
         say(f"Mail:   access-request notifications are delivered to {mail.mailbox} (one .eml per mail)")
+        seed_delphi_study(urls["hub"], organiser=str(DEMO_ORGANISER["id"]), say=say)
+        say(
+            f"Delphi: {urls['hub']}/delphi (sign in as {DEMO_ORGANISER['id']}): a draft study, its 20 "
+            "panellists' invitations (personal links) in the mailbox; lock it and open round 1 to start"
+        )
         say(f"Learning: federated trainings at {urls['hub']}/learning (Flower logs in {learning.work})")
         try:
             while not supervisor.failed() and not learning.failed():
