@@ -460,6 +460,7 @@ _SHOWN_TIME = re.compile(
 )
 _ROW = re.compile(r'\s*<tr data-panellist="[^"]*">.*?</tr>', re.S)
 _PARTICIPATION_ROWS = re.compile(r'(?:\s*<tr data-panellist="[^"]*">.*?</tr>)+', re.S)
+_MAIL_STATE = re.compile(r'<td data-mail-state="[^"]*">.*?</td>', re.S)
 _RANDOM_ID = re.compile(r"\b(?:st|pn|cm|pr|ml|ru|it)-[0-9a-f]{16}\b")
 
 
@@ -478,12 +479,17 @@ def normalised(
       and the portal form's token (one per browser);
     - participation's rows (JSON, and the portal's table), sorted: the hub lists a batch invited
       together in the order of their random ids, which tells nothing but differs between runs;
+    - the state of each panellist's latest mail (only its kind is kept): whether the hub's outbox
+      has sent it yet depends on when its loop ran, not on anyone's answers;
     - with ``audit_seq``, the lock's place in the hub's audit log, where it is shown (JSON and the
       report's table): it counts every entry of the hub, other studies' too.
     """
     if name.endswith("participation"):
         doc = json.loads(text)
         doc["panellists"] = sorted(doc["panellists"], key=lambda entry: str(entry["email"]))
+        for entry in doc["panellists"]:
+            if isinstance(entry.get("mail"), dict):
+                entry["mail"] = {"kind": entry["mail"].get("kind")}
         text = _json_text(doc)
     text = text.replace(study, "<study>")
     if audit_seq is not None:
@@ -491,6 +497,7 @@ def normalised(
         text = re.sub(rf"(<td[^>]*audit-seq[^>]*>|<td>){audit_seq}</td>", r"\1<seq></td>", text)
     for panellist_id, label in people.items():
         text = text.replace(panellist_id, f"<panellist {label}>")
+    text = _MAIL_STATE.sub('<td data-mail-state="<state>"></td>', text)
     text = _PARTICIPATION_ROWS.sub(lambda m: "".join(sorted(_ROW.findall(m.group(0)))), text)
     text = re.sub(r'name="token" value="[^"]*"', 'name="token" value="<form token>"', text)
     text = _SHOWN_TIME.sub("<time>", _TIME.sub("<time>", text))

@@ -123,7 +123,7 @@ async def test_a_study_s_drafting_input_is_checked(tmp_path: Path) -> None:
                 f"{STUDIES}/{sid}/rounds", json={"opens": soon(), "closes": soon(60)}, headers=org
             ),
             409,
-            "round_closed",
+            "study_not_locked",
             "lock",
         )
 

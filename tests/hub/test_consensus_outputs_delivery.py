@@ -16,7 +16,7 @@ from standardwebhooks import Webhook
 from pmbridge.demo._mail import LocalMailServer
 from pmbridge.hub import AccessTable, HubConfig
 from pmbridge.hub._access_delivery import Delivery
-from pmbridge.hub._consensus_delivery import MAX_TRIES, deliver_consensus
+from pmbridge.hub._consensus_delivery import deliver_consensus
 from pmbridge.hub._consensus_desk import ConsensusDesk
 from pmbridge.hub._consensus_sweep import sweep
 from pmbridge.hub._delivery_settings import SmtpSettings, WebhookSettings
@@ -39,6 +39,7 @@ from tests.hub.test_delivery import (  # noqa: F401  (fixtures)
     secret,
     smtp_to,
 )
+from tests.portal.test_delphi_pages import sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -88,22 +89,68 @@ async def test_mail_goes_out_once_with_its_link_then_the_body_is_blanked(
             assert "panel.example" not in raw.decode()
 
 
-async def test_a_mail_that_never_goes_loses_its_link(tmp_path: Path) -> None:
+def mail_rows(root: Path) -> list[tuple[str, int, str, str]]:
+    """Each mail's state, tries, last try and body."""
+    with sqlite3.connect(store(root)) as con:
+        return con.execute(
+            "SELECT mail, tries, last_try, body FROM outbox ORDER BY created, rowid"
+        ).fetchall()
+
+
+async def test_a_mail_server_down_for_days_is_tried_later_and_later_and_given_up_after_3_days(
+    tmp_path: Path,
+) -> None:
     async with consensus_hub(tmp_path) as hub:
         org = await passport(hub.client)
-        await draft_study(hub.client, org, groups={"clin": 3}, k=3)
+        sid, _ = await draft_study(hub.client, org, groups={"clin": 3}, k=3)
         desk = hub.app.state.consensus
         down = SmtpSettings(host="127.0.0.1", port=closed_port(), starttls=False, timeout_seconds=2.0)
         delivery = Delivery(smtp=down, webhooks=(), portal_url="")
+        start = datetime.now(UTC)
+        tried_at: list[int] = []  # the minutes after the start at which the mails were tried
         async with httpx.AsyncClient(timeout=5.0) as client:
-            assert await deliver_consensus(desk.store, delivery, client, now=datetime.now(UTC)) == 0
-            assert all(mail == "failed" and "/delphi/p/" in body for _, _, mail, body in outbox(tmp_path))
-            for _ in range(MAX_TRIES - 1):
-                await deliver_consensus(desk.store, delivery, client, now=datetime.now(UTC))
-        rows = outbox(tmp_path)
-        assert all(mail == "failed" and body == "" for _, _, mail, body in rows)
-        with sqlite3.connect(store(tmp_path)) as con:
-            assert {r[0] for r in con.execute("SELECT tries FROM outbox")} == {MAX_TRIES}
+            for minute in range(64):
+                before = mail_rows(tmp_path)[0][1]
+                assert (
+                    await deliver_consensus(
+                        desk.store, delivery, client, now=start + timedelta(minutes=minute)
+                    )
+                    == 0
+                )
+                if mail_rows(tmp_path)[0][1] > before:
+                    tried_at.append(minute)
+            assert tried_at == [0, 1, 3, 7, 15, 31, 63]  # waits of 1, 2, 4 … minutes
+            rows = mail_rows(tmp_path)
+            assert {(state, tries) for state, tries, _, _ in rows} == {("pending", 7)}
+            assert all(last == (start + timedelta(minutes=63)).isoformat() for _, _, last, _ in rows)
+
+            # two days on (five tries used to be the end) the links are still there for the next try
+            await deliver_consensus(desk.store, delivery, client, now=start + timedelta(days=2))
+            assert all(
+                state == "pending" and "/delphi/p/" in body for state, _, _, body in mail_rows(tmp_path)
+            )
+            seen = (await hub.client.get(f"{STUDIES}/{sid}/participation", headers=org)).json()
+            mail = seen["panellists"][0]["mail"]
+            assert mail["kind"] == "invitation" and mail["state"] == "pending" and mail["tries"] == 8
+            assert "did not take the mail" in mail["error"] and "hint" not in mail
+            await sign_in(hub.client)
+            page = (await hub.client.get(f"/delphi/{sid}")).text
+            assert page.count('data-mail-state="pending"') == 3 and "not sent yet, trying again" in page
+
+            # three days after it was queued a failed mail is given up, and its link forgotten
+            await deliver_consensus(desk.store, delivery, client, now=start + timedelta(days=3, minutes=1))
+        assert all(state == "failed" and body == "" for state, _, _, body in mail_rows(tmp_path))
+        seen = (await hub.client.get(f"{STUDIES}/{sid}/participation", headers=org)).json()
+        for person in seen["panellists"]:
+            assert person["mail"]["state"] == "failed" and "did not take the mail" in person["mail"]["error"]
+            assert f"POST /api/consensus/studies/{sid}/remind" in person["mail"]["hint"]
+        page = (await hub.client.get(f"/delphi/{sid}")).text
+        assert (
+            page.count('data-mail-state="failed"') == 3
+            and "sends everyone who has not answered a fresh link" in page
+        )
+        chinese = (await hub.client.get(f"/delphi/{sid}", params={"lang": "zh"})).text
+        assert chinese.count("未发送：") == 3 and "发送新的链接" in chinese
 
 
 def reminders(root: Path) -> list[str]:

@@ -266,6 +266,13 @@ async def test_results_show_statuses_and_charts_and_a_proposal_is_adopted(study:
     assert re.search(r'data-item="it-b">.*?data-status="no_consensus"', results, re.S)
     assert "6 of 6 invited panellists answered." in results and "100 %" in results
     assert results.count('class="dist-chart"') == 4  # two blocks (eu, cn) for each item
+    chinese = (await client.get(f"{page}/results", params={"lang": "zh"})).text
+    row = re.search(r'data-item="it-a">.*?</tr>', chinese, re.S)
+    assert row is not None
+    said = re.findall(r"<span class=\"delphi-figures\" data-figures>(.*?)</span>", row.group(0))
+    assert len(said) == 2 and all("3 人中 3 人评 7–9 分，0 人评 1–3 分" in s for s in said), said
+    assert "规则的原文（英文）" in row.group(0)  # the core's English reason, behind a disclosure
+    await client.get(f"{page}/results", params={"lang": "en"})  # ?lang= is remembered: back to English
     assert "随访一年" in results and "data-adopt" in results
     cid = re.search(r'data-comment="([^"]+)"', results)
     assert cid is not None and "风险须告知" in results

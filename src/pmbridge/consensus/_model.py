@@ -75,7 +75,7 @@ def check_score(score: object) -> Score:
         return score
     raise invalid(
         f"score {score!r} is not 1–9 or UNABLE",
-        hint="send an integer from 1 (not important) to 9 (critical), or UNABLE for 'unable to score'",
+        hint='send an integer from 1 (not important) to 9 (critical), or "unable" for unable to score',
     )
 
 

@@ -45,6 +45,7 @@
         ├── GroupTooSmall         a stakeholder group below k panellists at lock (HTTP 409)
         ├── LockBroken            the stored snapshot no longer matches its audited digest (HTTP 409)
         ├── RoundClosed           no round open for this, or a round out of turn (HTTP 409)
+        ├── StudyNotLocked        a round step on a study not yet locked (HTTP 409)
         ├── OrganiserRequired     an organiser's route without a passport (HTTP 401)
         ├── NotAnOrganiser        a passport the hub does not list in consensus.organisers (HTTP 403)
         ├── PanelLinkInvalid      a panellist's route without a valid personal link (HTTP 401)
@@ -102,6 +103,7 @@ from pmbridge.errors._tree import (
     StoreError,
     StudyLocked,
     StudyNotFound,
+    StudyNotLocked,
     TransitionRefused,
     UnknownAccessRequest,
     UnknownEntry,
@@ -157,6 +159,7 @@ __all__ = [
     "StoreError",
     "StudyLocked",
     "StudyNotFound",
+    "StudyNotLocked",
     "TransitionRefused",
     "UnknownAccessRequest",
     "UnknownEntry",

@@ -510,6 +510,13 @@ class RoundClosed(ConsensusError):
     status = 409
 
 
+class StudyNotLocked(ConsensusError):
+    """A round step on a study still in draft: rounds run only under rules fixed in advance."""
+
+    code = "study_not_locked"
+    status = 409
+
+
 class OrganiserRequired(ConsensusError):
     """An organiser's route without a passport."""
 

@@ -1,5 +1,6 @@
 """Sending the consensus outbox through the access-requests channel (``[access.smtp]`` and
-``[access.webhook]``): each mail once, its body (which holds a personal link) blanked once sent.
+``[access.webhook]``): each mail once, its body (which holds a personal link) blanked once sent; a
+mail the server refuses is tried again later and later (see _consensus_outbox), for up to 3 days.
 
 Webhooks carry the kind and the study id only: never a name, an address or a link's token.
 """
@@ -24,7 +25,7 @@ from pmbridge.hub._webhooks import post_webhook
 
 __all__ = ["MAX_TRIES", "HookNotice", "deliver_consensus", "webhook_payload"]
 
-MAX_TRIES: Final = 5
+MAX_TRIES: Final = 5  # a webhook's; mail backs off instead (_consensus_outbox.retry_wait)
 BATCH: Final = 100
 log = logging.getLogger("pmbridge.hub.consensus")
 
@@ -69,8 +70,8 @@ async def deliver_consensus(
     mails wait (invitations need it: the hub refuses them without ``[access.smtp]``)."""
     sent = 0
     if delivery.smtp is not None:
-        for mail in pending_mail(store, max_tries=MAX_TRIES)[:BATCH]:
-            sent += await _mail(store, delivery, mail)
+        for mail in pending_mail(store, now)[:BATCH]:
+            sent += await _mail(store, delivery, mail, now)
     hooks = tuple(hook for hook in delivery.webhooks if hook.enabled)
     if hooks:
         for notice in _pending_notices(store):
@@ -78,7 +79,7 @@ async def deliver_consensus(
     return sent
 
 
-async def _mail(store: ConsensusStore, delivery: Delivery, mail: OutboxMail) -> int:
+async def _mail(store: ConsensusStore, delivery: Delivery, mail: OutboxMail, now: datetime) -> int:
     smtp = delivery.smtp
     if smtp is None:
         return 0
@@ -92,13 +93,12 @@ async def _mail(store: ConsensusStore, delivery: Delivery, mail: OutboxMail) -> 
             language=Language.ZH if mail.language == "zh" else Language.EN,
         )
     except PMBridgeError as exc:
-        log.warning("consensus mail %s not sent: %s", mail.id, exc.message)
-        mark_failed(store, mail.id, exc.message)
-        if mail.tries + 1 >= MAX_TRIES:  # it will never go: it must not keep the link (a reminder mints anew)
-            with store.connect() as con:
-                con.execute("UPDATE outbox SET body = '' WHERE id = ?", (mail.id,))
+        if mark_failed(store, mail, exc.message, now):
+            log.error("consensus mail %s given up after %d tries: %s", mail.id, mail.tries + 1, exc.message)
+        else:
+            log.warning("consensus mail %s not sent (will try again): %s", mail.id, exc.message)
         return 0
-    mark_sent(store, mail.id)
+    mark_sent(store, mail.id, now)
     return 1
 
 

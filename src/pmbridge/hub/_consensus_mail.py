@@ -6,7 +6,10 @@ body until the mail is sent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
+
+from babel.dates import format_datetime
 
 PANEL_PATH: Final = "/delphi/p/"
 KINDS: Final = ("invitation", "round_opened", "reminder", "thanks")
@@ -15,7 +18,7 @@ _SUBJECT: Final = {
     "invitation": {"en": "Invitation to the Delphi study “{title}”", "zh": "邀请您参加德尔菲研究“{title}”"},
     "round_opened": {"en": "Round {round} of “{title}” is open", "zh": "“{title}”第 {round} 轮已开始"},
     "reminder": {
-        "en": "Reminder: round {round} of “{title}” closes {closes}",
+        "en": "Reminder: round {round} of “{title}” closes on {closes}",
         "zh": "提醒：“{title}”第 {round} 轮将于 {closes} 结束",
     },
     "thanks": {"en": "Thank you for your answers to “{title}”", "zh": "感谢您对“{title}”的回答"},
@@ -35,7 +38,7 @@ _BODY: Final = {
         "您的个人链接：\n{link}\n",
     },
     "reminder": {
-        "en": "Dear {name},\n\nRound {round} of “{title}” closes {closes}, and we have not yet had your "
+        "en": "Dear {name},\n\nRound {round} of “{title}” closes on {closes}, and we have not yet had your "
         "answers.\n\nYour personal link:\n{link}\n",
         "zh": "{name}，您好：\n\n“{title}”第 {round} 轮将于 {closes} 结束，我们尚未收到您的回答。\n\n"
         "您的个人链接：\n{link}\n",
@@ -58,6 +61,38 @@ def panel_link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}{PANEL_PATH}{token}"
 
 
+# Written out, not a locale's medium format: a mail must read the same in every mail client.
+_WHEN: Final = {"en": "d MMMM y, HH:mm", "zh": "y年M月d日 HH:mm"}
+
+
+def readable_time(stamp: str, language: str) -> str:
+    """An ISO 8601 time as people read it in ``language``, in its own offset, which it names.
+
+    >>> readable_time("2026-12-07T19:57:00+00:00", "en"), readable_time("2026-12-07T19:57:00+00:00", "zh")
+    ('7 December 2026, 19:57 UTC', '2026年12月7日 19:57 UTC')
+    >>> readable_time("2026-12-08T09:00:00+08:00", "en"), readable_time("2026-12-08T09:00:00-05:30", "zh")
+    ('8 December 2026, 09:00 UTC+08:00', '2026年12月8日 09:00 UTC-05:30')
+    >>> readable_time("", "en")
+    ''
+    """
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    offset = moment.utcoffset()
+    if offset is None:
+        return stamp
+    minutes = int(offset.total_seconds()) // 60
+    zone = (
+        "UTC"
+        if minutes == 0
+        else f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    )
+    lang = "zh" if language == "zh" else "en"
+    locale = "zh_Hans" if lang == "zh" else "en"
+    return f"{format_datetime(moment, _WHEN[lang], tzinfo=moment.tzinfo, locale=locale)} {zone}"
+
+
 def compose(
     kind: str,
     *,
@@ -69,9 +104,15 @@ def compose(
     closes: str = "",
     statement: str = "",
 ) -> tuple[str, str]:
-    """(subject, body) of one mail in ``language`` ('en' or 'zh')."""
+    """(subject, body) of one mail in ``language`` ('en' or 'zh'); ``closes`` (ISO 8601) is written
+    as people read it.
+
+    >>> compose("reminder", language="zh", name="李", title="T", closes="2026-12-07T19:57:00+00:00")[0]
+    '提醒：“T”第 1 轮将于 2026年12月7日 19:57 UTC 结束'
+    """
     lang = "zh" if language == "zh" else "en"
-    fields = {"name": name, "title": title, "link": link, "round": round_, "closes": closes}
+    when = readable_time(closes, lang)
+    fields = {"name": name, "title": title, "link": link, "round": round_, "closes": when}
     subject = _SUBJECT[kind][lang].format(**fields)
     body = _BODY[kind][lang].format(**fields, statement=statement)
     return subject, body

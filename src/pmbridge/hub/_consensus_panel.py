@@ -52,7 +52,7 @@ def _panellist(con: sqlite3.Connection, token: str) -> Panellist:
 
 
 def _current(con: sqlite3.Connection, person: Panellist) -> RoundRecord | None:
-    """The open round the panellist is invited to, if any."""
+    """The open round the panellist is invited to, if any (perhaps past its closing time)."""
     invited = {
         r[0]
         for r in con.execute(
@@ -62,17 +62,29 @@ def _current(con: sqlite3.Connection, person: Panellist) -> RoundRecord | None:
     return next((r for r in rounds_of(con, person.study) if r.state == "open" and r.round in invited), None)
 
 
-def panel_view(desk: ConsensusDesk, token: str) -> dict[str, object]:
-    """What the holder of ``token`` sees (PanelView of docs/consensus.md)."""
+def past_closing(found: RoundRecord, now: datetime) -> bool:
+    """Whether an open round's closing time has come: it takes no answer from then on, even before
+    the sweep closes it and releases its results."""
+    return now >= datetime.fromisoformat(found.closes)
+
+
+def panel_view(desk: ConsensusDesk, token: str, now: datetime) -> dict[str, object]:
+    """What the holder of ``token`` sees at ``now`` (PanelView of docs/consensus.md)."""
     with desk.store.connect() as con:
         person = _panellist(con, token)
         study = load_study(con, person.study)
         protocol = desk.protocol(con, study)
-        return _view(desk, con, study, protocol, person)
+        return _view(desk, con, study, protocol, person, now=now)
 
 
 def _view(
-    desk: ConsensusDesk, con: sqlite3.Connection, study: StudyRecord, protocol: Protocol, person: Panellist
+    desk: ConsensusDesk,
+    con: sqlite3.Connection,
+    study: StudyRecord,
+    protocol: Protocol,
+    person: Panellist,
+    *,
+    now: datetime,
 ) -> dict[str, object]:
     current = _current(con, person)
     groups = groups_of(con, study.id)
@@ -91,6 +103,9 @@ def _view(
         "submitted": False,
     }
     if current is None:
+        return view
+    if past_closing(current, now):  # closed for answers: shown as closed, with no form
+        view["round"] = {"round": current.round, "state": "closed", "closes": current.closes}
         return view
     rows = con.execute(
         "SELECT responded FROM invitations WHERE study = ? AND round = ? AND panellist = ?",
@@ -201,14 +216,18 @@ def panel_answer(
                 "no round of this study is open for you now",
                 hint="answers can be saved only while a round you are invited to is open",
             )
+        if past_closing(current, now):
+            raise RoundClosed(
+                f"round {current.round} closed at {current.closes}; it takes no more answers",
+                hint="what you saved before it closed stays; you will get a mail if a next round opens",
+            )
         for index, answer in enumerate(answers):
             _save(con, study.id, current, person, answer, index=index)
         if proposals and current.round != 1:
             raise ConsensusError(
                 "proposals are taken in round 1 only", hint="send your proposal as a comment"
             )
-        if len(proposals) > MAX_PROPOSALS:
-            raise ConsensusError(f"at most {MAX_PROPOSALS} proposals at once", hint="send the others later")
+        _check_proposal_count(con, study.id, current.round, person.id, len(proposals))
         for index, proposal in enumerate(proposals):
             if not isinstance(proposal, Mapping):
                 raise ConsensusError(f"proposals[{index}] is not an object", hint='send {"text", "language"}')
@@ -272,7 +291,24 @@ def panel_answer(
             },
             now=now,
         )
-        return _view(desk, con, study, protocol, person)
+        return _view(desk, con, study, protocol, person, now=now)
+
+
+def _check_proposal_count(
+    con: sqlite3.Connection, study_id: str, round_: int, panellist: str, adding: int
+) -> None:
+    """At most MAX_PROPOSALS proposals per panellist and round, counting those sent before (they
+    cannot be withdrawn, and each one is the organiser's reading)."""
+    (sent,) = con.execute(
+        "SELECT COUNT(*) FROM proposals WHERE study = ? AND round = ? AND panellist = ?",
+        (study_id, round_, panellist),
+    ).fetchone()
+    if adding and sent + adding > MAX_PROPOSALS:
+        raise ConsensusError(
+            f"at most {MAX_PROPOSALS} proposals per panellist in a round: you have sent {sent}, "
+            f"and these {adding} would make {sent + adding}",
+            hint=f"send at most {max(MAX_PROPOSALS - sent, 0)} more; put further ideas in an item's comment",
+        )
 
 
 def _save(

@@ -131,6 +131,20 @@ def _block_title(label: str, groups: Mapping[str, str], lang: Lang) -> str:
     return groups.get(label, label)
 
 
+def _figures(block: Mapping[str, Any], groups: Mapping[str, str], lang: Lang) -> str:
+    """A released block's figures the rule reads, in ``lang`` (the core's reason is English).
+
+    >>> _figures({"label": "eu", "counts": [1, 0, 0, 0, 2, 0, 3, 0, 4]}, {"eu": "欧盟临床医生"}, "zh")
+    '欧盟临床医生：10 人中 7 人评 7–9 分，1 人评 1–3 分'
+    """
+    counts = list(block["counts"])
+    scored, high, low = sum(counts), sum(counts[6:9]), sum(counts[0:3])
+    title = _block_title(block["label"], groups, lang)
+    if lang == "zh":
+        return f"{title}：{scored} 人中 {high} 人评 7–9 分，{low} 人评 1–3 分"
+    return f"{title}: {high} of {scored} rated 7–9, {low} rated 1–3"
+
+
 def _round(
     found: Mapping[str, Any],
     items: Mapping[str, dict[str, str]],
@@ -152,6 +166,7 @@ def _round(
                 "status": entry["status"],
                 "status_word": status_word(entry["status"], rule_name=rule, lang=lang),
                 "reason": entry.get("reason", ""),
+                "figures": [_figures(block, groups, lang) for block in entry.get("groups", [])],
                 "blocks": blocks,
                 "median": entry.get("median"),
             }

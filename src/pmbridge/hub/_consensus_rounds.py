@@ -20,7 +20,7 @@ from pmbridge.consensus import (
     released_round,
     round_status,
 )
-from pmbridge.errors import ConsensusError, PMBridgeError, RoundClosed, StudyNotFound
+from pmbridge.errors import ConsensusError, PMBridgeError, RoundClosed, StudyNotFound, StudyNotLocked
 from pmbridge.hub._consensus_desk import ConsensusDesk, locked_error
 from pmbridge.hub._consensus_mail import compose, panel_link
 from pmbridge.hub._consensus_steps import mint_token, queue_mail, record
@@ -58,10 +58,39 @@ def round_items(con: sqlite3.Connection, study_id: str, protocol: Protocol, numb
     if number == 1:
         return [i.id for i in items if i.added_in_round == 1]
     previous = next(r for r in rounds_of(con, study_id) if r.round == number - 1)
-    statuses = round_status(round_ratings(con, study_id, number - 1), protocol.rule)
+    statuses = round_status(round_ratings(con, study_id, number - 1), protocol.rule, k=protocol.k)
     statuses = {item: s for item, s in statuses.items() if item in previous.items}
     adopted = [i.id for i in items if i.added_in_round == number]
     return list(next_round_items(previous.items, statuses, protocol.rule, proposals_adopted=adopted))
+
+
+def running(desk: ConsensusDesk, con: sqlite3.Connection, study_id: str) -> tuple[StudyRecord, Protocol]:
+    """The locked study and its checked protocol; a draft is refused as such (rounds run only under
+    rules fixed in advance)."""
+    if load_study(con, study_id).state == "draft":
+        raise StudyNotLocked(
+            f"study {study_id} is not locked yet, and rounds run only under locked rules",
+            hint=f"lock it first: POST /api/consensus/studies/{study_id}/lock",
+        )
+    return desk.running(con, study_id)
+
+
+def round_panel(
+    con: sqlite3.Connection, study: StudyRecord, protocol: Protocol, number: int
+) -> list[Panellist]:
+    """Who round ``number`` invites: the whole panel, or (from round 2, as COMET does, when the
+    protocol says so) those who submitted the round before."""
+    panel = panellists_of(con, study.id)
+    if number > 1 and protocol.previous_respondents_only:
+        responded = {
+            r[0]
+            for r in con.execute(
+                "SELECT panellist FROM invitations WHERE study = ? AND round = ? AND responded = 1",
+                (study.id, number - 1),
+            )
+        }
+        panel = [p for p in panel if p.id in responded]
+    return panel
 
 
 def schedule(desk: ConsensusDesk, who: str, study_id: str, body: Mapping[str, object], now: datetime) -> int:
@@ -74,7 +103,7 @@ def schedule(desk: ConsensusDesk, who: str, study_id: str, body: Mapping[str, ob
         )
     with desk.store.connect() as con:
         con.execute("BEGIN IMMEDIATE")
-        study, protocol = desk.running(con, study_id)
+        study, protocol = running(desk, con, study_id)
         rounds = rounds_of(con, study_id)
         number = len(rounds) + 1
         if rounds and rounds[-1].state != "closed":
@@ -93,6 +122,13 @@ def schedule(desk: ConsensusDesk, who: str, study_id: str, body: Mapping[str, ob
             raise RoundClosed(
                 f"every item of round {number - 1} reached consensus and no proposal joins round {number}",
                 hint="the study has nothing left to ask: GET its results, or adopt a proposal first",
+            )
+        if not round_panel(con, study, protocol, number):
+            raise RoundClosed(
+                f"nobody submitted round {number - 1}, and the protocol invites only the previous "
+                f"round's respondents: round {number} would invite nobody",
+                hint="the study cannot continue; its results stand as they are: "
+                f"GET /api/consensus/studies/{study_id}/results",
             )
         con.execute(
             "INSERT INTO rounds (study, round, state, opens, closes, items) VALUES (?,?,?,?,?,?)",
@@ -117,16 +153,7 @@ def open_round(
 ) -> None:
     """Open a scheduled round: fix its items, invite its panel, mail each member a fresh link."""
     items = round_items(con, study.id, protocol, number)
-    panel = panellists_of(con, study.id)
-    if number > 1 and protocol.previous_respondents_only:
-        responded = {
-            r[0]
-            for r in con.execute(
-                "SELECT panellist FROM invitations WHERE study = ? AND round = ? AND responded = 1",
-                (study.id, number - 1),
-            )
-        }
-        panel = [p for p in panel if p.id in responded]
+    panel = round_panel(con, study, protocol, number)
     con.execute(
         "UPDATE rounds SET state = 'open', items = ? WHERE study = ? AND round = ?",
         (json.dumps(items), study.id, number),
@@ -189,7 +216,7 @@ def close_round(
     """Close an open round (early, or when due): compute and store its released results."""
     with desk.store.connect() as con:
         con.execute("BEGIN IMMEDIATE")
-        _, protocol = desk.running(con, study_id)
+        _, protocol = running(desk, con, study_id)
         found = _round(con, study_id, number)
         if found.state != "open":
             raise RoundClosed(
@@ -254,7 +281,7 @@ def remind(
     """Queue a reminder, with a fresh link, to the open round's non-responders (or those named)."""
     with desk.store.connect() as con:
         con.execute("BEGIN IMMEDIATE")
-        study, _ = desk.running(con, study_id)
+        study, _ = running(desk, con, study_id)
         current = next((r for r in rounds_of(con, study_id) if r.state == "open"), None)
         if current is None:
             raise RoundClosed("no round of the study is open", hint="reminders go out while a round is open")
@@ -312,7 +339,7 @@ def open_due(desk: ConsensusDesk, now: datetime) -> list[tuple[str, int]]:
         try:
             with desk.store.connect() as con:
                 con.execute("BEGIN IMMEDIATE")
-                study, protocol = desk.running(con, study_id)
+                study, protocol = running(desk, con, study_id)
                 if _round(con, study_id, number).state == "scheduled":
                     open_round(desk, con, study, protocol, number, now=now)
                     opened.append((study_id, number))
@@ -350,7 +377,7 @@ def adopt(
     """Make a panellist's proposal an item of the next round not yet open; its id."""
     with desk.store.connect() as con:
         con.execute("BEGIN IMMEDIATE")
-        study, protocol = desk.running(con, study_id)
+        study, protocol = running(desk, con, study_id)
         row = con.execute(
             "SELECT item FROM proposals WHERE study = ? AND id = ?", (study_id, proposal_id)
         ).fetchone()

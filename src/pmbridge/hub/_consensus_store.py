@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY, study TEXT NOT NULL, panellist TEXT, kind TEXT NOT NULL,
     language TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL,
     created TEXT NOT NULL, mail TEXT NOT NULL DEFAULT 'pending', tries INTEGER NOT NULL DEFAULT 0,
-    error TEXT NOT NULL DEFAULT '');
+    error TEXT NOT NULL DEFAULT '', last_try TEXT);
+CREATE INDEX IF NOT EXISTS outbox_by_panellist ON outbox(panellist, created);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(mail);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, study TEXT NOT NULL, step TEXT NOT NULL,
@@ -193,7 +194,8 @@ def rounds_of(con: sqlite3.Connection, study_id: str) -> list[RoundRecord]:
 
 def panellists_of(con: sqlite3.Connection, study_id: str) -> list[Panellist]:
     rows = con.execute(
-        "SELECT id, study, name, email, grp, language FROM panellists WHERE study = ? ORDER BY created, id",
+        "SELECT id, study, name, email, grp, language "
+        "FROM panellists WHERE study = ? ORDER BY created, rowid",
         (study_id,),
     )
     return [Panellist(*r) for r in rows]

@@ -137,8 +137,36 @@ def studies_view(desk: ConsensusDesk) -> list[dict[str, object]]:
     ]
 
 
+_FAILED_HINT = (
+    "the mail server refused this mail for days, so the hub gave up and forgot its link; while a "
+    "round is open, POST /api/consensus/studies/{sid}/remind sends each panellist who has not "
+    "answered it a fresh link"
+)
+
+
+def latest_mail(con: sqlite3.Connection, study_id: str) -> dict[str, dict[str, object]]:
+    """Each panellist's latest mail: its kind and state (``pending``: waiting for its first or next
+    try; ``sent``; ``failed``: given up), tries, last try and last error; never its text."""
+    latest: dict[str, dict[str, object]] = {}
+    for panellist, kind, state, tries, error, last_try in con.execute(
+        "SELECT panellist, kind, mail, tries, error, last_try FROM outbox "
+        "WHERE study = ? AND panellist IS NOT NULL ORDER BY created, rowid",
+        (study_id,),
+    ):
+        latest[panellist] = {
+            "kind": kind,
+            "state": state,
+            "tries": tries,
+            "last_try": last_try,
+            "error": error,
+            **({"hint": _FAILED_HINT.format(sid=study_id)} if state == "failed" else {}),
+        }
+    return latest
+
+
 def participation(desk: ConsensusDesk, study_id: str) -> dict[str, object]:
-    """Who was invited to, answered and was reminded of each round; never a score or a comment."""
+    """Who was invited to, answered and was reminded of each round, and whether their latest mail
+    went out; never a score or a comment."""
     with desk.store.connect() as con:
         load_study(con, study_id)
         panel = panellists_of(con, study_id)
@@ -146,6 +174,7 @@ def participation(desk: ConsensusDesk, study_id: str) -> dict[str, object]:
         rows = con.execute(
             "SELECT panellist, round, responded, reminders FROM invitations WHERE study = ?", (study_id,)
         ).fetchall()
+        mails = latest_mail(con, study_id)
     seen = {(p, r): (bool(done), n) for p, r, done, n in rows}
     first = sum(1 for (_, r) in seen if r == 1)
     per_round = []
@@ -177,6 +206,7 @@ def participation(desk: ConsensusDesk, study_id: str) -> dict[str, object]:
                     }
                     for r in rounds
                 ],
+                "mail": mails.get(p.id),
             }
             for p in panel
         ],
@@ -211,9 +241,13 @@ def comments(desk: ConsensusDesk, study_id: str, round_: int) -> list[dict[str, 
 
 
 def proposals(desk: ConsensusDesk, study_id: str) -> list[dict[str, object]]:
-    """The panel's proposals, ordered by the sha256 of their text, with no author."""
+    """The panel's proposals once round 1 (the round that takes them) has closed, ordered by the
+    sha256 of their text, with no author: listed while it is open, each would appear just as its
+    author's participation turns to "answered", and so name them."""
     with desk.store.connect() as con:
         load_study(con, study_id)
+        if not any(r.round == 1 and r.state == "closed" for r in rounds_of(con, study_id)):
+            return []
         rows = con.execute(
             "SELECT id, round, text, language, item FROM proposals WHERE study = ? ORDER BY sort_key, id",
             (study_id,),

@@ -28,7 +28,7 @@ Token = Annotated[str, Header(alias="X-Panel-Token", description="The token of y
 def view(request: Request, x_panel_token: Token = "") -> dict[str, object]:
     """Your study, your open round's items with your answers and, from round 2, the previous round's
     released distribution, your own previous score and the anonymised comments."""
-    return panel_view(consensus_desk(request), x_panel_token)
+    return panel_view(consensus_desk(request), x_panel_token, datetime.now(UTC))
 
 
 @router.put(

@@ -27,6 +27,34 @@ class StudyItem:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockFigures:
+    """A released block's figures the rule reads, to say in the page's language: of ``scored``,
+    ``high`` rated 7–9 and ``low`` rated 1–3."""
+
+    name: str
+    scored: int
+    high: int
+    low: int
+
+
+def block_figures(block: Mapping[str, object], names: Mapping[str, str]) -> BlockFigures:
+    """The figures of one released block ``{groups, counts: [9 ints]}``.
+
+    >>> block_figures({"groups": ["eu"], "counts": [1, 0, 0, 0, 2, 0, 3, 0, 4]}, {"eu": "EU"})
+    BlockFigures(name='EU', scored=10, high=7, low=1)
+    """
+    counts = [c if isinstance(c, int) else 0 for c in _list(block.get("counts"))][:9]
+    counts += [0] * (9 - len(counts))
+    groups = [str(g) for g in _list(block.get("groups"))] or [str(block.get("label") or "")]
+    return BlockFigures(
+        name=", ".join(names.get(g, g) for g in groups),
+        scored=sum(counts),
+        high=sum(counts[6:9]),
+        low=sum(counts[0:3]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ItemResult:
     """One item's outcome in one round, its blocks drawn, the whole panel's tally in figures."""
 
@@ -35,6 +63,7 @@ class ItemResult:
     lang: Lang
     status: str
     reason: str
+    figures: tuple[BlockFigures, ...]
     charts: tuple[DistributionChart, ...]
     panel: Mapping[str, object]
     median: object
@@ -156,6 +185,7 @@ def round_results(
                     lang=shown.lang if shown else page,
                     status=str(entry.get("status") or ""),
                     reason=str(entry.get("reason") or ""),
+                    figures=tuple(block_figures(block, names) for block in blocks),
                     charts=tuple(
                         distribution_chart(f"r{at}-{ident}-{index}", block, names=names)
                         for index, block in enumerate(blocks)

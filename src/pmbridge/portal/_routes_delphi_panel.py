@@ -166,7 +166,7 @@ class LinkWords:
 
 
 LINK_TITLE: Final = N_("This panel link does not work")
-LINK_SAID: Final = N_("The link is not known, or it has expired, or the study has ended.")
+LINK_SAID: Final = N_("The hub does not know this link, or this browser has not opened a personal link yet.")
 LINK_TODO: Final = N_(
     "Open the link in the latest invitation or reminder mail from the study's organiser. "
     "If it still does not work, reply to that mail."
@@ -174,8 +174,9 @@ LINK_TODO: Final = N_(
 
 
 def _link_page(request: Request, *, forget: bool = False) -> HTMLResponse:
-    """The link is unknown or has expired: say so in both languages (the page's first); ``forget``:
-    the cookie's token is the one refused, so it goes (an old link leaves a newer cookie alone)."""
+    """The link is unknown (links never expire) or none was opened: say so in both languages (the
+    page's first); ``forget``: the cookie's token is the one refused, so it goes (an old link leaves
+    a newer cookie alone)."""
     renderer = portal_of(request).renderer
     first = renderer.lang_of(request)
     words = [
