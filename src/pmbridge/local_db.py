@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from pmbridge.errors import StoreError
 
@@ -34,3 +35,25 @@ def sqlite_transaction(path: Path, schema: str, *, what: str, hint: str) -> Iter
     ends, rolled back when it raises; SQLite failures become ``StoreError``."""
     with open_sqlite(path, schema, what=what, hint=hint) as con, con:
         yield con
+
+
+class StateFile:
+    """A service's SQLite state file opened per use (one transaction each), its schema in place from
+    the first open: ``schema`` and ``what`` name it, ``hint`` says what to check when it fails."""
+
+    schema: ClassVar[str]
+    what: ClassVar[str]
+    hint: ClassVar[str] = "check that the state folder is writable and the file is not damaged"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with self.connect():
+            pass
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside one transaction (committed on success, rolled back on error)."""
+        with sqlite_transaction(
+            self.path, "PRAGMA foreign_keys=ON;\n" + self.schema, what=self.what, hint=self.hint
+        ) as con:
+            yield con

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import Final
 
 from pmbridge.access import AccessRequest, Attachment, Grant, HistoryEntry, Message, Resource
-from pmbridge.local_db import sqlite_transaction
+from pmbridge.local_db import StateFile
 
 ACCESS_FILE: Final = "access.sqlite"
 
@@ -70,24 +67,12 @@ def read_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class AccessStore:
+class AccessStore(StateFile):
     """Open per call: the file is small, SQLite's WAL lets the CLI read while the hub writes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        with self.connect():
-            pass
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection inside one transaction (committed on success, rolled back on error)."""
-        with sqlite_transaction(
-            self.path,
-            "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
-            what="the access-request store",
-            hint="check that hub.state_dir is writable and the file is not damaged",
-        ) as con:
-            yield con
+    schema = _SCHEMA
+    what = "the access-request store"
+    hint = "check that hub.state_dir is writable and the file is not damaged"
 
     # --- reading -------------------------------------------------------------------------------
 

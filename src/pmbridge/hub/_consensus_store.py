@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from pmbridge.consensus import UNABLE, Item, ItemText, Protocol, Provenance, Rating, Score
 from pmbridge.errors import StudyNotFound
-from pmbridge.local_db import sqlite_transaction
+from pmbridge.local_db import StateFile
 
 CONSENSUS_FILE: Final = "consensus.sqlite"
 
@@ -71,24 +68,12 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-class ConsensusStore:
+class ConsensusStore(StateFile):
     """Open per call, like the access store: the file is small and WAL lets readers in."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        with self.connect():
-            pass
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection inside one transaction (committed on success, rolled back on error)."""
-        with sqlite_transaction(
-            self.path,
-            "PRAGMA foreign_keys=ON;\n" + _SCHEMA,
-            what="the consensus-study store",
-            hint="check that hub.state_dir is writable and the file is not damaged",
-        ) as con:
-            yield con
+    schema = _SCHEMA
+    what = "the consensus-study store"
+    hint = "check that hub.state_dir is writable and the file is not damaged"
 
 
 @dataclass(frozen=True, slots=True)
