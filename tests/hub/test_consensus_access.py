@@ -111,11 +111,44 @@ async def test_reminders_mint_a_new_link_and_the_old_one_still_works(tmp_path: P
                 view = await hub.client.get("/api/consensus/panel", headers={"X-Panel-Token": link})
                 assert view.status_code == 200 and view.json()["round"]["round"] == 1
         seen = (await hub.client.get(f"{STUDIES}/{sid}/participation", headers=org)).json()
-        counts = {p["email"]: p["rounds"][0] for p in seen["panellists"]}
-        assert counts[done] == {"round": 1, "invited": True, "responded": True, "reminders": 0}
-        assert all(counts[e]["reminders"] == 1 and not counts[e]["responded"] for e in people["clin"][1:])
-        assert seen["rounds"] == [{"round": 1, "invited": 3, "responded": 1, "retention": 0.3333}]
+        # who answered is per group: a named drop-out plus two rounds' figures would tell their answers
+        assert seen["per_person"] is False and all(set(p) >= {"name", "email"} for p in seen["panellists"])
+        assert all("rounds" not in p and p["mail"]["kind"] == "invitation" for p in seen["panellists"])
+        assert seen["rounds"] == [
+            {
+                "round": 1,
+                "invited": 3,
+                "responded": 1,
+                "retention": 0.3333,
+                "groups": [{"group": "clin", "invited": 3, "responded": 1}],
+            }
+        ]
         assert "score" not in json.dumps(seen) and "comment" not in json.dumps(seen)
+
+
+async def test_who_answered_is_shown_person_by_person_only_when_the_protocol_shows_ratings(
+    tmp_path: Path,
+) -> None:
+    """The second review's repro, cut short: one of six drops out of round 2 and the others keep
+    their scores; round 1's block less round 2's is the drop-out's score, so the organiser must not
+    know who dropped out unless the protocol lets them see ratings anyway (said to the panel)."""
+    async with consensus_hub(tmp_path) as hub:
+        org = await passport(hub.client)
+        for open_protocol in (False, True):
+            sid, people = await draft_study(
+                hub.client, org, groups={"clin": 6}, k=5, organiser_sees_ratings=open_protocol
+            )
+            await hub.client.post(f"{STUDIES}/{sid}/lock", headers=org)
+            await hub.client.post(
+                f"{STUDIES}/{sid}/rounds", json={"opens": soon(), "closes": soon(60)}, headers=org
+            )
+            invited = {e: t for e, t in links(tmp_path).items() if e in people["clin"]}
+            for email in people["clin"]:
+                assert (await answer(hub.client, invited[email], {"it-a": 8})).status_code == 200
+            seen = (await hub.client.get(f"{STUDIES}/{sid}/participation", headers=org)).json()
+            assert seen["per_person"] is open_protocol
+            assert all(("rounds" in p) is open_protocol for p in seen["panellists"])
+            assert seen["rounds"][0]["groups"] == [{"group": "clin", "invited": 6, "responded": 6}]
 
 
 async def test_the_organiser_never_gets_a_token_and_the_audit_keeps_no_answer(tmp_path: Path) -> None:

@@ -146,7 +146,9 @@ async def test_an_organiser_sets_up_locks_and_opens_a_study_from_the_portal(tmp_
         assert scheduled.status_code == 303, problem_of(scheduled.text)
         shown = (await client.get(page)).text
         assert 'data-round-state="open"' in shown and "Pcn2" in shown and "cn2@panel.example" in shown
-        assert 'data-table="participation"' in shown and "never their ratings" in shown
+        assert 'data-table="participation"' in shown and "shown per group only" in shown
+        table = shown.split('data-table="participation"', 1)[1].split("</table>", 1)[0]
+        assert 'data-round-group="1-' in shown and "data-round=" not in table  # no per-person rounds
 
 
 async def test_a_panellist_answers_in_chinese_through_the_link_and_sees_only_their_own(study: Study) -> None:

@@ -174,24 +174,31 @@ def panel_command(
             console.print(f"invited {invited.get('invited', len(people))}", highlight=False)
         found = hub.participation(sid)
     table = Table(title=f"Participation in {sid}")
-    for column in ("name", "group", "language", "rounds (invited/responded, reminders)"):
+    last = "rounds (invited/responded, reminders)" if found.per_person else "invitation mail"
+    for column in ("name", "group", "language", last):
         table.add_column(column, overflow="fold")
     for person in found.panellists:
-        rounds = "  ".join(
-            f"{r['round']}:{'i' if r.get('invited') else '-'}{'r' if r.get('responded') else '-'}"
-            f"({r.get('reminders', 0)})"
-            for r in person.get("rounds", [])
-        )
+        if found.per_person:
+            shown = "  ".join(
+                f"{r['round']}:{'i' if r.get('invited') else '-'}{'r' if r.get('responded') else '-'}"
+                f"({r.get('reminders', 0)})"
+                for r in person.get("rounds", [])
+            )
+        else:  # who answered is per group only (docs/consensus.md, anonymity)
+            mail = person.get("mail") or {}
+            shown = str(mail.get("state", "")) + (f": {mail['error']}" if mail.get("error") else "")
         table.add_row(
             escape(str(person.get("name", ""))),
             escape(str(person.get("group", ""))),
             str(person.get("language", "")),
-            rounds,
+            escape(shown),
         )
     console.print(table)
     for r in found.rounds:
+        groups = ", ".join(f"{g['group']} {g['responded']}/{g['invited']}" for g in r.get("groups", []))
         console.print(
-            f"round {r['round']}: {r['responded']}/{r['invited']} responded, retention {r['retention']}",
+            f"round {r['round']}: {r['responded']}/{r['invited']} responded, retention {r['retention']}"
+            + (f" ({escape(groups)})" if groups else ""),
             highlight=False,
         )
 

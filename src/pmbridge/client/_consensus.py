@@ -67,10 +67,12 @@ class StudyVerification(Message):
 
 
 class Participation(Message):
-    """Who was invited and responded per round (never a score or comment), and retention."""
+    """The panel and each round's participation per group (never a score or comment); who answered
+    which round person by person only when ``per_person`` (the protocol lets organisers see ratings)."""
 
     panellists: list[dict[str, Any]]
     rounds: list[dict[str, Any]]
+    per_person: bool = False
 
 
 class ConsensusResults(Message):

@@ -187,14 +187,15 @@ class Protocol:
     def statement(self) -> dict[str, str]:
         """Who sees what, in both languages, as panellists read it before they answer."""
         own_en = (
-            "The organisers can see each panellist's ratings."
+            "The organisers can see each panellist's ratings and who answered each round."
             if self.organiser_sees_ratings
-            else "No one, the organisers included, sees your individual ratings."
+            else "No one, the organisers included, sees your individual ratings; the organisers see how "
+            "many of each group answered a round, not who."
         )
         own_zh = (
-            "组织者可以看到每位专家的评分。"
+            "组织者可以看到每位专家的评分以及每轮由谁作答。"
             if self.organiser_sees_ratings
-            else "包括组织者在内，任何人都看不到您的个人评分。"
+            else "包括组织者在内，任何人都看不到您的个人评分；组织者只能看到每组有多少人作答，看不到是谁。"
         )
         return {
             "en": f"{own_en} From round 2 you see your own previous score and the panel's distribution "

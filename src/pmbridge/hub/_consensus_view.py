@@ -14,6 +14,7 @@ from pmbridge.consensus import LANGUAGES
 from pmbridge.errors import RatingsPrivate
 from pmbridge.hub._consensus_desk import ConsensusDesk
 from pmbridge.hub._consensus_store import (
+    Panellist,
     groups_of,
     items_of,
     load_study,
@@ -144,15 +145,20 @@ _FAILED_HINT = (
 )
 
 
-def latest_mail(con: sqlite3.Connection, study_id: str) -> dict[str, dict[str, object]]:
-    """Each panellist's latest mail: its kind and state (``pending``: waiting for its first or next
-    try; ``sent``; ``failed``: given up), tries, last try and last error; never its text."""
+def latest_mail(
+    con: sqlite3.Connection, study_id: str, *, kinds: tuple[str, ...] | None = None
+) -> dict[str, dict[str, object]]:
+    """Each panellist's latest mail (of ``kinds``, or any): its kind and state (``pending``: waiting
+    for its first or next try; ``sent``; ``failed``: given up), tries, last try and last error; never
+    its text."""
     latest: dict[str, dict[str, object]] = {}
     for panellist, kind, state, tries, error, last_try in con.execute(
         "SELECT panellist, kind, mail, tries, error, last_try FROM outbox "
         "WHERE study = ? AND panellist IS NOT NULL ORDER BY created, rowid",
         (study_id,),
     ):
+        if kinds is not None and kind not in kinds:
+            continue
         latest[panellist] = {
             "kind": kind,
             "state": state,
@@ -165,53 +171,69 @@ def latest_mail(con: sqlite3.Connection, study_id: str) -> dict[str, dict[str, o
 
 
 def participation(desk: ConsensusDesk, study_id: str) -> dict[str, object]:
-    """Who was invited to, answered and was reminded of each round, and whether their latest mail
-    went out; never a score or a comment."""
+    """Who is on the panel and how each round went, per group; never a score or a comment.
+
+    Who answered which round is shown person by person only where the locked protocol lets the
+    organiser see ratings: otherwise a drop-out named here, and the previous round's figures less
+    this round's, would give that person's earlier answers (the others often keep theirs). Each
+    person's invitation mail is shown (everyone gets one), so an address that bounces can be fixed.
+    """
     with desk.store.connect() as con:
-        load_study(con, study_id)
+        study = load_study(con, study_id)
+        per_person = desk.protocol(con, study).organiser_sees_ratings
         panel = panellists_of(con, study_id)
         rounds = rounds_of(con, study_id)
         rows = con.execute(
             "SELECT panellist, round, responded, reminders FROM invitations WHERE study = ?", (study_id,)
         ).fetchall()
-        mails = latest_mail(con, study_id)
+        mails = latest_mail(con, study_id, kinds=None if per_person else ("invitation",))
     seen = {(p, r): (bool(done), n) for p, r, done, n in rows}
+    group_of = {person.id: person.group for person in panel}
     first = sum(1 for (_, r) in seen if r == 1)
     per_round = []
     for r in rounds:
-        invited = sum(1 for (_, n) in seen if n == r.round)
-        responded = sum(1 for (_, n), (done, _) in seen.items() if n == r.round and done)
+        here = [(person, done) for (person, n), (done, _) in seen.items() if n == r.round]
+        responded = sum(done for _, done in here)
+        groups = sorted({group_of.get(person, "") for person, _ in here})
         per_round.append(
             {
                 "round": r.round,
-                "invited": invited,
+                "invited": len(here),
                 "responded": responded,
                 "retention": round(responded / first, 4) if first else 0.0,
+                "groups": [
+                    {
+                        "group": g,
+                        "invited": sum(group_of.get(person) == g for person, _ in here),
+                        "responded": sum(done for person, done in here if group_of.get(person) == g),
+                    }
+                    for g in groups
+                ],
             }
         )
-    return {
-        "panellists": [
-            {
-                "id": p.id,
-                "name": p.name,
-                "email": p.email,
-                "group": p.group,
-                "language": p.language,
-                "rounds": [
-                    {
-                        "round": r.round,
-                        "invited": (p.id, r.round) in seen,
-                        "responded": seen.get((p.id, r.round), (False, 0))[0],
-                        "reminders": seen.get((p.id, r.round), (False, 0))[1],
-                    }
-                    for r in rounds
-                ],
-                "mail": mails.get(p.id),
-            }
-            for p in panel
-        ],
-        "rounds": per_round,
-    }
+
+    def person(p: Panellist) -> dict[str, object]:
+        shown: dict[str, object] = {
+            "id": p.id,
+            "name": p.name,
+            "email": p.email,
+            "group": p.group,
+            "language": p.language,
+            "mail": mails.get(p.id),
+        }
+        if per_person:
+            shown["rounds"] = [
+                {
+                    "round": r.round,
+                    "invited": (p.id, r.round) in seen,
+                    "responded": seen.get((p.id, r.round), (False, 0))[0],
+                    "reminders": seen.get((p.id, r.round), (False, 0))[1],
+                }
+                for r in rounds
+            ]
+        return shown
+
+    return {"per_person": per_person, "panellists": [person(p) for p in panel], "rounds": per_round}
 
 
 def results(desk: ConsensusDesk, study_id: str) -> dict[str, object]:
