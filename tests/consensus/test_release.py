@@ -122,3 +122,16 @@ def test_an_item_nobody_rated_is_not_rated_and_retention_counts_round_one() -> N
     assert [i["status"] for i in out["items"]] == ["no_consensus", "not_rated"]
     assert out["retention"] == 0.3333
     assert out["items"][0]["groups"] == [] and out["items"][0]["panel"] is None
+
+
+def test_a_group_asked_but_silent_on_an_item_blocks_it_as_a_group_of_one_would() -> None:
+    """The second review's repro: with groups of [5, 5, 5, 0] answering, the item was `in` "in every
+    group" while [5, 5, 5, 1] was `no_consensus`; both are now undecided."""
+    asked = ("a", "b", "c", "d")
+    three = [Rating(f"{g}{i}", g, "item-1", 1, 9) for g in asked[:3] for i in range(5)]
+    for ratings in (three, [*three, Rating("d0", "d", "item-1", 1, 9)]):
+        status = item_status(ratings, COMET, k=5, asked=asked)
+        assert status.status.value == "no_consensus"
+        assert status.reason.startswith("no_consensus: fewer than 5 answered in a group")
+    assert item_status(three, COMET, k=5).status.value == "in"  # without knowing d was asked
+    assert item_status(three, PANEL_70, k=5, asked=asked).status.value == "in"  # the panel decides

@@ -51,8 +51,8 @@ def _block_figures(block: FeedbackBlock) -> str:
 
 def _reason(status: ItemStatus, blocks: Sequence[FeedbackBlock], rule: ConsensusRule, k: int) -> str:
     """The status's reason when every tally in it has at least k respondents; else the reason
-    ``item_status(..., k=k)`` gives (it names the small groups, never their figures) with the
-    figures of the released blocks."""
+    ``item_status(..., k=k)`` gives (it names no small group and no figure) with the figures of the
+    released blocks."""
     deciding = (status.panel,) if rule.scope is Scope.WHOLE_PANEL else status.groups
     if all(tally.respondents >= k for tally in deciding):
         return status.reason
@@ -112,6 +112,7 @@ def released_round(
     invited: int,
     responded: int,
     first_invited: int,
+    asked: Sequence[str] = (),
 ) -> dict[str, object]:
     """A closed round's results: participation and every item of the round, in the round's order.
 
@@ -123,7 +124,7 @@ def released_round(
     ([('x', 'in'), ('y', 'not_rated')], 0.8333)
     """
     kept = list(ratings)
-    statuses = round_status(kept, rule, k=k)
+    statuses = round_status(kept, rule, k=k, asked=asked)
     by_item: Mapping[str, list[Rating]] = {i: [r for r in kept if r.item == i] for i in items}
     return {
         "round": round_,

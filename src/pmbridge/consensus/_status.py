@@ -112,12 +112,16 @@ class ItemStatus:
     rule_digest: str
 
 
-def item_status(ratings: Sequence[Rating], rule: ConsensusRule, *, k: int = 1) -> ItemStatus:
+def item_status(
+    ratings: Sequence[Rating], rule: ConsensusRule, *, k: int = 1, asked: Iterable[str] = ()
+) -> ItemStatus:
     """The status of one item from its ratings in one round.
 
     With ``k`` (the study's smallest releasable block), a tally the rule decides on (each group, or
     the whole panel) with fewer than ``k`` respondents makes the item ``no_consensus``: otherwise the
-    status alone would tell what those few rated, while their figures are withheld.
+    status alone would tell what those few rated, while their figures are withheld. ``asked`` are
+    the groups asked in the round: under an every-group rule one of them with no rating of the item
+    has fewer than k too (else a group of none would let an item through that a group of one blocks).
 
     >>> from pmbridge.consensus._rules import COMET
     >>> ratings = [Rating(f"p{i}", "EU", "x", 1, 8) for i in range(14)]
@@ -146,8 +150,9 @@ def item_status(ratings: Sequence[Rating], rule: ConsensusRule, *, k: int = 1) -
         by_group.setdefault(rating.group, []).append(rating.score)
     groups = tuple(GroupTally.of(g, by_group[g], rule=rule) for g in sorted(by_group))
     panel = GroupTally.of(WHOLE_PANEL_GROUP, (r.score for r in ratings), rule=rule)
-    deciding = (panel,) if rule.scope is Scope.WHOLE_PANEL else groups
-    too_few = [t for t in deciding if t.respondents < k]
+    silent = tuple(GroupTally.of(g, (), rule=rule) for g in sorted(set(asked) - set(by_group)))
+    deciding = (panel,) if rule.scope is Scope.WHOLE_PANEL else (*groups, *silent)
+    too_few = [t for t in deciding if t.respondents < k or not t.respondents]
     if too_few:
         status, reason = Status.NO_CONSENSUS, _too_few(too_few, k)
     elif rule.scope is Scope.WHOLE_PANEL:
@@ -178,7 +183,9 @@ def _every_group(groups: tuple[GroupTally, ...]) -> tuple[Status, str]:
     return Status.NO_CONSENSUS, f"no_consensus: not every group agrees ({holdouts})"
 
 
-def round_status(ratings: Iterable[Rating], rule: ConsensusRule, *, k: int = 1) -> dict[str, ItemStatus]:
+def round_status(
+    ratings: Iterable[Rating], rule: ConsensusRule, *, k: int = 1, asked: Iterable[str] = ()
+) -> dict[str, ItemStatus]:
     """Every rated item's status in one round, keyed by item id (sorted).
 
     >>> from pmbridge.consensus._rules import PANEL_70
@@ -196,4 +203,5 @@ def round_status(ratings: Iterable[Rating], rule: ConsensusRule, *, k: int = 1) 
             f"ratings from rounds {sorted(rounds)} passed together",
             hint="pass one round's ratings at a time",
         )
-    return {item: item_status(by_item[item], rule, k=k) for item in sorted(by_item)}
+    groups = tuple(asked)
+    return {item: item_status(by_item[item], rule, k=k, asked=groups) for item in sorted(by_item)}

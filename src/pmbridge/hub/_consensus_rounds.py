@@ -52,13 +52,27 @@ def parse_moment(value: object, *, what: str) -> datetime:
     return moment
 
 
+def asked_groups(con: sqlite3.Connection, study_id: str, number: int) -> tuple[str, ...]:
+    """The groups with anyone invited to round ``number``: under an every-group rule each must
+    answer an item with at least k for it to be decided."""
+    rows = con.execute(
+        "SELECT DISTINCT p.grp FROM invitations i JOIN panellists p ON p.id = i.panellist "
+        "WHERE i.study = ? AND i.round = ? ORDER BY p.grp",
+        (study_id, number),
+    )
+    return tuple(row[0] for row in rows)
+
+
 def round_items(con: sqlite3.Connection, study_id: str, protocol: Protocol, number: int) -> list[str]:
     """Round 1: the locked items; round n+1: round n's undecided items, then the adopted proposals."""
     items = items_of(con, study_id)
     if number == 1:
         return [i.id for i in items if i.added_in_round == 1]
     previous = next(r for r in rounds_of(con, study_id) if r.round == number - 1)
-    statuses = round_status(round_ratings(con, study_id, number - 1), protocol.rule, k=protocol.k)
+    asked = asked_groups(con, study_id, number - 1)
+    statuses = round_status(
+        round_ratings(con, study_id, number - 1), protocol.rule, k=protocol.k, asked=asked
+    )
     statuses = {item: s for item, s in statuses.items() if item in previous.items}
     adopted = [i.id for i in items if i.added_in_round == number]
     return list(next_round_items(previous.items, statuses, protocol.rule, proposals_adopted=adopted))
@@ -265,6 +279,7 @@ def _results(
         invited=invited,
         responded=responded,
         first_invited=first,
+        asked=asked_groups(con, study_id, found.round),
     )
 
 
