@@ -182,9 +182,10 @@ def _the_demo_study_is_drafted_with_its_panel_invited(hub_url: str) -> None:
         study = hub.study(str(listed["id"]))
         participation = hub.participation(study.id)
     assert study.state == "draft" and study.title["zh"].startswith("中欧基因组数据共享")
-    assert [g["panellists"] for g in study.groups] == [5, 5, 5, 5] and len(study.items) == 4
+    assert [g["panellists"] for g in study.groups] == [4, 4, 4, 4] and len(study.items) == 4
+    assert study.protocol["k"] == 3  # three of a group answering decide
     assert all(link["name"]["en"] != link["id"] for item in study.items for link in item["links"])
-    assert len(participation.panellists) == 20
+    assert len(participation.panellists) == 16
 
 
 def _files(root: Path) -> dict[str, bytes]:

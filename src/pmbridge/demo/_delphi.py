@@ -48,8 +48,10 @@ _ITEMS: Final = (
         ("policy:gdpr", "policy:pipl"),
     ),
 )
-PANEL_SIZE: Final = 5
-"""Panellists per group: the study's k (5), the fewest a group may have at the lock."""
+PANEL_SIZE: Final = 4
+"""Panellists per group: one more than the demo's k (3), so a newcomer answering as three of each
+group sees results (no status is decided on fewer than k)."""
+DEMO_K: Final = 3
 
 
 def _panel() -> list[dict[str, str]]:
@@ -75,7 +77,14 @@ def seed_delphi_study(hub_url: str, *, organiser: str, say: Say) -> str | None:
             if hub.studies().studies:
                 return None
             study = hub.create_study(
-                {"title": DEMO_STUDY_TITLE, "description": _DESCRIPTION, "rule": "comet", "rounds": 3}
+                {
+                    "title": DEMO_STUDY_TITLE,
+                    "description": _DESCRIPTION,
+                    "rule": "comet",
+                    "rounds": 3,
+                    "k": DEMO_K,
+                    "previous_respondents_only": False,  # a newcomer may skip a round and come back
+                }
             )
             sid = study.id
             for group, name in _GROUPS:

@@ -101,10 +101,15 @@ def run_demo(
         for line in summary(urls):
             say(line)
         say(f"Mail:   access-request notifications are delivered to {mail.mailbox} (one .eml per mail)")
-        seed_delphi_study(urls["hub"], organiser=str(DEMO_ORGANISER["id"]), say=say)
+        drafted = seed_delphi_study(urls["hub"], organiser=str(DEMO_ORGANISER["id"]), say=say)
         say(
-            f"Delphi: {urls['hub']}/delphi (sign in as {DEMO_ORGANISER['id']}): a draft study, its 20 "
-            "panellists' invitations (personal links) in the mailbox; lock it and open round 1 to start"
+            f"Delphi: {urls['hub']}/delphi (sign in as {DEMO_ORGANISER['id']}): "
+            + (
+                "a draft study, its 16 panellists' invitations (personal links) in the mailbox; lock it, "
+                "open round 1 and answer as at least three of each group to see results"
+                if drafted
+                else "consensus studies (the demo study was drafted on an earlier run)"
+            )
         )
         say(f"Learning: federated trainings at {urls['hub']}/learning (Flower logs in {learning.work})")
         try:
