@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from pmbridge.consensus._feedback import OTHER_GROUPS
+from pmbridge.consensus._feedback import pooled_labels
 from pmbridge.consensus._model import UNABLE, Rating, Score, Unable, check_score, invalid
 
 COLUMNS: Final = ("code", "round", "group", "item", "score")
@@ -99,18 +99,7 @@ def _group_labels(people: Mapping[str, Sequence[Rating]], *, k: int) -> dict[str
     for given in people.values():
         for group in {rating.group for rating in given}:
             sizes[group] = sizes.get(group, 0) + 1
-    if len(people) < k:
-        return {}
-    labels = {group: group for group in sizes if sizes[group] >= k}
-    small = sorted(group for group in sizes if sizes[group] < k)
-    if small:
-        if sum(sizes[group] for group in small) >= k or not labels:
-            labels.update({group: OTHER_GROUPS for group in small})
-        else:  # the pool alone would be below k: it joins the smallest group shown
-            smallest = min(labels, key=lambda group: (sizes[group], group))
-            joined = f"{smallest} and {OTHER_GROUPS}"
-            labels.update({group: joined for group in (smallest, *small)})
-    return labels
+    return pooled_labels(sizes, k=k)
 
 
 def _content(given: Sequence[Rating], labels: Mapping[str, str]) -> tuple[tuple[str, ...], ...]:

@@ -6,7 +6,7 @@ respondents, so no subtraction of shown figures isolates a group (or a person) b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pmbridge.consensus._model import HIGHEST_SCORE, Rating, Unable, invalid
@@ -71,22 +71,40 @@ def round_feedback(ratings: Sequence[Rating], *, k: int = DEFAULT_K) -> Feedback
             )
         panellists.add(rating.panellist)
         by_group.setdefault(rating.group, []).append(rating)
-    if len(ratings) < k:
-        return Feedback(item, round_, k, ())
-    shown = {g: [g] for g in sorted(by_group) if len(by_group[g]) >= k}
-    small = sorted(g for g in by_group if len(by_group[g]) < k)
-    labels = {g: g for g in shown}
-    if small:
-        pooled = sum(len(by_group[g]) for g in small)
-        if pooled >= k or not shown:
-            shown[OTHER_GROUPS] = small
-            labels[OTHER_GROUPS] = OTHER_GROUPS
-        else:
-            smallest = min(shown, key=lambda g: (len(by_group[g]), g))
-            shown[smallest] = [smallest, *small]
-            labels[smallest] = f"{smallest} and {OTHER_GROUPS}"
-    blocks = tuple(_block(labels[key], members, by_group) for key, members in shown.items())
+    labels = pooled_labels({group: len(given) for group, given in by_group.items()}, k=k)
+    members: dict[str, list[str]] = {}
+    for group in sorted(labels):
+        members.setdefault(labels[group], []).append(group)
+    # a group shown (alone or with the pool joined to it) keeps its place; the pool comes last
+    order = sorted(
+        members, key=lambda label: (label == OTHER_GROUPS, label.removesuffix(f" and {OTHER_GROUPS}"))
+    )
+    blocks = tuple(_block(label, members[label], by_group) for label in order)
     return Feedback(item, round_, k, blocks)
+
+
+def pooled_labels(sizes: Mapping[str, int], *, k: int) -> dict[str, str]:
+    """Each group's block label given how many of it answered: groups of at least k alone, the rest
+    pooled into "other groups", and a pool still below k joined to the smallest group shown; none
+    at all when fewer than k answered in all.
+
+    >>> pooled_labels({"EU": 6, "CN": 3, "PT": 2}, k=5)
+    {'EU': 'EU', 'CN': 'other groups', 'PT': 'other groups'}
+    >>> pooled_labels({"EU": 6, "CN": 3}, k=5)
+    {'EU': 'EU and other groups', 'CN': 'EU and other groups'}
+    """
+    if sum(sizes.values()) < k:
+        return {}
+    labels = {group: group for group in sorted(sizes) if sizes[group] >= k}
+    small = sorted(group for group in sizes if sizes[group] < k)
+    if small:
+        if sum(sizes[group] for group in small) >= k or not labels:
+            labels.update({group: OTHER_GROUPS for group in small})
+        else:  # the pool alone would be below k: it joins the smallest group shown
+            smallest = min(labels, key=lambda group: (sizes[group], group))
+            joined = f"{smallest} and {OTHER_GROUPS}"
+            labels.update({group: joined for group in (smallest, *small)})
+    return labels
 
 
 def _block(label: str, members: list[str], by_group: dict[str, list[Rating]]) -> FeedbackBlock:
